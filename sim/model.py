@@ -1,0 +1,332 @@
+"""The Mesa model: wires population, graph, posts, team, strategy and crisis, and runs the clock.
+
+Time is in hours (`model.time`). Mesa's event list drives the run:
+
+* a recurring day event (every 24 h) closes the day that ends — the continuous
+  processes (rumour, hub and spoke queues) are advanced to that instant, the
+  slow dynamics (exposure, loyalty, churn, conversion, money) update once, the
+  day's metrics are recorded — and opens the next day by generating its posts;
+* one-off events apply defect shocks and launch the brand attack.
+
+Within a day, posts arrive at exact times and the queues run in continuous
+time, so response times do not depend on the day tick.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+from mesa.time import Priority, Schedule
+
+from sim.crisis import Firestorm
+from sim.diffusion import cascades, share_probability
+from sim.influencers import Influencer, pick_influencers
+from sim.metrics import Ledger, loyalty_stats, response_stats
+from sim.network import build_graph
+from sim.population import CUSTOMER, SPREADING, Population
+from sim.posts import (
+    ATTACK,
+    KIND,
+    NEGATIVITY,
+    PRAISE,
+    Batch,
+    PostBook,
+    PostGenerator,
+    assemble,
+    marks,
+)
+from sim.rng import Streams
+from sim.schema import POST_KINDS, Config
+from sim.strategy import Rules
+from sim.team import Team
+
+DAY = 24.0
+
+
+class HubspokeModel(mesa.Model):
+    """One run of one scenario under one strategy."""
+
+    def __init__(self, config: Config, seed: int | None = None) -> None:
+        seed = config.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self._default_schedule.stop()  # the clock is event-driven: no hourly step
+        self.config = cfg = config
+        self.seed = seed
+        self.streams = Streams(seed)
+        size = cfg.population.size
+        self.graph = build_graph(size, cfg.network, self.streams.graph)
+        self.population = Population(cfg.population, size, self.streams.population)
+        self.topics = list(cfg.posts.topics)
+        self.defect_level = np.array([cfg.posts.topics[t].defect_level for t in self.topics])
+        self.posts = PostBook()
+        self.ledger = Ledger(size)
+        self.rules = Rules(cfg.strategy)
+        self.generator = PostGenerator(cfg.posts, size, self._defect_bound())
+        self.team = Team(
+            self,
+            cfg,
+            self.rules,
+            self.posts,
+            self.population,
+            self.defect_level,
+            [cfg.posts.topics[t].department for t in self.topics],
+            self.ledger,
+        )
+        self.influencers: list[Influencer] = pick_influencers(
+            self, self.graph.follower_counts, cfg.influencers.count
+        )
+        if cfg.strategy.engage_influencers:
+            for influencer in self.influencers:
+                influencer.engaged = True
+        self.firestorm = self._make_firestorm() if cfg.attack.enabled else None
+        self.surged = False
+        self.rows: list[dict[str, float]] = []
+        self.day = 0
+        self._neg_weight = np.zeros(size)
+        self._pos_weight = np.zeros(size)
+        self._negative_authors = np.zeros(size, dtype=bool)
+        self._posts_today = np.zeros(len(POST_KINDS), dtype=np.int64)
+        self._reshares_today = 0
+        self.schedule_recurring(
+            self._close_day,
+            Schedule(interval=DAY, start=DAY, end=DAY * cfg.days),
+            priority=Priority.DEFAULT,
+        )
+        for start in sorted({shock.start_day for shock in cfg.events.defects}):
+            self.schedule_event(self._apply_shocks, at=DAY * start, priority=Priority.HIGH)
+        if self.firestorm is not None and cfg.attack.start_day < cfg.days:
+            self.schedule_event(self._launch_attack, at=self.firestorm.start, priority=Priority.HIGH)
+        self._open_day()
+
+    # ---------------------------------------------------------------- set-up
+    def _defect_bound(self) -> np.ndarray:
+        bound = self.defect_level.copy()
+        for shock in self.config.events.defects:
+            bound[self.topics.index(shock.topic)] *= max(shock.multiplier, 1.0)
+        return np.maximum(bound, 1e-12)
+
+    def _make_firestorm(self) -> Firestorm:
+        return Firestorm(
+            self.config.attack,
+            self.config.strategy.crisis,
+            self.graph,
+            self.population,
+            self.streams.attack,
+            on_respond=self._crisis_response,
+        )
+
+    def season(self, day: int) -> float:
+        factor = 1.0
+        for peak in self.config.events.seasons:
+            if peak.start_day <= day < peak.start_day + peak.days:
+                factor *= peak.multiplier
+        return factor
+
+    # ---------------------------------------------------------------- running
+    def run(self) -> None:
+        """Run every day of the scenario."""
+        self.run_until(DAY * self.config.days)
+
+    def _apply_shocks(self) -> None:
+        day = self.time / DAY
+        for shock in self.config.events.defects:
+            if math.isclose(shock.start_day, day):
+                self.defect_level[self.topics.index(shock.topic)] *= shock.multiplier
+
+    def _launch_attack(self) -> None:
+        storm = self.firestorm
+        rng = self.streams.attack
+        if self.config.attack.origin == "influencer" and self.influencers:
+            origins = np.array([self.influencers[int(rng.integers(len(self.influencers)))].node])
+        else:
+            origins = rng.choice(self.population.size, self.config.attack.initial_spreaders, replace=False)
+        for post in storm.launch(origins):
+            self._attack_post(post.author, post.time)
+
+    def _attack_post(self, author: int, time: float) -> None:
+        cfg = self.config
+        batch = assemble(
+            [
+                (
+                    ATTACK,
+                    {
+                        "author": np.array([author]),
+                        "created": np.array([time]),
+                        "topic": np.array([self.topics.index(cfg.attack.topic)]),
+                        **marks(self.streams.attack, 1, cfg.posts),
+                    },
+                )
+            ],
+            self.graph.follower_counts,
+            self.population.platform,
+        )
+        ids = self.posts.extend(**batch.columns)
+        self._posts_today[ATTACK] += 1
+        post = int(ids[0])
+        seen = self.rules.sees(bool(self.posts.addressed[post]), float(self.posts.listen_u[post]))
+        self.firestorm.notice(time, seen)
+        self.team.take_up(ids)
+        detected = self.firestorm.detected_at
+        if not self.surged and not math.isnan(detected) and cfg.strategy.crisis.surge_staff > 0:
+            self.surged = True
+            self.team.add_surge(cfg.strategy.crisis.surge_staff, detected, cfg.strategy.crisis.surge_days)
+
+    def _crisis_response(self, time: float) -> None:
+        if not self.config.strategy.crisis.influencer_outreach:
+            return
+        for influencer in self.influencers:
+            influencer.engaged = True
+            if self.config.influencers.engaged_stifles:
+                if self.population.crisis[influencer.node] == SPREADING:
+                    self.firestorm.stifle(influencer.node)
+                self._pos_weight[influencer.node] += 1.0
+
+    def _open_day(self) -> None:
+        """Generate the posts of the day starting now, and their reshare cascades."""
+        cfg, pop = self.config, self.population
+        start = self.time
+        season = self.season(self.day)
+        incidents = self.generator.incidents(
+            self.streams.incidents, start, season, self.defect_level, pop.state
+        )
+        authors = incidents["author"]
+        hit = cfg.posts.incident_loyalty_hit
+        pop.shift_loyalty(authors, -hit)
+        np.add.at(pop.open_issues, authors, 1)
+        voiced = incidents["voice_u"] < pop.voice[authors]
+        parts = [(KIND["complaint"], {k: v[voiced] for k, v in incidents.items()})]
+        parts += list(self.generator.chatter(self.streams.posts, start, season, pop.state, pop.loyalty).items())
+        batch = assemble(parts, self.graph.follower_counts, pop.platform)
+        ids = self.posts.extend(**batch.columns)
+        self.team.take_up(ids)
+        self._posts_today += np.bincount(batch.columns["kind"], minlength=len(POST_KINDS))
+        self._spread(batch)
+
+    def _spread(self, batch: Batch) -> None:
+        """Reshare cascades and influencer amplification: who sees today's posts."""
+        cfg = self.config
+        author = batch.columns["author"]
+        neg = batch.columns["negativity"]
+        kind = batch.columns["kind"]
+        praise = (kind == PRAISE) | ((neg == 0) & (kind == KIND["mention"]))
+        negative = neg >= 0.5
+        spreading = negative | praise
+        if spreading.any():
+            src = np.flatnonzero(spreading)
+            prob = share_probability(cfg.posts.reshare, neg[src])
+            post, resharer = cascades(
+                self.graph, author[src], prob, self.streams.posts, cfg.posts.reshare.max_generations
+            )
+            self._reshares_today += len(resharer)
+            broadcasters = np.concatenate([author[src], resharer])
+            origin = np.concatenate([src, src[post]])
+            np.add.at(self._neg_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0))
+            np.add.at(self._pos_weight, broadcasters, praise[origin].astype(np.float64))
+        self._negative_authors[author[negative]] = True
+        for influencer in self.influencers:
+            amplified = influencer.amplify(
+                self.graph, self._negative_authors, cfg.influencers, self.streams.influencers
+            )
+            self._neg_weight[influencer.node] += amplified * NEGATIVITY[KIND["complaint"]]
+
+    def _close_day(self) -> None:
+        """End of a day: advance the continuous processes, update slow dynamics, record."""
+        now = self.time
+        if self.firestorm is not None:
+            self.firestorm.advance(now, self._attack_post)
+        self.team.advance(now)
+        self._daily_dynamics()
+        self._record(now)
+        self.day += 1
+        self.ledger.reset()
+        self._neg_weight[:] = 0.0
+        self._pos_weight[:] = 0.0
+        self._negative_authors[:] = False
+        self._posts_today[:] = 0
+        self._reshares_today = 0
+        if self.day < self.config.days:
+            self._open_day()
+
+    def _daily_dynamics(self) -> None:
+        cfg, pop, graph = self.config, self.population, self.graph
+        pc = cfg.posts
+        seen = pc.bystander_positive_gain * self._pos_weight + pc.bystander_reply_gain * self.ledger.reply_weight
+        seen -= pc.bystander_negative_hit * self._neg_weight
+        if seen.any():
+            pop.shift_all(graph.exposure(seen))
+        negative_exposure = (
+            graph.exposure(self._neg_weight) if self._neg_weight.any() else np.zeros(pop.size)
+        )
+        pop.drift()
+        rng = self.streams.population
+        pop.forget_issues(rng.random(pop.size))
+        self.churned_today = int(pop.churn(rng.random(pop.size)).sum())
+        conv = cfg.population.conversion
+        innovation = conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
+        local_share = graph.followee_share(pop.state == CUSTOMER)
+        self.converted_today = int(
+            pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure).sum()
+        )
+
+    def _costs(self) -> dict[str, float]:
+        cfg = self.config
+        hub, spokes = self.team.wages(self.day)
+        listening = cfg.team.listening_cost_per_day * cfg.strategy.listening
+        content = cfg.team.content_cost_per_post * cfg.strategy.broadcast_per_day
+        engaged = sum(1 for i in self.influencers if i.engaged)
+        outreach = cfg.team.outreach_cost_per_influencer_day * engaged
+        return {
+            "wages_hub": hub,
+            "wages_spokes": spokes,
+            "tools": listening,
+            "content": content,
+            "outreach": outreach,
+            "compensation": self.ledger.compensation,
+        }
+
+    def _record(self, now: float) -> None:
+        pop = self.population
+        prospects, customers, lapsed = pop.counts()
+        active = np.flatnonzero(pop.state == CUSTOMER)
+        revenue = float(pop.revenue_per_day(active).sum())
+        costs = self._costs()
+        cost = sum(costs.values())
+        row: dict[str, float] = {
+            "day": self.day + 1,
+            "time_h": now,
+            "prospects": prospects,
+            "customers": customers,
+            "lapsed": lapsed,
+            "churned": self.churned_today,
+            "converted": self.converted_today,
+            "leads_closed": self.ledger.leads_closed,
+            **loyalty_stats(pop.loyalty[active]),
+        }
+        for kind, name in enumerate(POST_KINDS):
+            row[f"posts_{name}"] = int(self._posts_today[kind])
+        total_posts = int(self._posts_today.sum())
+        negative = self._posts_today[KIND["complaint"]] + self._posts_today[ATTACK]
+        row["negative_share"] = negative / total_posts if total_posts else math.nan
+        row["reshares"] = self._reshares_today
+        row.update(response_stats(self.ledger.response_hours, self.config.strategy.sla_hours))
+        row["backlog"] = self.team.backlog(now)
+        row["spoke_backlog"] = self.team.spoke_backlog()
+        row["resolved"] = self.ledger.resolved
+        row["routed"] = self.ledger.routed
+        row["broken_promises"] = self.ledger.broken
+        row["abandoned"] = self.ledger.abandoned
+        row["resolution_median_h"] = (
+            float(np.median(self.ledger.resolution_hours)) if self.ledger.resolution_hours else math.nan
+        )
+        for topic, level in zip(self.topics, self.defect_level, strict=True):
+            row[f"defect_{topic}"] = float(level)
+        storm = self.firestorm
+        row["attack_aware_share"] = storm.ever_aware / pop.size if storm else 0.0
+        row["attack_spreaders"] = len(storm.spreaders) if storm else 0
+        row["revenue"] = revenue
+        row.update(costs)
+        row["cost_to_serve"] = cost
+        row["relationship_value"] = revenue - cost
+        self.rows.append(row)

@@ -1,0 +1,145 @@
+"""A multi-server priority queue in continuous time, with shifts and abandonment.
+
+The hub and every spoke are a :class:`ServerPool`: posts arrive at exact
+times, wait in a priority queue, and are served by whichever server becomes
+available first (a server is available when it is free *and* on shift). A
+waiting post whose author's patience runs out is abandoned. No time step is
+involved: response times are exact event times, whatever the day tick.
+
+Events are processed in time order by :meth:`ServerPool.advance`, SimPy-style:
+arrivals, service starts and completions. Handlers for starts and completions
+are callbacks, so the pool knows nothing about posts beyond their ids.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Protocol
+
+INF = float("inf")
+
+
+class Server(Protocol):
+    def available_from(self, time: float) -> float:
+        """The earliest time >= `time` at which this server is on shift (inf: never)."""
+        ...
+
+
+class ServerPool:
+    """Servers, a waiting line ordered by priority key, and pending events."""
+
+    def __init__(
+        self,
+        servers: list[Server],
+        duration: Callable[[int, Server], float],
+        abandon_at: Callable[[int], float],
+        on_start: Callable[[int, float, Server], None] | None = None,
+        on_complete: Callable[[int, float, Server], None] | None = None,
+        on_abandon: Callable[[int, float], None] | None = None,
+    ) -> None:
+        self.servers: list[Server] = []
+        self.duration = duration
+        self.abandon_at = abandon_at
+        self.on_start = on_start
+        self.on_complete = on_complete
+        self.on_abandon = on_abandon
+        self._seq = itertools.count()
+        self._arrivals: list[tuple[float, int, int, tuple]] = []
+        self._waiting: list[tuple[tuple, int]] = []
+        self._free: list[tuple[float, int, int]] = []  # (available from, seq, server index)
+        self._completions: list[tuple[float, int, int, int]] = []
+        self.clock = 0.0
+        self.busy_hours = 0.0
+        for server in servers:
+            self.add_server(server, 0.0)
+
+    # ---------------------------------------------------------------- input
+    def add_server(self, server: Server, from_time: float) -> None:
+        self.servers.append(server)
+        start = server.available_from(from_time)
+        if start < INF:
+            heapq.heappush(self._free, (start, next(self._seq), len(self.servers) - 1))
+
+    def arrive(self, time: float, post: int, key: tuple) -> None:
+        heapq.heappush(self._arrivals, (time, next(self._seq), post, key))
+
+    @property
+    def waiting(self) -> int:
+        """Posts in the waiting line (abandoned ones are dropped lazily, see `backlog`)."""
+        return len(self._waiting)
+
+    def backlog(self, time: float) -> int:
+        """Posts arrived by `time`, not yet taken up and not abandoned by then."""
+        return sum(1 for _, post in self._waiting if self.abandon_at(post) > time)
+
+    # ---------------------------------------------------------------- engine
+    def advance(self, until: float) -> None:
+        """Process every event up to and including `until`."""
+        arrivals, waiting, free, completions = (
+            self._arrivals,
+            self._waiting,
+            self._free,
+            self._completions,
+        )
+        while True:
+            t_arrival = arrivals[0][0] if arrivals else INF
+            t_server = max(free[0][0], self.clock) if (free and waiting) else INF
+            t_done = completions[0][0] if completions else INF
+            t = min(t_arrival, t_server, t_done)
+            if t > until or t == INF:
+                break
+            if t_done <= t_arrival and t_done <= t_server:
+                _, _, post, index = heapq.heappop(completions)
+                self.clock = t_done
+                if self.on_complete:
+                    self.on_complete(post, t_done, self.servers[index])
+            elif t_arrival <= t_server:
+                _, _, post, key = heapq.heappop(arrivals)
+                self.clock = t_arrival
+                heapq.heappush(waiting, (key, post))
+            else:
+                self._serve(t_server)
+        self.clock = max(self.clock, until)
+
+    def _serve(self, now: float) -> None:
+        _, _, index = heapq.heappop(self._free)
+        server = self.servers[index]
+        start = server.available_from(now)
+        self.clock = now
+        if start > now:  # shift ended while idle: wait for the next shift
+            if start < INF:
+                heapq.heappush(self._free, (start, next(self._seq), index))
+            return
+        while self._waiting:
+            _, post = heapq.heappop(self._waiting)
+            gave_up = self.abandon_at(post)
+            if gave_up <= now:
+                if self.on_abandon:
+                    self.on_abandon(post, gave_up)
+                continue
+            if self.on_start:
+                self.on_start(post, now, server)
+            work = self.duration(post, server)
+            self.busy_hours += work
+            done = now + work
+            heapq.heappush(self._completions, (done, next(self._seq), post, index))
+            after = server.available_from(done)
+            if after < INF:
+                heapq.heappush(self._free, (after, next(self._seq), index))
+            return
+        heapq.heappush(self._free, (now, next(self._seq), index))
+
+    def drain_abandoned(self, until: float) -> None:
+        """Record abandonment of waiting posts whose patience ran out by `until`."""
+        keep = []
+        for key, post in self._waiting:
+            gave_up = self.abandon_at(post)
+            if gave_up <= until:
+                if self.on_abandon:
+                    self.on_abandon(post, gave_up)
+            else:
+                keep.append((key, post))
+        heapq.heapify(keep)
+        self._waiting = keep

@@ -1,0 +1,102 @@
+"""A run's results: summary, daily frame, optional post log; saved atomically to a folder."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import config_to_yaml
+from sim.schema import Config
+
+_PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
+
+
+def _json_ready(summary: dict[str, float]) -> dict[str, float | None]:
+    """NaN becomes null: strict JSON that every reader accepts."""
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance(config: Config, seed: int) -> dict[str, Any]:
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "seed": seed,
+        "scenario": config.scenario,
+        "strategy": config.strategy.name,
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": _git_commit(),
+    }
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write via a temporary file in the same folder, then rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@dataclass
+class Result:
+    """What one run produced."""
+
+    config: Config
+    seed: int
+    summary: dict[str, float]
+    daily: pd.DataFrame
+    posts: pd.DataFrame | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, directory: str | os.PathLike, plots: bool | None = None) -> Path:
+        """Write config.yaml, daily.parquet, summary.json, provenance.json (+ posts, plots)."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "config.yaml", lambda p: p.write_text(config_to_yaml(self.config)))
+        atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
+        if self.posts is not None:
+            atomic_write(out / "posts.parquet", lambda p: self.posts.to_parquet(p, index=False))
+        atomic_write(
+            out / "provenance.json",
+            lambda p: p.write_text(json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"),
+        )
+        if self.config.output.plots if plots is None else plots:
+            from sim.plots import plot_run
+
+            plot_run(self.daily, out, title=f"{self.config.scenario} / {self.config.strategy.name}")
+        # the summary goes last: its presence marks a complete run folder
+        atomic_write(
+            out / "summary.json",
+            lambda p: p.write_text(json.dumps(_json_ready(self.summary), indent=2) + "\n"),
+        )
+        return out

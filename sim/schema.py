@@ -1,0 +1,594 @@
+"""The typed config schema: every model parameter, its default, unit, range and reason.
+
+Each field is declared with :func:`param`, which stores the allowed range and a
+one-line reason (a source, or "assumption") in the field's metadata. Validation
+(:mod:`sim.validate`) and the parameter tables in the docs read that metadata,
+so the schema is the single place where a parameter is defined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, field
+from typing import Any
+
+UNIT = (0.0, 1.0)
+NONNEG = (0.0, None)
+POSITIVE = (1e-12, None)
+
+
+def param(
+    default: Any,
+    why: str,
+    *,
+    unit: str = "",
+    range: tuple[float | None, float | None] | None = None,
+    choices: tuple[str, ...] | None = None,
+    factory: bool = False,
+) -> Any:
+    """A config field with its documentation and allowed values in the metadata."""
+    meta = {"why": why, "unit": unit, "range": range, "choices": choices}
+    if factory:
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# ---------------------------------------------------------------- population
+@dataclass
+class Segment:
+    share: float = param(0.6, "assumption: most customers sit in the middle tier", range=UNIT)
+    margin_per_day: float = param(
+        1.0, "assumption: a $30/month plan at full loyalty", unit="$/day", range=NONNEG
+    )
+    churn_per_year: float = param(
+        0.25,
+        "assumption: typical subscription churn of ~2%/month (Reichheld & Sasser 1990 scale)",
+        unit="1/year",
+        range=(0.0, 0.999),
+    )
+    voice_propensity: float = param(
+        0.35,
+        "assumption: about a third of dissatisfied customers complain in public "
+        "(Hirschman 1970: exit vs voice)",
+        range=UNIT,
+    )
+
+
+def _default_segments() -> dict[str, Segment]:
+    return {
+        "basic": Segment(
+            share=0.3, margin_per_day=0.4, churn_per_year=0.35, voice_propensity=0.30
+        ),
+        "standard": Segment(
+            share=0.55, margin_per_day=1.0, churn_per_year=0.25, voice_propensity=0.35
+        ),
+        "premium": Segment(
+            share=0.15, margin_per_day=3.0, churn_per_year=0.15, voice_propensity=0.45
+        ),
+    }
+
+
+@dataclass
+class Conversion:
+    innovation_per_day: float = param(
+        0.0003,
+        "Bass p scaled to days: Bass (1969) p~0.03/year for durables; assumption for a brand",
+        unit="1/day",
+        range=UNIT,
+    )
+    imitation_per_day: float = param(
+        0.004,
+        "Bass q scaled to days: Bass (1969) q~0.38/year; assumption",
+        unit="1/day",
+        range=NONNEG,
+    )
+    content_per_post: float = param(
+        0.0001,
+        "assumption: each daily broadcast post adds this to the innovation rate",
+        unit="1/day per post",
+        range=NONNEG,
+    )
+    negative_sensitivity: float = param(
+        2.0,
+        "assumption: negative exposure lowers conversion as exp(-k * exposure)",
+        range=NONNEG,
+    )
+    winback_per_day: float = param(
+        0.0, "assumption: lapsed customers do not return within a run", unit="1/day", range=UNIT
+    )
+
+
+@dataclass
+class Population:
+    size: int = param(10_000, "baseline brand reach: 10,000 people", unit="people", range=(2, None))
+    initial_customer_share: float = param(
+        0.7, "assumption: most of the brand's audience already buys", range=UNIT
+    )
+    initial_loyalty_mean: float = param(0.6, "assumption: a moderately loyal base", range=UNIT)
+    initial_loyalty_concentration: float = param(
+        8.0, "assumption: Beta(mean*k, (1-mean)*k) spread of loyalty", range=POSITIVE
+    )
+    segments: dict[str, Segment] = param(
+        _default_segments, "three value tiers (assumption)", factory=True
+    )
+    platforms: dict[str, float] = param(
+        lambda: {"x": 0.35, "facebook": 0.35, "instagram": 0.2, "linkedin": 0.1},
+        "assumption: platform mix of a consumer brand",
+        factory=True,
+    )
+    churn_loyalty_sensitivity: float = param(
+        3.0,
+        "assumption: hazard = base * exp(k*(ref - loyalty)); loyal customers stay "
+        "(Reichheld & Sasser 1990)",
+        range=NONNEG,
+    )
+    churn_reference_loyalty: float = param(
+        0.6, "loyalty at which the hazard equals the segment's base rate", range=UNIT
+    )
+    open_issue_churn_multiplier: float = param(
+        4.0,
+        "unresolved problems drive exit: TARP (1986) found repurchase intent falls from "
+        "~70-95% (resolved) to ~40% (unresolved); hazard x this while an issue is open",
+        range=(1.0, None),
+    )
+    open_issue_days: float = param(
+        30.0,
+        "assumption: an unresolved issue stops weighing after ~30 days (exponential)",
+        unit="days",
+        range=POSITIVE,
+    )
+    revenue_loyalty_floor: float = param(
+        0.5,
+        "assumption: revenue = margin * (floor + (1-floor) * loyalty); loyal customers buy more",
+        range=UNIT,
+    )
+    loyalty_drift_per_day: float = param(
+        0.005,
+        "assumption: impressions fade, loyalty reverts to its initial level over ~200 days",
+        unit="1/day",
+        range=UNIT,
+    )
+    conversion: Conversion = param(Conversion, "Bass-style conversion of prospects", factory=True)
+
+
+# ---------------------------------------------------------------- network
+@dataclass
+class Network:
+    kind: str = param(
+        "preferential_attachment",
+        "heavy-tailed follower counts are the norm on social platforms (Barabasi & Albert 1999)",
+        choices=("preferential_attachment", "small_world", "random", "complete"),
+    )
+    follows_per_person: int = param(
+        8, "assumption: accounts each person follows inside the brand's audience", range=(1, None)
+    )
+    uniform_share: float = param(
+        0.5,
+        "copying model: share of follows chosen uniformly; 0.5 gives a BA-like exponent of 3 "
+        "(Kleinberg et al. 1999)",
+        range=UNIT,
+    )
+    rewire_prob: float = param(
+        0.1, "small world: Watts & Strogatz (1998) rewiring probability", range=UNIT
+    )
+
+
+# ---------------------------------------------------------------- posts
+@dataclass
+class Topic:
+    weight: float = param(1.0, "share of incidents in this topic", range=NONNEG)
+    department: str = param("customer_service", "the spoke that can resolve it")
+    defect_level: float = param(
+        1.0, "relative defect level; multiplies the incident rate", range=NONNEG
+    )
+
+
+def _default_topics() -> dict[str, Topic]:
+    return {
+        "service": Topic(weight=0.45, department="customer_service"),
+        "product": Topic(weight=0.30, department="product"),
+        "billing": Topic(weight=0.22, department="billing"),
+        "fraud": Topic(weight=0.03, department="legal_pr"),
+    }
+
+
+@dataclass
+class Reshare:
+    share_prob: float = param(
+        0.01,
+        "assumption: chance a follower reshares a neutral post it sees",
+        range=UNIT,
+    )
+    negativity_boost: float = param(
+        2.0,
+        "negative, high-arousal content spreads more (Berger & Milkman 2012): "
+        "p = share_prob * (1 + boost * negativity)",
+        range=NONNEG,
+    )
+    max_generations: int = param(
+        20, "safety cap on cascade depth (real cascades are shallow: Goel et al. 2016)",
+        range=(0, None),
+    )
+
+
+@dataclass
+class Posts:
+    incident_rate_per_day: float = param(
+        0.004,
+        "assumption: a customer meets a problem about every 250 days",
+        unit="1/customer/day",
+        range=NONNEG,
+    )
+    question_rate_per_day: float = param(
+        0.002, "assumption", unit="1/customer/day", range=NONNEG
+    )
+    praise_rate_per_day: float = param(
+        0.0015,
+        "assumption; scaled by loyalty squared (promoters praise)",
+        unit="1/customer/day",
+        range=NONNEG,
+    )
+    lead_rate_per_day: float = param(
+        0.001, "assumption: prospects asking before buying", unit="1/prospect/day", range=NONNEG
+    )
+    addressed_share: float = param(
+        0.6,
+        "assumption: share of brand-related posts that tag the brand; the rest are mentions "
+        "found only by listening",
+        range=UNIT,
+    )
+    topics: dict[str, Topic] = param(_default_topics, "incident topics", factory=True)
+    handle_minutes: dict[str, float] = param(
+        lambda: {
+            "complaint": 8.0,
+            "question": 5.0,
+            "praise": 2.0,
+            "lead": 6.0,
+            "mention": 4.0,
+            "attack": 10.0,
+        },
+        "assumption: mean minutes a hub member spends on a post (exponential)",
+        factory=True,
+    )
+    patience_hours: float = param(
+        48.0,
+        "assumption: mean hours before an author stops waiting (exponential); 0 = never",
+        unit="h",
+        range=NONNEG,
+    )
+    lead_close_rate: float = param(
+        0.3, "assumption: share of sales leads a sales liaison closes", range=UNIT
+    )
+    hub_lead_factor: float = param(
+        0.5, "assumption: a hub reply without sales follow-up closes half as often", range=UNIT
+    )
+    incident_loyalty_hit: float = param(0.08, "assumption", range=UNIT)
+    reply_gain: float = param(
+        0.04,
+        "a public reply recovers some loyalty (Gunarathne et al. 2017); assumption for size",
+        range=UNIT,
+    )
+    reply_speed_scale_hours: float = param(
+        12.0,
+        "assumption: reply gain decays as exp(-hours/scale); customers expect fast replies",
+        unit="h",
+        range=POSITIVE,
+    )
+    resolution_gain: float = param(
+        0.10,
+        "service recovery paradox: a fixed problem can leave loyalty higher (McCollough 2000)",
+        range=UNIT,
+    )
+    broken_promise_hit: float = param(
+        0.06, "assumption: a promised fix that never happens hurts", range=UNIT
+    )
+    spin_gain_factor: float = param(
+        0.5, "assumption: a PR-spin reply earns half a helpful reply's gain", range=UNIT
+    )
+    bystander_negative_hit: float = param(
+        0.004, "assumption: loyalty lost by a viewer per negative post seen", range=UNIT
+    )
+    bystander_positive_gain: float = param(
+        0.002, "assumption: loyalty gained per praise post seen", range=UNIT
+    )
+    bystander_reply_gain: float = param(
+        0.003,
+        "assumption: replies are public, bystanders who see the brand answer count it",
+        range=UNIT,
+    )
+    reshare: Reshare = param(Reshare, "reshare cascades", factory=True)
+
+
+# ---------------------------------------------------------------- team
+@dataclass
+class Hub:
+    staff: int = param(2, "assumption: a mid-size brand's social team", unit="people", range=(0, None))
+    shift_hours: float = param(8.0, "a working day", unit="h", range=(0.0, 24.0))
+    coverage_start_hour: float = param(8.0, "office hours", unit="h of day", range=(0.0, 24.0))
+    coverage_hours: float = param(
+        12.0, "assumption: shifts are staggered across 08:00-20:00", unit="h", range=(0.0, 24.0)
+    )
+    days_per_week: int = param(7, "social media never closes", unit="days", range=(0, 7))
+    wage_per_hour: float = param(
+        40.0, "assumption: loaded cost of a community manager", unit="$/h", range=NONNEG
+    )
+    resolve_share: float = param(
+        0.3, "assumption: share of complaints the hub can fix itself", range=UNIT
+    )
+
+
+@dataclass
+class Spoke:
+    liaisons: int = param(1, "one liaison per department", unit="people", range=(0, None))
+    cases_per_liaison: int = param(
+        4, "assumption: cases a liaison works on at once", range=(1, None)
+    )
+    resolution_hours: float = param(
+        8.0, "assumption: elapsed hours to resolve one case", unit="h", range=POSITIVE
+    )
+    follow_through: float = param(
+        0.9, "assumption: share of promised fixes that happen", range=UNIT
+    )
+    hours_per_day: float = param(
+        1.0,
+        "assumption: social media is a side duty of the liaison (cost basis)",
+        unit="h",
+        range=(0.0, 24.0),
+    )
+    wage_per_hour: float = param(50.0, "assumption: departmental staff", unit="$/h", range=NONNEG)
+
+
+def _default_spokes() -> dict[str, Spoke]:
+    return {
+        "customer_service": Spoke(liaisons=1, cases_per_liaison=6, resolution_hours=6.0),
+        "product": Spoke(liaisons=1, resolution_hours=24.0, follow_through=0.8),
+        "billing": Spoke(liaisons=1, resolution_hours=8.0, follow_through=0.95),
+        "sales": Spoke(liaisons=1, resolution_hours=4.0),
+        "business_development": Spoke(liaisons=1, resolution_hours=24.0),
+        "legal_pr": Spoke(liaisons=1, resolution_hours=12.0, wage_per_hour=90.0),
+    }
+
+
+@dataclass
+class Team:
+    hub: Hub = param(Hub, "the central social media team", factory=True)
+    spokes: dict[str, Spoke] = param(_default_spokes, "department liaisons", factory=True)
+    spoke_start_hour: float = param(9.0, "business hours", unit="h of day", range=(0.0, 24.0))
+    spoke_days_per_week: int = param(5, "business days", unit="days", range=(0, 7))
+    listening_cost_per_day: float = param(
+        150.0, "assumption: a listening tool at full coverage", unit="$/day", range=NONNEG
+    )
+    content_cost_per_post: float = param(
+        60.0, "assumption: producing one broadcast post", unit="$", range=NONNEG
+    )
+    outreach_cost_per_influencer_day: float = param(
+        20.0, "assumption: time and perks for one engaged influencer", unit="$/day", range=NONNEG
+    )
+    compensation_per_resolution: float = param(
+        5.0, "assumption: goodwill credit per resolved complaint", unit="$", range=NONNEG
+    )
+
+
+# ---------------------------------------------------------------- strategy
+POST_KINDS = ("complaint", "question", "praise", "lead", "mention", "attack")
+PRIORITIES = ("fifo", "visibility", "severity", "churn_risk", "deadline")
+ROUTINGS = ("hub_only", "hub_and_spoke", "pr_only")
+STANCES = ("silence", "deny", "diminish", "apologise", "matched")
+
+
+@dataclass
+class Crisis:
+    protocol: bool = param(False, "whether a crisis protocol exists at all")
+    detection_threshold: int = param(
+        10, "attack posts seen before the team declares a crisis", range=(1, None)
+    )
+    stance: str = param(
+        "silence",
+        "response stance (Coombs 2007, SCCT); matched = deny a false accusation, "
+        "apologise for a true one",
+        choices=STANCES,
+    )
+    delay_hours: float = param(
+        0.0, "hours between detection and the public response", unit="h", range=NONNEG
+    )
+    surge_staff: int = param(0, "extra hub staff during a crisis", range=(0, None))
+    surge_days: float = param(7.0, "how long the surge lasts", unit="days", range=NONNEG)
+    influencer_outreach: bool = param(
+        False, "engage influencers once a crisis is detected (Herhausen et al. 2019)"
+    )
+
+
+@dataclass
+class Strategy:
+    name: str = param("hub_and_spoke", "preset name")
+    answers: list[str] = param(
+        lambda: ["complaint", "question", "lead", "attack"],
+        "post kinds the team answers",
+        factory=True,
+    )
+    priority: str = param("fifo", "queue discipline", choices=PRIORITIES)
+    routing: str = param("hub_and_spoke", "who handles what", choices=ROUTINGS)
+    close_loop: bool = param(False, "resolutions fix root causes (lower defect levels)")
+    sla_hours: float = param(
+        1.0, "first-response target; customers expect an answer within the hour", unit="h",
+        range=POSITIVE,
+    )
+    listening: float = param(
+        0.0, "share of mentions (not addressed to the brand) the hub detects", range=UNIT
+    )
+    broadcast_per_day: float = param(
+        1.0, "company content posts per day", unit="posts/day", range=NONNEG
+    )
+    fix_per_resolution: float = param(
+        0.01,
+        "assumption: each closed-loop resolution removes 1% of its topic's excess defect",
+        range=UNIT,
+    )
+    engage_influencers: bool = param(
+        False, "ongoing influencer relations from day 0 (not only during a crisis)"
+    )
+    crisis: Crisis = param(Crisis, "crisis protocol", factory=True)
+
+
+# ---------------------------------------------------------------- events
+@dataclass
+class DefectShock:
+    topic: str = param("product", "topic whose defect level changes")
+    start_day: float = param(10.0, "day the shock begins", unit="day", range=NONNEG)
+    multiplier: float = param(4.0, "defect level multiplier", range=NONNEG)
+
+
+@dataclass
+class SeasonalPeak:
+    start_day: float = param(30.0, "first day of the peak", unit="day", range=NONNEG)
+    days: float = param(30.0, "length of the peak", unit="days", range=NONNEG)
+    multiplier: float = param(
+        2.0, "inbound volume multiplier (an enrolment-style peak)", range=NONNEG
+    )
+
+
+@dataclass
+class StanceEffect:
+    transmission: float = param(1.0, "multiplier on rumour transmission", range=NONNEG)
+    stifling: float = param(1.0, "multiplier on rumour stifling", range=NONNEG)
+    loyalty_shift: float = param(
+        0.0,
+        "share of the attack's loyalty damage restored (negative: more damage) at response",
+        range=(-1.0, 1.0),
+    )
+    hit_factor: float = param(
+        1.0, "multiplier on the loyalty hit for those who hear it afterwards", range=NONNEG
+    )
+
+
+def _default_effects() -> dict[str, dict[str, StanceEffect]]:
+    # Coombs (2007) SCCT: match the response to responsibility. Denial works for
+    # rumours (false accusations) and backfires when the firm is at fault; an
+    # apology with corrective action suits a true accusation (Kim et al. 2004;
+    # Herhausen et al. 2019 on firestorms). Magnitudes are assumptions.
+    return {
+        "silence": {
+            "false": StanceEffect(),
+            "true": StanceEffect(),
+        },
+        "deny": {
+            "false": StanceEffect(
+                transmission=0.4, stifling=2.5, loyalty_shift=0.6, hit_factor=0.4
+            ),
+            "true": StanceEffect(
+                transmission=1.5, stifling=0.7, loyalty_shift=-0.3, hit_factor=1.4
+            ),
+        },
+        "diminish": {
+            "false": StanceEffect(
+                transmission=0.8, stifling=1.3, loyalty_shift=0.2, hit_factor=0.8
+            ),
+            "true": StanceEffect(
+                transmission=1.1, stifling=1.0, loyalty_shift=0.0, hit_factor=1.1
+            ),
+        },
+        "apologise": {
+            "false": StanceEffect(
+                transmission=1.0, stifling=1.2, loyalty_shift=0.1, hit_factor=1.0
+            ),
+            "true": StanceEffect(
+                transmission=0.5, stifling=2.0, loyalty_shift=0.5, hit_factor=0.5
+            ),
+        },
+    }
+
+
+@dataclass
+class Attack:
+    enabled: bool = param(False, "whether a brand attack happens")
+    start_day: float = param(20.0, "day the attack starts", unit="day", range=NONNEG)
+    is_true: bool = param(False, "true accusation (the company is at fault) or false")
+    origin: str = param(
+        "influencer", "who starts it", choices=("influencer", "random")
+    )
+    initial_spreaders: int = param(5, "random customers who start it", range=(1, None))
+    topic: str = param("product", "what the accusation is about")
+    contact_rate_per_hour: float = param(
+        0.25, "assumption: a spreader tells one follower every 4 hours", unit="1/h",
+        range=POSITIVE,
+    )
+    transmission: float = param(
+        0.6,
+        "assumption: share of contacts with an unaware person that pass the rumour on "
+        "(Maki & Thompson 1973 use 1)",
+        range=UNIT,
+    )
+    stifling: float = param(
+        0.5,
+        "assumption: chance a spreader who meets an aware person stops (Maki & Thompson use 1)",
+        range=UNIT,
+    )
+    post_prob: float = param(
+        0.3, "assumption: share of new spreaders who post about it", range=UNIT
+    )
+    loyalty_hit: float = param(
+        0.15, "assumption: loyalty lost on hearing the accusation", range=UNIT
+    )
+    true_hit_factor: float = param(
+        1.5, "assumption: a true accusation hurts more", range=NONNEG
+    )
+    effects: dict[str, dict[str, StanceEffect]] = param(
+        _default_effects, "(stance, truth) effects table", factory=True
+    )
+
+
+@dataclass
+class Influencers:
+    count: int = param(10, "the most-followed accounts act as influencers", range=(0, None))
+    amplify_prob: float = param(
+        0.05, "assumption: chance an influencer amplifies a complaint it sees", range=UNIT
+    )
+    engaged_amplify_factor: float = param(
+        0.2, "assumption: engaged influencers amplify far less", range=UNIT
+    )
+    engaged_stifles: bool = param(
+        True, "engaged influencers stop spreading and vouch for the brand"
+    )
+
+
+@dataclass
+class Events:
+    defects: list[DefectShock] = param(list, "defect shocks", factory=True)
+    seasons: list[SeasonalPeak] = param(list, "seasonal peaks", factory=True)
+
+
+@dataclass
+class Output:
+    posts: bool = param(False, "write posts.parquet, a row per post")
+    plots: bool = param(True, "write PNG plots")
+
+
+@dataclass
+class Config:
+    seed: int = param(0, "the run's seed", range=(0, None))
+    days: int = param(90, "simulated days", unit="days", range=(1, None))
+    annual_discount_rate: float = param(
+        0.10, "assumption: a firm's cost of capital, for the CLV estimate", range=NONNEG
+    )
+    scenario: str = param("baseline", "scenario name")
+    description: str = param("", "what the scenario is about")
+    population: Population = param(Population, "customers and prospects", factory=True)
+    network: Network = param(Network, "follower graph", factory=True)
+    posts: Posts = param(Posts, "posts, incidents and their effects", factory=True)
+    team: Team = param(Team, "hub and spokes", factory=True)
+    strategy: Strategy = param(Strategy, "response strategy", factory=True)
+    attack: Attack = param(Attack, "brand attack", factory=True)
+    influencers: Influencers = param(Influencers, "influencers", factory=True)
+    events: Events = param(Events, "defect shocks and seasonal peaks", factory=True)
+    output: Output = param(Output, "what a run writes", factory=True)
+
+
+def field_meta(cls: type, name: str) -> dict[str, Any]:
+    """The documentation metadata of one schema field."""
+    return cls.__dataclass_fields__[name].metadata  # type: ignore[attr-defined]
+
+
+def default_of(cls: type, name: str) -> Any:
+    f = cls.__dataclass_fields__[name]  # type: ignore[attr-defined]
+    if f.default is not MISSING:
+        return f.default
+    return f.default_factory()

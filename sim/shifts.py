@@ -1,0 +1,72 @@
+"""Working hours: when a team member is on shift, and how many hours that is per day."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Daily shift of `hours` from `start_hour`, on `days_per_week` days (rotated by `rotation`).
+
+    Day 0 is the first day of the run. `active_from`/`active_until` bound the
+    whole employment (surge staff are hired for a few days only).
+    """
+
+    start_hour: float
+    hours: float
+    days_per_week: int = 7
+    rotation: int = 0
+    active_from: float = 0.0
+    active_until: float = INF
+
+    @property
+    def always(self) -> bool:
+        return self.hours >= 24.0 and self.days_per_week >= 7
+
+    def works_on(self, day: int) -> bool:
+        return (day + self.rotation) % 7 < self.days_per_week
+
+    def available_from(self, time: float) -> float:
+        """Earliest time >= `time` on shift (inf if none before `active_until`)."""
+        time = max(time, self.active_from)
+        if time >= self.active_until or self.hours <= 0 or self.days_per_week <= 0:
+            return INF
+        if self.always:
+            return time
+        day = math.floor(time / 24.0)
+        for d in range(day - 1, day + 9):
+            if not self.works_on(d):
+                continue
+            start = d * 24.0 + self.start_hour
+            end = start + self.hours
+            if time < end:
+                found = max(time, start)
+                return found if found < self.active_until else INF
+        return INF
+
+    def hours_in(self, day: int) -> float:
+        """Hours on shift within day `day` (for wages)."""
+        lo, hi = day * 24.0, day * 24.0 + 24.0
+        lo, hi = max(lo, self.active_from), min(hi, self.active_until)
+        if hi <= lo:
+            return 0.0
+        if self.always:
+            return hi - lo
+        total = 0.0
+        for d in (day - 1, day):
+            if self.works_on(d):
+                start = d * 24.0 + self.start_hour
+                total += max(0.0, min(hi, start + self.hours) - max(lo, start))
+        return total
+
+
+def staggered_starts(staff: int, coverage_start: float, coverage_hours: float, shift_hours: float):
+    """Shift start hours spreading `staff` people evenly over the coverage window."""
+    spread = max(coverage_hours - shift_hours, 0.0)
+    if staff <= 1 or spread == 0.0:
+        return [coverage_start] * staff
+    return [coverage_start + spread * i / (staff - 1) for i in range(staff)]

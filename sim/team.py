@@ -1,0 +1,306 @@
+"""The company team: hub staff and department liaisons (spokes) as Mesa agents.
+
+The hub is one :class:`ServerPool` served by :class:`HubStaff`; each department
+is a pool served by its :class:`Liaison` agents (each works several cases at
+once). The :class:`Team` triages what the hub finishes: reply, fix it in the
+hub, or route it to the department; spokes resolve (or fail to follow through)
+and, when the strategy closes the loop, each resolution lowers its topic's
+defect level.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, PRAISE, QUESTION, PostBook
+from sim.queueing import ServerPool
+from sim.schema import POST_KINDS
+from sim.shifts import Shift, staggered_starts
+from sim.strategy import Rules
+
+if TYPE_CHECKING:
+    from sim.metrics import Ledger
+    from sim.population import Population
+    from sim.schema import Config
+
+REPLIED, ROUTED, RESOLVED = OUTCOME["replied"], OUTCOME["routed"], OUTCOME["resolved"]
+BROKEN, ABANDONED = OUTCOME["broken_promise"], OUTCOME["abandoned"]
+
+
+class HubStaff(mesa.Agent):
+    """A hub team member: works a shift, takes the next post by the strategy's priority."""
+
+    def __init__(self, model: mesa.Model, shift: Shift, wage_per_hour: float) -> None:
+        super().__init__(model)
+        self.shift = shift
+        self.wage_per_hour = wage_per_hour
+        self.handled = 0
+
+    def available_from(self, time: float) -> float:
+        return self.shift.available_from(time)
+
+    def wages(self, day: int) -> float:
+        return self.shift.hours_in(day) * self.wage_per_hour
+
+
+class Liaison(mesa.Agent):
+    """A department's social media liaison: resolves routed cases during business hours."""
+
+    def __init__(
+        self, model: mesa.Model, department: str, shift: Shift, paid_hours: float, wage: float
+    ) -> None:
+        super().__init__(model)
+        self.department = department
+        self.shift = shift
+        self.paid_hours = paid_hours
+        self.wage_per_hour = wage
+        self.resolved = 0
+
+    def wages(self, day: int) -> float:
+        return self.paid_hours * self.wage_per_hour if self.shift.works_on(day) else 0.0
+
+
+class CaseSlot:
+    """One of the cases a liaison can work on at once (a server of the spoke's pool)."""
+
+    def __init__(self, liaison: Liaison) -> None:
+        self.liaison = liaison
+
+    def available_from(self, time: float) -> float:
+        return self.liaison.shift.available_from(time)
+
+
+class Team:
+    """Hub and spokes, their queues, and what happens when they finish a post."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        cfg: Config,
+        rules: Rules,
+        posts: PostBook,
+        population: Population,
+        defect_level: np.ndarray,
+        topic_department: list[str],
+        ledger: Ledger,
+    ) -> None:
+        self.cfg, self.rules, self.posts = cfg, rules, posts
+        self.population, self.defect_level, self.ledger = population, defect_level, ledger
+        self.defect_floor = defect_level * 0.5
+        hub = cfg.team.hub
+        self.handle_hours = np.array(
+            [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
+        )
+        self.staff: list[HubStaff] = []
+        starts = staggered_starts(hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours)
+        if rules.staffs_hub:
+            for i, start in enumerate(starts):
+                shift = Shift(start % 24.0, hub.shift_hours, hub.days_per_week, rotation=i)
+                self.staff.append(HubStaff(model, shift, hub.wage_per_hour))
+        self.hub = ServerPool(
+            list(self.staff),
+            duration=self._hub_duration,
+            abandon_at=self._abandon_at,
+            on_start=self._hub_start,
+            on_complete=self._hub_complete,
+            on_abandon=self._abandoned,
+        )
+        self.departments = list(cfg.team.spokes)
+        self.topic_spoke = np.array([self.departments.index(d) for d in topic_department])
+        self.liaisons: list[Liaison] = []
+        self.spokes: list[ServerPool] = []
+        for name in self.departments:
+            spoke = cfg.team.spokes[name]
+            shift = Shift(cfg.team.spoke_start_hour, 8.0, cfg.team.spoke_days_per_week)
+            slots = []
+            if rules.staffs_spokes:
+                for _ in range(spoke.liaisons):
+                    liaison = Liaison(model, name, shift, spoke.hours_per_day, spoke.wage_per_hour)
+                    self.liaisons.append(liaison)
+                    slots.extend(CaseSlot(liaison) for _ in range(spoke.cases_per_liaison))
+            self.spokes.append(
+                ServerPool(
+                    slots,
+                    duration=self._spoke_duration,
+                    abandon_at=lambda post: np.inf,
+                    on_complete=self._spoke_complete,
+                )
+            )
+        self.resolution_hours = np.array([cfg.team.spokes[d].resolution_hours for d in self.departments])
+        self.follow_through = np.array([cfg.team.spokes[d].follow_through for d in self.departments])
+        self.sales = self.departments.index("sales") if "sales" in self.departments else -1
+        self.stance_reply_gain = 1.0
+        self.model = model
+
+    # ---------------------------------------------------------------- intake
+    def take_up(self, ids: np.ndarray) -> None:
+        """Queue at the hub the posts among `ids` that the strategy answers and sees."""
+        p = self.posts
+        kind, addressed, listen_u = p.kind[ids], p.addressed[ids], p.listen_u[ids]
+        queued = ids[self.rules.takes_up(kind, addressed, listen_u)] if len(ids) else ids
+        p.cols["queued"][queued] = True
+        p.cols["outcome"][ids] = OUTCOME["unanswered"]
+        p.cols["outcome"][queued] = OUTCOME["pending"]
+        if not len(queued):
+            return
+        pop = self.population
+        authors = p.author[queued]
+        risk = pop.daily_hazard(authors) * pop.revenue_per_day(authors)
+        for post, created, k, followers, neg, r in zip(
+            queued.tolist(),
+            p.created[queued].tolist(),
+            p.kind[queued].tolist(),
+            p.followers[queued].tolist(),
+            p.negativity[queued].tolist(),
+            risk.tolist(),
+            strict=True,
+        ):
+            self.hub.arrive(created, post, self.rules.priority_key(created, k, followers, neg, r, post))
+
+    def add_surge(self, count: int, start: float, days: float) -> list[HubStaff]:
+        """Temporary hub staff (crisis surge), on the hub's regular shift pattern."""
+        hub = self.cfg.team.hub
+        new = []
+        starts = staggered_starts(count, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours)
+        for i, hour in enumerate(starts):
+            shift = Shift(
+                hour % 24.0,
+                hub.shift_hours,
+                hub.days_per_week,
+                rotation=i,
+                active_from=start,
+                active_until=start + 24.0 * days,
+            )
+            member = HubStaff(self.model, shift, hub.wage_per_hour)
+            self.staff.append(member)
+            self.hub.add_server(member, start)
+            new.append(member)
+        return new
+
+    # ---------------------------------------------------------------- engine
+    def advance(self, until: float) -> None:
+        self.hub.advance(until)
+        for spoke in self.spokes:
+            spoke.advance(until)
+
+    def backlog(self, time: float) -> int:
+        return self.hub.backlog(time)
+
+    def spoke_backlog(self) -> int:
+        return sum(s.waiting for s in self.spokes)
+
+    def wages(self, day: int) -> tuple[float, float]:
+        hub = sum(member.wages(day) for member in self.staff)
+        spokes = sum(liaison.wages(day) for liaison in self.liaisons)
+        return hub, spokes
+
+    # ---------------------------------------------------------------- hub callbacks
+    def _abandon_at(self, post: int) -> float:
+        cols = self.posts.cols
+        return cols["created"][post] + cols["patience"][post]
+
+    def _hub_duration(self, post: int, server: HubStaff) -> float:
+        cols = self.posts.cols
+        return float(cols["handle_work"][post] * self.handle_hours[cols["kind"][post]])
+
+    def _hub_start(self, post: int, time: float, server: HubStaff) -> None:
+        self.posts.cols["service_start"][post] = time
+
+    def _abandoned(self, post: int, time: float) -> None:
+        self.posts.cols["outcome"][post] = ABANDONED
+        self.ledger.abandoned += 1
+
+    def _hub_complete(self, post: int, time: float, server: HubStaff) -> None:
+        cols = self.posts.cols
+        server.handled += 1
+        cols["first_response"][post] = time
+        kind, author = int(cols["kind"][post]), int(cols["author"][post])
+        created = cols["created"][post]
+        self.ledger.response(time - created)
+        self.ledger.reply_weight[author] += 1.0
+        routing = self.rules.strategy.routing
+        speed = np.exp(-(time - created) / self.cfg.posts.reply_speed_scale_hours)
+        gain = self.cfg.posts.reply_gain * speed
+        if routing == "pr_only":
+            gain *= self.cfg.posts.spin_gain_factor
+        if kind == ATTACK:
+            cols["outcome"][post] = REPLIED
+            return
+        self.population.shift_loyalty(np.array([author]), gain)
+        needs_fix = kind in (COMPLAINT, QUESTION) or (kind == MENTION and cols["negativity"][post] > 0)
+        if kind == LEAD:
+            if routing == "hub_and_spoke" and self.sales >= 0:
+                self._route(post, self.sales, time)
+            else:
+                cols["outcome"][post] = REPLIED
+                if cols["follow_u"][post] < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor:
+                    self.ledger.leads_closed += self.population.make_customers(np.array([author]))
+            return
+        if not needs_fix or kind == PRAISE or routing == "pr_only":
+            cols["outcome"][post] = REPLIED
+            return
+        hub_share = self.cfg.team.hub.resolve_share
+        if cols["follow_u"][post] < hub_share:
+            self._resolve(post, time)
+        elif routing == "hub_and_spoke":
+            self._route(post, int(self.topic_spoke[cols["topic"][post]]), time)
+        else:
+            cols["outcome"][post] = REPLIED
+
+    def _route(self, post: int, spoke: int, time: float) -> None:
+        cols = self.posts.cols
+        cols["outcome"][post] = ROUTED
+        cols["routed_to"][post] = spoke
+        self.spokes[spoke].arrive(time, post, (time, post))
+        self.ledger.routed += 1
+
+    # ---------------------------------------------------------------- spoke callbacks
+    def _spoke_duration(self, post: int, slot: CaseSlot) -> float:
+        cols = self.posts.cols
+        return float(cols["spoke_work"][post] * self.resolution_hours[cols["routed_to"][post]])
+
+    def _spoke_complete(self, post: int, time: float, slot: CaseSlot) -> None:
+        cols = self.posts.cols
+        spoke = int(cols["routed_to"][post])
+        # follow_u above the hub's share is uniform again once rescaled
+        hub_share = self.cfg.team.hub.resolve_share
+        u = (cols["follow_u"][post] - hub_share) / max(1.0 - hub_share, 1e-12)
+        slot.liaison.resolved += 1
+        if int(cols["kind"][post]) == LEAD:
+            cols["outcome"][post] = RESOLVED
+            cols["resolved_at"][post] = time
+            if u < self.cfg.posts.lead_close_rate:
+                self.ledger.leads_closed += self.population.make_customers(
+                    np.array([cols["author"][post]])
+                )
+            return
+        if u < self.follow_through[spoke]:
+            self._resolve(post, time)
+        else:
+            cols["outcome"][post] = BROKEN
+            self.ledger.broken += 1
+            self.population.shift_loyalty(
+                np.array([cols["author"][post]]), -self.cfg.posts.broken_promise_hit
+            )
+
+    def _resolve(self, post: int, time: float) -> None:
+        cols = self.posts.cols
+        cols["outcome"][post] = RESOLVED
+        cols["resolved_at"][post] = time
+        author = int(cols["author"][post])
+        pop = self.population
+        pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain)
+        if pop.open_issues[author] > 0:
+            pop.open_issues[author] -= 1
+        self.ledger.resolved += 1
+        self.ledger.resolution_hours.append(time - cols["created"][post])
+        self.ledger.compensation += self.cfg.team.compensation_per_resolution
+        if self.rules.strategy.close_loop:
+            topic = int(cols["topic"][post])
+            floor = self.defect_floor[topic]
+            fix = self.rules.strategy.fix_per_resolution
+            self.defect_level[topic] = floor + (self.defect_level[topic] - floor) * (1.0 - fix)
+
