@@ -5,4 +5,4 @@ from sim.results import Result
 from sim.runner import run
 
 __version__ = "0.1.0"
-__all__ = ["ConfigError", "Result", "load_config", "run", "__version__"]
+__all__ = ["ConfigError", "Result", "__version__", "load_config", "run"]

@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 
 USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=value ...]
        hubspoke list
+       hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
 
 Runs land in the run folder (default outputs/DATE/TIME under the current
 directory; set it with hydra.run.dir=PATH)."""
@@ -71,6 +72,41 @@ def _run(args: Sequence[str]) -> int:
     return 0
 
 
+def _options(args: Sequence[str], allowed: dict[str, type]) -> dict:
+    """`key=value` options of a command without a Hydra config (validate)."""
+    out = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if not sep or key not in allowed:
+            raise UsageError(f"'{arg}': unknown option; allowed: {', '.join(allowed)}")
+        try:
+            out[key] = allowed[key](value)
+        except ValueError:
+            raise UsageError(f"{key}={value}: not a valid {allowed[key].__name__}") from None
+    return out
+
+
+def _validate(args: Sequence[str]) -> int:
+    from datetime import datetime
+
+    from sim.validation import report
+
+    options = _options(args, {"jobs": int, "scale": float, "hydra.run.dir": str})
+    if options.get("jobs", 1) < 1 or options.get("scale", 1.0) <= 0:
+        raise UsageError("jobs must be >= 1 and scale > 0")
+    out = Path(
+        options.get("hydra.run.dir")
+        or datetime.now().strftime("outputs/%Y-%m-%d/%H-%M-%S-validate")
+    )
+    rows = report.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
+    out.mkdir(parents=True, exist_ok=True)
+    report.write(rows, out)
+    print(report.table(rows))
+    failed = [r for r in rows if not r.passed]
+    print(f"{len(rows) - len(failed)} of {len(rows)} checks pass; results: {out}")
+    return 1 if failed else 0
+
+
 def _list() -> int:
     from sim import registry
 
@@ -95,7 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(rest)
         if command == "list":
             return _list()
-        raise UsageError(f"unknown command '{command}'; allowed: run, list")
+        if command == "validate":
+            return _validate(rest)
+        raise UsageError(f"unknown command '{command}'; allowed: run, list, validate")
     except (ConfigError, UsageError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -48,7 +48,7 @@ def _one_line(text: str) -> str:
 def _explain(exc: BaseException, overrides: Sequence[str]) -> str:
     """Turn a Hydra/OmegaConf composition failure into one line."""
     message = str(exc)
-    if "Could not override '" in message or "Key '" in message and "not in struct" in message:
+    if "Could not override '" in message or ("Key '" in message and "not in struct" in message):
         key = message.split("'")[1]
         close = difflib.get_close_matches(key, _flat_keys(), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -57,10 +57,21 @@ def _explain(exc: BaseException, overrides: Sequence[str]) -> str:
     chain: BaseException | None = exc
     while chain is not None:
         if isinstance(chain, OmegaConfBaseException) and getattr(chain, "full_key", None):
-            msg = getattr(chain, "msg", str(chain)).splitlines()[0]
-            return f"{chain.full_key}: {_one_line(msg)}"
+            msg = _one_line(getattr(chain, "msg", str(chain)).splitlines()[0])
+            key = chain.full_key
+            value = next((o.split("=", 1)[1] for o in overrides if o.split("=")[0] == key), None)
+            if value is not None and "could not be converted to" in msg:
+                wanted = msg.rsplit("converted to ", 1)[1].lower()
+                return f"{key}={value}: not a valid value; must be {_article(wanted)}"
+            if value is not None and "is not a valid bool" in msg:
+                return f"{key}={value}: not a valid value; must be true or false"
+            return f"{key}: {msg}"
         chain = chain.__cause__ or chain.__context__
     return _one_line(message.splitlines()[0])
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _check_names(scenario: str, overrides: Sequence[str]) -> list[str]:
@@ -100,7 +111,7 @@ def compose_config(scenario: str = "baseline", overrides: Iterable[str] = ()) ->
         raise ConfigError(_explain(exc, overrides)) from None
     finally:
         GlobalHydra.instance().clear()
-    cfg.scenario = next((o.split("=", 1)[1] for o in hydra_overrides if o.startswith("scenarios=")))
+    cfg.scenario = next(o.split("=", 1)[1] for o in hydra_overrides if o.startswith("scenarios="))
     return cfg
 
 
@@ -203,9 +214,11 @@ def validate(config: Config) -> None:
             raise ConfigError(
                 f"strategy.answers={kind}: unknown post kind; allowed: {', '.join(POST_KINDS)}"
             )
-    for key, topic in (("attack.topic", config.attack.topic),) + tuple(
+    topic_keys = [("attack.topic", config.attack.topic)]
+    topic_keys += [
         (f"events.defects.{i}.topic", d.topic) for i, d in enumerate(config.events.defects)
-    ):
+    ]
+    for key, topic in topic_keys:
         if topic not in posts.topics:
             allowed = ", ".join(posts.topics)
             raise ConfigError(f"{key}={topic}: unknown topic; allowed: {allowed}")

@@ -149,9 +149,8 @@ class Firestorm:
         rng, graph, state = self.rng, self.graph, self.population.crisis
         rate = self.cfg.contact_rate_per_hour
         while self.spreaders:
-            if np.isnan(self.responded_at) and self.response_time <= until:
-                if self.response_time <= self.clock:
-                    self._respond()
+            if np.isnan(self.responded_at) and self.response_time <= min(until, self.clock):
+                self._respond()
             wait = rng.exponential(1.0 / (rate * len(self.spreaders)))
             horizon = until
             if np.isnan(self.responded_at) and self.clock < self.response_time < until:

@@ -43,7 +43,9 @@ class Influencer(mesa.Agent):
         return count
 
 
-def pick_influencers(model: mesa.Model, follower_counts: np.ndarray, count: int) -> list[Influencer]:
+def pick_influencers(
+    model: mesa.Model, follower_counts: np.ndarray, count: int
+) -> list[Influencer]:
     """The `count` most-followed people (ties broken by index, deterministic)."""
     count = min(count, len(follower_counts))
     if count == 0:

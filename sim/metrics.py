@@ -49,8 +49,13 @@ def _quantile(values: list[float] | np.ndarray, q: float) -> float:
 def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
     if not len(loyalty):
         nan = math.nan
-        return {"loyalty_mean": nan, "loyalty_p10": nan, "loyalty_p50": nan, "loyalty_p90": nan,
-                "nps_like": nan}
+        return {
+            "loyalty_mean": nan,
+            "loyalty_p10": nan,
+            "loyalty_p50": nan,
+            "loyalty_p90": nan,
+            "nps_like": nan,
+        }
     p10, p50, p90 = np.quantile(loyalty, [0.1, 0.5, 0.9])
     return {
         "loyalty_mean": float(loyalty.mean()),
@@ -128,11 +133,15 @@ def summarise(
         "negative_share": float((posts.negativity >= 0.5).mean()) if len(posts) else math.nan,
         "first_response_median_h": _quantile(frt_answered, 0.5),
         "first_response_p90_h": _quantile(frt_answered, 0.9),
-        "sla_attainment": float((frt[inbound] <= sla_hours).sum() / n_inbound) if n_inbound else math.nan,
+        "sla_attainment": float((frt[inbound] <= sla_hours).sum() / n_inbound)
+        if n_inbound
+        else math.nan,
         "unanswered_share": float(1.0 - answered.sum() / n_inbound) if n_inbound else math.nan,
         "backlog_final": float(last["backlog"]),
         "resolved_total": float(resolved.sum()),
-        "spoke_resolution_rate": float((resolved & routed).sum() / routed.sum()) if routed.any() else math.nan,
+        "spoke_resolution_rate": float((resolved & routed).sum() / routed.sum())
+        if routed.any()
+        else math.nan,
         "spoke_resolution_median_h": _quantile(res_hours, 0.5),
         "attack_reach": attack_reach,
         "reshare_reach_total": float(daily["reshares"].sum()),
@@ -144,11 +153,12 @@ def summarise(
     return summary
 
 
-def post_log(posts: PostBook, topics: list[str], departments: list[str], platforms: list[str]) -> pd.DataFrame:
+def post_log(
+    posts: PostBook, topics: list[str], departments: list[str], platforms: list[str]
+) -> pd.DataFrame:
     """One row per post: how it was handled (the log the source documents ask teams to keep)."""
-    from sim.schema import POST_KINDS
-
     from sim.posts import OUTCOMES
+    from sim.schema import POST_KINDS
 
     routed = posts.routed_to
     return pd.DataFrame(

@@ -97,7 +97,9 @@ class HubspokeModel(mesa.Model):
         for start in sorted({shock.start_day for shock in cfg.events.defects}):
             self.schedule_event(self._apply_shocks, at=DAY * start, priority=Priority.HIGH)
         if self.firestorm is not None and cfg.attack.start_day < cfg.days:
-            self.schedule_event(self._launch_attack, at=self.firestorm.start, priority=Priority.HIGH)
+            self.schedule_event(
+                self._launch_attack, at=self.firestorm.start, priority=Priority.HIGH
+            )
         self._open_day()
 
     # ---------------------------------------------------------------- set-up
@@ -141,7 +143,9 @@ class HubspokeModel(mesa.Model):
         if self.config.attack.origin == "influencer" and self.influencers:
             origins = np.array([self.influencers[int(rng.integers(len(self.influencers)))].node])
         else:
-            origins = rng.choice(self.population.size, self.config.attack.initial_spreaders, replace=False)
+            origins = rng.choice(
+                self.population.size, self.config.attack.initial_spreaders, replace=False
+            )
         for post in storm.launch(origins):
             self._attack_post(post.author, post.time)
 
@@ -171,7 +175,9 @@ class HubspokeModel(mesa.Model):
         detected = self.firestorm.detected_at
         if not self.surged and not math.isnan(detected) and cfg.strategy.crisis.surge_staff > 0:
             self.surged = True
-            self.team.add_surge(cfg.strategy.crisis.surge_staff, detected, cfg.strategy.crisis.surge_days)
+            self.team.add_surge(
+                cfg.strategy.crisis.surge_staff, detected, cfg.strategy.crisis.surge_days
+            )
 
     def _crisis_response(self, time: float) -> None:
         if not self.config.strategy.crisis.influencer_outreach:
@@ -197,7 +203,11 @@ class HubspokeModel(mesa.Model):
         np.add.at(pop.open_issues, authors, 1)
         voiced = incidents["voice_u"] < pop.voice[authors]
         parts = [(KIND["complaint"], {k: v[voiced] for k, v in incidents.items()})]
-        parts += list(self.generator.chatter(self.streams.posts, start, season, pop.state, pop.loyalty).items())
+        parts += list(
+            self.generator.chatter(
+                self.streams.posts, start, season, pop.state, pop.loyalty
+            ).items()
+        )
         batch = assemble(parts, self.graph.follower_counts, pop.platform)
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
@@ -252,7 +262,10 @@ class HubspokeModel(mesa.Model):
     def _daily_dynamics(self) -> None:
         cfg, pop, graph = self.config, self.population, self.graph
         pc = cfg.posts
-        seen = pc.bystander_positive_gain * self._pos_weight + pc.bystander_reply_gain * self.ledger.reply_weight
+        seen = (
+            pc.bystander_positive_gain * self._pos_weight
+            + pc.bystander_reply_gain * self.ledger.reply_weight
+        )
         seen -= pc.bystander_negative_hit * self._neg_weight
         if seen.any():
             pop.shift_all(graph.exposure(seen))
@@ -264,7 +277,9 @@ class HubspokeModel(mesa.Model):
         pop.forget_issues(rng.random(pop.size))
         self.churned_today = int(pop.churn(rng.random(pop.size)).sum())
         conv = cfg.population.conversion
-        innovation = conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
+        innovation = (
+            conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
+        )
         local_share = graph.followee_share(pop.state == CUSTOMER)
         self.converted_today = int(
             pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure).sum()
@@ -318,7 +333,9 @@ class HubspokeModel(mesa.Model):
         row["broken_promises"] = self.ledger.broken
         row["abandoned"] = self.ledger.abandoned
         row["resolution_median_h"] = (
-            float(np.median(self.ledger.resolution_hours)) if self.ledger.resolution_hours else math.nan
+            float(np.median(self.ledger.resolution_hours))
+            if self.ledger.resolution_hours
+            else math.nan
         )
         for topic, level in zip(self.topics, self.defect_level, strict=True):
             row[f"defect_{topic}"] = float(level)

@@ -89,14 +89,21 @@ class CompleteGraph:
     def sample_audience(
         self, nodes: np.ndarray, prob: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Each of the n-1 followers kept with probability p (a binomial count of others)."""
         counts = rng.binomial(self.size - 1, prob)
         owner = np.repeat(np.arange(len(nodes)), counts)
-        chosen = [
-            _distinct_others(int(node), int(k), self.size, rng)
-            for node, k in zip(nodes, counts, strict=True)
-            if k
-        ]
-        follower = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
+        source = np.asarray(nodes)[owner]
+        follower = np.empty(len(owner), dtype=np.int64)
+        redo = np.arange(len(owner))
+        while len(redo):
+            pick = rng.integers(0, self.size - 1, len(redo))
+            follower[redo] = pick + (pick >= source[redo])
+            # a node's picks must be distinct: redraw all but the first of each repeat
+            key = owner * self.size + follower
+            _, first = np.unique(key, return_index=True)
+            duplicate = np.ones(len(owner), dtype=bool)
+            duplicate[first] = False
+            redo = np.flatnonzero(duplicate)
         return owner, follower
 
     def exposure(self, weights: np.ndarray) -> np.ndarray:
@@ -107,11 +114,6 @@ class CompleteGraph:
             return -1
         other = int(rng.integers(self.size - 1))
         return other + (other >= node)
-
-
-def _distinct_others(node: int, k: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    picks = rng.choice(n - 1, size=k, replace=False)
-    return picks + (picks >= node)
 
 
 # ------------------------------------------------------------------ generators
@@ -170,7 +172,9 @@ def small_world(size: int, follows: int, rewire: float, rng: np.random.Generator
     """Watts & Strogatz (1998): a ring where each follows its k nearest, rewired at random."""
     k = min(follows, size - 1)
     follower = np.repeat(np.arange(size), k)
-    offsets = np.tile(np.concatenate([np.arange(1, k // 2 + 1), -np.arange(1, k - k // 2 + 1)]), size)
+    offsets = np.tile(
+        np.concatenate([np.arange(1, k // 2 + 1), -np.arange(1, k - k // 2 + 1)]), size
+    )
     followee = (follower + offsets) % size
     rewired = rng.random(len(followee)) < rewire
     followee[rewired] = rng.integers(0, size, int(rewired.sum()))

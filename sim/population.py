@@ -88,7 +88,7 @@ class Population:
         self.churned_total = 0
         self.converted_total = 0
         self.customers_at_start = int((self.state == CUSTOMER).sum())
-        self.freeze_loyalty = False
+        self.freeze_loyalty = cfg.freeze_loyalty
 
     # ----------------------------------------------------------------- queries
     def counts(self) -> tuple[int, int, int]:

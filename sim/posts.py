@@ -70,7 +70,9 @@ class PostBook:
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
-        self.cols = {name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in _FIELDS.items()}
+        self.cols = {
+            name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in _FIELDS.items()
+        }
 
     def __len__(self) -> int:
         return self.n
@@ -202,12 +204,18 @@ class PostGenerator:
         return out
 
 
-_BATCH_COLUMNS = ("author", "created", "topic", "addressed", *[
-    "handle_work", "patience", "spoke_work", "follow_u", "listen_u"
-])
+_BATCH_COLUMNS = (
+    "author",
+    "created",
+    "topic",
+    "addressed",
+    *["handle_work", "patience", "spoke_work", "follow_u", "listen_u"],
+)
 
 
-def assemble(parts: list[tuple[int, Part]], follower_counts: np.ndarray, platform: np.ndarray) -> Batch:
+def assemble(
+    parts: list[tuple[int, Part]], follower_counts: np.ndarray, platform: np.ndarray
+) -> Batch:
     """A time-sorted batch from (kind, part) pairs.
 
     Complaints and praise that do not tag the brand become mentions: relevant

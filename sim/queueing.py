@@ -71,8 +71,13 @@ class ServerPool:
         return len(self._waiting)
 
     def backlog(self, time: float) -> int:
-        """Posts arrived by `time`, not yet taken up and not abandoned by then."""
-        return sum(1 for _, post in self._waiting if self.abandon_at(post) > time)
+        """Posts arrived by `time`, not yet taken up and not abandoned by then.
+
+        Call it only once the pool has advanced to `time`: it records the
+        abandonments due by then, so the waiting line holds live posts only.
+        """
+        self.drain_abandoned(time)
+        return len(self._waiting)
 
     # ---------------------------------------------------------------- engine
     def advance(self, until: float) -> None:

@@ -55,9 +55,7 @@ class Segment:
 
 def _default_segments() -> dict[str, Segment]:
     return {
-        "basic": Segment(
-            share=0.3, margin_per_day=0.4, churn_per_year=0.35, voice_propensity=0.30
-        ),
+        "basic": Segment(share=0.3, margin_per_day=0.4, churn_per_year=0.35, voice_propensity=0.30),
         "standard": Segment(
             share=0.55, margin_per_day=1.0, churn_per_year=0.25, voice_propensity=0.35
         ),
@@ -147,6 +145,9 @@ class Population:
         unit="1/day",
         range=UNIT,
     )
+    freeze_loyalty: bool = param(
+        False, "validation switch: hold every loyalty at its initial value"
+    )
     conversion: Conversion = param(Conversion, "Bass-style conversion of prospects", factory=True)
 
 
@@ -205,7 +206,8 @@ class Reshare:
         range=NONNEG,
     )
     max_generations: int = param(
-        20, "safety cap on cascade depth (real cascades are shallow: Goel et al. 2016)",
+        20,
+        "safety cap on cascade depth (real cascades are shallow: Goel et al. 2016)",
         range=(0, None),
     )
 
@@ -218,9 +220,7 @@ class Posts:
         unit="1/customer/day",
         range=NONNEG,
     )
-    question_rate_per_day: float = param(
-        0.002, "assumption", unit="1/customer/day", range=NONNEG
-    )
+    question_rate_per_day: float = param(0.002, "assumption", unit="1/customer/day", range=NONNEG)
     praise_rate_per_day: float = param(
         0.0015,
         "assumption; scaled by loyalty squared (promoters praise)",
@@ -301,7 +301,9 @@ class Posts:
 # ---------------------------------------------------------------- team
 @dataclass
 class Hub:
-    staff: int = param(2, "assumption: a mid-size brand's social team", unit="people", range=(0, None))
+    staff: int = param(
+        2, "assumption: a mid-size brand's social team", unit="people", range=(0, None)
+    )
     shift_hours: float = param(8.0, "a working day", unit="h", range=(0.0, 24.0))
     coverage_start_hour: float = param(8.0, "office hours", unit="h of day", range=(0.0, 24.0))
     coverage_hours: float = param(
@@ -409,7 +411,9 @@ class Strategy:
     routing: str = param("hub_and_spoke", "who handles what", choices=ROUTINGS)
     close_loop: bool = param(False, "resolutions fix root causes (lower defect levels)")
     sla_hours: float = param(
-        1.0, "first-response target; customers expect an answer within the hour", unit="h",
+        1.0,
+        "first-response target; customers expect an answer within the hour",
+        unit="h",
         range=POSITIVE,
     )
     listening: float = param(
@@ -482,17 +486,13 @@ def _default_effects() -> dict[str, dict[str, StanceEffect]]:
             "false": StanceEffect(
                 transmission=0.8, stifling=1.3, loyalty_shift=0.2, hit_factor=0.8
             ),
-            "true": StanceEffect(
-                transmission=1.1, stifling=1.0, loyalty_shift=0.0, hit_factor=1.1
-            ),
+            "true": StanceEffect(transmission=1.1, stifling=1.0, loyalty_shift=0.0, hit_factor=1.1),
         },
         "apologise": {
             "false": StanceEffect(
                 transmission=1.0, stifling=1.2, loyalty_shift=0.1, hit_factor=1.0
             ),
-            "true": StanceEffect(
-                transmission=0.5, stifling=2.0, loyalty_shift=0.5, hit_factor=0.5
-            ),
+            "true": StanceEffect(transmission=0.5, stifling=2.0, loyalty_shift=0.5, hit_factor=0.5),
         },
     }
 
@@ -502,13 +502,13 @@ class Attack:
     enabled: bool = param(False, "whether a brand attack happens")
     start_day: float = param(20.0, "day the attack starts", unit="day", range=NONNEG)
     is_true: bool = param(False, "true accusation (the company is at fault) or false")
-    origin: str = param(
-        "influencer", "who starts it", choices=("influencer", "random")
-    )
+    origin: str = param("influencer", "who starts it", choices=("influencer", "random"))
     initial_spreaders: int = param(5, "random customers who start it", range=(1, None))
     topic: str = param("product", "what the accusation is about")
     contact_rate_per_hour: float = param(
-        0.25, "assumption: a spreader tells one follower every 4 hours", unit="1/h",
+        0.25,
+        "assumption: a spreader tells one follower every 4 hours",
+        unit="1/h",
         range=POSITIVE,
     )
     transmission: float = param(
@@ -528,9 +528,7 @@ class Attack:
     loyalty_hit: float = param(
         0.15, "assumption: loyalty lost on hearing the accusation", range=UNIT
     )
-    true_hit_factor: float = param(
-        1.5, "assumption: a true accusation hurts more", range=NONNEG
-    )
+    true_hit_factor: float = param(1.5, "assumption: a true accusation hurts more", range=NONNEG)
     effects: dict[str, dict[str, StanceEffect]] = param(
         _default_effects, "(stance, truth) effects table", factory=True
     )

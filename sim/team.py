@@ -95,7 +95,9 @@ class Team:
             [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
         )
         self.staff: list[HubStaff] = []
-        starts = staggered_starts(hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours)
+        starts = staggered_starts(
+            hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
+        )
         if rules.staffs_hub:
             for i, start in enumerate(starts):
                 shift = Shift(start % 24.0, hub.shift_hours, hub.days_per_week, rotation=i)
@@ -129,8 +131,12 @@ class Team:
                     on_complete=self._spoke_complete,
                 )
             )
-        self.resolution_hours = np.array([cfg.team.spokes[d].resolution_hours for d in self.departments])
-        self.follow_through = np.array([cfg.team.spokes[d].follow_through for d in self.departments])
+        self.resolution_hours = np.array(
+            [cfg.team.spokes[d].resolution_hours for d in self.departments]
+        )
+        self.follow_through = np.array(
+            [cfg.team.spokes[d].follow_through for d in self.departments]
+        )
         self.sales = self.departments.index("sales") if "sales" in self.departments else -1
         self.stance_reply_gain = 1.0
         self.model = model
@@ -158,13 +164,17 @@ class Team:
             risk.tolist(),
             strict=True,
         ):
-            self.hub.arrive(created, post, self.rules.priority_key(created, k, followers, neg, r, post))
+            self.hub.arrive(
+                created, post, self.rules.priority_key(created, k, followers, neg, r, post)
+            )
 
     def add_surge(self, count: int, start: float, days: float) -> list[HubStaff]:
         """Temporary hub staff (crisis surge), on the hub's regular shift pattern."""
         hub = self.cfg.team.hub
         new = []
-        starts = staggered_starts(count, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours)
+        starts = staggered_starts(
+            count, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
+        )
         for i, hour in enumerate(starts):
             shift = Shift(
                 hour % 24.0,
@@ -230,13 +240,18 @@ class Team:
             cols["outcome"][post] = REPLIED
             return
         self.population.shift_loyalty(np.array([author]), gain)
-        needs_fix = kind in (COMPLAINT, QUESTION) or (kind == MENTION and cols["negativity"][post] > 0)
+        needs_fix = kind in (COMPLAINT, QUESTION) or (
+            kind == MENTION and cols["negativity"][post] > 0
+        )
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0:
                 self._route(post, self.sales, time)
             else:
                 cols["outcome"][post] = REPLIED
-                if cols["follow_u"][post] < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor:
+                if (
+                    cols["follow_u"][post]
+                    < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
+                ):
                     self.ledger.leads_closed += self.population.make_customers(np.array([author]))
             return
         if not needs_fix or kind == PRAISE or routing == "pr_only":
@@ -303,4 +318,3 @@ class Team:
             floor = self.defect_floor[topic]
             fix = self.rules.strategy.fix_per_resolution
             self.defect_level[topic] = floor + (self.defect_level[topic] - floor) * (1.0 - fix)
-

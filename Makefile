@@ -1,0 +1,40 @@
+# Two commands do all the set-up (see README.md):
+#   make demo   creates .venv with Python >= 3.12, installs hubspoke, runs the baseline scenario
+#   make test   creates .venv, installs hubspoke with its test extras, runs the test suite
+# Override the interpreter with PYTHON=/path/to/python3.12.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint install install-test clean
+
+$(PY):
+	@interp="$$(bash .ci/find-python)" || exit 1; \
+	echo "creating $(VENV) with $$interp"; \
+	"$$interp" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(STAMP)-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+install-test: $(STAMP)-test
+
+demo: $(STAMP)
+	$(VENV)/bin/hubspoke run scenario=baseline
+
+test: $(STAMP)-test
+	$(PY) -m pytest
+
+lint: $(STAMP)-test
+	$(VENV)/bin/ruff check sim tests benchmarks
+	$(VENV)/bin/ruff format --check sim tests benchmarks
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache
