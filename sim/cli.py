@@ -19,6 +19,8 @@ from omegaconf import OmegaConf
 USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=value ...]
        hubspoke list
        hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
+       hubspoke compare experiment=NAME [replications=R] [jobs=N] [seed=S] [key=value ...]
+       hubspoke compare scenario=NAME strategies=[a,b,c] [replications=R] [key=value ...]
 
 Runs land in the run folder (default outputs/DATE/TIME under the current
 directory; set it with hydra.run.dir=PATH)."""
@@ -87,17 +89,12 @@ def _options(args: Sequence[str], allowed: dict[str, type]) -> dict:
 
 
 def _validate(args: Sequence[str]) -> int:
-    from datetime import datetime
-
     from sim.validation import report
 
     options = _options(args, {"jobs": int, "scale": float, "hydra.run.dir": str})
     if options.get("jobs", 1) < 1 or options.get("scale", 1.0) <= 0:
         raise UsageError("jobs must be >= 1 and scale > 0")
-    out = Path(
-        options.get("hydra.run.dir")
-        or datetime.now().strftime("outputs/%Y-%m-%d/%H-%M-%S-validate")
-    )
+    out = _run_dir(options, "validate")
     rows = report.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
     out.mkdir(parents=True, exist_ok=True)
     report.write(rows, out)
@@ -105,6 +102,86 @@ def _validate(args: Sequence[str]) -> int:
     failed = [r for r in rows if not r.passed]
     print(f"{len(rows) - len(failed)} of {len(rows)} checks pass; results: {out}")
     return 1 if failed else 0
+
+
+COMPARE_OPTIONS = {
+    "experiment": str,
+    "scenario": str,
+    "strategies": str,
+    "replications": int,
+    "jobs": int,
+    "seed": int,
+    "reference": str,
+    "hydra.run.dir": str,
+}
+
+
+def _split(args: Sequence[str], options: dict[str, type]) -> tuple[dict, list[str]]:
+    """Command options (typed) and the remaining config overrides."""
+    known, overrides = {}, []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if not sep:
+            raise UsageError(f"'{arg}' is not an override; use key=value")
+        if key in options:
+            try:
+                known[key] = options[key](value)
+            except ValueError:
+                raise UsageError(f"{key}={value}: not a valid {options[key].__name__}") from None
+        else:
+            overrides.append(arg)
+    return known, overrides
+
+
+def _names(text: str) -> list[str]:
+    return [s.strip() for s in text.strip().strip("[]").split(",") if s.strip()]
+
+
+def _run_dir(options: dict, suffix: str) -> Path:
+    from datetime import datetime
+
+    chosen = options.get("hydra.run.dir")
+    return Path(chosen or datetime.now().strftime(f"outputs/%Y-%m-%d/%H-%M-%S-{suffix}"))
+
+
+def _compare(args: Sequence[str]) -> int:
+    from sim.analysis.comparison import compare
+    from sim.specs import CompareSpec, load_spec
+
+    options, overrides = _split(args, COMPARE_OPTIONS)
+    if "experiment" in options:
+        if "strategies" in options:
+            raise UsageError("give experiment=NAME or strategies=[...], not both")
+        spec = load_spec(options["experiment"])
+        if "scenario" in options:
+            spec.scenario = options["scenario"]
+    elif "strategies" in options:
+        spec = CompareSpec(scenario=options.get("scenario", "baseline"))
+        spec.arms = {name: [f"strategy={name}"] for name in _names(options["strategies"])}
+        spec.reference = None
+    else:
+        raise UsageError("compare needs experiment=NAME or strategies=[a,b,...]")
+    for key in ("replications", "seed", "reference"):
+        if key in options:
+            setattr(spec, key, options[key])
+    if options.get("jobs", 1) < 1:
+        raise UsageError(f"jobs={options['jobs']}: must be >= 1")
+    out = _run_dir(options, "compare")
+    comparison = compare(
+        spec.scenario,
+        spec.arms,
+        spec.replications,
+        seed=spec.seed,
+        jobs=options.get("jobs"),
+        overrides=[*spec.overrides, *overrides],
+        reference=spec.reference,
+        metrics=spec.metrics,
+        progress=True,
+    )
+    comparison.save(out)
+    print(comparison.text())
+    print(f"\nresults: {out}")
+    return 0
 
 
 def _list() -> int:
@@ -115,6 +192,10 @@ def _list() -> int:
     folder = registry.configs_dir() / "strategy"
     for name in registry.strategy_names():
         print(f"strategy  {name:22s} {registry.describe(folder, name)}")
+    from sim.specs import experiment_names, experiments_dir
+
+    for name in experiment_names():
+        print(f"experiment {name:21s} {registry.describe(experiments_dir(), name)}")
     return 0
 
 
@@ -133,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list()
         if command == "validate":
             return _validate(rest)
-        raise UsageError(f"unknown command '{command}'; allowed: run, list, validate")
+        if command == "compare":
+            return _compare(rest)
+        raise UsageError(f"unknown command '{command}'; allowed: run, list, validate, compare")
     except (ConfigError, UsageError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

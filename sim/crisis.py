@@ -54,6 +54,7 @@ class Firestorm:
     stifling: float = 0.0
     hit_factor: float = 1.0
     on_respond: object = None
+    resistant: np.ndarray | None = None  # people who hear it but do not pass it on
     spreaders: list[int] = field(default_factory=list)
     position: dict[int, int] = field(default_factory=dict)
 
@@ -135,7 +136,10 @@ class Firestorm:
         self.hit_factor = effect.hit_factor
         pop = self.population
         aware = np.flatnonzero(pop.attack_damage > 0)
-        shift = effect.loyalty_shift * pop.attack_damage[aware]
+        share = effect.loyalty_shift
+        if share > 0:  # a late statement restores less (stealing thunder)
+            share *= np.exp(-(self.responded_at - self.start) / self.cfg.response_decay_hours)
+        shift = share * pop.attack_damage[aware]
         pop.shift_loyalty(aware, shift)
         pop.attack_damage[aware] -= shift
         if self.on_respond is not None:
@@ -171,6 +175,9 @@ class Firestorm:
             if state[listener] == UNAWARE:
                 if u < self.transmission:
                     self._hear(listener)
+                    if self.resistant is not None and self.resistant[listener]:
+                        state[listener] = STIFLED  # checks with the brand, does not spread
+                        continue
                     self._start_spreading(listener)
                     if rng.random() < self.cfg.post_prob:
                         on_post(listener, self.clock)

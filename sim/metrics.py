@@ -96,7 +96,7 @@ def summarise(
     frt = posts.first_response - posts.created
     answered = inbound & ~np.isnan(frt)
     n_inbound = int(inbound.sum())
-    frt_answered = frt[answered]
+    frt_answered = frt[~np.isnan(frt)]  # every post the hub answered, mentions included
     complaints = (posts.kind == COMPLAINT) | ((posts.kind == MENTION) & (posts.negativity > 0))
     revenue = float(daily["revenue"].sum())
     cost = float(daily["cost_to_serve"].sum())

@@ -60,6 +60,11 @@ class HubspokeModel(mesa.Model):
         self.population = Population(cfg.population, size, self.streams.population)
         self.topics = list(cfg.posts.topics)
         self.defect_level = np.array([cfg.posts.topics[t].defect_level for t in self.topics])
+        self.hidden_growth = np.array(
+            [cfg.posts.topics[t].hidden_growth_per_day for t in self.topics]
+        )
+        self.hidden_fixes = np.zeros(len(self.topics), dtype=np.int64)
+        self.recognised_at = np.full(len(self.topics), np.nan)
         self.posts = PostBook()
         self.ledger = Ledger(size)
         self.rules = Rules(cfg.strategy)
@@ -74,6 +79,7 @@ class HubspokeModel(mesa.Model):
             [cfg.posts.topics[t].department for t in self.topics],
             self.ledger,
         )
+        self.team.on_spoke_fix = self._department_fix
         self.influencers: list[Influencer] = pick_influencers(
             self, self.graph.follower_counts, cfg.influencers.count
         )
@@ -81,6 +87,9 @@ class HubspokeModel(mesa.Model):
             for influencer in self.influencers:
                 influencer.engaged = True
         self.firestorm = self._make_firestorm() if cfg.attack.enabled else None
+        if self.firestorm is not None:
+            self.firestorm.resistant = np.zeros(size, dtype=bool)
+            self._update_resistance()
         self.surged = False
         self.rows: list[dict[str, float]] = []
         self.day = 0
@@ -88,6 +97,8 @@ class HubspokeModel(mesa.Model):
         self._pos_weight = np.zeros(size)
         self._negative_authors = np.zeros(size, dtype=bool)
         self._posts_today = np.zeros(len(POST_KINDS), dtype=np.int64)
+        self._negative_today = 0
+        self._negative_mentions_today = 0
         self._reshares_today = 0
         self.schedule_recurring(
             self._close_day,
@@ -104,10 +115,33 @@ class HubspokeModel(mesa.Model):
 
     # ---------------------------------------------------------------- set-up
     def _defect_bound(self) -> np.ndarray:
+        """An upper bound of each topic's defect level over the run (for thinning)."""
         bound = self.defect_level.copy()
         for shock in self.config.events.defects:
             bound[self.topics.index(shock.topic)] *= max(shock.multiplier, 1.0)
+        for i, topic in enumerate(self.topics):
+            if self.hidden_growth[i] > 0:
+                bound[i] *= self.config.posts.topics[topic].hidden_cap
         return np.maximum(bound, 1e-12)
+
+    def _department_fix(self, topic: int, time: float) -> None:
+        """A department fixed a complaint; enough fixes reveal a hidden problem's root cause."""
+        if self.hidden_growth[topic] <= 0 or not np.isnan(self.recognised_at[topic]):
+            return
+        self.hidden_fixes[topic] += 1
+        if (
+            self.hidden_fixes[topic]
+            >= self.config.posts.topics[self.topics[topic]].recognised_after
+        ):
+            self.recognised_at[topic] = time
+            self.defect_level[topic] = self.config.posts.topics[self.topics[topic]].defect_level
+
+    def _grow_hidden_problems(self) -> None:
+        base = np.array([self.config.posts.topics[t].defect_level for t in self.topics])
+        caps = np.array([self.config.posts.topics[t].hidden_cap for t in self.topics])
+        growing = (self.hidden_growth > 0) & np.isnan(self.recognised_at)
+        grown = self.defect_level * (1.0 + self.hidden_growth)
+        self.defect_level[growing] = np.minimum(grown, base * caps)[growing]
 
     def _make_firestorm(self) -> Firestorm:
         return Firestorm(
@@ -143,9 +177,10 @@ class HubspokeModel(mesa.Model):
         if self.config.attack.origin == "influencer" and self.influencers:
             origins = np.array([self.influencers[int(rng.integers(len(self.influencers)))].node])
         else:
-            origins = rng.choice(
-                self.population.size, self.config.attack.initial_spreaders, replace=False
-            )
+            customers = np.flatnonzero(self.population.state == CUSTOMER)
+            pool = customers if len(customers) else np.arange(self.population.size)
+            count = min(self.config.attack.initial_spreaders, len(pool))
+            origins = rng.choice(pool, count, replace=False)
         for post in storm.launch(origins):
             self._attack_post(post.author, post.time)
 
@@ -168,6 +203,7 @@ class HubspokeModel(mesa.Model):
         )
         ids = self.posts.extend(**batch.columns)
         self._posts_today[ATTACK] += 1
+        self._negative_today += 1
         post = int(ids[0])
         seen = self.rules.sees(bool(self.posts.addressed[post]), float(self.posts.listen_u[post]))
         self.firestorm.notice(time, seen)
@@ -179,6 +215,12 @@ class HubspokeModel(mesa.Model):
                 cfg.strategy.crisis.surge_staff, detected, cfg.strategy.crisis.surge_days
             )
 
+    def _update_resistance(self) -> None:
+        """Engaged influencers check with the brand before passing an accusation on."""
+        if self.config.influencers.engaged_stifles:
+            for influencer in self.influencers:
+                self.firestorm.resistant[influencer.node] = influencer.engaged
+
     def _crisis_response(self, time: float) -> None:
         if not self.config.strategy.crisis.influencer_outreach:
             return
@@ -188,6 +230,7 @@ class HubspokeModel(mesa.Model):
                 if self.population.crisis[influencer.node] == SPREADING:
                     self.firestorm.stifle(influencer.node)
                 self._pos_weight[influencer.node] += 1.0
+        self._update_resistance()
 
     def _open_day(self) -> None:
         """Generate the posts of the day starting now, and their reshare cascades."""
@@ -212,6 +255,10 @@ class HubspokeModel(mesa.Model):
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
         self._posts_today += np.bincount(batch.columns["kind"], minlength=len(POST_KINDS))
+        self._negative_today += int((batch.columns["negativity"] >= 0.5).sum())
+        self._negative_mentions_today += int(
+            ((batch.columns["kind"] == KIND["mention"]) & (batch.columns["negativity"] > 0)).sum()
+        )
         self._spread(batch)
 
     def _spread(self, batch: Batch) -> None:
@@ -227,7 +274,11 @@ class HubspokeModel(mesa.Model):
             src = np.flatnonzero(spreading)
             prob = share_probability(cfg.posts.reshare, neg[src])
             post, resharer = cascades(
-                self.graph, author[src], prob, self.streams.posts, cfg.posts.reshare.max_generations
+                self.graph,
+                author[src],
+                prob,
+                self.streams.cascades,
+                cfg.posts.reshare.max_generations,
             )
             self._reshares_today += len(resharer)
             broadcasters = np.concatenate([author[src], resharer])
@@ -248,6 +299,7 @@ class HubspokeModel(mesa.Model):
             self.firestorm.advance(now, self._attack_post)
         self.team.advance(now)
         self._daily_dynamics()
+        self._grow_hidden_problems()
         self._record(now)
         self.day += 1
         self.ledger.reset()
@@ -255,6 +307,9 @@ class HubspokeModel(mesa.Model):
         self._pos_weight[:] = 0.0
         self._negative_authors[:] = False
         self._posts_today[:] = 0
+        self._negative_today = 0
+        self._negative_mentions_today = 0
+        self._negative_mentions_today = 0
         self._reshares_today = 0
         if self.day < self.config.days:
             self._open_day()
@@ -322,8 +377,8 @@ class HubspokeModel(mesa.Model):
         for kind, name in enumerate(POST_KINDS):
             row[f"posts_{name}"] = int(self._posts_today[kind])
         total_posts = int(self._posts_today.sum())
-        negative = self._posts_today[KIND["complaint"]] + self._posts_today[ATTACK]
-        row["negative_share"] = negative / total_posts if total_posts else math.nan
+        row["negative_mentions"] = self._negative_mentions_today
+        row["negative_share"] = self._negative_today / total_posts if total_posts else math.nan
         row["reshares"] = self._reshares_today
         row.update(response_stats(self.ledger.response_hours, self.config.strategy.sla_hours))
         row["backlog"] = self.team.backlog(now)

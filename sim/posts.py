@@ -233,9 +233,10 @@ def assemble(
         return Batch({name: np.empty(0, dt) for name, (dt, _) in _FIELDS.items()})
     merged = {name: np.concatenate(values) for name, values in columns.items()}
     kind = np.concatenate(kinds)
+    # untagged complaints and praise become mentions; untagged attack posts stay attacks
     can_mention = (kind == COMPLAINT) | (kind == PRAISE)
-    merged["addressed"] = merged["addressed"] | ~can_mention
-    merged["kind"] = np.where(merged["addressed"], kind, MENTION).astype(np.int8)
+    merged["addressed"] = merged["addressed"] | ~(can_mention | (kind == ATTACK))
+    merged["kind"] = np.where(merged["addressed"] | ~can_mention, kind, MENTION).astype(np.int8)
     merged["negativity"] = np.concatenate(negs)
     merged["author"] = merged["author"].astype(np.int64)
     merged["followers"] = follower_counts[merged["author"]]

@@ -7,8 +7,8 @@ from pathlib import Path
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _data_dir(name: str) -> Path:
-    """`configs/` or `scenarios/`: inside the package when installed, beside it in a checkout."""
+def data_dir(name: str) -> Path:
+    """`configs/`, `scenarios/` or `experiments/`: in the package when installed, else beside it."""
     for candidate in (_PACKAGE_DIR / name, _PACKAGE_DIR.parent / name):
         if candidate.is_dir():
             return candidate
@@ -16,11 +16,11 @@ def _data_dir(name: str) -> Path:
 
 
 def configs_dir() -> Path:
-    return _data_dir("configs")
+    return data_dir("configs")
 
 
 def scenarios_dir() -> Path:
-    return _data_dir("scenarios")
+    return data_dir("scenarios")
 
 
 def _names(folder: Path) -> list[str]:

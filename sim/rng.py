@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("graph", "population", "incidents", "posts", "team", "attack", "influencers")
+STREAMS = ("graph", "population", "incidents", "posts", "cascades", "attack", "influencers")
 
 
 def _key(name: str) -> int:

@@ -34,6 +34,13 @@ def collect(model: HubspokeModel) -> Result:
     )
     daily_discount = (1.0 + cfg.annual_discount_rate) ** (1.0 / 365.0) - 1.0
     summary["customer_equity_final"] = model.population.expected_equity(daily_discount)
+    last = daily["day"] > cfg.days - 30
+    summary["complaints_last_30_days"] = float(
+        daily.loc[last, ["posts_complaint", "negative_mentions"]].to_numpy().sum()
+    )
+    for i, topic in enumerate(model.topics):
+        if model.hidden_growth[i] > 0:
+            summary[f"recognised_day_{topic}"] = float(model.recognised_at[i] / 24.0)
     if storm is not None:
         summary["attack_peak_spreaders"] = float(storm.peak_spreaders)
         summary["attack_detected_h"] = storm.detected_at
@@ -49,7 +56,7 @@ def collect(model: HubspokeModel) -> Result:
 
 def recovery_days(daily: pd.DataFrame, start_day: float, tolerance: float = 0.005) -> float:
     """Days from the attack until customers' mean loyalty is back within `tolerance` of before."""
-    before = daily.loc[daily["day"] <= start_day, "loyalty_mean"]
+    before = daily.loc[daily["day"] < start_day, "loyalty_mean"]
     after = daily.loc[daily["day"] > start_day]
     if before.empty or after.empty:
         return float("nan")

@@ -176,10 +176,25 @@ class Network:
 # ---------------------------------------------------------------- posts
 @dataclass
 class Topic:
-    weight: float = param(1.0, "share of incidents in this topic", range=NONNEG)
+    weight: float = param(1.0, "share of incidents in this topic (assumption)", range=NONNEG)
     department: str = param("customer_service", "the spoke that can resolve it")
     defect_level: float = param(
         1.0, "relative defect level; multiplies the incident rate", range=NONNEG
+    )
+    hidden_growth_per_day: float = param(
+        0.0,
+        "a hidden problem (e.g. fraud) grows by this share a day until its department "
+        "recognises it (assumption; 0 = no hidden problem)",
+        unit="1/day",
+        range=NONNEG,
+    )
+    hidden_cap: float = param(
+        10.0, "assumption: the hidden problem grows to at most this multiple", range=(1.0, None)
+    )
+    recognised_after: int = param(
+        3,
+        "assumption: fixes by the topic's own department that reveal the hidden root cause",
+        range=(1, None),
     )
 
 
@@ -278,6 +293,9 @@ class Posts:
         "service recovery paradox: a fixed problem can leave loyalty higher (McCollough 2000)",
         range=UNIT,
     )
+    answer_gain: float = param(
+        0.03, "assumption: a department's full answer to a question", range=UNIT
+    )
     broken_promise_hit: float = param(
         0.06, "assumption: a promised fix that never happens hurts", range=UNIT
     )
@@ -345,7 +363,8 @@ def _default_spokes() -> dict[str, Spoke]:
         "product": Spoke(liaisons=1, resolution_hours=24.0, follow_through=0.8),
         "billing": Spoke(liaisons=1, resolution_hours=8.0, follow_through=0.95),
         "sales": Spoke(liaisons=1, resolution_hours=4.0),
-        "business_development": Spoke(liaisons=1, resolution_hours=24.0),
+        # no default topic routes here: staffed only where a scenario gives it work
+        "business_development": Spoke(liaisons=0, resolution_hours=24.0),
         "legal_pr": Spoke(liaisons=1, resolution_hours=12.0, wage_per_hour=90.0),
     }
 
@@ -355,6 +374,9 @@ class Team:
     hub: Hub = param(Hub, "the central social media team", factory=True)
     spokes: dict[str, Spoke] = param(_default_spokes, "department liaisons", factory=True)
     spoke_start_hour: float = param(9.0, "business hours", unit="h of day", range=(0.0, 24.0))
+    spoke_day_hours: float = param(
+        8.0, "business day during which liaisons take up cases", unit="h", range=(0.0, 24.0)
+    )
     spoke_days_per_week: int = param(5, "business days", unit="days", range=(0, 7))
     listening_cost_per_day: float = param(
         150.0, "assumption: a listening tool at full coverage", unit="$/day", range=NONNEG
@@ -529,6 +551,13 @@ class Attack:
         0.15, "assumption: loyalty lost on hearing the accusation", range=UNIT
     )
     true_hit_factor: float = param(1.5, "assumption: a true accusation hurts more", range=NONNEG)
+    response_decay_hours: float = param(
+        72.0,
+        "a late statement restores less: the restoration is scaled by exp(-hours since the "
+        "attack began / this); 'stealing thunder' (Arpan & Roskos-Ewoldsen 2005), assumption",
+        unit="h",
+        range=POSITIVE,
+    )
     effects: dict[str, dict[str, StanceEffect]] = param(
         _default_effects, "(stance, truth) effects table", factory=True
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.posts import KIND, MENTION, SEVERITY, SLA_FACTOR
+from sim.posts import KIND, SEVERITY, SLA_FACTOR
 from sim.schema import Strategy
 
 
@@ -25,7 +25,7 @@ class Rules:
 
     def takes_up(self, kind: np.ndarray, addressed: np.ndarray, listen_u: np.ndarray) -> np.ndarray:
         """Posts the hub queues: kinds it answers that it sees (tagged, or found by listening)."""
-        seen = addressed | ((kind == MENTION) & (listen_u < self.strategy.listening))
+        seen = addressed | (listen_u < self.strategy.listening)
         return self.answers[kind] & seen
 
     def sees(self, addressed: bool, listen_u: float) -> bool:

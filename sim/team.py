@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, PRAISE, QUESTION, PostBook
+from sim.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, QUESTION, PostBook
 from sim.queueing import ServerPool
 from sim.schema import POST_KINDS
 from sim.shifts import Shift, staggered_starts
@@ -116,7 +116,9 @@ class Team:
         self.spokes: list[ServerPool] = []
         for name in self.departments:
             spoke = cfg.team.spokes[name]
-            shift = Shift(cfg.team.spoke_start_hour, 8.0, cfg.team.spoke_days_per_week)
+            shift = Shift(
+                cfg.team.spoke_start_hour, cfg.team.spoke_day_hours, cfg.team.spoke_days_per_week
+            )
             slots = []
             if rules.staffs_spokes:
                 for _ in range(spoke.liaisons):
@@ -138,8 +140,8 @@ class Team:
             [cfg.team.spokes[d].follow_through for d in self.departments]
         )
         self.sales = self.departments.index("sales") if "sales" in self.departments else -1
-        self.stance_reply_gain = 1.0
         self.model = model
+        self.on_spoke_fix = None  # callback(topic, time): a department fixed a complaint
 
     # ---------------------------------------------------------------- intake
     def take_up(self, ids: np.ndarray) -> None:
@@ -230,40 +232,41 @@ class Team:
         kind, author = int(cols["kind"][post]), int(cols["author"][post])
         created = cols["created"][post]
         self.ledger.response(time - created)
-        self.ledger.reply_weight[author] += 1.0
         routing = self.rules.strategy.routing
-        speed = np.exp(-(time - created) / self.cfg.posts.reply_speed_scale_hours)
-        gain = self.cfg.posts.reply_gain * speed
-        if routing == "pr_only":
-            gain *= self.cfg.posts.spin_gain_factor
-        if kind == ATTACK:
-            cols["outcome"][post] = REPLIED
+        spin = self.cfg.posts.spin_gain_factor if routing == "pr_only" else 1.0
+        # replies are public: the author's followers see the brand answer
+        self.ledger.reply_weight[author] += spin
+        cols["outcome"][post] = REPLIED
+        if kind == ATTACK:  # the crisis stance acts through the rumour (sim.crisis)
             return
-        self.population.shift_loyalty(np.array([author]), gain)
-        needs_fix = kind in (COMPLAINT, QUESTION) or (
-            kind == MENTION and cols["negativity"][post] > 0
-        )
+        speed = np.exp(-(time - created) / self.cfg.posts.reply_speed_scale_hours)
+        self.population.shift_loyalty(np.array([author]), self.cfg.posts.reply_gain * speed * spin)
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0:
                 self._route(post, self.sales, time)
-            else:
-                cols["outcome"][post] = REPLIED
-                if (
-                    cols["follow_u"][post]
-                    < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
-                ):
-                    self.ledger.leads_closed += self.population.make_customers(np.array([author]))
+            elif (
+                cols["follow_u"][post]
+                < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
+            ):
+                self.ledger.leads_closed += self.population.make_customers(np.array([author]))
             return
-        if not needs_fix or kind == PRAISE or routing == "pr_only":
-            cols["outcome"][post] = REPLIED
+        if routing == "pr_only" or not self._needs_department(post):
             return
-        hub_share = self.cfg.team.hub.resolve_share
-        if cols["follow_u"][post] < hub_share:
-            self._resolve(post, time)
+        if cols["follow_u"][post] < self.cfg.team.hub.resolve_share:
+            self._resolve(post, time, by_spoke=False)
         elif routing == "hub_and_spoke":
             self._route(post, int(self.topic_spoke[cols["topic"][post]]), time)
-        else:
-            cols["outcome"][post] = REPLIED
+
+    def _needs_department(self, post: int) -> bool:
+        """Complaints (tagged or found by listening) and questions need a fix or an answer."""
+        cols = self.posts.cols
+        kind = int(cols["kind"][post])
+        return kind in (COMPLAINT, QUESTION) or (kind == MENTION and cols["negativity"][post] > 0)
+
+    def _is_problem(self, post: int) -> bool:
+        cols = self.posts.cols
+        kind = int(cols["kind"][post])
+        return kind == COMPLAINT or (kind == MENTION and cols["negativity"][post] > 0)
 
     def _route(self, post: int, spoke: int, time: float) -> None:
         cols = self.posts.cols
@@ -280,20 +283,20 @@ class Team:
     def _spoke_complete(self, post: int, time: float, slot: CaseSlot) -> None:
         cols = self.posts.cols
         spoke = int(cols["routed_to"][post])
-        # follow_u above the hub's share is uniform again once rescaled
-        hub_share = self.cfg.team.hub.resolve_share
-        u = (cols["follow_u"][post] - hub_share) / max(1.0 - hub_share, 1e-12)
         slot.liaison.resolved += 1
         if int(cols["kind"][post]) == LEAD:
             cols["outcome"][post] = RESOLVED
             cols["resolved_at"][post] = time
-            if u < self.cfg.posts.lead_close_rate:
+            if cols["follow_u"][post] < self.cfg.posts.lead_close_rate:
                 self.ledger.leads_closed += self.population.make_customers(
                     np.array([cols["author"][post]])
                 )
             return
+        # a routed post had follow_u >= the hub's share: rescaled, it is uniform again
+        hub_share = self.cfg.team.hub.resolve_share
+        u = (cols["follow_u"][post] - hub_share) / max(1.0 - hub_share, 1e-12)
         if u < self.follow_through[spoke]:
-            self._resolve(post, time)
+            self._resolve(post, time, by_spoke=True)
         else:
             cols["outcome"][post] = BROKEN
             self.ledger.broken += 1
@@ -301,20 +304,26 @@ class Team:
                 np.array([cols["author"][post]]), -self.cfg.posts.broken_promise_hit
             )
 
-    def _resolve(self, post: int, time: float) -> None:
+    def _resolve(self, post: int, time: float, by_spoke: bool) -> None:
+        """A complaint fixed (or a question answered) for good."""
         cols = self.posts.cols
         cols["outcome"][post] = RESOLVED
         cols["resolved_at"][post] = time
         author = int(cols["author"][post])
         pop = self.population
+        self.ledger.resolved += 1
+        self.ledger.resolution_hours.append(time - cols["created"][post])
+        if not self._is_problem(post):
+            pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain)
+            return
         pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain)
         if pop.open_issues[author] > 0:
             pop.open_issues[author] -= 1
-        self.ledger.resolved += 1
-        self.ledger.resolution_hours.append(time - cols["created"][post])
         self.ledger.compensation += self.cfg.team.compensation_per_resolution
+        topic = int(cols["topic"][post])
+        if by_spoke and self.on_spoke_fix is not None:
+            self.on_spoke_fix(topic, time)
         if self.rules.strategy.close_loop:
-            topic = int(cols["topic"][post])
             floor = self.defect_floor[topic]
             fix = self.rules.strategy.fix_per_resolution
             self.defect_level[topic] = floor + (self.defect_level[topic] - floor) * (1.0 - fix)

@@ -1,0 +1,244 @@
+"""Compare response strategies (arms) on one scenario with replications and 95% CIs.
+
+Replication k runs with the same seed in every arm, so every arm meets the
+same customers, incidents and attack (common random numbers); the difference
+to the reference arm is then estimated from paired differences, whose
+interval is much narrower than the unpaired (Welch) one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.stats import mean_ci, paired_ci, welch_ci
+from sim.config import ConfigError, load_config
+from sim.parallel import Job, run_jobs
+from sim.specs import KEY_METRICS
+
+Arms = Mapping[str, Sequence[str]] | Sequence[str]
+
+
+def normalise_arms(arms: Arms) -> dict[str, list[str]]:
+    """A list of strategy names is shorthand for {name: ["strategy=name"]}."""
+    if isinstance(arms, Mapping):
+        out = {str(name): list(overrides) for name, overrides in arms.items()}
+    else:
+        out = {str(name): [f"strategy={name}"] for name in arms}
+    if not out:
+        raise ConfigError("arms: empty; name at least one arm")
+    return out
+
+
+@dataclass
+class Comparison:
+    """Runs, per-arm CIs and paired differences against the reference arm."""
+
+    scenario: str
+    arms: dict[str, list[str]]
+    reference: str
+    runs: pd.DataFrame
+    daily: pd.DataFrame
+    metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """A row per (arm, metric): mean and 95% CI, paired and unpaired difference to reference."""
+        rows = []
+        ref = self.runs[self.runs["arm"] == self.reference].set_index("replication")
+        metrics = [c for c in self.runs.columns if c not in ("arm", "replication", "seed")]
+        for arm in self.arms:
+            runs = self.runs[self.runs["arm"] == arm].set_index("replication")
+            for metric in metrics:
+                values = runs[metric].to_numpy(dtype=np.float64)
+                mean, low, high, n = mean_ci(values)
+                aligned = ref[metric].reindex(runs.index).to_numpy(dtype=np.float64)
+                diff, d_low, d_high, _ = paired_ci(values, aligned)
+                _, u_low, u_high = welch_ci(values, aligned)
+                rows.append(
+                    {
+                        "arm": arm,
+                        "metric": metric,
+                        "n": n,
+                        "mean": mean,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "diff": diff,
+                        "diff_low": d_low,
+                        "diff_high": d_high,
+                        "diff_excludes_zero": bool(d_low > 0 or d_high < 0),
+                        "diff_unpaired_low": u_low,
+                        "diff_unpaired_high": u_high,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def markdown(self) -> str:
+        """The key metrics as one table: arm means with CIs and differences to the reference."""
+        table = self.table.set_index(["metric", "arm"])
+        lines = [
+            f"# Comparison: {self.scenario}",
+            "",
+            f"{int(self.runs['replication'].nunique())} replications per arm, common random "
+            f"numbers; differences are paired against **{self.reference}**, 95% CIs; "
+            "`*` marks a difference whose CI excludes zero.",
+            "",
+            "| metric | " + " | ".join(self.arms) + " |",
+            "|---|" + "---:|" * len(self.arms),
+        ]
+        for metric in self.metrics:
+            if metric not in table.index.get_level_values(0):
+                continue
+            cells = []
+            for arm in self.arms:
+                r = table.loc[(metric, arm)]
+                cell = f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+                if arm != self.reference and np.isfinite(r["diff"]):
+                    star = "*" if r["diff_excludes_zero"] else ""
+                    cell += (
+                        f"<br>Δ {_fmt(r['diff'], sign=True)} "
+                        f"[{_fmt(r['diff_low'], sign=True)}, {_fmt(r['diff_high'], sign=True)}]"
+                        f"{star}"
+                    )
+                cells.append(cell)
+            lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+        lines += ["", "Arms:", ""]
+        lines += [
+            f"- **{arm}**: `{' '.join(ov) or '(scenario defaults)'}`"
+            for arm, ov in self.arms.items()
+        ]
+        return "\n".join(lines) + "\n"
+
+    def text(self) -> str:
+        """The table for a terminal: one block per metric, one line per arm."""
+        table = self.table.set_index(["metric", "arm"])
+        width = max(len(a) for a in self.arms) + 2
+        out = [
+            f"{self.scenario}: {int(self.runs['replication'].nunique())} replications per arm, "
+            f"differences paired vs {self.reference} (95% CI, * excludes 0)"
+        ]
+        for metric in self.metrics:
+            if metric not in table.index.get_level_values(0):
+                continue
+            out.append(f"\n{metric}")
+            for arm in self.arms:
+                r = table.loc[(metric, arm)]
+                ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+                line = f"  {arm:{width}s} {_fmt(r['mean']):>11s} {ci}"
+                if arm != self.reference and np.isfinite(r["diff"]):
+                    star = " *" if r["diff_excludes_zero"] else ""
+                    low, high = _fmt(r["diff_low"], sign=True), _fmt(r["diff_high"], sign=True)
+                    line += f"   Δ {_fmt(r['diff'], sign=True)} [{low}, {high}]{star}"
+                out.append(line)
+        return "\n".join(out)
+
+    def to_json(self) -> dict:
+        table = self.table
+        per_metric: dict[str, dict] = {}
+        for metric, group in table.groupby("metric", sort=False):
+            per_metric[metric] = {
+                row["arm"]: {
+                    "mean": _num(row["mean"]),
+                    "ci": [_num(row["ci_low"]), _num(row["ci_high"])],
+                    "n": int(row["n"]),
+                    **(
+                        {}
+                        if row["arm"] == self.reference
+                        else {
+                            "diff_vs_reference": _num(row["diff"]),
+                            "diff_ci_paired": [_num(row["diff_low"]), _num(row["diff_high"])],
+                            "diff_ci_unpaired": [
+                                _num(row["diff_unpaired_low"]),
+                                _num(row["diff_unpaired_high"]),
+                            ],
+                            "paired_ci_excludes_zero": bool(row["diff_excludes_zero"]),
+                        }
+                    ),
+                }
+                for _, row in group.iterrows()
+            }
+        return {
+            "scenario": self.scenario,
+            "reference": self.reference,
+            "replications": int(self.runs["replication"].nunique()),
+            "arms": self.arms,
+            "key_metrics": self.metrics,
+            "metrics": per_metric,
+        }
+
+    def save(self, directory: str | Path) -> Path:
+        """runs.parquet, daily.parquet, comparison.md, comparison.json and PNG plots."""
+        from sim.analysis.plots import plot_comparison
+        from sim.results import atomic_write
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "runs.parquet", lambda p: self.runs.to_parquet(p, index=False))
+        atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
+        atomic_write(out / "comparison.md", lambda p: p.write_text(self.markdown()))
+        atomic_write(
+            out / "comparison.json",
+            lambda p: p.write_text(json.dumps(self.to_json(), indent=2) + "\n"),
+        )
+        plot_comparison(self, out)
+        return out
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _fmt(x: float, sign: bool = False) -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    text = f"{x:+,.4g}" if sign else f"{x:,.4g}"
+    return text
+
+
+def compare(
+    scenario: str,
+    arms: Arms,
+    replications: int,
+    seed: int = 0,
+    jobs: int | None = None,
+    overrides: Sequence[str] = (),
+    reference: str | None = None,
+    metrics: Sequence[str] | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Run every arm `replications` times (replication k: seed + k in every arm) and compare."""
+    arms = normalise_arms(arms)
+    if replications < 2:
+        raise ConfigError(f"replications={replications}: too few; must be >= 2 for a CI")
+    reference = reference or next(iter(arms))
+    if reference not in arms:
+        raise ConfigError(f"reference={reference}: not an arm; allowed: {', '.join(arms)}")
+    for arm, arm_overrides in arms.items():  # bad input fails here, before any run
+        try:
+            load_config(scenario, [*overrides, *arm_overrides])
+        except ConfigError as exc:
+            raise ConfigError(f"arm {arm}: {exc}") from None
+    jobs_list = [
+        Job(scenario, (*overrides, *arm_overrides), seed + k, {"arm": arm, "replication": k})
+        for k in range(replications)
+        for arm, arm_overrides in arms.items()
+    ]
+    outcomes = run_jobs(jobs_list, workers=jobs, progress=progress, description=scenario)
+    runs = pd.DataFrame([{**o.job.tag, "seed": o.job.seed, **o.summary} for o in outcomes])
+    daily = pd.concat(
+        [
+            o.daily.assign(arm=o.job.tag["arm"], replication=o.job.tag["replication"])
+            for o in outcomes
+        ],
+        ignore_index=True,
+    )
+    chosen = list(metrics) if metrics else [m for m in KEY_METRICS if m in runs.columns]
+    unknown = [m for m in chosen if m not in runs.columns]
+    if unknown:
+        raise ConfigError(f"metrics={unknown[0]}: not a summary metric")
+    return Comparison(scenario, arms, reference, runs, daily, chosen)
