@@ -1,8 +1,45 @@
-"""hubspoke: an agent-based simulation of a company's hub-and-spoke social media team."""
+"""hubspoke: an agent-based simulation of a company's hub-and-spoke social media team.
+
+config = sim.load_config("baseline", ["strategy=enterprise"])
+result = sim.run(config, seed=7)
+comparison = sim.compare("brand_attack_false", ["silence", "enterprise"], replications=10)
+folder = sim.sweep("baseline", grid={"team.hub.staff": [1, 2, 3]}, out="my_sweep")
+"""
 
 from sim.config import ConfigError, load_config
 from sim.results import Result
 from sim.runner import run
 
 __version__ = "0.1.0"
-__all__ = ["ConfigError", "Result", "__version__", "load_config", "run"]
+__all__ = [
+    "ConfigError",
+    "Result",
+    "__version__",
+    "compare",
+    "load_config",
+    "run",
+    "sensitivity",
+    "staffing",
+    "sweep",
+]
+
+
+def __getattr__(name: str):
+    # the experiment layer pulls in more (scipy.stats, SALib, tqdm): import it on first use
+    if name == "compare":
+        from sim.analysis.comparison import compare
+
+        return compare
+    if name == "sweep":
+        from sim.experiments import sweep
+
+        return sweep
+    if name == "staffing":
+        from sim.staff_plan import staffing
+
+        return staffing
+    if name == "sensitivity":
+        from sim.sensitivity_analysis import sensitivity
+
+        return sensitivity
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -21,6 +21,12 @@ USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=val
        hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
        hubspoke compare experiment=NAME [replications=R] [jobs=N] [seed=S] [key=value ...]
        hubspoke compare scenario=NAME strategies=[a,b,c] [replications=R] [key=value ...]
+       hubspoke sweep experiment=NAME [out=DIR] [jobs=N] [executor=local|dask address=URL]
+       hubspoke staff experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
+       hubspoke sensitivity experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
+
+A sweep writes each finished run at once; run the same command with the same
+out=DIR again to resume after an interruption.
 
 Runs land in the run folder (default outputs/DATE/TIME under the current
 directory; set it with hydra.run.dir=PATH)."""
@@ -152,7 +158,7 @@ def _compare(args: Sequence[str]) -> int:
     if "experiment" in options:
         if "strategies" in options:
             raise UsageError("give experiment=NAME or strategies=[...], not both")
-        spec = load_spec(options["experiment"])
+        spec = load_spec(options["experiment"], "compare")
         if "scenario" in options:
             spec.scenario = options["scenario"]
     elif "strategies" in options:
@@ -181,6 +187,114 @@ def _compare(args: Sequence[str]) -> int:
     comparison.save(out)
     print(comparison.text())
     print(f"\nresults: {out}")
+    return 0
+
+
+BATCH_OPTIONS = {
+    "experiment": str,
+    "out": str,
+    "jobs": int,
+    "executor": str,
+    "address": str,
+    "replications": int,
+    "seed": int,
+    "hydra.run.dir": str,
+}
+
+
+def _batch_spec(args: Sequence[str], kind: str):
+    from sim.specs import load_spec
+
+    options, overrides = _split(args, BATCH_OPTIONS)
+    if "experiment" not in options:
+        raise UsageError(f"{kind} needs experiment=NAME (a {kind} spec in experiments/)")
+    spec = load_spec(options["experiment"], kind)
+    for key in ("replications", "seed"):
+        if key in options:
+            setattr(spec, key, options[key])
+    spec.overrides = [*spec.overrides, *overrides]
+    out = Path(options.get("out") or _run_dir(options, f"{kind}-{options['experiment']}"))
+    execution = {
+        "jobs": options.get("jobs"),
+        "executor": options.get("executor", "local"),
+        "address": options.get("address"),
+        "progress": True,
+    }
+    return spec, out, execution
+
+
+def _sweep(args: Sequence[str]) -> int:
+    from sim.experiments import load, summarise_points, sweep
+
+    spec, out, execution = _batch_spec(args, "sweep")
+    folder = sweep(
+        spec.scenario,
+        grid=spec.grid,
+        samples=spec.samples,
+        replications=spec.replications,
+        seed=spec.seed,
+        out=out,
+        overrides=spec.overrides,
+        **execution,
+    )
+    import json
+
+    data = load(folder)
+    parameters = json.loads((folder / "sweep.json").read_text())["parameters"]
+    failed = int((data["status"] != "ok").sum())
+    points = summarise_points(data, parameters, [m for m in spec.metrics if m in data])
+    from sim.results import atomic_write
+
+    atomic_write(folder / "points.csv", lambda p: points.to_csv(p, index=False))
+    shown = [*parameters, "runs", *[m for m in spec.metrics if m in points][:5]]
+    print(points[shown].to_string(index=False))
+    print(f"\n{len(data)} runs ({failed} failed); dataset: {folder}")
+    return 1 if failed else 0
+
+
+def _staff(args: Sequence[str]) -> int:
+    from sim.staff_plan import staffing
+
+    spec, out, execution = _batch_spec(args, "staffing")
+    result = staffing(
+        spec.scenario,
+        staff=spec.staff,
+        targets=spec.targets,
+        replications=spec.replications,
+        seed=spec.seed,
+        out=out,
+        overrides=spec.overrides,
+        coverage_hours=spec.coverage_hours,
+        spokes=spec.spokes,
+        **execution,
+    )
+    print(result.text())
+    print(f"\nresults: {out}")
+    return 0
+
+
+def _sensitivity(args: Sequence[str]) -> int:
+    from sim.sensitivity_analysis import sensitivity
+
+    spec, out, execution = _batch_spec(args, "sensitivity")
+    for method in spec.methods:
+        n = spec.morris_trajectories if method == "morris" else spec.sobol_n
+        results = sensitivity(
+            spec.scenario,
+            spec.parameters,
+            spec.outputs,
+            method=method,
+            n=n,
+            levels=spec.morris_levels,
+            replications=spec.replications,
+            seed=spec.seed,
+            out=out / method,
+            overrides=spec.overrides,
+            **execution,
+        )
+        for result in results:
+            print(result.text() + "\n")
+    print(f"results: {out}")
     return 0
 
 
@@ -214,9 +328,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list()
         if command == "validate":
             return _validate(rest)
-        if command == "compare":
-            return _compare(rest)
-        raise UsageError(f"unknown command '{command}'; allowed: run, list, validate, compare")
+        commands = {
+            "compare": _compare,
+            "sweep": _sweep,
+            "staff": _staff,
+            "sensitivity": _sensitivity,
+        }
+        if command in commands:
+            return commands[command](rest)
+        allowed = ", ".join(["run", "list", "validate", *commands])
+        raise UsageError(f"unknown command '{command}'; allowed: {allowed}")
     except (ConfigError, UsageError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -39,6 +40,63 @@ class CompareSpec:
     arms: dict[str, list[str]] = field(default_factory=dict)
 
 
+@dataclass
+class SweepSpec:
+    """A sweep: a full-factorial grid or a sample design over ranges, with replications."""
+
+    description: str = ""
+    kind: str = "sweep"
+    scenario: str = "baseline"
+    grid: dict[str, list[Any]] | None = None
+    samples: dict[str, Any] | None = None
+    replications: int = 1
+    seed: int = 0
+    overrides: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
+
+
+@dataclass
+class StaffingSpec:
+    """Staffing options to sweep and the targets the recommendation must meet."""
+
+    description: str = ""
+    kind: str = "staffing"
+    scenario: str = "seasonal_peak"
+    staff: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 6, 8])
+    coverage_hours: list[float] = field(default_factory=list)
+    spokes: dict[str, list[int]] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=lambda: {"first_response_p90_h": 1.0})
+    replications: int = 10
+    seed: int = 0
+    overrides: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SensitivitySpec:
+    """Parameter ranges for Morris and/or Sobol, and the outputs to analyse."""
+
+    description: str = ""
+    kind: str = "sensitivity"
+    scenario: str = "baseline"
+    methods: list[str] = field(default_factory=lambda: ["morris", "sobol"])
+    parameters: dict[str, list[Any]] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=lambda: ["loyalty_mean_final"])
+    morris_trajectories: int = 10
+    morris_levels: int = 4
+    sobol_n: int = 32
+    replications: int = 1
+    seed: int = 0
+    overrides: list[str] = field(default_factory=list)
+
+
+SCHEMAS = {
+    "compare": CompareSpec,
+    "sweep": SweepSpec,
+    "staffing": StaffingSpec,
+    "sensitivity": SensitivitySpec,
+}
+
+
 def experiments_dir() -> Path:
     return registry.data_dir("experiments")
 
@@ -47,21 +105,37 @@ def experiment_names() -> list[str]:
     return sorted(p.stem for p in experiments_dir().glob("*.yaml"))
 
 
-def load_spec(name: str, schema: type = CompareSpec):
-    """The experiment `name` as a typed spec; bad input raises ConfigError (one line)."""
+def load_spec(name: str, kind: str = "compare"):
+    """The experiment `name` (which must be of `kind`) as a typed spec; bad input: ConfigError."""
     names = experiment_names()
     if name not in names:
         raise ConfigError(f"experiment={name}: unknown experiment; allowed: {', '.join(names)}")
     path = experiments_dir() / f"{name}.yaml"
     try:
         raw = OmegaConf.load(path)
+        found = raw.get("kind", "compare")
+        if found != kind:
+            same = [n for n in names if _kind(n) == kind]
+            raise ConfigError(
+                f"experiment={name}: is a {found} spec, not {kind}; {kind} specs: {', '.join(same)}"
+            )
+        schema = SCHEMAS[kind]
         merged = OmegaConf.merge(OmegaConf.structured(schema), raw)
         spec = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", "") or "?"
-        message = " ".join(str(getattr(exc, "msg", exc)).split())
+        message = " ".join(str(getattr(exc, "msg", exc)).split()).split(" full_key:")[0]
         raise ConfigError(f"experiments/{name}.yaml: {key}: {message}") from None
+    except ConfigError:
+        raise
     except Exception as exc:  # a YAML syntax error
         first = str(exc).splitlines()[0]
         raise ConfigError(f"experiments/{name}.yaml: not valid YAML: {first}") from None
     return spec
+
+
+def _kind(name: str) -> str:
+    try:
+        return str(OmegaConf.load(experiments_dir() / f"{name}.yaml").get("kind", "compare"))
+    except Exception:
+        return "?"

@@ -67,3 +67,74 @@ def _daily_bands(comparison: Comparison, column: str, label: str, path: Path) ->
     ax.legend(fontsize=8)
     _save(fig, path)
     return path
+
+
+def plot_tradeoffs(points, parameters, recommended, out: Path) -> list[Path]:
+    """Cost to serve against relationship value / equity and against p90 first response."""
+    paths = []
+    series = _series(points, parameters)
+    for y, label, name in (
+        ("relationship_value_total", "relationship value over the run ($)", "tradeoff_value.png"),
+        ("customer_equity_final", "customer equity at the end ($)", "tradeoff_equity.png"),
+        ("first_response_p90_h", "first response p90 (h)", "tradeoff_response.png"),
+    ):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for label_series, frame in series:
+            x = frame["cost_to_serve_total"].to_numpy(dtype=float)
+            mid = frame[y].to_numpy(dtype=float)
+            err = np.vstack([mid - frame[f"{y}_low"], frame[f"{y}_high"] - mid])
+            ax.errorbar(x, mid, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label_series)
+            for xi, yi, staff in zip(x, mid, frame[parameters[0]], strict=True):
+                ax.annotate(
+                    f"{staff:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=8
+                )
+        if recommended is not None:
+            ax.scatter(
+                [recommended["cost_to_serve_total"]],
+                [recommended[y]],
+                s=160,
+                facecolors="none",
+                edgecolors="red",
+                label="recommended",
+                zorder=5,
+            )
+        ax.set(
+            xlabel="cost to serve over the run ($)",
+            ylabel=label,
+            title=f"Trade-off: {label} (labels: {parameters[0]})",
+        )
+        ax.legend(fontsize=8)
+        paths.append(out / name)
+        _save(fig, paths[-1])
+    return paths
+
+
+def _series(points, parameters):
+    if len(parameters) == 1:
+        return [("hub staff", points.sort_values(parameters[0]))]
+    others = parameters[1:]
+    out = []
+    for key, frame in points.groupby(others):
+        key = key if isinstance(key, tuple) else (key,)
+        name = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in zip(others, key, strict=True))
+        out.append((name, frame.sort_values(parameters[0])))
+    return out
+
+
+def plot_sensitivity(result, path: Path) -> Path:
+    """Ranked bars: Morris mu* (with CI) or Sobol ST and S1 (with CIs)."""
+    table = result.table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
+    y = np.arange(len(table))
+    if result.method == "morris":
+        ax.barh(y, table["mu_star"], xerr=table["mu_star_conf"], capsize=3)
+        ax.set_xlabel("Morris mu* (mean absolute elementary effect)")
+    else:
+        ax.barh(y + 0.2, table["ST"], height=0.4, xerr=table["ST_conf"], capsize=3, label="ST")
+        ax.barh(y - 0.2, table["S1"], height=0.4, xerr=table["S1_conf"], capsize=3, label="S1")
+        ax.set_xlabel("Sobol index")
+        ax.legend()
+    ax.set_yticks(y, table["parameter"], fontsize=8)
+    ax.set_title(f"{result.method}: {result.output}")
+    _save(fig, path)
+    return path

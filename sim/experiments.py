@@ -1,0 +1,369 @@
+"""Parameter sweeps whose results survive anything: resumable, one Parquet file per run.
+
+A sweep is a plan: design points (a full-factorial grid, or a random / Latin
+hypercube sample over ranges) times replications. Replication k uses seed
+`seed + k` at every design point (common random numbers). Each run is
+identified by a hash of (scenario, overrides, seed); when it finishes, its row
+is written at once as `runs/<id>.parquet` through a temporary file and an
+atomic rename, so a sweep stopped in any way (Ctrl-C, SIGKILL, a run that
+raises) loses at most the runs in flight. Started again with the same
+arguments, it skips what finished and runs the rest; a failed run is recorded
+with its error and retried on the next start. A folder that holds a different
+sweep is refused.
+
+`load(DIR)` reads the dataset: a row per finished run with one column per
+swept parameter (named by its config key), `replication`, `seed`,
+`config_hash`, `status`, the error (if any) and every summary metric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import sys
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import ConfigError, load_config
+from sim.executors import check as check_executor
+from sim.executors import execute
+from sim.results import atomic_write
+
+MANIFEST = "sweep.json"
+RUNS = "runs"
+
+
+# ---------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class Run:
+    """One planned run: a design point, a replication, its seed."""
+
+    scenario: str
+    params: tuple[tuple[str, Any], ...]
+    overrides: tuple[str, ...]
+    replication: int
+    seed: int
+
+    @property
+    def all_overrides(self) -> list[str]:
+        return [*self.overrides, *(f"{k}={format_value(v)}" for k, v in self.params)]
+
+    @property
+    def run_id(self) -> str:
+        text = json.dumps([self.scenario, sorted(self.all_overrides), self.seed])
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def format_value(value: Any) -> str:
+    """A value as Hydra override syntax."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _key_type(scenario: str, key: str, overrides: Sequence[str]) -> type:
+    from omegaconf import OmegaConf
+
+    from sim.config import compose_config
+
+    raw = compose_config(scenario, overrides)
+    value = OmegaConf.select(raw, key, default=None)
+    if value is None:
+        raise ConfigError(f"{key}: unknown config key (in the sweep design)")
+    return type(value)
+
+
+def design_points(
+    scenario: str,
+    grid: Mapping[str, Sequence[Any]] | None,
+    samples: Mapping[str, Any] | None,
+    seed: int,
+    overrides: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The design points of a grid (full factorial) or a sample design over ranges."""
+    if bool(grid) == bool(samples):
+        raise ConfigError("sweep: give exactly one of grid or samples")
+    if "seed" in (grid or samples.get("ranges", {})):
+        raise ConfigError("seed: not a sweep parameter; use replications (run k has seed + k)")
+    if grid:
+        keys = list(grid)
+        for key in keys:
+            if not isinstance(grid[key], (list, tuple)) or not grid[key]:
+                raise ConfigError(f"grid.{key}={grid[key]}: must be a non-empty list of values")
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    design = str(samples.get("design", "lhs"))
+    n = int(samples.get("n", 0))
+    ranges = dict(samples.get("ranges", {}))
+    if design not in ("lhs", "random"):
+        raise ConfigError(f"samples.design={design}: unknown; allowed: lhs, random")
+    if n < 1 or not ranges:
+        raise ConfigError(f"samples: needs n >= 1 and ranges (got n={n})")
+    keys = list(ranges)
+    lows = np.array([float(ranges[k][0]) for k in keys])
+    highs = np.array([float(ranges[k][1]) for k in keys])
+    if np.any(highs < lows):
+        bad = keys[int(np.argmax(highs < lows))]
+        raise ConfigError(f"samples.ranges.{bad}={ranges[bad]}: low must not exceed high")
+    if design == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(keys), seed=np.random.default_rng(seed)).random(n)
+    else:
+        unit = np.random.default_rng(seed).random((n, len(keys)))
+    values = lows + unit * (highs - lows)
+    types = {k: _key_type(scenario, k, overrides) for k in keys}
+    points = []
+    for row in values:
+        point = {}
+        for key, value in zip(keys, row, strict=True):
+            point[key] = round(value) if types[key] is int else float(value)
+        points.append(point)
+    return points
+
+
+def _check_values(
+    scenario: str, points: Sequence[Mapping[str, Any]], overrides: Sequence[str]
+) -> None:
+    """Every value each parameter takes is valid: bad input fails before anything is written."""
+    values: dict[str, set] = {}
+    for point in points:
+        for key, value in point.items():
+            values.setdefault(key, set()).add(format_value(value))
+    load_config(scenario, overrides)
+    for key, seen in values.items():
+        for text in sorted(seen):
+            load_config(scenario, [*overrides, f"{key}={text}"])
+
+
+def plan_runs(
+    scenario: str,
+    points: Sequence[Mapping[str, Any]],
+    replications: int,
+    seed: int,
+    overrides: Sequence[str],
+) -> list[Run]:
+    if replications < 1:
+        raise ConfigError(f"replications={replications}: must be >= 1")
+    return [
+        Run(scenario, tuple(point.items()), tuple(overrides), k, seed + k)
+        for point in points
+        for k in range(replications)
+    ]
+
+
+# ---------------------------------------------------------------- one run
+def run_one(run: Run) -> dict[str, Any]:
+    """Execute a planned run; never raises: a failure becomes a row with status 'failed'."""
+    from sim.config import config_to_yaml
+    from sim.results import provenance
+    from sim.runner import run as run_model
+
+    row: dict[str, Any] = {
+        **dict(run.params),
+        "replication": run.replication,
+        "seed": run.seed,
+        "run_id": run.run_id,
+        "scenario": run.scenario,
+        "overrides": " ".join(run.all_overrides),
+    }
+    started = time.perf_counter()
+    try:
+        config = load_config(run.scenario, [*run.all_overrides, "output.plots=false"])
+        config.seed = run.seed
+        row["config_hash"] = hashlib.sha256(config_to_yaml(config).encode()).hexdigest()[:16]
+        result = run_model(config, run.seed)
+        row.update(result.summary)
+        row["provenance"] = json.dumps(provenance(config, run.seed), sort_keys=True)
+        row["status"] = "ok"
+        row["error"] = ""
+    except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
+        row.setdefault("config_hash", "")
+        row["status"] = "failed"
+        row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        row["traceback"] = traceback.format_exc()[-4000:]
+    row["wall_seconds"] = time.perf_counter() - started
+    return row
+
+
+# ---------------------------------------------------------------- the store
+@dataclass
+class Store:
+    """The sweep folder: a manifest and one Parquet file per finished run."""
+
+    root: Path
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / RUNS
+
+    def open(self, manifest: dict[str, Any]) -> None:
+        """Create the folder, or check that it holds this very sweep."""
+        path = self.root / MANIFEST
+        if path.exists():
+            try:
+                existing = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                raise ConfigError(f"{path}: corrupted sweep manifest; not valid JSON") from None
+            if existing.get("fingerprint") != manifest["fingerprint"]:
+                raise ConfigError(
+                    f"out={self.root}: holds a different sweep "
+                    f"({existing.get('scenario')}, {existing.get('planned')} runs); "
+                    "choose another folder"
+                )
+        elif self.root.exists() and any(self.root.iterdir()):
+            raise ConfigError(f"out={self.root}: not empty and not a sweep folder")
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.runs_dir.glob(".*.tmp"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
+        if not path.exists():
+            atomic_write(path, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+        self.manifest = manifest
+
+    def finished(self) -> set[str]:
+        """Ids of runs already done (status ok); failed ones are run again."""
+        done = set()
+        for file in self.runs_dir.glob("*.parquet"):
+            try:
+                status = pd.read_parquet(file, columns=["status"])["status"].iloc[0]
+            except Exception:  # a corrupted file: run it again, never trust it
+                file.unlink(missing_ok=True)
+                continue
+            if status == "ok":
+                done.add(file.stem)
+        return done
+
+    def write(self, row: dict[str, Any]) -> None:
+        frame = pd.DataFrame([row])
+        atomic_write(self.runs_dir / f"{row['run_id']}.parquet", lambda p: frame.to_parquet(p))
+
+
+def load(directory: str | Path) -> pd.DataFrame:
+    """Every finished run of the sweep in `directory`, a row each."""
+    root = Path(directory)
+    files = sorted((root / RUNS).glob("*.parquet"))
+    if not (root / MANIFEST).exists():
+        raise ConfigError(f"{root}: not a sweep folder (no {MANIFEST})")
+    frames = []
+    for file in files:
+        try:
+            frames.append(pd.read_parquet(file))
+        except Exception:
+            raise ConfigError(f"{file}: corrupted results file; delete it and resume") from None
+    if not frames:
+        return pd.DataFrame()
+    data = pd.concat(frames, ignore_index=True)
+    manifest = json.loads((root / MANIFEST).read_text())
+    params = [k for k in manifest.get("parameters", []) if k in data.columns]
+    order = {rid: i for i, rid in enumerate(manifest.get("run_ids", []))}
+    data["_order"] = data["run_id"].map(order)
+    data = data.sort_values("_order", kind="stable").drop(columns="_order")
+    front = [*params, "replication", "seed", "config_hash", "status", "error"]
+    rest = [c for c in data.columns if c not in front]
+    return data[[c for c in front if c in data.columns] + rest].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the sweep
+def sweep(
+    scenario: str,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    samples: Mapping[str, Any] | None = None,
+    replications: int = 1,
+    seed: int = 0,
+    out: str | Path = "sweep",
+    jobs: int | None = None,
+    executor: str = "local",
+    address: str | None = None,
+    overrides: Sequence[str] = (),
+    progress: bool = False,
+    points: Sequence[Mapping[str, Any]] | None = None,
+) -> Path:
+    """Run (or resume) a sweep into `out`; returns the folder. See the module docstring."""
+    check_executor(executor, jobs, address)
+    overrides = list(overrides)
+    if points is None:
+        points = design_points(scenario, grid, samples, seed, overrides)
+    # identical design points (possible in Morris designs) are one run
+    runs = list(
+        {r.run_id: r for r in plan_runs(scenario, points, replications, seed, overrides)}.values()
+    )
+    _check_values(scenario, points, overrides)
+    parameters = list(points[0]) if points else []
+    run_ids = [r.run_id for r in runs]
+    fingerprint = hashlib.sha256(json.dumps(run_ids).encode()).hexdigest()[:20]
+    manifest = {
+        "scenario": scenario,
+        "parameters": parameters,
+        "grid": {k: list(v) for k, v in grid.items()} if grid else None,
+        "samples": dict(samples) if samples else None,
+        "replications": replications,
+        "seed": seed,
+        "overrides": overrides,
+        "planned": len(runs),
+        "fingerprint": fingerprint,
+        "run_ids": run_ids,
+    }
+    store = Store(Path(out))
+    store.open(manifest)
+    done = store.finished()
+    todo = [r for r in runs if r.run_id not in done]
+    bar = _progress(len(runs), len(runs) - len(todo), scenario) if progress else None
+    failures = 0
+    try:
+        for _, row in execute(run_one, todo, executor=executor, jobs=jobs, address=address):
+            store.write(row)
+            failures += row["status"] != "ok"
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    if failures and progress:
+        print(f"{failures} run(s) failed; their errors are in the dataset", file=sys.stderr)
+    return Path(out)
+
+
+def _progress(total: int, initial: int, description: str):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=description,
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+
+def summarise_points(
+    data: pd.DataFrame, parameters: Sequence[str], metrics: Sequence[str]
+) -> pd.DataFrame:
+    """Mean and 95% CI of `metrics` at each design point (over replications)."""
+    from sim.analysis.stats import mean_ci
+
+    ok = data[data["status"] == "ok"]
+    rows = []
+    for key, group in ok.groupby(list(parameters), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(parameters, key, strict=True))
+        row["runs"] = len(group)
+        for metric in metrics:
+            mean, low, high, _ = mean_ci(group[metric].to_numpy(dtype=np.float64))
+            row[metric] = mean
+            row[f"{metric}_low"] = low
+            row[f"{metric}_high"] = high
+        rows.append(row)
+    return pd.DataFrame(rows)

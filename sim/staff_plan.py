@@ -1,0 +1,181 @@
+"""Staffing recommendation: the cheapest hub (and spoke) staffing that meets the targets.
+
+A sweep over hub staff (and optionally shift coverage and spoke liaisons), with
+replications under common random numbers. A staffing level meets a target
+`metric <= value` when the upper end of the metric's 95% CI is within the
+value (we want to be confident, not lucky). Among those, the recommendation
+is the one with the lowest mean cost to serve. The marginal relationship value
+of one more hub staff member is the paired difference between neighbouring
+staffing levels (same seeds), with its CI.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.stats import paired_ci
+from sim.config import ConfigError
+from sim.experiments import load, summarise_points, sweep
+from sim.results import atomic_write
+
+STAFF = "team.hub.staff"
+CURVE_METRICS = (
+    "cost_to_serve_total",
+    "relationship_value_total",
+    "customer_equity_final",
+    "first_response_p90_h",
+    "first_response_median_h",
+    "sla_attainment",
+    "churn_rate",
+    "loyalty_mean_final",
+)
+
+
+@dataclass
+class Recommendation:
+    points: pd.DataFrame  # one row per staffing option: means and CIs
+    marginal: pd.DataFrame  # value of one more hub staff member, per step
+    targets: dict[str, float]
+    recommended: dict[str, Any] | None
+    parameters: list[str]
+
+    def text(self) -> str:
+        lines = ["targets: " + ", ".join(f"{k} <= {v:g}" for k, v in self.targets.items())]
+        cols = [*self.parameters, "meets", "cost_to_serve_total", *self.targets]
+        lines.append(self.points[[c for c in cols if c in self.points]].to_string(index=False))
+        if self.recommended is None:
+            lines.append("\nno staffing option meets every target (95% CI upper bounds)")
+        else:
+            r = self.recommended
+            option = ", ".join(f"{k}={r[k]:g}" for k in self.parameters)
+            lines.append(f"\nrecommended: {option}")
+            for metric in ["cost_to_serve_total", *self.targets]:
+                lines.append(
+                    f"  {metric:28s} {r[metric]:,.4g}  95% CI [{r[metric + '_low']:,.4g}, "
+                    f"{r[metric + '_high']:,.4g}]"
+                )
+        if not self.marginal.empty:
+            lines.append("\nmarginal value of one more hub staff member (paired, 95% CI):")
+            lines.append(self.marginal.to_string(index=False))
+        return "\n".join(lines)
+
+
+def recommend(
+    data: pd.DataFrame, parameters: Sequence[str], targets: Mapping[str, float]
+) -> Recommendation:
+    metrics = list(dict.fromkeys([*CURVE_METRICS, *targets]))
+    missing = [m for m in targets if m not in data.columns]
+    if missing:
+        raise ConfigError(f"targets.{missing[0]}: not a summary metric")
+    points = summarise_points(data, parameters, metrics)
+    meets = np.ones(len(points), dtype=bool)
+    for metric, bound in targets.items():
+        meets &= points[f"{metric}_high"].to_numpy() <= bound
+    points.insert(len(parameters), "meets", meets)
+    chosen = points[meets].sort_values("cost_to_serve_total")
+    recommended = chosen.iloc[0].to_dict() if len(chosen) else None
+    return Recommendation(
+        points, marginal_value(data, parameters), dict(targets), recommended, list(parameters)
+    )
+
+
+def marginal_value(data: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFrame:
+    """Paired difference in money between staff s+1 and s (other parameters fixed)."""
+    ok = data[data["status"] == "ok"]
+    others = [p for p in parameters if p != STAFF]
+    rows = []
+    groups = ok.groupby(others) if others else [((), ok)]
+    for key, group in groups:
+        levels = sorted(group[STAFF].unique())
+        for low, high in itertools.pairwise(levels):
+            a = group[group[STAFF] == high].set_index("replication")
+            b = group[group[STAFF] == low].set_index("replication").reindex(a.index)
+            row = dict(zip(others, key if isinstance(key, tuple) else (key,), strict=False))
+            row["from_staff"], row["to_staff"] = int(low), int(high)
+            per_person = float(high - low)
+            for metric in ("relationship_value_total", "customer_equity_final"):
+                diff, lo, hi, _ = paired_ci(a[metric].to_numpy(), b[metric].to_numpy())
+                short = "rv" if metric.startswith("relationship") else "equity"
+                row[f"d_{short}"] = diff / per_person
+                row[f"d_{short}_low"] = lo / per_person
+                row[f"d_{short}_high"] = hi / per_person
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def staffing(
+    scenario: str,
+    staff: Sequence[int],
+    targets: Mapping[str, float],
+    replications: int = 10,
+    seed: int = 0,
+    out: str | Path = "staffing",
+    jobs: int | None = None,
+    executor: str = "local",
+    address: str | None = None,
+    overrides: Sequence[str] = (),
+    coverage_hours: Sequence[float] = (),
+    spokes: Mapping[str, Sequence[int]] | None = None,
+    progress: bool = False,
+) -> Recommendation:
+    """Sweep staffing options, recommend one, and write the report and trade-off plots."""
+    if not staff or min(staff) < 0:
+        raise ConfigError(f"staff={list(staff)}: needs a non-empty list of counts >= 0")
+    if not targets:
+        raise ConfigError("targets: name at least one metric and its upper bound")
+    grid: dict[str, list[Any]] = {STAFF: sorted(set(int(s) for s in staff))}
+    if coverage_hours:
+        grid["team.hub.coverage_hours"] = [float(c) for c in coverage_hours]
+    for department, counts in (spokes or {}).items():
+        grid[f"team.spokes.{department}.liaisons"] = [int(c) for c in counts]
+    folder = sweep(
+        scenario,
+        grid=grid,
+        replications=replications,
+        seed=seed,
+        out=Path(out) / "sweep",
+        jobs=jobs,
+        executor=executor,
+        address=address,
+        overrides=overrides,
+        progress=progress,
+    )
+    result = recommend(load(folder), list(grid), targets)
+    write_report(result, Path(out))
+    return result
+
+
+def write_report(result: Recommendation, out: Path) -> None:
+    from sim.analysis.plots import plot_tradeoffs
+
+    atomic_write(out / "staffing.md", lambda p: p.write_text("```\n" + result.text() + "\n```\n"))
+    payload = {
+        "targets": result.targets,
+        "recommended": _clean(result.recommended),
+        "options": [_clean(r) for r in result.points.to_dict(orient="records")],
+        "marginal": [_clean(r) for r in result.marginal.to_dict(orient="records")],
+    }
+    atomic_write(out / "staffing.json", lambda p: p.write_text(json.dumps(payload, indent=2)))
+    plot_tradeoffs(result.points, result.parameters, result.recommended, out)
+
+
+def _clean(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, (np.floating, float)):
+            out[k] = None if not np.isfinite(v) else float(v)
+        elif isinstance(v, (np.integer, np.bool_)):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out

@@ -1,0 +1,81 @@
+"""The compare, sweep, staff and sensitivity commands end to end, and their bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def hubspoke(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_compare_strategies_writes_the_comparison(tmp_path) -> None:
+    out = tmp_path / "cmp"
+    proc = hubspoke(
+        "compare",
+        "scenario=baseline",
+        "strategies=[silence,enterprise]",
+        "replications=3",
+        "jobs=1",
+        "population.size=1000",
+        "days=10",
+        f"hydra.run.dir={out}",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "loyalty_mean_final" in proc.stdout and "enterprise" in proc.stdout
+    for name in ("runs.parquet", "comparison.md", "comparison.json", "metrics_ci.png"):
+        assert (out / name).exists()
+
+
+def test_sweep_command_resumes_into_the_same_folder(tmp_path) -> None:
+    out = tmp_path / "grid"
+    args = (
+        "sweep",
+        "experiment=grid_response_sla",
+        f"out={out}",
+        "jobs=1",
+        "replications=1",
+        "population.size=800",
+        "days=5",
+    )
+    first = hubspoke(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "12 runs (0 failed)" in first.stdout
+    second = hubspoke(*args, cwd=tmp_path)
+    assert second.returncode == 0 and "12 runs (0 failed)" in second.stdout
+    assert (out / "points.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("compare", "experiment=nope"), "experiment=nope: unknown experiment"),
+        (("compare", "experiment=grid_response_sla"), "is a sweep spec, not compare"),
+        (("compare", "strategies=[silence,bogus]"), "strategy=bogus: unknown strategy"),
+        (("compare", "strategies=[silence]", "replications=x"), "replications=x"),
+        (("sweep", "experiment=brand_attack_false"), "is a compare spec, not sweep"),
+        (("sweep",), "sweep needs experiment=NAME"),
+        (("staff", "experiment=staffing_seasonal_peak", "team.hub.staff=-1"), "team.hub.staff=-1"),
+        (
+            ("sensitivity", "experiment=sensitivity_brand_attack", "executor=spark"),
+            "executor=spark",
+        ),
+        (("frobnicate",), "unknown command 'frobnicate'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, needle) -> None:
+    proc = hubspoke(*args, cwd=tmp_path)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr

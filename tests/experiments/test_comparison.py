@@ -1,0 +1,78 @@
+"""sim.compare: replications, common random numbers, paired CIs, saved files, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import sim
+from sim.analysis.comparison import normalise_arms
+
+SMALL = ["population.size=1500", "days=20"]
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return sim.compare(
+        "baseline", ["silence", "hub_and_spoke"], replications=4, jobs=1, overrides=SMALL
+    )
+
+
+def test_runs_have_a_row_per_arm_and_replication(comparison) -> None:
+    runs = comparison.runs
+    assert len(runs) == 8
+    assert set(runs["arm"]) == {"silence", "hub_and_spoke"}
+    # replication k uses the same seed in every arm
+    seeds = runs.pivot(index="replication", columns="arm", values="seed")
+    assert (seeds["silence"] == seeds["hub_and_spoke"]).all()
+    assert list(seeds["silence"]) == [0, 1, 2, 3]
+
+
+def test_table_has_paired_differences_against_the_first_arm(comparison) -> None:
+    table = comparison.table.set_index(["arm", "metric"])
+    assert comparison.reference == "silence"
+    row = table.loc[("hub_and_spoke", "unanswered_share")]
+    assert row["diff"] < 0 and row["diff_excludes_zero"]
+    assert table.loc[("silence", "unanswered_share"), "mean"] == 1.0
+
+
+def test_paired_interval_is_narrower_than_unpaired(comparison) -> None:
+    row = comparison.table.set_index(["arm", "metric"]).loc[("hub_and_spoke", "loyalty_mean_final")]
+    assert (row["diff_high"] - row["diff_low"]) < (
+        row["diff_unpaired_high"] - row["diff_unpaired_low"]
+    )
+
+
+def test_results_do_not_depend_on_jobs(comparison) -> None:
+    again = sim.compare(
+        "baseline", ["silence", "hub_and_spoke"], replications=4, jobs=2, overrides=SMALL
+    )
+    cols = [c for c in comparison.runs.columns]
+    assert comparison.runs[cols].equals(again.runs[cols])
+
+
+def test_save_writes_every_file(comparison, tmp_path) -> None:
+    comparison.save(tmp_path)
+    for name in (
+        "runs.parquet",
+        "comparison.md",
+        "comparison.json",
+        "metrics_ci.png",
+        "daily_loyalty_mean.png",
+        "daily_backlog.png",
+    ):
+        assert (tmp_path / name).exists(), name
+    payload = json.loads((tmp_path / "comparison.json").read_text())
+    entry = payload["metrics"]["loyalty_mean_final"]["hub_and_spoke"]
+    assert set(entry) >= {"mean", "ci", "diff_ci_paired", "diff_ci_unpaired"}
+
+
+def test_arm_shorthand_and_bad_input() -> None:
+    assert normalise_arms(["a", "b"]) == {"a": ["strategy=a"], "b": ["strategy=b"]}
+    with pytest.raises(sim.ConfigError, match="arm bad: strategy=nope"):
+        sim.compare("baseline", {"bad": ["strategy=nope"]}, replications=2)
+    with pytest.raises(sim.ConfigError, match="replications=1"):
+        sim.compare("baseline", ["silence"], replications=1)
+    with pytest.raises(sim.ConfigError, match="reference=x"):
+        sim.compare("baseline", ["silence"], replications=2, reference="x")

@@ -1,0 +1,108 @@
+"""Staffing recommendation and SALib sensitivity analysis on small problems."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.sensitivity_analysis import _problem, analyse, design
+from sim.staff_plan import recommend
+
+SMALL = ["population.size=3000", "days=20"]
+
+
+def test_recommendation_is_the_cheapest_option_meeting_every_target() -> None:
+    rows = []
+    for staff, cost, p90 in ((1, 100.0, 5.0), (2, 200.0, 0.8), (3, 300.0, 0.5)):
+        for rep in range(4):
+            rows.append(
+                {
+                    "team.hub.staff": staff,
+                    "replication": rep,
+                    "status": "ok",
+                    "cost_to_serve_total": cost + rep,
+                    "first_response_p90_h": p90 + 0.01 * rep,
+                    "relationship_value_total": 1000.0 - cost,
+                    "customer_equity_final": 5e4,
+                    "first_response_median_h": 0.1,
+                    "sla_attainment": 0.9,
+                    "churn_rate": 0.05,
+                    "loyalty_mean_final": 0.6,
+                }
+            )
+    result = recommend(pd.DataFrame(rows), ["team.hub.staff"], {"first_response_p90_h": 1.0})
+    assert result.recommended["team.hub.staff"] == 2
+    assert list(result.points["meets"]) == [False, True, True]
+    step = result.marginal.iloc[0]
+    assert (step["from_staff"], step["to_staff"]) == (1, 2)
+    assert step["d_rv"] == pytest.approx(-100.0)
+
+
+def test_staffing_end_to_end(tmp_path) -> None:
+    result = sim.staffing(
+        "baseline",
+        staff=[1, 3],
+        targets={"first_response_median_h": 50.0},
+        replications=2,
+        out=tmp_path,
+        jobs=1,
+        overrides=SMALL,
+    )
+    assert result.recommended is not None and result.recommended["team.hub.staff"] == 1
+    for name in (
+        "staffing.md",
+        "staffing.json",
+        "tradeoff_value.png",
+        "tradeoff_equity.png",
+        "tradeoff_response.png",
+    ):
+        assert (tmp_path / name).exists(), name
+    payload = json.loads((tmp_path / "staffing.json").read_text())
+    assert payload["recommended"]["team.hub.staff"] == 1
+    with pytest.raises(sim.ConfigError, match=r"targets\.bogus"):
+        recommend(sim.experiments.load(tmp_path / "sweep"), ["team.hub.staff"], {"bogus": 1.0})
+
+
+def test_morris_ranks_a_linear_function_by_its_slopes() -> None:
+    problem = _problem({"a": [0.0, 1.0], "b": [0.0, 1.0], "c": [0.0, 1.0]})
+    x = design("morris", problem, 20, 4, seed=0)
+    y = 5.0 * x[:, 0] + 1.0 * x[:, 1] + 0.0 * x[:, 2]
+    table = analyse("morris", problem, x, y, "y", seed=0).table
+    assert list(table["parameter"]) == ["a", "b", "c"]
+    assert table["mu_star"].iloc[0] == pytest.approx(5.0)
+    assert table["mu_star"].iloc[2] == pytest.approx(0.0)
+
+
+def test_sobol_first_order_indices_of_an_additive_function() -> None:
+    # y = a + 2b with a, b ~ U(0,1): Var = 1/12 + 4/12, so S_a = 0.2, S_b = 0.8, ST = S1
+    problem = _problem({"a": [0.0, 1.0], "b": [0.0, 1.0]})
+    x = design("sobol", problem, 1024, 4, seed=0)
+    y = x[:, 0] + 2.0 * x[:, 1]
+    table = analyse("sobol", problem, x, y, "y", seed=0).table.set_index("parameter")
+    for name, expected in (("a", 0.2), ("b", 0.8)):
+        assert abs(table.loc[name, "S1"] - expected) <= max(table.loc[name, "S1_conf"], 0.02)
+        assert abs(table.loc[name, "ST"] - expected) <= max(table.loc[name, "ST_conf"], 0.02)
+
+
+def test_sensitivity_end_to_end(tmp_path) -> None:
+    results = sim.sensitivity(
+        "baseline",
+        {"team.hub.staff": [1, 4], "posts.reply_gain": [0.0, 0.1]},
+        ["loyalty_mean_final"],
+        method="morris",
+        n=3,
+        out=tmp_path,
+        jobs=1,
+        overrides=SMALL,
+    )
+    table = results[0].table
+    assert set(table["parameter"]) == {"team.hub.staff", "posts.reply_gain"}
+    assert np.all(table["mu_star"] >= 0)
+    assert (tmp_path / "sensitivity.md").exists()
+    assert (tmp_path / "sensitivity_morris_loyalty_mean_final.png").exists()
+    with pytest.raises(sim.ConfigError, match="must be \\[low, high\\]"):
+        sim.sensitivity("baseline", {"team.hub.staff": [4, 1]}, ["churn_rate"], out=tmp_path / "x")

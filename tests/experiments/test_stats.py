@@ -1,0 +1,46 @@
+"""Confidence intervals against textbook values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.analysis.stats import mean_ci, paired_ci, welch_ci
+
+
+def test_mean_ci_is_the_t_interval() -> None:
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    mean, low, high, n = mean_ci(x)
+    half = stats.t.ppf(0.975, 4) * x.std(ddof=1) / math.sqrt(5)
+    assert (mean, n) == (3.0, 5)
+    assert low == pytest.approx(3.0 - half) and high == pytest.approx(3.0 + half)
+
+
+def test_mean_ci_ignores_nan_and_handles_tiny_samples() -> None:
+    assert mean_ci(np.array([np.nan, 2.0, 4.0]))[3] == 2
+    mean, low, high, n = mean_ci(np.array([7.0]))
+    assert mean == 7.0 and n == 1 and math.isnan(low) and math.isnan(high)
+    assert mean_ci(np.array([]))[3] == 0
+
+
+def test_pairing_removes_shared_noise() -> None:
+    rng = np.random.default_rng(0)
+    shared = rng.normal(0, 10, 30)  # common random numbers: the same noise in both arms
+    a, b = shared + 1.0 + rng.normal(0, 0.1, 30), shared + rng.normal(0, 0.1, 30)
+    diff, low, high, _ = paired_ci(a, b)
+    _, u_low, u_high = welch_ci(a, b)
+    assert low > 0 and (high - low) < 0.1 * (u_high - u_low)
+    assert diff == pytest.approx(float(np.mean(a - b)))
+
+
+def test_welch_matches_scipy() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(1, 1, 12), rng.normal(0, 2, 20)
+    diff, low, high = welch_ci(a, b)
+    res = stats.ttest_ind(a, b, equal_var=False)
+    ci = res.confidence_interval(0.95)
+    assert (low, high) == pytest.approx((ci.low, ci.high))
+    assert diff == pytest.approx(a.mean() - b.mean())
