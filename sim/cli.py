@@ -67,6 +67,7 @@ def _run(args: Sequence[str]) -> int:
     raw = compose_config("baseline", args)
     run_dir = Path(OmegaConf.select(raw, "hydra.run.dir"))
     config = to_config(raw)
+    _prepare(run_dir)
     started = time.perf_counter()
     result = run(config)
     result.provenance["wall_seconds"] = round(time.perf_counter() - started, 3)
@@ -101,6 +102,7 @@ def _validate(args: Sequence[str]) -> int:
     if options.get("jobs", 1) < 1 or options.get("scale", 1.0) <= 0:
         raise UsageError("jobs must be >= 1 and scale > 0")
     out = _run_dir(options, "validate")
+    _prepare(out)
     rows = report.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
     out.mkdir(parents=True, exist_ok=True)
     report.write(rows, out)
@@ -173,6 +175,7 @@ def _compare(args: Sequence[str]) -> int:
     if options.get("jobs", 1) < 1:
         raise UsageError(f"jobs={options['jobs']}: must be >= 1")
     out = _run_dir(options, "compare")
+    _prepare(out)
     comparison = compare(
         spec.scenario,
         spec.arms,
@@ -296,6 +299,14 @@ def _sensitivity(args: Sequence[str]) -> int:
             print(result.text() + "\n")
     print(f"results: {out}")
     return 0
+
+
+def _prepare(folder: Path) -> None:
+    """Create the output folder before any work, so a bad path fails at once."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"hydra.run.dir={folder}: cannot create it ({exc.strerror})") from None
 
 
 def _list() -> int:

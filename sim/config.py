@@ -8,6 +8,7 @@ whose message is a single line naming the key, the value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
@@ -65,9 +66,47 @@ def _explain(exc: BaseException, overrides: Sequence[str]) -> str:
                 return f"{key}={value}: not a valid value; must be {_article(wanted)}"
             if value is not None and "is not a valid bool" in msg:
                 return f"{key}={value}: not a valid value; must be true or false"
-            return f"{key}: {msg}"
+            return _type_error(key, value, msg, overrides)
         chain = chain.__cause__ or chain.__context__
     return _one_line(message.splitlines()[0])
+
+
+def _type_error(key: str, value: str | None, msg: str, overrides: Sequence[str]) -> str:
+    """`key=value: reason` for type errors OmegaConf words in its own way."""
+    if value is None:  # the bad value sits inside a larger override (a list of structs)
+        key, value = _locate_in_lists(key, msg, overrides)
+    if "could not be converted to" in msg:
+        wanted = msg.rsplit("converted to ", 1)[1].lower()
+        return f"{key}={value}: not a valid value; must be {_article(wanted)}"
+    if "ListConfig" in msg:
+        return f"{key}={value}: not a valid value; must be a list, e.g. {key}=[a,b]"
+    if "is not Optional" in msg:
+        return f"{key}={value}: a value is required; null is not allowed"
+    return f"{key}={value}: not a valid value ({msg})"
+
+
+def _locate_in_lists(key: str, msg: str, overrides: Sequence[str]) -> tuple[str, str]:
+    """Find `key` inside a list-of-structs override: its full key and its value."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    quoted = msg.split("'")
+    bad = quoted[1] if len(quoted) > 2 else None
+    leaf = key.split(".")[-1]
+    for override in overrides:
+        try:
+            parsed = OverridesParser.create().parse_overrides([override])[0]
+            items = parsed.value()
+        except Exception:
+            continue
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if (
+                    isinstance(item, dict)
+                    and leaf in item
+                    and (bad is None or str(item[leaf]) == bad)
+                ):
+                    return f"{parsed.key_or_group}.{i}.{leaf}", str(item[leaf])
+    return key, bad or "?"
 
 
 def _article(noun: str) -> str:
@@ -155,7 +194,11 @@ def _check_value(key: str, value: Any, meta: dict) -> None:
     rng = meta.get("range")
     if rng and isinstance(value, (int, float)) and not isinstance(value, bool):
         lo, hi = rng
-        if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
+        if (
+            not math.isfinite(value)
+            or (lo is not None and value < lo)
+            or (hi is not None and value > hi)
+        ):
             raise ConfigError(f"{key}={value}: out of range; must be {_allowed_range(lo, hi)}")
 
 
@@ -222,9 +265,14 @@ def validate(config: Config) -> None:
         if topic not in posts.topics:
             allowed = ", ".join(posts.topics)
             raise ConfigError(f"{key}={topic}: unknown topic; allowed: {allowed}")
-    if team.hub.staff > 0 and (team.hub.shift_hours <= 0 or team.hub.days_per_week == 0):
+    if team.hub.staff > 0 and team.hub.shift_hours <= 0:
         raise ConfigError(
             f"team.hub.shift_hours={team.hub.shift_hours:g}: hub staff need a shift; must be > 0"
+        )
+    if team.hub.staff > 0 and team.hub.days_per_week == 0:
+        raise ConfigError(
+            f"team.hub.days_per_week={team.hub.days_per_week}: hub staff need working days; "
+            "must be between 1 and 7 (or set team.hub.staff=0)"
         )
     if config.network.kind == "complete" and pop.size > 50_000:
         raise ConfigError(

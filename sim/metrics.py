@@ -105,10 +105,13 @@ def summarise(
     churn_per_day = float(daily["churned"].sum()) / active_days if active_days else math.nan
     r = 1.0 - churn_per_day
     margin = revenue / active_days if active_days else math.nan
-    clv = margin * r / (1.0 + discount_per_day - r) if active_days else math.nan
+    # with no churn and no discounting the infinite-horizon value is unbounded: undefined
+    spread = 1.0 + discount_per_day - r
+    clv = margin * r / spread if active_days and spread > 0 else math.nan
     resolved = posts.outcome == OUTCOME["resolved"]
     res_hours = (posts.resolved_at - posts.created)[resolved & (posts.routed_to >= 0)]
     routed = posts.routed_to >= 0
+    not_lead = posts.kind != KIND["lead"]
     summary = {
         "days": float(days),
         "customers_start": float(customers_at_start),
@@ -138,7 +141,7 @@ def summarise(
         else math.nan,
         "unanswered_share": float(1.0 - answered.sum() / n_inbound) if n_inbound else math.nan,
         "backlog_final": float(last["backlog"]),
-        "resolved_total": float(resolved.sum()),
+        "resolved_total": float((resolved & not_lead).sum()),  # leads closed are counted apart
         "spoke_resolution_rate": float((resolved & routed).sum() / routed.sum())
         if routed.any()
         else math.nan,

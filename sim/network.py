@@ -94,7 +94,13 @@ class CompleteGraph:
         owner = np.repeat(np.arange(len(nodes)), counts)
         source = np.asarray(nodes)[owner]
         follower = np.empty(len(owner), dtype=np.int64)
-        redo = np.arange(len(owner))
+        # many picks out of few people: draw those without replacement, one node at a time
+        dense = counts.astype(np.float64) ** 2 > self.size
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        for i in np.flatnonzero(dense):
+            picks = rng.choice(self.size - 1, size=int(counts[i]), replace=False)
+            follower[starts[i] : starts[i + 1]] = picks + (picks >= nodes[i])
+        redo = np.flatnonzero(~dense[owner])
         while len(redo):
             pick = rng.integers(0, self.size - 1, len(redo))
             follower[redo] = pick + (pick >= source[redo])
@@ -103,6 +109,7 @@ class CompleteGraph:
             _, first = np.unique(key, return_index=True)
             duplicate = np.ones(len(owner), dtype=bool)
             duplicate[first] = False
+            duplicate &= ~dense[owner]
             redo = np.flatnonzero(duplicate)
         return owner, follower
 

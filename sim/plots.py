@@ -10,7 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-PLOTS = ("loyalty", "customers", "relationship_value", "response", "posts")
+PLOT_FILES = (
+    "loyalty.png",
+    "customers_churn.png",
+    "relationship_value.png",
+    "response_backlog.png",
+    "posts.png",
+)
 
 
 def _save(fig, path: Path) -> None:

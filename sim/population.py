@@ -113,7 +113,10 @@ class Population:
         active = np.flatnonzero(self.state == CUSTOMER)
         r = np.exp(-self.daily_hazard(active))
         margin = self.revenue_per_day(active)
-        return float((margin * r / (1.0 + daily_discount - r)).sum())
+        spread = 1.0 + daily_discount - r
+        if np.any(spread <= 0):  # no churn and no discounting: unbounded
+            return float("nan")
+        return float((margin * r / spread).sum())
 
     def revenue_per_day(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Today's revenue from `people` if they are customers (everyone by default)."""

@@ -22,8 +22,11 @@ _PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-c
 
 
 def _json_ready(summary: dict[str, float]) -> dict[str, float | None]:
-    """NaN becomes null: strict JSON that every reader accepts."""
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
+    """NaN and infinities become null: strict JSON that every reader accepts."""
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+        for k, v in summary.items()
+    }
 
 
 def _git_commit() -> str | None:
@@ -80,8 +83,15 @@ class Result:
 
     def save(self, directory: str | os.PathLike, plots: bool | None = None) -> Path:
         """Write config.yaml, daily.parquet, summary.json, provenance.json (+ posts, plots)."""
+        from sim.plots import PLOT_FILES
+
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        # the summary marks a complete folder: remove it first, and any file of an
+        # earlier run in this folder that this save will not replace
+        (out / "summary.json").unlink(missing_ok=True)
+        for name in ("posts.parquet", *PLOT_FILES):
+            (out / name).unlink(missing_ok=True)
         atomic_write(out / "config.yaml", lambda p: p.write_text(config_to_yaml(self.config)))
         atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
         if self.posts is not None:
