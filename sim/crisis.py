@@ -53,7 +53,6 @@ class Firestorm:
     transmission: float = 0.0
     stifling: float = 0.0
     hit_factor: float = 1.0
-    on_respond: object = None
     resistant: np.ndarray | None = None  # people who hear it but do not pass it on
     spreaders: list[int] = field(default_factory=list)
     position: dict[int, int] = field(default_factory=dict)
@@ -142,8 +141,6 @@ class Firestorm:
         shift = share * pop.attack_damage[aware]
         pop.shift_loyalty(aware, shift)
         pop.attack_damage[aware] -= shift
-        if self.on_respond is not None:
-            self.on_respond(self.responded_at)
 
     # ---------------------------------------------------------------- engine
     def advance(self, until: float, on_post) -> None:
@@ -175,11 +172,12 @@ class Firestorm:
             if state[listener] == UNAWARE:
                 if u < self.transmission:
                     self._hear(listener)
+                    posts = rng.random() < self.cfg.post_prob  # drawn always: same stream use
                     if self.resistant is not None and self.resistant[listener]:
                         state[listener] = STIFLED  # checks with the brand, does not spread
                         continue
                     self._start_spreading(listener)
-                    if rng.random() < self.cfg.post_prob:
+                    if posts:
                         on_post(listener, self.clock)
             elif u < self.stifling:
                 self.stifle(speaker)

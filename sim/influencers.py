@@ -31,12 +31,16 @@ class Influencer(mesa.Agent):
         cfg: InfluencerConfig,
         rng: np.random.Generator,
     ) -> int:
-        """Number of complaints seen today that this influencer passes on to its audience."""
+        """Number of complaints seen today that this influencer passes on to its audience.
+
+        An influencer sees the complaints of its own audience (followers tag and
+        reply to the accounts they follow), not only of the few accounts it follows.
+        """
         if getattr(graph, "complete", False):
             seen = int(negative_today.sum() - negative_today[self.node])
         else:
-            start, end = graph.follows.indptr[self.node], graph.follows.indptr[self.node + 1]
-            seen = int(negative_today[graph.follows.indices[start:end]].sum())
+            start, end = graph.followers.indptr[self.node], graph.followers.indptr[self.node + 1]
+            seen = int(negative_today[graph.followers.indices[start:end]].sum())
         prob = cfg.amplify_prob * (cfg.engaged_amplify_factor if self.engaged else 1.0)
         count = int(rng.binomial(seen, prob)) if seen else 0
         self.amplified += count

@@ -90,7 +90,7 @@ class HubspokeModel(mesa.Model):
         if self.firestorm is not None:
             self.firestorm.resistant = np.zeros(size, dtype=bool)
             self._update_resistance()
-        self.surged = False
+        self.crisis_declared = False
         self.rows: list[dict[str, float]] = []
         self.day = 0
         self._neg_weight = np.zeros(size)
@@ -150,7 +150,6 @@ class HubspokeModel(mesa.Model):
             self.graph,
             self.population,
             self.streams.attack,
-            on_respond=self._crisis_response,
         )
 
     def season(self, day: int) -> float:
@@ -209,11 +208,17 @@ class HubspokeModel(mesa.Model):
         self.firestorm.notice(time, seen)
         self.team.take_up(ids)
         detected = self.firestorm.detected_at
-        if not self.surged and not math.isnan(detected) and cfg.strategy.crisis.surge_staff > 0:
-            self.surged = True
-            self.team.add_surge(
-                cfg.strategy.crisis.surge_staff, detected, cfg.strategy.crisis.surge_days
-            )
+        if not self.crisis_declared and not math.isnan(detected):
+            self.crisis_declared = True
+            self._declare_crisis(detected)
+
+    def _declare_crisis(self, time: float) -> None:
+        """The protocol's first moves, whatever the stance: surge staff and influencer outreach."""
+        crisis = self.config.strategy.crisis
+        if crisis.surge_staff > 0:
+            self.team.add_surge(crisis.surge_staff, time, crisis.surge_days)
+        if crisis.influencer_outreach:
+            self._engage_influencers()
 
     def _update_resistance(self) -> None:
         """Engaged influencers check with the brand before passing an accusation on."""
@@ -221,9 +226,8 @@ class HubspokeModel(mesa.Model):
             for influencer in self.influencers:
                 self.firestorm.resistant[influencer.node] = influencer.engaged
 
-    def _crisis_response(self, time: float) -> None:
-        if not self.config.strategy.crisis.influencer_outreach:
-            return
+    def _engage_influencers(self) -> None:
+        """Outreach during a crisis: influencers stop spreading and vouch for the brand."""
         for influencer in self.influencers:
             influencer.engaged = True
             if self.config.influencers.engaged_stifles:

@@ -6,11 +6,10 @@ do not depend on the number of workers or the order in which jobs finish.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -46,49 +45,30 @@ def execute(job: Job, daily_columns: Sequence[str] = DAILY_COLUMNS) -> Outcome:
     return Outcome(job, result.summary, daily)
 
 
-def default_jobs() -> int:
-    return max(
-        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
-
-
 def run_jobs(
     jobs: Iterable[Job],
     workers: int | None = None,
     progress: bool = True,
     daily_columns: Sequence[str] = DAILY_COLUMNS,
-    on_result: Callable[[Outcome], None] | None = None,
     description: str = "runs",
 ) -> list[Outcome]:
-    """Run `jobs` on `workers` processes (default: all cores); outcomes in job order."""
+    """Run `jobs` on `workers` local processes (default: all cores); outcomes in job order."""
+    from sim.executors import run_local
+
     jobs = list(jobs)
-    workers = default_jobs() if workers is None else workers
     bar = _progress(len(jobs), description) if progress else None
     outcomes: list[Outcome | None] = [None] * len(jobs)
     try:
-        if workers <= 1:
-            for i, job in enumerate(jobs):
-                outcomes[i] = execute(job, daily_columns)
-                _done(outcomes[i], bar, on_result)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {
-                    pool.submit(execute, job, daily_columns): i for i, job in enumerate(jobs)
-                }
-                for future in as_completed(futures):
-                    outcomes[futures[future]] = future.result()
-                    _done(outcomes[futures[future]], bar, on_result)
+        for index, outcome in run_local(
+            partial(execute, daily_columns=daily_columns), jobs, workers
+        ):
+            outcomes[index] = outcome
+            if bar is not None:
+                bar.update(1)
     finally:
         if bar is not None:
             bar.close()
     return [o for o in outcomes if o is not None]
-
-
-def _done(outcome: Outcome, bar, on_result) -> None:
-    if on_result is not None:
-        on_result(outcome)
-    if bar is not None:
-        bar.update(1)
 
 
 def _progress(total: int, description: str):

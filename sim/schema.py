@@ -417,7 +417,9 @@ class Crisis:
     surge_staff: int = param(0, "extra hub staff during a crisis", range=(0, None))
     surge_days: float = param(7.0, "how long the surge lasts", unit="days", range=NONNEG)
     influencer_outreach: bool = param(
-        False, "engage influencers once a crisis is detected (Herhausen et al. 2019)"
+        False,
+        "engage influencers as soon as a crisis is detected, whatever the stance "
+        "(Herhausen et al. 2019)",
     )
 
 
@@ -511,8 +513,9 @@ def _default_effects() -> dict[str, dict[str, StanceEffect]]:
             "true": StanceEffect(transmission=1.1, stifling=1.0, loyalty_shift=0.0, hit_factor=1.1),
         },
         "apologise": {
+            # apologising for what one did not do lends the accusation credence
             "false": StanceEffect(
-                transmission=1.0, stifling=1.2, loyalty_shift=0.1, hit_factor=1.0
+                transmission=1.1, stifling=1.0, loyalty_shift=-0.1, hit_factor=1.2
             ),
             "true": StanceEffect(transmission=0.5, stifling=2.0, loyalty_shift=0.5, hit_factor=0.5),
         },

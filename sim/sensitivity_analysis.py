@@ -67,18 +67,20 @@ def sensitivity(
     replications: int = 1,
     seed: int = 0,
     out: str | Path = "sensitivity",
-    jobs: int | None = None,
-    executor: str = "local",
-    address: str | None = None,
     overrides: Sequence[str] = (),
-    progress: bool = False,
+    **execution: Any,
 ) -> list[Sensitivity]:
-    """Run the design, analyse each output, write ranked tables and plots into `out`."""
+    """Run the design, analyse each output, write ranked tables and plots into `out`.
+
+    `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
+    """
     if method not in METHODS:
         raise ConfigError(f"method={method}: unknown; allowed: {', '.join(METHODS)}")
     if n < 1:
         raise ConfigError(f"n={n}: must be >= 1")
-    check_executor(executor, jobs, address)
+    check_executor(
+        execution.get("executor", "local"), execution.get("jobs"), execution.get("address")
+    )
     problem = _problem(parameters)
     types = {k: _key_type(scenario, k, overrides) for k in problem["names"]}
     x = design(method, problem, n, levels, seed)
@@ -95,11 +97,8 @@ def sensitivity(
         replications=replications,
         seed=seed,
         out=Path(out) / "sweep",
-        jobs=jobs,
-        executor=executor,
-        address=address,
         overrides=overrides,
-        progress=progress,
+        **execution,
     )
     data = load(folder)
     failed = data[data["status"] != "ok"]

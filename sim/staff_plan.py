@@ -118,15 +118,15 @@ def staffing(
     replications: int = 10,
     seed: int = 0,
     out: str | Path = "staffing",
-    jobs: int | None = None,
-    executor: str = "local",
-    address: str | None = None,
     overrides: Sequence[str] = (),
     coverage_hours: Sequence[float] = (),
     spokes: Mapping[str, Sequence[int]] | None = None,
-    progress: bool = False,
+    **execution: Any,
 ) -> Recommendation:
-    """Sweep staffing options, recommend one, and write the report and trade-off plots."""
+    """Sweep staffing options, recommend one, and write the report and trade-off plots.
+
+    `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
+    """
     if not staff or min(staff) < 0:
         raise ConfigError(f"staff={list(staff)}: needs a non-empty list of counts >= 0")
     if not targets:
@@ -142,11 +142,8 @@ def staffing(
         replications=replications,
         seed=seed,
         out=Path(out) / "sweep",
-        jobs=jobs,
-        executor=executor,
-        address=address,
         overrides=overrides,
-        progress=progress,
+        **execution,
     )
     result = recommend(load(folder), list(grid), targets)
     write_report(result, Path(out))

@@ -11,3 +11,17 @@ SMALL = (f"population.size={SMALL_SIZE}", f"days={SMALL_DAYS}", "output.plots=fa
 def full(strategy: str) -> tuple[str, ...]:
     """Overrides of a full-size baseline run (10,000 people, 90 days) under `strategy`."""
     return ("output.plots=false", f"strategy={strategy}")
+
+
+# the columns of posts.parquet the engine issue names
+POST_COLUMNS = (
+    "kind",
+    "topic",
+    "platform",
+    "author_followers",
+    "created_h",
+    "first_response_h",
+    "routed_to",
+    "resolved",
+    "outcome",
+)

@@ -10,29 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import POST_COLUMNS
 
 from sim import registry
 from sim.cli import main
+from sim.plots import PLOT_FILES
 
-PLOTS = (
-    "loyalty.png",
-    "customers_churn.png",
-    "relationship_value.png",
-    "response_backlog.png",
-    "posts.png",
-)
+PLOTS = PLOT_FILES
 FILES = ("config.yaml", "daily.parquet", "summary.json", "provenance.json")
-POST_COLUMNS = (
-    "kind",
-    "topic",
-    "platform",
-    "author_followers",
-    "created_h",
-    "first_response_h",
-    "routed_to",
-    "resolved",
-    "outcome",
-)
+
 FAST = ("population.size=2000", "days=20")
 HUBSPOKE = Path(sys.executable).parent / "hubspoke"
 

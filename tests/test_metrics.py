@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from support import POST_COLUMNS
 
 from sim.metrics import (
     DETRACTOR,
@@ -174,17 +175,7 @@ def test_post_log_has_one_row_per_post_and_readable_categories():
     book = _book()
     log = post_log(book, ["service", "product"], ["customer_service", "sales"], ["x", "facebook"])
     assert len(log) == 6
-    for column in (
-        "kind",
-        "topic",
-        "platform",
-        "author_followers",
-        "created_h",
-        "first_response_h",
-        "routed_to",
-        "resolved",
-        "outcome",
-    ):
+    for column in POST_COLUMNS:
         assert column in log.columns
     assert log["kind"].tolist() == [
         "complaint",

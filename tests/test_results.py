@@ -13,16 +13,11 @@ from support import SMALL
 
 import sim
 from sim.config import config_to_dict
+from sim.plots import PLOT_FILES
 from sim.results import Result, atomic_write, provenance
 from sim.runner import recovery_days
 
-PLOTS = (
-    "loyalty.png",
-    "customers_churn.png",
-    "relationship_value.png",
-    "response_backlog.png",
-    "posts.png",
-)
+PLOTS = PLOT_FILES
 
 
 @pytest.fixture(scope="module")
