@@ -7,7 +7,9 @@ whose message is a single line naming the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -166,7 +168,13 @@ def to_config(cfg: DictConfig) -> Config:
 
 
 def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Config:
-    """Compose, type-check and validate the config of one run."""
+    """Compose, type-check and validate the config of one run (a fresh object each call)."""
+    return copy.deepcopy(_load_cached(scenario, tuple(overrides)))
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
+    # composing costs ~0.1 s; replications and arms ask for the same config many times
     return to_config(compose_config(scenario, overrides))
 
 

@@ -109,9 +109,11 @@ def summarise(
     spread = 1.0 + discount_per_day - r
     clv = margin * r / spread if active_days and spread > 0 else math.nan
     resolved = posts.outcome == OUTCOME["resolved"]
-    res_hours = (posts.resolved_at - posts.created)[resolved & (posts.routed_to >= 0)]
-    routed = posts.routed_to >= 0
+    res_hours = (posts.resolved_at - posts.created)[
+        resolved & (posts.routed_to >= 0) & (posts.kind != KIND["lead"])
+    ]
     not_lead = posts.kind != KIND["lead"]
+    routed = (posts.routed_to >= 0) & not_lead  # leads go to sales: counted as leads_closed
     summary = {
         "days": float(days),
         "customers_start": float(customers_at_start),

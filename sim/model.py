@@ -140,8 +140,9 @@ class HubspokeModel(mesa.Model):
         base = np.array([self.config.posts.topics[t].defect_level for t in self.topics])
         caps = np.array([self.config.posts.topics[t].hidden_cap for t in self.topics])
         growing = (self.hidden_growth > 0) & np.isnan(self.recognised_at)
-        grown = self.defect_level * (1.0 + self.hidden_growth)
-        self.defect_level[growing] = np.minimum(grown, base * caps)[growing]
+        grown = np.minimum(self.defect_level * (1.0 + self.hidden_growth), base * caps)
+        # growth never lowers a level that a shock has pushed above the cap
+        self.defect_level[growing] = np.maximum(self.defect_level, grown)[growing]
 
     def _make_firestorm(self) -> Firestorm:
         return Firestorm(
@@ -176,7 +177,8 @@ class HubspokeModel(mesa.Model):
         if self.config.attack.origin == "influencer" and self.influencers:
             origins = np.array([self.influencers[int(rng.integers(len(self.influencers)))].node])
         else:
-            customers = np.flatnonzero(self.population.state == CUSTOMER)
+            # customers at the start: the same people whatever the strategy did since
+            customers = np.flatnonzero(self.population.initial_state == CUSTOMER)
             pool = customers if len(customers) else np.arange(self.population.size)
             count = min(self.config.attack.initial_spreaders, len(pool))
             origins = rng.choice(pool, count, replace=False)
@@ -312,7 +314,6 @@ class HubspokeModel(mesa.Model):
         self._negative_authors[:] = False
         self._posts_today[:] = 0
         self._negative_today = 0
-        self._negative_mentions_today = 0
         self._negative_mentions_today = 0
         self._reshares_today = 0
         if self.day < self.config.days:

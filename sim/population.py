@@ -4,7 +4,8 @@ Lifecycle: PROSPECT -> CUSTOMER (conversion) -> LAPSED (churn) -> CUSTOMER (win-
 
 Churn hazard per day (documented form)::
 
-    h_i = h_seg * exp(k * (L_ref - L_i)),   h_seg = -ln(1 - churn_per_year) / 365
+    h_i = h_seg * exp(k * (L_ref - L_i)) * (M if an issue is open else 1),
+    h_seg = -ln(1 - churn_per_year) / 365,  M = open_issue_churn_multiplier
     P(churn today) = 1 - exp(-h_i)
 
 With loyalty held constant this is a constant daily retention r = exp(-h_i),
@@ -88,6 +89,7 @@ class Population:
         self.churned_total = 0
         self.converted_total = 0
         self.customers_at_start = int((self.state == CUSTOMER).sum())
+        self.initial_state = self.state.copy()
         self.freeze_loyalty = cfg.freeze_loyalty
 
     # ----------------------------------------------------------------- queries

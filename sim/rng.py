@@ -20,7 +20,7 @@ def _key(name: str) -> int:
 
 
 class Streams:
-    """`streams.graph`, `streams.team`, ...: one numpy Generator per subsystem."""
+    """`streams.graph`, `streams.attack`, ...: one numpy Generator per subsystem."""
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)

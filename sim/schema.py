@@ -441,7 +441,7 @@ class Strategy:
         range=POSITIVE,
     )
     listening: float = param(
-        0.0, "share of mentions (not addressed to the brand) the hub detects", range=UNIT
+        0.0, "share of untagged posts (mentions and attack posts) the hub detects", range=UNIT
     )
     broadcast_per_day: float = param(
         1.0, "company content posts per day", unit="posts/day", range=NONNEG

@@ -270,6 +270,8 @@ class Team:
 
     def _route(self, post: int, spoke: int, time: float) -> None:
         cols = self.posts.cols
+        if not self.spokes[spoke].servers:  # nobody staffs that department: a reply is all
+            return
         cols["outcome"][post] = ROUTED
         cols["routed_to"][post] = spoke
         self.spokes[spoke].arrive(time, post, (time, post))
