@@ -242,7 +242,7 @@ class Team:
         speed = np.exp(-(time - created) / self.cfg.posts.reply_speed_scale_hours)
         self.population.shift_loyalty(np.array([author]), self.cfg.posts.reply_gain * speed * spin)
         if kind == LEAD:
-            if routing == "hub_and_spoke" and self.sales >= 0:
+            if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
                 self._route(post, self.sales, time)
             elif (
                 cols["follow_u"][post]
