@@ -99,8 +99,10 @@ def _validate(args: Sequence[str]) -> int:
     from sim.validation import report
 
     options = _options(args, {"jobs": int, "scale": float, "hydra.run.dir": str})
-    if options.get("jobs", 1) < 1 or options.get("scale", 1.0) <= 0:
-        raise UsageError("jobs must be >= 1 and scale > 0")
+    if options.get("jobs", 1) < 1:
+        raise UsageError(f"jobs={options['jobs']}: out of range; must be >= 1")
+    if options.get("scale", 1.0) <= 0:
+        raise UsageError(f"scale={options['scale']}: out of range; must be > 0")
     out = _run_dir(options, "validate")
     _prepare(out)
     rows = report.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
@@ -313,14 +315,14 @@ def _list() -> int:
     from sim import registry
 
     for name in registry.scenario_names():
-        print(f"scenario  {name:22s} {registry.describe(registry.scenarios_dir(), name)}")
+        print(f"scenario    {name:26s} {registry.describe(registry.scenarios_dir(), name)}")
     folder = registry.configs_dir() / "strategy"
     for name in registry.strategy_names():
-        print(f"strategy  {name:22s} {registry.describe(folder, name)}")
+        print(f"strategy    {name:26s} {registry.describe(folder, name)}")
     from sim.specs import experiment_names, experiments_dir
 
     for name in experiment_names():
-        print(f"experiment {name:21s} {registry.describe(experiments_dir(), name)}")
+        print(f"experiment  {name:26s} {registry.describe(experiments_dir(), name)}")
     return 0
 
 
