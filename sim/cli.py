@@ -82,17 +82,11 @@ def _run(args: Sequence[str]) -> int:
 
 
 def _options(args: Sequence[str], allowed: dict[str, type]) -> dict:
-    """`key=value` options of a command without a Hydra config (validate)."""
-    out = {}
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if not sep or key not in allowed:
-            raise UsageError(f"'{arg}': unknown option; allowed: {', '.join(allowed)}")
-        try:
-            out[key] = allowed[key](value)
-        except ValueError:
-            raise UsageError(f"{key}={value}: not a valid {allowed[key].__name__}") from None
-    return out
+    """`key=value` options of a command that takes no config overrides (validate)."""
+    known, rest = _split(args, allowed)
+    if rest:
+        raise UsageError(f"'{rest[0]}': unknown option; allowed: {', '.join(allowed)}")
+    return known
 
 
 def _validate(args: Sequence[str]) -> int:

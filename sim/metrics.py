@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
-from sim.posts import COMPLAINT, KIND, MENTION, OUTCOME, PostBook
+from sim.posts import COMPLAINT, KIND, MENTION, OUTCOME, OUTCOMES, PostBook
+from sim.schema import POST_KINDS
 
 PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
 
 
 @dataclass
 class Ledger:
-    """What happened today; the model reads it at the end of the day, then resets it."""
+    """What happened today; the model reads it at the end of the day, then resets it.
+
+    Per-person arrays (size n) hold what each person broadcast today, weighted:
+    the brand's replies on their posts, negative and positive posts (reshares
+    included); the bystander exposure of the day is computed from them.
+    """
 
     size: int
     response_hours: list[float] = field(default_factory=list)
@@ -25,21 +31,40 @@ class Ledger:
     broken: int = 0
     abandoned: int = 0
     leads_closed: int = 0
+    churned: int = 0
+    converted: int = 0
     compensation: float = 0.0
+    negative_posts: int = 0
+    negative_mentions: int = 0
+    reshares: int = 0
+    posts_by_kind: np.ndarray = field(init=False)
     reply_weight: np.ndarray = field(init=False)
+    negative_weight: np.ndarray = field(init=False)
+    positive_weight: np.ndarray = field(init=False)
+    negative_authors: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        self.posts_by_kind = np.zeros(len(KIND), dtype=np.int64)
         self.reply_weight = np.zeros(self.size)
+        self.negative_weight = np.zeros(self.size)
+        self.positive_weight = np.zeros(self.size)
+        self.negative_authors = np.zeros(self.size, dtype=bool)
 
     def response(self, hours: float) -> None:
         self.response_hours.append(hours)
 
     def reset(self) -> None:
-        self.response_hours.clear()
-        self.resolution_hours.clear()
-        self.resolved = self.routed = self.broken = self.abandoned = self.leads_closed = 0
-        self.compensation = 0.0
-        self.reply_weight[:] = 0.0
+        """Back to an empty day: lists cleared, arrays zeroed, counts to their defaults."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "size":
+                continue
+            if isinstance(value, np.ndarray):
+                value[:] = 0
+            elif isinstance(value, list):
+                value.clear()
+            else:
+                setattr(self, f.name, f.default)
 
 
 def _quantile(values: list[float] | np.ndarray, q: float) -> float:
@@ -162,9 +187,6 @@ def post_log(
     posts: PostBook, topics: list[str], departments: list[str], platforms: list[str]
 ) -> pd.DataFrame:
     """One row per post: how it was handled (the log the source documents ask teams to keep)."""
-    from sim.posts import OUTCOMES
-    from sim.schema import POST_KINDS
-
     routed = posts.routed_to
     return pd.DataFrame(
         {
@@ -185,6 +207,3 @@ def post_log(
             "outcome": pd.Categorical.from_codes(posts.outcome, OUTCOMES),
         }
     )
-
-
-KIND_NAMES = {v: k for k, v in KIND.items()}

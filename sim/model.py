@@ -59,10 +59,12 @@ class HubspokeModel(mesa.Model):
         self.graph = build_graph(size, cfg.network, self.streams.graph)
         self.population = Population(cfg.population, size, self.streams.population)
         self.topics = list(cfg.posts.topics)
-        self.defect_level = np.array([cfg.posts.topics[t].defect_level for t in self.topics])
-        self.hidden_growth = np.array(
-            [cfg.posts.topics[t].hidden_growth_per_day for t in self.topics]
-        )
+        topics = [cfg.posts.topics[t] for t in self.topics]
+        self.initial_defect = np.array([t.defect_level for t in topics])
+        self.defect_level = self.initial_defect.copy()
+        self.hidden_growth = np.array([t.hidden_growth_per_day for t in topics])
+        self.hidden_cap = self.initial_defect * np.array([t.hidden_cap for t in topics])
+        self.recognised_after = np.array([t.recognised_after for t in topics])
         self.hidden_fixes = np.zeros(len(self.topics), dtype=np.int64)
         self.recognised_at = np.full(len(self.topics), np.nan)
         self.posts = PostBook()
@@ -93,13 +95,6 @@ class HubspokeModel(mesa.Model):
         self.crisis_declared = False
         self.rows: list[dict[str, float]] = []
         self.day = 0
-        self._neg_weight = np.zeros(size)
-        self._pos_weight = np.zeros(size)
-        self._negative_authors = np.zeros(size, dtype=bool)
-        self._posts_today = np.zeros(len(POST_KINDS), dtype=np.int64)
-        self._negative_today = 0
-        self._negative_mentions_today = 0
-        self._reshares_today = 0
         self.schedule_recurring(
             self._close_day,
             Schedule(interval=DAY, start=DAY, end=DAY * cfg.days),
@@ -119,9 +114,8 @@ class HubspokeModel(mesa.Model):
         bound = self.defect_level.copy()
         for shock in self.config.events.defects:
             bound[self.topics.index(shock.topic)] *= max(shock.multiplier, 1.0)
-        for i, topic in enumerate(self.topics):
-            if self.hidden_growth[i] > 0:
-                bound[i] *= self.config.posts.topics[topic].hidden_cap
+        hidden = self.hidden_growth > 0
+        bound[hidden] *= (self.hidden_cap / np.maximum(self.initial_defect, 1e-300))[hidden]
         return np.maximum(bound, 1e-12)
 
     def _department_fix(self, topic: int, time: float) -> None:
@@ -129,18 +123,13 @@ class HubspokeModel(mesa.Model):
         if self.hidden_growth[topic] <= 0 or not np.isnan(self.recognised_at[topic]):
             return
         self.hidden_fixes[topic] += 1
-        if (
-            self.hidden_fixes[topic]
-            >= self.config.posts.topics[self.topics[topic]].recognised_after
-        ):
+        if self.hidden_fixes[topic] >= self.recognised_after[topic]:
             self.recognised_at[topic] = time
-            self.defect_level[topic] = self.config.posts.topics[self.topics[topic]].defect_level
+            self.defect_level[topic] = self.initial_defect[topic]
 
     def _grow_hidden_problems(self) -> None:
-        base = np.array([self.config.posts.topics[t].defect_level for t in self.topics])
-        caps = np.array([self.config.posts.topics[t].hidden_cap for t in self.topics])
         growing = (self.hidden_growth > 0) & np.isnan(self.recognised_at)
-        grown = np.minimum(self.defect_level * (1.0 + self.hidden_growth), base * caps)
+        grown = np.minimum(self.defect_level * (1.0 + self.hidden_growth), self.hidden_cap)
         # growth never lowers a level that a shock has pushed above the cap
         self.defect_level[growing] = np.maximum(self.defect_level, grown)[growing]
 
@@ -203,8 +192,8 @@ class HubspokeModel(mesa.Model):
             self.population.platform,
         )
         ids = self.posts.extend(**batch.columns)
-        self._posts_today[ATTACK] += 1
-        self._negative_today += 1
+        self.ledger.posts_by_kind[ATTACK] += 1
+        self.ledger.negative_posts += 1
         post = int(ids[0])
         seen = self.rules.sees(bool(self.posts.addressed[post]), float(self.posts.listen_u[post]))
         self.firestorm.notice(time, seen)
@@ -235,7 +224,7 @@ class HubspokeModel(mesa.Model):
             if self.config.influencers.engaged_stifles:
                 if self.population.crisis[influencer.node] == SPREADING:
                     self.firestorm.stifle(influencer.node)
-                self._pos_weight[influencer.node] += 1.0
+                self.ledger.positive_weight[influencer.node] += 1.0
         self._update_resistance()
 
     def _open_day(self) -> None:
@@ -260,16 +249,16 @@ class HubspokeModel(mesa.Model):
         batch = assemble(parts, self.graph.follower_counts, pop.platform)
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
-        self._posts_today += np.bincount(batch.columns["kind"], minlength=len(POST_KINDS))
-        self._negative_today += int((batch.columns["negativity"] >= 0.5).sum())
-        self._negative_mentions_today += int(
-            ((batch.columns["kind"] == KIND["mention"]) & (batch.columns["negativity"] > 0)).sum()
-        )
+        kind, negativity = batch.columns["kind"], batch.columns["negativity"]
+        ledger = self.ledger
+        ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
+        ledger.negative_posts += int((negativity >= 0.5).sum())
+        ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
         self._spread(batch)
 
     def _spread(self, batch: Batch) -> None:
         """Reshare cascades and influencer amplification: who sees today's posts."""
-        cfg = self.config
+        cfg, ledger = self.config, self.ledger
         author = batch.columns["author"]
         neg = batch.columns["negativity"]
         kind = batch.columns["kind"]
@@ -286,17 +275,19 @@ class HubspokeModel(mesa.Model):
                 self.streams.cascades,
                 cfg.posts.reshare.max_generations,
             )
-            self._reshares_today += len(resharer)
+            ledger.reshares += len(resharer)
             broadcasters = np.concatenate([author[src], resharer])
             origin = np.concatenate([src, src[post]])
-            np.add.at(self._neg_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0))
-            np.add.at(self._pos_weight, broadcasters, praise[origin].astype(np.float64))
-        self._negative_authors[author[negative]] = True
+            np.add.at(
+                ledger.negative_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0)
+            )
+            np.add.at(ledger.positive_weight, broadcasters, praise[origin].astype(np.float64))
+        ledger.negative_authors[author[negative]] = True
         for influencer in self.influencers:
             amplified = influencer.amplify(
-                self.graph, self._negative_authors, cfg.influencers, self.streams.influencers
+                self.graph, ledger.negative_authors, cfg.influencers, self.streams.influencers
             )
-            self._neg_weight[influencer.node] += amplified * NEGATIVITY[KIND["complaint"]]
+            ledger.negative_weight[influencer.node] += amplified * NEGATIVITY[KIND["complaint"]]
 
     def _close_day(self) -> None:
         """End of a day: advance the continuous processes, update slow dynamics, record."""
@@ -309,39 +300,32 @@ class HubspokeModel(mesa.Model):
         self._record(now)
         self.day += 1
         self.ledger.reset()
-        self._neg_weight[:] = 0.0
-        self._pos_weight[:] = 0.0
-        self._negative_authors[:] = False
-        self._posts_today[:] = 0
-        self._negative_today = 0
-        self._negative_mentions_today = 0
-        self._reshares_today = 0
         if self.day < self.config.days:
             self._open_day()
 
     def _daily_dynamics(self) -> None:
-        cfg, pop, graph = self.config, self.population, self.graph
+        cfg, pop, graph, ledger = self.config, self.population, self.graph, self.ledger
         pc = cfg.posts
         seen = (
-            pc.bystander_positive_gain * self._pos_weight
-            + pc.bystander_reply_gain * self.ledger.reply_weight
+            pc.bystander_positive_gain * ledger.positive_weight
+            + pc.bystander_reply_gain * ledger.reply_weight
+            - pc.bystander_negative_hit * ledger.negative_weight
         )
-        seen -= pc.bystander_negative_hit * self._neg_weight
+        # two matrix-vector products beat one with two columns (measured: 32 vs 77 ms at 1M)
         if seen.any():
             pop.shift_all(graph.exposure(seen))
-        negative_exposure = (
-            graph.exposure(self._neg_weight) if self._neg_weight.any() else np.zeros(pop.size)
-        )
+        negative = ledger.negative_weight
+        negative_exposure = graph.exposure(negative) if negative.any() else np.zeros(pop.size)
         pop.drift()
         rng = self.streams.population
         pop.forget_issues(rng.random(pop.size))
-        self.churned_today = int(pop.churn(rng.random(pop.size)).sum())
+        ledger.churned = int(pop.churn(rng.random(pop.size)).sum())
         conv = cfg.population.conversion
         innovation = (
             conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
         )
         local_share = graph.followee_share(pop.state == CUSTOMER)
-        self.converted_today = int(
+        ledger.converted = int(
             pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure).sum()
         )
 
@@ -362,7 +346,7 @@ class HubspokeModel(mesa.Model):
         }
 
     def _record(self, now: float) -> None:
-        pop = self.population
+        pop, ledger = self.population, self.ledger
         prospects, customers, lapsed = pop.counts()
         active = np.flatnonzero(pop.state == CUSTOMER)
         revenue = float(pop.revenue_per_day(active).sum())
@@ -374,28 +358,26 @@ class HubspokeModel(mesa.Model):
             "prospects": prospects,
             "customers": customers,
             "lapsed": lapsed,
-            "churned": self.churned_today,
-            "converted": self.converted_today,
-            "leads_closed": self.ledger.leads_closed,
+            "churned": ledger.churned,
+            "converted": ledger.converted,
+            "leads_closed": ledger.leads_closed,
             **loyalty_stats(pop.loyalty[active]),
         }
         for kind, name in enumerate(POST_KINDS):
-            row[f"posts_{name}"] = int(self._posts_today[kind])
-        total_posts = int(self._posts_today.sum())
-        row["negative_mentions"] = self._negative_mentions_today
-        row["negative_share"] = self._negative_today / total_posts if total_posts else math.nan
-        row["reshares"] = self._reshares_today
-        row.update(response_stats(self.ledger.response_hours, self.config.strategy.sla_hours))
+            row[f"posts_{name}"] = int(ledger.posts_by_kind[kind])
+        total_posts = int(ledger.posts_by_kind.sum())
+        row["negative_mentions"] = ledger.negative_mentions
+        row["negative_share"] = ledger.negative_posts / total_posts if total_posts else math.nan
+        row["reshares"] = ledger.reshares
+        row.update(response_stats(ledger.response_hours, self.config.strategy.sla_hours))
         row["backlog"] = self.team.backlog(now)
         row["spoke_backlog"] = self.team.spoke_backlog()
-        row["resolved"] = self.ledger.resolved
-        row["routed"] = self.ledger.routed
-        row["broken_promises"] = self.ledger.broken
-        row["abandoned"] = self.ledger.abandoned
+        row["resolved"] = ledger.resolved
+        row["routed"] = ledger.routed
+        row["broken_promises"] = ledger.broken
+        row["abandoned"] = ledger.abandoned
         row["resolution_median_h"] = (
-            float(np.median(self.ledger.resolution_hours))
-            if self.ledger.resolution_hours
-            else math.nan
+            float(np.median(ledger.resolution_hours)) if ledger.resolution_hours else math.nan
         )
         for topic, level in zip(self.topics, self.defect_level, strict=True):
             row[f"defect_{topic}"] = float(level)

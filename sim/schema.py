@@ -8,7 +8,7 @@ so the schema is the single place where a parameter is defined.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 UNIT = (0.0, 1.0)
@@ -610,15 +610,3 @@ class Config:
     influencers: Influencers = param(Influencers, "influencers", factory=True)
     events: Events = param(Events, "defect shocks and seasonal peaks", factory=True)
     output: Output = param(Output, "what a run writes", factory=True)
-
-
-def field_meta(cls: type, name: str) -> dict[str, Any]:
-    """The documentation metadata of one schema field."""
-    return cls.__dataclass_fields__[name].metadata  # type: ignore[attr-defined]
-
-
-def default_of(cls: type, name: str) -> Any:
-    f = cls.__dataclass_fields__[name]  # type: ignore[attr-defined]
-    if f.default is not MISSING:
-        return f.default
-    return f.default_factory()

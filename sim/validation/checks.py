@@ -43,7 +43,7 @@ def limiting_config(overrides: Sequence[str]) -> Config:
     return load_config("baseline", [*QUIET, *overrides])
 
 
-def _replicate_seeds(seed: int, replications: int) -> list[int]:
+def replicate_seeds(seed: int, replications: int) -> list[int]:
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(replications)]
 
 
@@ -123,7 +123,7 @@ def queue(
     """
     config = queue_config(arrivals_per_hour, handle_minutes, staff, patience_minutes, hours)
     runs = pd.DataFrame(
-        [_queue_once(config, s, warmup_hours, staff) for s in _replicate_seeds(seed, replications)]
+        [_queue_once(config, s, warmup_hours, staff) for s in replicate_seeds(seed, replications)]
     )
     out: dict[str, float] = {}
     for name in ("p_wait", "asa_seconds", "service_level_20s", "p_abandon", "utilisation"):

@@ -85,8 +85,7 @@ def _bass_rows(args: tuple) -> list[Row]:
 
 def _rumour_rows(args: tuple) -> list[Row]:
     size, replications = args
-    seeds = [int(s) for s in np.random.SeedSequence(0).generate_state(replications)]
-    values = [checks.rumour(size, seed) for seed in seeds]
+    values = [checks.rumour(size, seed) for seed in checks.replicate_seeds(0, replications)]
     se = theory.maki_thompson_sd(size) / math.sqrt(replications)
     return [
         Row(
