@@ -84,8 +84,9 @@ def test_sobol_first_order_indices_of_an_additive_function() -> None:
     y = x[:, 0] + 2.0 * x[:, 1]
     table = analyse("sobol", problem, x, y, "y", seed=0).table.set_index("parameter")
     for name, expected in (("a", 0.2), ("b", 0.8)):
-        assert abs(table.loc[name, "S1"] - expected) <= max(table.loc[name, "S1_conf"], 0.02)
-        assert abs(table.loc[name, "ST"] - expected) <= max(table.loc[name, "ST_conf"], 0.02)
+        # within SALib's own 95% bootstrap interval of each estimate
+        assert abs(table.loc[name, "S1"] - expected) <= table.loc[name, "S1_conf"]
+        assert abs(table.loc[name, "ST"] - expected) <= table.loc[name, "ST_conf"]
 
 
 def test_sensitivity_end_to_end(tmp_path) -> None:
