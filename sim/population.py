@@ -102,12 +102,24 @@ class Population:
 
     def daily_hazard(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Today's churn hazard of `people` (everyone by default)."""
+        return self.hazard(
+            self.segment[people], self.loyalty[people], self.open_issues[people] > 0
+        )
+
+    def hazard(
+        self, segment: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray
+    ) -> np.ndarray:
+        """The churn hazard per day for given segments, loyalties and open-issue flags.
+
+        The one formula of the module docstring; the daily dynamics and the
+        value projection beyond the run (sim.horizon) both call it.
+        """
         cfg = self.cfg
-        hazard = self.hazard_by_segment[self.segment[people]] * np.exp(
-            cfg.churn_loyalty_sensitivity * (cfg.churn_reference_loyalty - self.loyalty[people])
+        hazard = self.hazard_by_segment[segment] * np.exp(
+            cfg.churn_loyalty_sensitivity * (cfg.churn_reference_loyalty - loyalty)
         )
         if cfg.open_issue_churn_multiplier != 1.0:
-            hazard *= np.where(self.open_issues[people] > 0, cfg.open_issue_churn_multiplier, 1.0)
+            hazard = hazard * np.where(has_open_issue, cfg.open_issue_churn_multiplier, 1.0)
         return hazard
 
     def expected_equity(self, daily_discount: float) -> float:
@@ -122,10 +134,12 @@ class Population:
 
     def revenue_per_day(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Today's revenue from `people` if they are customers (everyone by default)."""
+        return self.revenue_at(self.segment[people], self.loyalty[people])
+
+    def revenue_at(self, segment: np.ndarray, loyalty: np.ndarray) -> np.ndarray:
+        """Revenue per day of a customer of `segment` at `loyalty` (the one revenue formula)."""
         floor = self.cfg.revenue_loyalty_floor
-        return self.margin_by_segment[self.segment[people]] * (
-            floor + (1.0 - floor) * self.loyalty[people]
-        )
+        return self.margin_by_segment[segment] * (floor + (1.0 - floor) * loyalty)
 
     # ----------------------------------------------------------------- updates
     def shift_loyalty(self, people: np.ndarray, amount: np.ndarray | float) -> None:
