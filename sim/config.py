@@ -257,6 +257,19 @@ def validate(config: Config) -> None:
             raise ConfigError(
                 f"posts.topics.{name}.department={topic.department}: unknown; allowed: {allowed}"
             )
+    for key, weights, length in (
+        ("demand.hourly", config.demand.hourly, 24),
+        ("demand.weekly", config.demand.weekly, 7),
+    ):
+        if len(weights) != length:
+            raise ConfigError(
+                f"{key}: {len(weights)} weights; must be {length} (one per "
+                f"{'hour, 0-23' if length == 24 else 'weekday, Monday first'})"
+            )
+        for i, w in enumerate(weights):
+            if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+                raise ConfigError(f"{key}.{i}={w:g}: out of range; must be >= 0")
+        _require_sum(key, weights)
     missing = [k for k in POST_KINDS if k not in posts.handle_minutes]
     if missing:
         raise ConfigError(f"posts.handle_minutes: missing {', '.join(missing)}")

@@ -13,6 +13,14 @@ from sim.schema import POST_KINDS
 
 PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
 
+# what the two money metrics mean, said once for every report that shows them
+VALUE_NOTE = (
+    "relationship_value_total is revenue minus cost to serve within the run's window, "
+    "undiscounted; relationship_value_horizon adds the discounted expected margins of the "
+    "customers left at the end, projected to value.horizon_days with the model's own "
+    "loyalty drift, issue expiry and churn but no further service or cost."
+)
+
 
 @dataclass
 class Ledger:
@@ -33,7 +41,15 @@ class Ledger:
     leads_closed: int = 0
     churned: int = 0
     converted: int = 0
+    defected: int = 0
+    won_back: int = 0
+    won_back_competitor: int = 0
+    entered: int = 0
+    left_lapsed: int = 0
+    left_competitor: int = 0
+    root_cause_fixes: int = 0
     compensation: float = 0.0
+    spoke_busy_hours: float = 0.0
     negative_posts: int = 0
     negative_mentions: int = 0
     reshares: int = 0

@@ -20,12 +20,13 @@ import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
 
+from sim.clock import HOURS_PER_DAY
 from sim.crisis import Firestorm
 from sim.diffusion import cascades, share_probability
 from sim.influencers import Influencer, pick_influencers
 from sim.metrics import Ledger, loyalty_stats, response_stats
 from sim.network import build_graph
-from sim.population import CUSTOMER, SPREADING, Population
+from sim.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Population
 from sim.posts import (
     ATTACK,
     KIND,
@@ -42,7 +43,7 @@ from sim.schema import POST_KINDS, Config
 from sim.strategy import Rules
 from sim.team import Team
 
-DAY = 24.0
+DAY = HOURS_PER_DAY
 
 
 class HubspokeModel(mesa.Model):
@@ -70,7 +71,7 @@ class HubspokeModel(mesa.Model):
         self.posts = PostBook()
         self.ledger = Ledger(size)
         self.rules = Rules(cfg.strategy)
-        self.generator = PostGenerator(cfg.posts, size, self._defect_bound())
+        self.generator = PostGenerator(cfg.posts, size, self._defect_bound(), cfg.demand)
         self.team = Team(
             self,
             cfg,
@@ -88,10 +89,19 @@ class HubspokeModel(mesa.Model):
         if cfg.strategy.engage_influencers:
             for influencer in self.influencers:
                 influencer.engaged = True
+        # drawn up front, one per influencer: whether outreach would win over a spreader
+        self.outreach_u = self.streams.outreach.random(len(self.influencers))
+        self.attack_origins: set[int] = set()
         self.firestorm = self._make_firestorm() if cfg.attack.enabled else None
         if self.firestorm is not None:
             self.firestorm.resistant = np.zeros(size, dtype=bool)
             self._update_resistance()
+            stance = self.firestorm.stance
+            self.team.attack_reply_goodwill = (
+                stance != "silence" and self.firestorm.effect.loyalty_shift > 0
+            )
+        # addressed complaints, watched until it is known whether they were ignored
+        self._watch_ids = np.empty(0, dtype=np.int64)
         self.crisis_declared = False
         self.rows: list[dict[str, float]] = []
         self.day = 0
@@ -171,6 +181,7 @@ class HubspokeModel(mesa.Model):
             pool = customers if len(customers) else np.arange(self.population.size)
             count = min(self.config.attack.initial_spreaders, len(pool))
             origins = rng.choice(pool, count, replace=False)
+        self.attack_origins = {int(o) for o in origins}
         for post in storm.launch(origins):
             self._attack_post(post.author, post.time)
 
@@ -184,7 +195,8 @@ class HubspokeModel(mesa.Model):
                         "author": np.array([author]),
                         "created": np.array([time]),
                         "topic": np.array([self.topics.index(cfg.attack.topic)]),
-                        **marks(self.streams.attack, 1, cfg.posts),
+                        # a stream per author: the post is the same in every arm
+                        **marks(self.streams.for_item("attack_post", author), 1, cfg.posts),
                     },
                 )
             ],
@@ -218,8 +230,18 @@ class HubspokeModel(mesa.Model):
                 self.firestorm.resistant[influencer.node] = influencer.engaged
 
     def _engage_influencers(self) -> None:
-        """Outreach during a crisis: influencers stop spreading and vouch for the brand."""
-        for influencer in self.influencers:
+        """Outreach during a crisis: influencers stop spreading and vouch for the brand.
+
+        The accusation's origin is not won over; an influencer already spreading
+        it is, with chance `influencers.recruit_spreader_prob`.
+        """
+        chance = self.config.influencers.recruit_spreader_prob
+        for influencer, u in zip(self.influencers, self.outreach_u, strict=True):
+            if influencer.engaged or influencer.node in self.attack_origins:
+                continue
+            spreading = self.population.crisis[influencer.node] == SPREADING
+            if spreading and u >= chance:
+                continue
             influencer.engaged = True
             if self.config.influencers.engaged_stifles:
                 if self.population.crisis[influencer.node] == SPREADING:
@@ -250,6 +272,7 @@ class HubspokeModel(mesa.Model):
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
         kind, negativity = batch.columns["kind"], batch.columns["negativity"]
+        self._watch_ids = np.concatenate([self._watch_ids, ids[kind == KIND["complaint"]]])
         ledger = self.ledger
         ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
         ledger.negative_posts += int((negativity >= 0.5).sum())
@@ -295,6 +318,7 @@ class HubspokeModel(mesa.Model):
         if self.firestorm is not None:
             self.firestorm.advance(now, self._attack_post)
         self.team.advance(now)
+        self._ignored_complaints(now)
         self._daily_dynamics()
         self._grow_hidden_problems()
         self._record(now)
@@ -302,6 +326,18 @@ class HubspokeModel(mesa.Model):
         self.ledger.reset()
         if self.day < self.config.days:
             self._open_day()
+
+    def _ignored_complaints(self, now: float) -> None:
+        """Complainers who got no reply in time may defect to a competitor."""
+        pop, posts = self.population, self.posts
+        ids = self._watch_ids
+        due = posts.created[ids] + pop.cfg.ignored_after_hours
+        settled = due <= now
+        done = ids[settled]
+        self._watch_ids = ids[~settled]
+        ignored = ~(posts.first_response[done] <= due[settled])  # NaN: never answered
+        leaving = done[ignored & (posts.defect_u[done] < pop.cfg.ignored_defect_prob)]
+        self.ledger.defected = pop.defect(posts.author[leaving]) if len(leaving) else 0
 
     def _daily_dynamics(self) -> None:
         cfg, pop, graph, ledger = self.config, self.population, self.graph, self.ledger
@@ -325,9 +361,15 @@ class HubspokeModel(mesa.Model):
             conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
         )
         local_share = graph.followee_share(pop.state == CUSTOMER)
-        ledger.converted = int(
-            pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure).sum()
-        )
+        before = pop.state.copy()
+        adopting = pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure)
+        ledger.converted = int(adopting.sum())
+        ledger.won_back = int((adopting & (before == LAPSED)).sum())
+        ledger.won_back_competitor = int((adopting & (before == COMPETITOR)).sum())
+        slots, previous = pop.turnover(self.streams.turnover, cfg.population.turnover_per_day)
+        ledger.entered = len(slots)
+        ledger.left_lapsed = int((previous == LAPSED).sum())
+        ledger.left_competitor = int((previous == COMPETITOR).sum())
 
     def _costs(self) -> dict[str, float]:
         cfg = self.config
@@ -343,11 +385,12 @@ class HubspokeModel(mesa.Model):
             "content": content,
             "outreach": outreach,
             "compensation": self.ledger.compensation,
+            "root_cause_fixes": self.ledger.root_cause_fixes * cfg.team.root_cause_fix_cost,
         }
 
     def _record(self, now: float) -> None:
         pop, ledger = self.population, self.ledger
-        prospects, customers, lapsed = pop.counts()
+        prospects, customers, lapsed, competitor = pop.counts()
         active = np.flatnonzero(pop.state == CUSTOMER)
         revenue = float(pop.revenue_per_day(active).sum())
         costs = self._costs()
@@ -358,8 +401,15 @@ class HubspokeModel(mesa.Model):
             "prospects": prospects,
             "customers": customers,
             "lapsed": lapsed,
-            "churned": ledger.churned,
+            "competitor": competitor,
+            "churned": ledger.churned + ledger.defected,
+            "defected": ledger.defected,
             "converted": ledger.converted,
+            "won_back": ledger.won_back,
+            "won_back_competitor": ledger.won_back_competitor,
+            "entered": ledger.entered,
+            "left_lapsed": ledger.left_lapsed,
+            "left_competitor": ledger.left_competitor,
             "leads_closed": ledger.leads_closed,
             **loyalty_stats(pop.loyalty[active]),
         }
@@ -372,6 +422,17 @@ class HubspokeModel(mesa.Model):
         row.update(response_stats(ledger.response_hours, self.config.strategy.sla_hours))
         row["backlog"] = self.team.backlog(now)
         row["spoke_backlog"] = self.team.spoke_backlog()
+        hub_busy = self.team.hub_busy_hours_today()
+        staffed = self.team.staffed_hours(self.day)
+        slot_hours = self.team.spoke_slot_hours(self.day)
+        spoke_busy = ledger.spoke_busy_hours
+        row["hub_busy_h"] = hub_busy
+        row["hub_staffed_h"] = staffed
+        row["hub_utilisation"] = hub_busy / staffed if staffed > 0 else math.nan
+        row["spoke_busy_h"] = spoke_busy
+        row["spoke_slot_h"] = slot_hours
+        row["spoke_utilisation"] = spoke_busy / slot_hours if slot_hours > 0 else math.nan
+        row["root_cause_fix_count"] = ledger.root_cause_fixes
         row["resolved"] = ledger.resolved
         row["routed"] = ledger.routed
         row["broken_promises"] = ledger.broken

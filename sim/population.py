@@ -1,6 +1,11 @@
 """Customers and prospects as a structure of numpy arrays, updated once a simulated day.
 
-Lifecycle: PROSPECT -> CUSTOMER (conversion) -> LAPSED (churn) -> CUSTOMER (win-back).
+Lifecycle: PROSPECT -> CUSTOMER (conversion) -> LAPSED (churn) -> CUSTOMER (win-back);
+a customer whose complaint the brand ignored may defect to a COMPETITOR, from
+where win-back is slower. The reach is open: non-customers leave the brand's
+audience at `turnover_per_day` and a newcomer (a prospect) takes their place in
+the follower graph, so the audience renews itself while its size and the graph
+stay fixed.
 
 Churn hazard per day (documented form)::
 
@@ -24,8 +29,7 @@ import numpy as np
 
 from sim.schema import Population as PopulationConfig
 
-PROSPECT, CUSTOMER, LAPSED = 0, 1, 2
-STATE_NAMES = ("prospect", "customer", "lapsed")
+PROSPECT, CUSTOMER, LAPSED, COMPETITOR = 0, 1, 2, 3
 UNAWARE, SPREADING, STIFLED = 0, 1, 2
 
 
@@ -56,15 +60,16 @@ class Population:
     def __init__(self, cfg: PopulationConfig, size: int, rng: np.random.Generator) -> None:
         self.cfg = cfg
         self.size = size
-        self.rng = rng
         names = list(cfg.segments)
         shares = np.array([cfg.segments[n].share for n in names])
         self.segment_names = names
-        self.segment = rng.choice(len(names), size=size, p=shares / shares.sum()).astype(np.int8)
+        self.segment_p = shares / shares.sum()
         self.margin_by_segment = np.array([cfg.segments[n].margin_per_day for n in names])
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
         self.hazard_by_segment = -np.log1p(-annual) / 365.0
-        voice = np.array([cfg.segments[n].voice_propensity for n in names])
+        self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
+        self.segment, self.loyalty, self.voice = self._traits(rng, size)
+        self.baseline_loyalty = self.loyalty.copy()
         platforms = list(cfg.platforms)
         weights = np.array([cfg.platforms[n] for n in platforms])
         self.platform_names = platforms
@@ -74,37 +79,43 @@ class Population:
         self.state = np.where(
             rng.random(size) < cfg.initial_customer_share, CUSTOMER, PROSPECT
         ).astype(np.int8)
-        k, mean = cfg.initial_loyalty_concentration, cfg.initial_loyalty_mean
-        if 0.0 < mean < 1.0:
-            self.loyalty = rng.beta(mean * k, (1.0 - mean) * k, size)
-        else:
-            self.loyalty = np.full(size, mean)
-        self.baseline_loyalty = self.loyalty.copy()
-        # personal voice propensity around the segment's mean (Beta, concentration 4)
-        v = np.clip(voice[self.segment], 1e-6, 1 - 1e-6)
-        self.voice = rng.beta(v * 4.0, (1.0 - v) * 4.0)
         self.open_issues = np.zeros(size, dtype=np.int32)
         self.crisis = np.full(size, UNAWARE, dtype=np.int8)
         self.attack_damage = np.zeros(size)
         self.churned_total = 0
         self.converted_total = 0
+        self.defected_total = 0
+        self.entered_total = 0
+        self.renewed = np.zeros(size, dtype=bool)  # slots a newcomer has taken over
         self.customers_at_start = int((self.state == CUSTOMER).sum())
         self.initial_state = self.state.copy()
         self.freeze_loyalty = cfg.freeze_loyalty
 
-    # ----------------------------------------------------------------- queries
-    def counts(self) -> tuple[int, int, int]:
-        c = np.bincount(self.state, minlength=3)
-        return int(c[PROSPECT]), int(c[CUSTOMER]), int(c[LAPSED])
+    def _traits(
+        self, rng: np.random.Generator, count: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Segment, loyalty and voice propensity of `count` new people."""
+        cfg = self.cfg
+        segment = rng.choice(len(self.segment_p), size=count, p=self.segment_p).astype(np.int8)
+        k, mean = cfg.initial_loyalty_concentration, cfg.initial_loyalty_mean
+        if 0.0 < mean < 1.0:
+            loyalty = rng.beta(mean * k, (1.0 - mean) * k, count)
+        else:
+            loyalty = np.full(count, mean)
+        # personal voice propensity around the segment's mean (Beta, concentration 4)
+        v = np.clip(self.voice_by_segment[segment], 1e-6, 1 - 1e-6)
+        voice = rng.beta(v * 4.0, (1.0 - v) * 4.0)
+        return segment, loyalty, voice
 
-    def active(self) -> np.ndarray:
-        return self.state == CUSTOMER
+    # ----------------------------------------------------------------- queries
+    def counts(self) -> tuple[int, int, int, int]:
+        """Prospects, customers, lapsed and lost to a competitor."""
+        c = np.bincount(self.state, minlength=4)
+        return int(c[PROSPECT]), int(c[CUSTOMER]), int(c[LAPSED]), int(c[COMPETITOR])
 
     def daily_hazard(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Today's churn hazard of `people` (everyone by default)."""
-        return self.hazard(
-            self.segment[people], self.loyalty[people], self.open_issues[people] > 0
-        )
+        return self.hazard(self.segment[people], self.loyalty[people], self.open_issues[people] > 0)
 
     def hazard(
         self, segment: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray
@@ -121,16 +132,6 @@ class Population:
         if cfg.open_issue_churn_multiplier != 1.0:
             hazard = hazard * np.where(has_open_issue, cfg.open_issue_churn_multiplier, 1.0)
         return hazard
-
-    def expected_equity(self, daily_discount: float) -> float:
-        """Discounted future margin of today's customers at today's hazard and loyalty."""
-        active = np.flatnonzero(self.state == CUSTOMER)
-        r = np.exp(-self.daily_hazard(active))
-        margin = self.revenue_per_day(active)
-        spread = 1.0 + daily_discount - r
-        if np.any(spread <= 0):  # no churn and no discounting: unbounded
-            return float("nan")
-        return float((margin * r / spread).sum())
 
     def revenue_per_day(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Today's revenue from `people` if they are customers (everyone by default)."""
@@ -189,13 +190,49 @@ class Population:
         prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure)
         adopting = prospect & (uniforms < prob)
         self.state[adopting] = CUSTOMER
-        lapsed = self.state == LAPSED
-        if conv.winback_per_day > 0:
-            back = lapsed & (uniforms < conv.winback_per_day)
-            self.state[back] = CUSTOMER
-            adopting |= back
+        # the same uniforms serve the disjoint groups: prospects, lapsed, competitor's
+        back = (self.state == LAPSED) & (uniforms < conv.winback_per_day)
+        back |= (self.state == COMPETITOR) & (uniforms < conv.competitor_winback_per_day)
+        self.state[back] = CUSTOMER
+        adopting |= back
         self.converted_total += int(adopting.sum())
         return adopting
+
+    def defect(self, people: np.ndarray) -> int:
+        """Customers among `people` leave for a competitor (counted as churn too)."""
+        people = np.unique(people[self.state[people] == CUSTOMER])
+        self.state[people] = COMPETITOR
+        self.churned_total += len(people)
+        self.defected_total += len(people)
+        return len(people)
+
+    def turnover(self, rng: np.random.Generator, rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """Non-customers leave the reach at `rate` per day; newcomers take their slots.
+
+        Candidates are drawn uniformly over everyone, whatever their state, and
+        only non-customers untouched by an attack are replaced (thinning): the
+        stream's use does not depend on the run, so arms stay aligned.
+        Returns the slots renewed and the states their previous occupants had.
+        """
+        count = int(rng.poisson(rate * self.size))
+        slots = rng.integers(0, self.size, count)
+        segment, loyalty, voice = self._traits(rng, count)
+        _, first = np.unique(slots, return_index=True)
+        keep = np.zeros(count, dtype=bool)
+        keep[first] = True
+        keep &= (self.state[slots] != CUSTOMER) & (self.crisis[slots] == UNAWARE)
+        slots = slots[keep]
+        previous = self.state[slots].copy()
+        self.state[slots] = PROSPECT
+        self.segment[slots] = segment[keep]
+        self.loyalty[slots] = loyalty[keep]
+        self.baseline_loyalty[slots] = loyalty[keep]
+        self.voice[slots] = voice[keep]
+        self.open_issues[slots] = 0
+        self.attack_damage[slots] = 0.0
+        self.renewed[slots] = True
+        self.entered_total += len(slots)
+        return slots, previous
 
     def make_customers(self, people: np.ndarray) -> int:
         """Prospects among `people` become customers (a sales lead closed)."""

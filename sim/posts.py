@@ -10,6 +10,14 @@ events are drawn at a fixed upper-bound rate that does not depend on the state
 of the run, then accepted with probability rate/bound. The candidate stream is
 therefore identical across strategies and staffing (common random numbers);
 only acceptance depends on who is still a customer and how loyal they are.
+
+The candidate rate follows the demand rhythm (`demand.hourly`, `demand.weekly`):
+a non-homogeneous Poisson process whose intensity is constant within each hour
+of the week. Its day count is Poisson with the weekday's weight, and each
+candidate's time is drawn by inverting the day's piecewise-linear cumulative
+intensity, one uniform per candidate: the exact process, without rejected
+candidates, and still independent of the run's state. Day 0 is a Monday, hour
+0 local midnight.
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.clock import HOURS_PER_DAY
 from sim.population import CUSTOMER, PROSPECT
-from sim.schema import POST_KINDS, Posts
+from sim.schema import POST_KINDS, Demand, Posts
 
 KIND = {name: i for i, name in enumerate(POST_KINDS)}
 COMPLAINT, QUESTION, PRAISE, LEAD, MENTION, ATTACK = (KIND[k] for k in POST_KINDS)
@@ -57,9 +66,11 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "spoke_work": (np.float64, 1.0),
     "follow_u": (np.float64, 0.0),
     "listen_u": (np.float64, 1.0),
+    "defect_u": (np.float64, 1.0),
     "service_start": (np.float64, np.nan),
     "first_response": (np.float64, np.nan),
     "routed_to": (np.int8, -1),
+    "spoke_start": (np.float64, np.nan),
     "resolved_at": (np.float64, np.nan),
     "outcome": (np.int8, 0),
 }
@@ -128,6 +139,7 @@ def marks(rng: np.random.Generator, count: int, cfg: Posts) -> dict[str, np.ndar
         "spoke_work": rng.exponential(1.0, count),
         "follow_u": rng.random(count),
         "listen_u": rng.random(count),
+        "defect_u": rng.random(count),
     }
 
 
@@ -138,22 +150,48 @@ def _select(part: Part, keep: np.ndarray) -> Part:
     return {name: values[keep] for name, values in part.items()}
 
 
+class DailyRhythm:
+    """When in the week inbound posts arrive: weekday volume and hour-of-day shape."""
+
+    def __init__(self, cfg: Demand) -> None:
+        weekly = np.asarray(cfg.weekly, dtype=np.float64)
+        self.weekly = weekly / weekly.mean()
+        hourly = np.asarray(cfg.hourly, dtype=np.float64)
+        self.hour_share = hourly / hourly.sum()
+        self.cumulative = np.concatenate([[0.0], np.cumsum(self.hour_share)])
+        self.cumulative[-1] = 1.0
+
+    def day_factor(self, day_start: float) -> float:
+        """Volume of the day starting at `day_start` relative to an average day."""
+        return float(self.weekly[int(day_start // HOURS_PER_DAY) % 7])
+
+    def times(self, uniforms: np.ndarray) -> np.ndarray:
+        """Hours after midnight by inverting the day's cumulative intensity (one uniform each)."""
+        hour = np.searchsorted(self.cumulative, uniforms, side="right") - 1
+        hour = np.clip(hour, 0, 23)
+        within = (uniforms - self.cumulative[hour]) / np.maximum(self.hour_share[hour], 1e-300)
+        return hour + np.clip(within, 0.0, 1.0 - 1e-12)
+
+
 class PostGenerator:
     """Daily arrivals of incidents, questions, praise and sales leads, by thinning."""
 
-    def __init__(self, cfg: Posts, size: int, max_defect: np.ndarray) -> None:
+    def __init__(
+        self, cfg: Posts, size: int, max_defect: np.ndarray, demand: Demand | None = None
+    ) -> None:
         self.cfg = cfg
         self.size = size
         weights = np.array([t.weight for t in cfg.topics.values()], dtype=np.float64)
         self.topic_p = weights / weights.sum()
         # bound on each topic's defect level over the run (shocks included)
         self.max_defect = max_defect
+        self.rhythm = DailyRhythm(demand if demand is not None else Demand())
 
     def _candidates(self, rng: np.random.Generator, rate: float, start: float) -> Part:
-        count = int(rng.poisson(rate * self.size))
+        count = int(rng.poisson(rate * self.size * self.rhythm.day_factor(start)))
         return {
             "author": rng.integers(0, self.size, count),
-            "created": start + 24.0 * rng.random(count),
+            "created": start + self.rhythm.times(rng.random(count)),
             "accept_u": rng.random(count),
             **marks(rng, count, self.cfg),
         }
@@ -209,7 +247,7 @@ _BATCH_COLUMNS = (
     "created",
     "topic",
     "addressed",
-    *["handle_work", "patience", "spoke_work", "follow_u", "listen_u"],
+    *["handle_work", "patience", "spoke_work", "follow_u", "listen_u", "defect_u"],
 )
 
 

@@ -12,7 +12,17 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("graph", "population", "incidents", "posts", "cascades", "attack", "influencers")
+STREAMS = (
+    "graph",
+    "population",
+    "incidents",
+    "posts",
+    "cascades",
+    "attack",
+    "influencers",
+    "turnover",
+    "outreach",
+)
 
 
 def _key(name: str) -> int:
@@ -30,3 +40,8 @@ class Streams:
     def generator(self, name: str) -> np.random.Generator:
         """A stream that depends on the seed and the name only, not on creation order."""
         return np.random.default_rng(np.random.SeedSequence([self.seed, _key(name)]))
+
+    def for_item(self, name: str, item: int) -> np.random.Generator:
+        """A stream of one item (e.g. one person's attack post): the same in every arm,
+        however many other items the run creates before it."""
+        return np.random.default_rng(np.random.SeedSequence([self.seed, _key(name), int(item)]))

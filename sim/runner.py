@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from sim.horizon import project
 from sim.metrics import post_log, summarise
 from sim.model import HubspokeModel
+from sim.posts import KIND, OUTCOME
 from sim.results import Result, provenance
 from sim.schema import Config
 
@@ -33,11 +36,12 @@ def collect(model: HubspokeModel) -> Result:
         (1.0 + cfg.annual_discount_rate) ** (1.0 / 365.0) - 1.0,
     )
     daily_discount = (1.0 + cfg.annual_discount_rate) ** (1.0 / 365.0) - 1.0
-    summary["customer_equity_final"] = model.population.expected_equity(daily_discount)
+    summary.update(horizon_value(model, daily, daily_discount))
     last = daily["day"] > cfg.days - 30
     summary["complaints_last_30_days"] = float(
         daily.loc[last, ["posts_complaint", "negative_mentions"]].to_numpy().sum()
     )
+    summary.update(team_summary(model, daily))
     for i, topic in enumerate(model.topics):
         if model.hidden_growth[i] > 0:
             summary[f"recognised_day_{topic}"] = float(model.recognised_at[i] / 24.0)
@@ -52,6 +56,55 @@ def collect(model: HubspokeModel) -> Result:
             model.posts, model.topics, model.team.departments, model.population.platform_names
         )
     return Result(cfg, model.seed, summary, daily, posts, provenance(cfg, model.seed))
+
+
+def team_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
+    """Utilisation, spoke load and the population's flows over the run."""
+    pop, posts = model.population, model.posts
+
+    def ratio(num: str, den: str) -> float:
+        total = float(daily[den].sum())
+        return float(daily[num].sum()) / total if total > 0 else float("nan")
+
+    routed = (posts.routed_to >= 0) & (posts.kind != KIND["lead"])
+    resolved = routed & (posts.outcome == OUTCOME["resolved"])
+    hours = (posts.resolved_at - posts.created)[resolved]
+    return {
+        "hub_utilisation": ratio("hub_busy_h", "hub_staffed_h"),
+        "spoke_utilisation": ratio("spoke_busy_h", "spoke_slot_h"),
+        "spoke_backlog_final": float(daily["spoke_backlog"].iloc[-1]),
+        "spoke_resolution_p90_h": float(np.quantile(hours, 0.9)) if len(hours) else float("nan"),
+        "root_cause_fixes_total": float(daily["root_cause_fix_count"].sum()),
+        "root_cause_fix_cost_total": float(daily["root_cause_fixes"].sum()),
+        "defected_total": float(pop.defected_total),
+        "entered_total": float(pop.entered_total),
+        "competitor_final": float(daily["competitor"].iloc[-1]),
+    }
+
+
+def horizon_value(model: HubspokeModel, daily: pd.DataFrame, daily_discount: float) -> dict:
+    """In-window value discounted to the start, plus the projected value beyond the window.
+
+    `relationship_value_horizon` counts days 1..horizon: the window's revenue
+    minus cost to serve, then the expected margins of the customers at the end
+    of the run projected to the horizon with the model's own slow dynamics
+    (sim.horizon), with no further service and no further cost.
+    `customer_equity_final` is that projected part, valued at the end of the run.
+    """
+    horizon = model.config.value.horizon_days
+    days = np.arange(1, len(daily) + 1)
+    within = days <= horizon
+    discount = (1.0 + daily_discount) ** -days[within].astype(np.float64)
+    net = (daily["revenue"] - daily["cost_to_serve"]).to_numpy()[within]
+    window = float((net * discount).sum())
+    tail = project(model.population, horizon - len(daily), daily_discount)
+    at_end = (1.0 + daily_discount) ** -float(len(daily))
+    return {
+        "relationship_value_window_discounted": window,
+        "relationship_value_horizon": window + at_end * tail.value,
+        "customer_equity_final": tail.value,
+        "horizon_days": float(horizon),
+    }
 
 
 def recovery_days(daily: pd.DataFrame, start_day: float, tolerance: float = 0.005) -> float:

@@ -91,13 +91,25 @@ class Conversion:
         range=NONNEG,
     )
     winback_per_day: float = param(
-        0.0, "assumption: lapsed customers do not return within a run", unit="1/day", range=UNIT
+        0.0006,
+        "lapsed customers return: ~20 % within a year, the low end of the 20-40 % win-back "
+        "success Griffin & Lowenstein (2001) report; assumption for a brand that does not "
+        "campaign (sensitivity 0-0.0015)",
+        unit="1/day",
+        range=UNIT,
+    )
+    competitor_winback_per_day: float = param(
+        0.0002,
+        "assumption: a customer who defected to a competitor returns at a third of the "
+        "lapsed rate (they have a new supplier)",
+        unit="1/day",
+        range=UNIT,
     )
 
 
 @dataclass
 class Population:
-    size: int = param(10_000, "baseline brand reach: 10,000 people", unit="people", range=(2, None))
+    size: int = param(25_000, "baseline brand reach: 25,000 people", unit="people", range=(2, None))
     initial_customer_share: float = param(
         0.7, "assumption: most of the brand's audience already buys", range=UNIT
     )
@@ -147,6 +159,30 @@ class Population:
     )
     freeze_loyalty: bool = param(
         False, "validation switch: hold every loyalty at its initial value"
+    )
+    turnover_per_day: float = param(
+        0.001,
+        "open reach: each day this share of non-customers not caught up in an attack leave "
+        "the brand's audience and a newcomer (a prospect) takes their place in the follower "
+        "graph. Assumption; brand audiences grow by a median 42 %/year (TrackMaven 2016) and "
+        "lose ~15 % of new followers within weeks (SocialBro 2014); sensitivity 0-0.003",
+        unit="1/day",
+        range=(0.0, 0.5),
+    )
+    ignored_defect_prob: float = param(
+        0.22,
+        "chance that a customer whose complaint to the brand got no reply within "
+        "ignored_after_hours defects to a competitor: the ~30 % who say they would (Sprout "
+        "Social Index 2016) times ~0.74, the ratio of actual to intended switching in "
+        "retail banking (J.D. Power 2012: 9.6 % vs 12.9 %); sensitivity 0-0.3",
+        range=UNIT,
+    )
+    ignored_after_hours: float = param(
+        72.0,
+        "a complaint with no reply after this long counts as ignored (the 72 h window of "
+        "Sprout Social Index 2015)",
+        unit="h",
+        range=POSITIVE,
     )
     conversion: Conversion = param(Conversion, "Bass-style conversion of prospects", factory=True)
 
@@ -230,12 +266,18 @@ class Reshare:
 @dataclass
 class Posts:
     incident_rate_per_day: float = param(
-        0.004,
-        "assumption: a customer meets a problem about every 250 days",
+        0.005,
+        "assumption: a customer meets a problem about every 200 days (sensitivity 0.0025-0.01)",
         unit="1/customer/day",
         range=NONNEG,
     )
-    question_rate_per_day: float = param(0.002, "assumption", unit="1/customer/day", range=NONNEG)
+    question_rate_per_day: float = param(
+        0.0065,
+        "assumption: a customer asks the brand something on social about every 150 days; "
+        "with incidents this gives the 2-person hub ~110 posts a day to handle",
+        unit="1/customer/day",
+        range=NONNEG,
+    )
     praise_rate_per_day: float = param(
         0.0015,
         "assumption; scaled by loyalty squared (promoters praise)",
@@ -246,9 +288,9 @@ class Posts:
         0.001, "assumption: prospects asking before buying", unit="1/prospect/day", range=NONNEG
     )
     addressed_share: float = param(
-        0.6,
-        "assumption: share of brand-related posts that tag the brand; the rest are mentions "
-        "found only by listening",
+        0.7,
+        "share of brand-related posts that tag the brand; the rest are mentions found only by "
+        "listening: ~31 % of tweets about a brand do not tag it (Syften)",
         range=UNIT,
     )
     topics: dict[str, Topic] = param(_default_topics, "incident topics", factory=True)
@@ -276,22 +318,44 @@ class Posts:
     hub_lead_factor: float = param(
         0.5, "assumption: a hub reply without sales follow-up closes half as often", range=UNIT
     )
-    incident_loyalty_hit: float = param(0.08, "assumption", range=UNIT)
+    incident_loyalty_hit: float = param(
+        0.08, "assumption: loyalty lost on meeting a problem (sensitivity 0.04-0.16)", range=UNIT
+    )
     reply_gain: float = param(
-        0.04,
-        "a public reply recovers some loyalty (Gunarathne et al. 2017); assumption for size",
+        0.08,
+        "loyalty gained from an instant public reply; at the airline median delay (22 min) "
+        "a reply is worth ~40 % of that, i.e. revenue +2 % (a reply raised willingness to "
+        "pay by 3-20 %: Twitter & Applied Marketing Science 2016); size is an assumption",
         range=UNIT,
     )
+    reply_speed_form: str = param(
+        "hyperbolic",
+        "how a reply's value falls with delay: hyperbolic gain/(1 + h/scale) keeps a long "
+        "tail (late replies still count a little); exponential exp(-h/scale) (the old form)",
+        choices=("hyperbolic", "exponential"),
+    )
     reply_speed_scale_hours: float = param(
-        12.0,
-        "assumption: reply gain decays as exp(-hours/scale); customers expect fast replies",
+        0.25,
+        "delay at which a reply is worth half an instant one (hyperbolic form); 0.25 h gives "
+        "the ~9x gradient between a reply within 6 min ($20) and one after an hour ($2.33) "
+        "and ~45 % of the fast value at the 22-min median ($9 of $20): Twitter & Applied "
+        "Marketing Science 2016",
         unit="h",
         range=POSITIVE,
     )
     resolution_gain: float = param(
-        0.10,
-        "service recovery paradox: a fixed problem can leave loyalty higher (McCollough 2000)",
+        0.06,
+        "loyalty restored by fixing a complaint, below the incident's hit: the recovery "
+        "paradox holds for satisfaction but not for repurchase intention or word of mouth "
+        "(de Matos, Henrique & Rossi 2007, meta-analysis)",
         range=UNIT,
+    )
+    resolution_value_days: float = param(
+        7.0,
+        "a fix is worth exp(-days since the complaint / this): a fix after the customer has "
+        "given up is worth little (assumption; sensitivity 2-30)",
+        unit="days",
+        range=POSITIVE,
     )
     answer_gain: float = param(
         0.03, "assumption: a department's full answer to a question", range=UNIT
@@ -334,6 +398,12 @@ class Hub:
     resolve_share: float = param(
         0.3, "assumption: share of complaints the hub can fix itself", range=UNIT
     )
+    answer_share: float = param(
+        0.8,
+        "assumption: share of questions the hub answers itself from what it knows; the rest "
+        "go to the department (sensitivity 0.5-0.95)",
+        range=UNIT,
+    )
 
 
 @dataclass
@@ -349,20 +419,30 @@ class Spoke:
         0.9, "assumption: share of promised fixes that happen", range=UNIT
     )
     hours_per_day: float = param(
-        1.0,
-        "assumption: social media is a side duty of the liaison (cost basis)",
+        0.5,
+        "paid hours per business day for watching the spoke's queue, whatever the cases "
+        "(assumption); the cases themselves are paid by effort_hours",
         unit="h",
         range=(0.0, 24.0),
+    )
+    effort_hours: float = param(
+        0.5,
+        "liaison working hours per case (paid), within the elapsed resolution_hours (assumption)",
+        unit="h",
+        range=NONNEG,
     )
     wage_per_hour: float = param(50.0, "assumption: departmental staff", unit="$/h", range=NONNEG)
 
 
 def _default_spokes() -> dict[str, Spoke]:
     return {
-        "customer_service": Spoke(liaisons=1, cases_per_liaison=6, resolution_hours=6.0),
-        "product": Spoke(liaisons=1, resolution_hours=24.0, follow_through=0.8),
-        "billing": Spoke(liaisons=1, resolution_hours=8.0, follow_through=0.95),
-        "sales": Spoke(liaisons=1, resolution_hours=4.0),
+        # sized so that the baseline's routed cases keep each spoke busy but stable
+        "customer_service": Spoke(liaisons=2, cases_per_liaison=7, resolution_hours=6.0),
+        "product": Spoke(
+            liaisons=2, cases_per_liaison=7, resolution_hours=16.0, follow_through=0.8
+        ),
+        "billing": Spoke(cases_per_liaison=8, resolution_hours=8.0, follow_through=0.95),
+        "sales": Spoke(cases_per_liaison=5, resolution_hours=4.0),
         # no default topic routes here: staffed only where a scenario gives it work
         "business_development": Spoke(liaisons=0, resolution_hours=24.0),
         "legal_pr": Spoke(liaisons=1, resolution_hours=12.0, wage_per_hour=90.0),
@@ -389,6 +469,13 @@ class Team:
     )
     compensation_per_resolution: float = param(
         5.0, "assumption: goodwill credit per resolved complaint", unit="$", range=NONNEG
+    )
+    root_cause_fix_cost: float = param(
+        150.0,
+        "closing the loop is work: each root-cause fix a department makes costs ~3 h of "
+        "departmental time at $50/h (assumption)",
+        unit="$",
+        range=NONNEG,
     )
 
 
@@ -448,7 +535,16 @@ class Strategy:
     )
     fix_per_resolution: float = param(
         0.01,
-        "assumption: each closed-loop resolution removes 1% of its topic's excess defect",
+        "assumption: each root-cause fix (a department resolution under close_loop) removes "
+        "1% of its topic's excess defect over the floor",
+        range=UNIT,
+    )
+    defect_floor: float = param(
+        0.8,
+        "closing the loop removes what shocks and hidden problems added and at most this "
+        "share less of a topic's everyday level: most everyday failure is structural "
+        "(product design, process) and not fixed from social complaints within a run "
+        "(assumption; sensitivity 0.5-1)",
         range=UNIT,
     )
     engage_influencers: bool = param(
@@ -578,6 +674,51 @@ class Influencers:
     engaged_stifles: bool = param(
         True, "engaged influencers stop spreading and vouch for the brand"
     )
+    recruit_spreader_prob: float = param(
+        0.2,
+        "chance that crisis outreach wins over an influencer who is already spreading the "
+        "accusation (the accusation's origin never is); assumption",
+        range=UNIT,
+    )
+
+
+def _default_hourly() -> list[float]:
+    # share of the day's inbound per local hour, 00:00 first: 77 % between 09:00 and
+    # 21:00, spread evenly (WaveMetrix, tweets to 35 airline handles); the night and
+    # the shoulders follow the rise from 07:00 and the fall after 21:00 seen there
+    night = [1.5, 0.9, 0.6, 0.5, 0.5, 0.8, 1.6, 3.0, 4.9]  # 00:00-08:59
+    day = [77.0 / 12.0] * 12  # 09:00-20:59
+    evening = [3.5, 3.0, 2.2]  # 21:00-23:59
+    return [round(w, 4) for w in night + day + evening]
+
+
+@dataclass
+class Demand:
+    hourly: list[float] = param(
+        _default_hourly,
+        "24 weights, local hour 0-23: when inbound posts arrive within a day; 77 % between "
+        "09:00 and 21:00 (WaveMetrix, 35 airline handles)",
+        factory=True,
+    )
+    weekly: list[float] = param(
+        lambda: [14.4, 15.7, 15.5, 15.8, 15.1, 12.0, 11.4],
+        "7 weights, Monday first: share of brand mentions by weekday, a weekend day ~0.76x "
+        "a weekday (Mention 2014, over a billion mentions, via eMarketer); normalised to "
+        "mean 1, so the weekly total is unchanged; day 0 of a run is a Monday",
+        factory=True,
+    )
+
+
+@dataclass
+class Value:
+    horizon_days: int = param(
+        1095,
+        "relationship_value_horizon counts value up to this day from the start (three "
+        "years), projecting the customers at the end of the run with the model's own slow "
+        "dynamics and no further service",
+        unit="days",
+        range=(1, 36_500),
+    )
 
 
 @dataclass
@@ -608,5 +749,7 @@ class Config:
     strategy: Strategy = param(Strategy, "response strategy", factory=True)
     attack: Attack = param(Attack, "brand attack", factory=True)
     influencers: Influencers = param(Influencers, "influencers", factory=True)
+    demand: Demand = param(Demand, "daily and weekly rhythm of inbound posts", factory=True)
+    value: Value = param(Value, "how relationship value is counted", factory=True)
     events: Events = param(Events, "defect shocks and seasonal peaks", factory=True)
     output: Output = param(Output, "what a run writes", factory=True)

@@ -21,6 +21,7 @@ import pandas as pd
 from sim.config import ConfigError
 from sim.executors import check as check_executor
 from sim.experiments import _key_type, load, plan_runs, sweep
+from sim.metrics import VALUE_NOTE
 from sim.results import atomic_write
 
 METHODS = ("morris", "sobol")
@@ -33,7 +34,10 @@ class Sensitivity:
     table: pd.DataFrame  # a row per parameter, ranked
 
     def text(self) -> str:
-        return f"{self.method} indices for {self.output}\n" + self.table.to_string(index=False)
+        head = f"{self.method} indices for {self.output}"
+        if self.output.startswith("relationship_value"):
+            head += f"\n{VALUE_NOTE}"
+        return head + "\n" + self.table.to_string(index=False)
 
 
 def _problem(parameters: Mapping[str, Sequence[float]]) -> dict[str, Any]:

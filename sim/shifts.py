@@ -63,6 +63,20 @@ class Shift:
                 total += max(0.0, min(hi, start + self.hours) - max(lo, start))
         return total
 
+    def on_shift_hours(self, start: float, end: float) -> float:
+        """Hours of [start, end] that fall on this shift."""
+        if end <= start:
+            return 0.0
+        first, last = math.floor(start / 24.0), math.floor(end / 24.0)
+        total = 0.0
+        for d in range(first - 1, last + 1):
+            if not self.works_on(d):
+                continue
+            lo = max(start, d * 24.0 + self.start_hour, self.active_from)
+            hi = min(end, d * 24.0 + self.start_hour + self.hours, self.active_until)
+            total += max(0.0, hi - lo)
+        return total
+
 
 def staggered_starts(staff: int, coverage_start: float, coverage_hours: float, shift_hours: float):
     """Shift start hours spreading `staff` people evenly over the coverage window."""

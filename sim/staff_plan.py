@@ -24,12 +24,14 @@ import pandas as pd
 from sim.analysis.stats import paired_ci
 from sim.config import ConfigError
 from sim.experiments import load, summarise_points, sweep
+from sim.metrics import VALUE_NOTE
 from sim.results import atomic_write
 
 STAFF = "team.hub.staff"
 CURVE_METRICS = (
     "cost_to_serve_total",
     "relationship_value_total",
+    "relationship_value_horizon",
     "customer_equity_final",
     "first_response_p90_h",
     "first_response_median_h",
@@ -65,6 +67,7 @@ class Recommendation:
         if not self.marginal.empty:
             lines.append("\nmarginal value of one more hub staff member (paired, 95% CI):")
             lines.append(self.marginal.to_string(index=False))
+            lines.append(f"\nd_rv: in the window; d_rv_horizon: to the horizon. {VALUE_NOTE}")
         return "\n".join(lines)
 
 
@@ -101,9 +104,11 @@ def marginal_value(data: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFram
             row = dict(zip(others, key if isinstance(key, tuple) else (key,), strict=False))
             row["from_staff"], row["to_staff"] = int(low), int(high)
             per_person = float(high - low)
-            for metric in ("relationship_value_total", "customer_equity_final"):
+            for metric, short in (
+                ("relationship_value_total", "rv"),
+                ("relationship_value_horizon", "rv_horizon"),
+            ):
                 diff, lo, hi, _ = paired_ci(a[metric].to_numpy(), b[metric].to_numpy())
-                short = "rv" if metric.startswith("relationship") else "equity"
                 row[f"d_{short}"] = diff / per_person
                 row[f"d_{short}_low"] = lo / per_person
                 row[f"d_{short}_high"] = hi / per_person

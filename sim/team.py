@@ -4,8 +4,12 @@ The hub is one :class:`ServerPool` served by :class:`HubStaff`; each department
 is a pool served by its :class:`Liaison` agents (each works several cases at
 once). The :class:`Team` triages what the hub finishes: reply, fix it in the
 hub, or route it to the department; spokes resolve (or fail to follow through)
-and, when the strategy closes the loop, each resolution lowers its topic's
-defect level.
+and, when the strategy closes the loop, each department resolution is also a
+root-cause fix that lowers its topic's defect level (at a cost, down to a floor).
+
+What a reply or a fix is worth depends on when it comes: a reply's loyalty gain
+falls with the delay (hyperbolic by default, see `reply_value`), a fix's with
+the days since the complaint (`resolution_value_days`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.clock import HOURS_PER_DAY
 from sim.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, QUESTION, PostBook
 from sim.queueing import ServerPool
 from sim.schema import POST_KINDS
@@ -37,7 +42,6 @@ class HubStaff(mesa.Agent):
         super().__init__(model)
         self.shift = shift
         self.wage_per_hour = wage_per_hour
-        self.handled = 0
 
     def available_from(self, time: float) -> float:
         return self.shift.available_from(time)
@@ -47,20 +51,45 @@ class HubStaff(mesa.Agent):
 
 
 class Liaison(mesa.Agent):
-    """A department's social media liaison: resolves routed cases during business hours."""
+    """A department's social media liaison: resolves routed cases during business hours.
+
+    Paid for watching the spoke's queue on business days, plus the working
+    hours of each case it takes up (`effort_hours`).
+    """
 
     def __init__(
-        self, model: mesa.Model, department: str, shift: Shift, paid_hours: float, wage: float
+        self,
+        model: mesa.Model,
+        department: str,
+        shift: Shift,
+        paid_hours: float,
+        wage: float,
+        effort_hours: float,
     ) -> None:
         super().__init__(model)
         self.department = department
         self.shift = shift
         self.paid_hours = paid_hours
         self.wage_per_hour = wage
-        self.resolved = 0
+        self.effort_hours = effort_hours
+        self.case_hours_today = 0.0
+
+    def take_case(self) -> None:
+        self.case_hours_today += self.effort_hours
 
     def wages(self, day: int) -> float:
-        return self.paid_hours * self.wage_per_hour if self.shift.works_on(day) else 0.0
+        """Pay for day `day`; the day's case hours are then settled (call once a day)."""
+        standing = self.paid_hours if self.shift.works_on(day) else 0.0
+        pay = (standing + self.case_hours_today) * self.wage_per_hour
+        self.case_hours_today = 0.0
+        return pay
+
+
+def reply_value(delay_hours: float, form: str, scale_hours: float) -> float:
+    """Share of an instant reply's value that a reply after `delay_hours` keeps."""
+    if form == "exponential":
+        return float(np.exp(-delay_hours / scale_hours))
+    return 1.0 / (1.0 + delay_hours / scale_hours)
 
 
 class CaseSlot:
@@ -89,7 +118,9 @@ class Team:
     ) -> None:
         self.cfg, self.rules, self.posts = cfg, rules, posts
         self.population, self.defect_level, self.ledger = population, defect_level, ledger
-        self.defect_floor = defect_level * 0.5
+        # the root-cause floor is set from the everyday levels, before any shock
+        self.everyday_level = defect_level.copy()
+        self.defect_floor = self.everyday_level * rules.strategy.defect_floor
         hub = cfg.team.hub
         self.handle_hours = np.array(
             [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
@@ -122,7 +153,14 @@ class Team:
             slots = []
             if rules.staffs_spokes:
                 for _ in range(spoke.liaisons):
-                    liaison = Liaison(model, name, shift, spoke.hours_per_day, spoke.wage_per_hour)
+                    liaison = Liaison(
+                        model,
+                        name,
+                        shift,
+                        spoke.hours_per_day,
+                        spoke.wage_per_hour,
+                        spoke.effort_hours,
+                    )
                     self.liaisons.append(liaison)
                     slots.extend(CaseSlot(liaison) for _ in range(spoke.cases_per_liaison))
             self.spokes.append(
@@ -130,6 +168,7 @@ class Team:
                     slots,
                     duration=self._spoke_duration,
                     abandon_at=lambda post: np.inf,
+                    on_start=self._spoke_start,
                     on_complete=self._spoke_complete,
                 )
             )
@@ -142,6 +181,9 @@ class Team:
         self.sales = self.departments.index("sales") if "sales" in self.departments else -1
         self.model = model
         self.on_spoke_fix = None  # callback(topic, time): a department fixed a complaint
+        # bystanders credit replies to attack posts only when the stance suits the truth
+        self.attack_reply_goodwill = False
+        self._hub_busy_seen = 0.0
 
     # ---------------------------------------------------------------- intake
     def take_up(self, ids: np.ndarray) -> None:
@@ -204,10 +246,28 @@ class Team:
     def spoke_backlog(self) -> int:
         return sum(s.waiting for s in self.spokes)
 
+    def spoke_backlog_by_department(self) -> dict[str, int]:
+        return {name: s.waiting for name, s in zip(self.departments, self.spokes, strict=True)}
+
     def wages(self, day: int) -> tuple[float, float]:
         hub = sum(member.wages(day) for member in self.staff)
         spokes = sum(liaison.wages(day) for liaison in self.liaisons)
         return hub, spokes
+
+    def staffed_hours(self, day: int) -> float:
+        return sum(member.shift.hours_in(day) for member in self.staff)
+
+    def hub_busy_hours_today(self) -> float:
+        """Hub busy hours since the last call (work counted on the day it starts)."""
+        hub = self.hub.busy_hours
+        before, self._hub_busy_seen = self._hub_busy_seen, hub
+        return hub - before
+
+    def spoke_slot_hours(self, day: int) -> float:
+        """Case-slot hours on shift on day `day`: the spokes' capacity to hold cases."""
+        return sum(
+            slot.liaison.shift.hours_in(day) for spoke in self.spokes for slot in spoke.servers
+        )
 
     # ---------------------------------------------------------------- hub callbacks
     def _abandon_at(self, post: int) -> float:
@@ -227,20 +287,22 @@ class Team:
 
     def _hub_complete(self, post: int, time: float, server: HubStaff) -> None:
         cols = self.posts.cols
-        server.handled += 1
         cols["first_response"][post] = time
         kind, author = int(cols["kind"][post]), int(cols["author"][post])
         created = cols["created"][post]
         self.ledger.response(time - created)
         routing = self.rules.strategy.routing
         spin = self.cfg.posts.spin_gain_factor if routing == "pr_only" else 1.0
-        # replies are public: the author's followers see the brand answer
-        self.ledger.reply_weight[author] += spin
         cols["outcome"][post] = REPLIED
         if kind == ATTACK:  # the crisis stance acts through the rumour (sim.crisis)
+            if self.attack_reply_goodwill:
+                self.ledger.reply_weight[author] += spin
             return
-        speed = np.exp(-(time - created) / self.cfg.posts.reply_speed_scale_hours)
-        self.population.shift_loyalty(np.array([author]), self.cfg.posts.reply_gain * speed * spin)
+        # replies are public: the author's followers see the brand answer
+        self.ledger.reply_weight[author] += spin
+        pc = self.cfg.posts
+        speed = reply_value(time - created, pc.reply_speed_form, pc.reply_speed_scale_hours)
+        self.population.shift_loyalty(np.array([author]), pc.reply_gain * speed * spin)
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
                 self._route(post, self.sales, time)
@@ -252,10 +314,15 @@ class Team:
             return
         if routing == "pr_only" or not self._needs_department(post):
             return
-        if cols["follow_u"][post] < self.cfg.team.hub.resolve_share:
+        if cols["follow_u"][post] < self._hub_share(post):
             self._resolve(post, time, by_spoke=False)
         elif routing == "hub_and_spoke":
             self._route(post, int(self.topic_spoke[cols["topic"][post]]), time)
+
+    def _hub_share(self, post: int) -> float:
+        """Share of such posts the hub settles itself (questions: an answer; problems: a fix)."""
+        hub = self.cfg.team.hub
+        return hub.resolve_share if self._is_problem(post) else hub.answer_share
 
     def _needs_department(self, post: int) -> bool:
         """Complaints (tagged or found by listening) and questions need a fix or an answer."""
@@ -278,6 +345,10 @@ class Team:
         self.ledger.routed += 1
 
     # ---------------------------------------------------------------- spoke callbacks
+    def _spoke_start(self, post: int, time: float, slot: CaseSlot) -> None:
+        slot.liaison.take_case()
+        self.posts.cols["spoke_start"][post] = time
+
     def _spoke_duration(self, post: int, slot: CaseSlot) -> float:
         cols = self.posts.cols
         return float(cols["spoke_work"][post] * self.resolution_hours[cols["routed_to"][post]])
@@ -285,7 +356,9 @@ class Team:
     def _spoke_complete(self, post: int, time: float, slot: CaseSlot) -> None:
         cols = self.posts.cols
         spoke = int(cols["routed_to"][post])
-        slot.liaison.resolved += 1
+        # a slot can take up cases only on shift: count the business hours it was held
+        held = slot.liaison.shift.on_shift_hours(cols["spoke_start"][post], time)
+        self.ledger.spoke_busy_hours += held
         if int(cols["kind"][post]) == LEAD:
             cols["outcome"][post] = RESOLVED
             cols["resolved_at"][post] = time
@@ -295,7 +368,7 @@ class Team:
                 )
             return
         # a routed post had follow_u >= the hub's share: rescaled, it is uniform again
-        hub_share = self.cfg.team.hub.resolve_share
+        hub_share = self._hub_share(post)
         u = (cols["follow_u"][post] - hub_share) / max(1.0 - hub_share, 1e-12)
         if u < self.follow_through[spoke]:
             self._resolve(post, time, by_spoke=True)
@@ -315,17 +388,26 @@ class Team:
         pop = self.population
         self.ledger.resolved += 1
         self.ledger.resolution_hours.append(time - cols["created"][post])
+        # a late fix or answer is worth less: the customer has moved on
+        days = (time - cols["created"][post]) / HOURS_PER_DAY
+        fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
         if not self._is_problem(post):
-            pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain)
+            pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain * fade)
             return
-        pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain)
+        pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain * fade)
         if pop.open_issues[author] > 0:
             pop.open_issues[author] -= 1
         self.ledger.compensation += self.cfg.team.compensation_per_resolution
         topic = int(cols["topic"][post])
-        if by_spoke and self.on_spoke_fix is not None:
+        if not by_spoke:  # the hub fixes the customer's case, not the cause
+            return
+        if self.on_spoke_fix is not None:
             self.on_spoke_fix(topic, time)
         if self.rules.strategy.close_loop:
             floor = self.defect_floor[topic]
-            fix = self.rules.strategy.fix_per_resolution
-            self.defect_level[topic] = floor + (self.defect_level[topic] - floor) * (1.0 - fix)
+            level = self.defect_level[topic]
+            # within 1 % of the everyday level of the floor nothing material is left to fix
+            if level > floor + 0.01 * self.everyday_level[topic]:
+                fix = self.rules.strategy.fix_per_resolution
+                self.defect_level[topic] = floor + (level - floor) * (1.0 - fix)
+                self.ledger.root_cause_fixes += 1

@@ -9,7 +9,7 @@ SMALL = (f"population.size={SMALL_SIZE}", f"days={SMALL_DAYS}", "output.plots=fa
 
 
 def full(strategy: str) -> tuple[str, ...]:
-    """Overrides of a full-size baseline run (10,000 people, 90 days) under `strategy`."""
+    """Overrides of a full-size baseline run (25,000 people, 90 days) under `strategy`."""
     return ("output.plots=false", f"strategy={strategy}")
 
 

@@ -1,4 +1,4 @@
-"""Acceptance on the full baseline (10,000 people, 90 days): saying nothing costs customers."""
+"""Acceptance on the full baseline (25,000 people, 90 days): saying nothing costs customers."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def pair(request, simulate):
 
 def test_runs_are_full_size(pair):
     for summary in pair:
-        assert summary["population_size"] == 10_000
+        assert summary["population_size"] == 25_000
         assert summary["days"] == 90
 
 

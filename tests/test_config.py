@@ -17,7 +17,7 @@ def test_default_config_is_typed_and_matches_schema():
     assert isinstance(config, Config)
     assert config.scenario == "baseline"
     assert config.strategy.name == "hub_and_spoke"
-    assert config.population.size == 10_000
+    assert config.population.size == 25_000
     assert config.days == 90
     assert isinstance(config.team.hub.staff, int)
     assert isinstance(config.posts.addressed_share, float)

@@ -30,7 +30,16 @@ RUNS = {
 # every named scenario, at a small size, under its default strategy
 for _name in registry.scenario_names():
     RUNS.setdefault(f"scenario_{_name}", (_name, SMALL40, 5))
-COSTS = ("wages_hub", "wages_spokes", "tools", "content", "outreach", "compensation")
+COSTS = (
+    "wages_hub",
+    "wages_spokes",
+    "tools",
+    "content",
+    "outreach",
+    "compensation",
+    "root_cause_fixes",
+)
+STATES = ("prospects", "customers", "lapsed", "competitor")
 
 
 @pytest.fixture(scope="module", params=sorted(RUNS))
@@ -48,27 +57,45 @@ def test_one_row_per_day(run):
     assert daily["day"].tolist() == list(range(1, model.config.days + 1))
 
 
-def test_everyone_is_prospect_customer_or_lapsed(run):
+def test_everyone_is_in_one_state(run):
     model, result = run
     d = result.daily
     size = model.config.population.size
-    assert ((d["prospects"] + d["customers"] + d["lapsed"]) == size).all()
-    assert (d[["prospects", "customers", "lapsed"]] >= 0).all().all()
+    assert (d[list(STATES)].sum(axis=1) == size).all()
+    assert (d[list(STATES)] >= 0).all().all()
 
 
-def test_customer_flows_balance(run):
-    """customers(t) - customers(t-1) = converted + leads closed - churned (no win-back)."""
+def _change(d, column: str, start: int) -> np.ndarray:
+    return np.diff(np.concatenate([[start], d[column].to_numpy()]))
+
+
+def test_people_flows_balance(run):
+    """Every day, each state's change is its inflows minus its outflows, entry and exit included.
+
+    customers: + converted (prospects, lapsed and competitor's won back) + leads closed
+               - churned (hazard and defection to a competitor)
+    lapsed:    + churned by hazard - won back - left the reach
+    competitor:+ defected - won back from the competitor - left the reach
+    prospects: the rest (newcomers replace those who leave; the reach's size is fixed)
+    """
     model, result = run
     d = result.daily
-    assert model.config.population.conversion.winback_per_day == 0
-    start = model.population.customers_at_start
-    customers = np.concatenate([[start], d["customers"].to_numpy()])
+    pop = model.population
+    start = pop.customers_at_start
     np.testing.assert_array_equal(
-        np.diff(customers), d["converted"] + d["leads_closed"] - d["churned"]
+        _change(d, "customers", start), d["converted"] + d["leads_closed"] - d["churned"]
     )
-    lapsed = np.concatenate([[0], d["lapsed"].to_numpy()])
-    np.testing.assert_array_equal(np.diff(lapsed), d["churned"])
+    np.testing.assert_array_equal(
+        _change(d, "lapsed", 0), d["churned"] - d["defected"] - d["won_back"] - d["left_lapsed"]
+    )
+    np.testing.assert_array_equal(
+        _change(d, "competitor", 0),
+        d["defected"] - d["won_back_competitor"] - d["left_competitor"],
+    )
+    assert (d["entered"] >= d["left_lapsed"] + d["left_competitor"]).all()
     assert result.summary["customers_start"] == start
+    assert result.summary["entered_total"] == d["entered"].sum() == pop.entered_total
+    assert result.summary["defected_total"] == d["defected"].sum() == pop.defected_total
 
 
 def test_loyalty_stays_within_unit_interval(run):
@@ -92,7 +119,8 @@ def test_backlogs_are_never_negative(run):
 
 
 def test_money_adds_up(run):
-    _, result = run
+    model, result = run
+    cfg = model.config
     d, s = result.daily, result.summary
     assert np.isclose(d["revenue"] - d["cost_to_serve"], d["relationship_value"]).all()
     assert np.isclose(d[list(COSTS)].sum(axis=1), d["cost_to_serve"]).all()
@@ -102,6 +130,18 @@ def test_money_adds_up(run):
     assert np.isclose(s["cost_to_serve_total"], d["cost_to_serve"].sum())
     assert np.isclose(s["revenue_total"] - s["cost_to_serve_total"], s["relationship_value_total"])
     assert np.isclose(s["relationship_value_total"], d["relationship_value"].sum())
+    assert np.isclose(s["root_cause_fix_cost_total"], d["root_cause_fixes"].sum())
+    assert np.isclose(
+        s["root_cause_fix_cost_total"],
+        d["root_cause_fix_count"].sum() * cfg.team.root_cause_fix_cost,
+    )
+    # the horizon value is the discounted window plus the discounted tail
+    i = (1.0 + cfg.annual_discount_rate) ** (1.0 / 365.0) - 1.0
+    days = np.arange(1, len(d) + 1)
+    window = float(((d["revenue"] - d["cost_to_serve"]) * (1.0 + i) ** -days).sum())
+    assert np.isclose(s["relationship_value_window_discounted"], window)
+    tail = s["customer_equity_final"] * (1.0 + i) ** -len(d)
+    assert np.isclose(s["relationship_value_horizon"], window + tail)
 
 
 def test_churn_totals_match(run):

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from sim.population import (
+    COMPETITOR,
     CUSTOMER,
     LAPSED,
     PROSPECT,
+    SPREADING,
     Population,
     bass_step,
     conversion_probability,
@@ -214,15 +216,6 @@ def test_revenue_per_day_formula():
     np.testing.assert_allclose(pop.revenue_per_day(), expected)
 
 
-def test_expected_equity_is_discounted_margin_of_customers():
-    pop = _population(300)
-    i = 0.001
-    active = np.flatnonzero(pop.state == CUSTOMER)
-    r = np.exp(-pop.daily_hazard(active))
-    m = pop.revenue_per_day(active)
-    assert pop.expected_equity(i) == pytest.approx((m * r / (1 + i - r)).sum(), rel=1e-12)
-
-
 # ------------------------------------------------------------------ loyalty updates
 def test_shift_loyalty_repeats_add_up_and_clip():
     pop = _population(10)
@@ -284,12 +277,43 @@ def test_winback_returns_lapsed_customers():
         PopulationConfig(segments=seg, initial_customer_share=0.0), 1000, np.random.default_rng(0)
     )
     pop.state[:] = LAPSED
-    u = np.linspace(0, 1, 1000, endpoint=False)
-    assert not pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000)).any()  # no win-back by default
+    pop.state[500:] = COMPETITOR
+    u = np.linspace(0, 1, 1000, endpoint=False) % 0.5  # uniforms 0..0.5 in each half
+    pop.cfg.conversion.winback_per_day = 0.0
+    pop.cfg.conversion.competitor_winback_per_day = 0.0
+    assert not pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000)).any()
     pop.cfg.conversion.winback_per_day = 0.1
+    pop.cfg.conversion.competitor_winback_per_day = 0.02
     back = pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000))
-    assert back.sum() == 100
-    assert (pop.state[:100] == CUSTOMER).all()
+    assert back[:500].sum() == 100  # uniforms below 0.1 among 0, 0.001, ..., 0.499
+    assert back[500:].sum() == 20
+    assert (pop.state[back] == CUSTOMER).all()
+
+
+def test_ignored_complainers_defect_and_count_as_churn():
+    pop = _population(50)
+    pop.state[:] = CUSTOMER
+    pop.state[:5] = PROSPECT
+    assert pop.defect(np.array([0, 10, 10, 11])) == 2  # prospects and repeats do not count
+    assert (pop.state[[10, 11]] == COMPETITOR).all()
+    assert pop.defected_total == 2 and pop.churned_total == 2
+
+
+def test_turnover_renews_only_non_customers_outside_an_attack():
+    pop = _population(20_000)
+    pop.state[:] = CUSTOMER
+    pop.state[:10_000] = LAPSED
+    pop.crisis[:1000] = SPREADING
+    pop.open_issues[:] = 3
+    rate = 0.01
+    slots, previous = pop.turnover(np.random.default_rng(4), rate)
+    assert (slots >= 1000).all() and (slots < 10_000).all()
+    assert (previous == LAPSED).all()
+    assert (pop.state[slots] == PROSPECT).all() and (pop.open_issues[slots] == 0).all()
+    np.testing.assert_array_equal(pop.loyalty[slots], pop.baseline_loyalty[slots])
+    # candidates ~ Poisson(rate * size), a share 9000/20000 of them eligible
+    expected = rate * 20_000 * 0.45
+    assert abs(len(slots) - expected) < 4 * np.sqrt(expected)
 
 
 def test_make_customers_only_converts_prospects():
@@ -299,4 +323,4 @@ def test_make_customers_only_converts_prospects():
     assert made == 2
     assert pop.state[:4].tolist() == [CUSTOMER, CUSTOMER, LAPSED, CUSTOMER]
     assert pop.converted_total == 2
-    assert pop.counts() == (8, 7, 5)
+    assert pop.counts() == (8, 7, 5, 0)

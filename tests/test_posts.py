@@ -77,6 +77,7 @@ def _part(n, rng, addressed):
         "spoke_work": rng.random(n),
         "follow_u": rng.random(n),
         "listen_u": rng.random(n),
+        "defect_u": rng.random(n),
     }
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.analysis.stats import mean_ci, paired_ci, welch_ci
 from sim.config import ConfigError, load_config
+from sim.metrics import VALUE_NOTE
 from sim.parallel import Job, run_jobs
 from sim.specs import KEY_METRICS
 
@@ -88,6 +89,8 @@ class Comparison:
             f"numbers; differences are paired against **{self.reference}**, 95% CIs; "
             "`*` marks a difference whose CI excludes zero.",
             "",
+            VALUE_NOTE,
+            "",
             "| metric | " + " | ".join(self.arms) + " |",
             "|---|" + "---:|" * len(self.arms),
         ]
@@ -120,7 +123,8 @@ class Comparison:
         width = max(len(a) for a in self.arms) + 2
         out = [
             f"{self.scenario}: {int(self.runs['replication'].nunique())} replications per arm, "
-            f"differences paired vs {self.reference} (95% CI, * excludes 0)"
+            f"differences paired vs {self.reference} (95% CI, * excludes 0)",
+            VALUE_NOTE,
         ]
         for metric in self.metrics:
             if metric not in table.index.get_level_values(0):

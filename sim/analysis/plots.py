@@ -75,6 +75,11 @@ def plot_tradeoffs(points, parameters, recommended, out: Path) -> list[Path]:
     series = _series(points, parameters)
     for y, label, name in (
         ("relationship_value_total", "relationship value over the run ($)", "tradeoff_value.png"),
+        (
+            "relationship_value_horizon",
+            "relationship value to the horizon ($, discounted)",
+            "tradeoff_value_horizon.png",
+        ),
         ("customer_equity_final", "customer equity at the end ($)", "tradeoff_equity.png"),
         ("first_response_p90_h", "first response p90 (h)", "tradeoff_response.png"),
     ):

@@ -34,6 +34,13 @@ QUIET = (
     "population.conversion.imitation_per_day=0",
     "population.conversion.content_per_post=0",
     "population.initial_customer_share=1",
+    "population.conversion.winback_per_day=0",
+    "population.conversion.competitor_winback_per_day=0",
+    "population.turnover_per_day=0",
+    "population.ignored_defect_prob=0",
+    # homogeneous Poisson arrivals, as the closed forms assume
+    "demand.hourly=[" + ",".join(["1"] * 24) + "]",
+    "demand.weekly=[1,1,1,1,1,1,1]",
     *(f"population.segments.{s}.churn_per_year=0" for s in SEGMENTS),
 )
 
