@@ -27,6 +27,7 @@ def test_recommendation_is_the_cheapest_option_meeting_every_target() -> None:
                     "cost_to_serve_total": cost + rep,
                     "first_response_p90_h": p90 + 0.01 * rep,
                     "relationship_value_total": 1000.0 - cost,
+                    "relationship_value_horizon": 9000.0 - 2 * cost,
                     "customer_equity_final": 5e4,
                     "first_response_median_h": 0.1,
                     "sla_attainment": 0.9,
@@ -40,6 +41,7 @@ def test_recommendation_is_the_cheapest_option_meeting_every_target() -> None:
     step = result.marginal.iloc[0]
     assert (step["from_staff"], step["to_staff"]) == (1, 2)
     assert step["d_rv"] == pytest.approx(-100.0)
+    assert step["d_rv_horizon"] == pytest.approx(-200.0)
 
 
 def test_staffing_end_to_end(tmp_path) -> None:
@@ -58,6 +60,7 @@ def test_staffing_end_to_end(tmp_path) -> None:
         "staffing.json",
         "tradeoff_value.png",
         "tradeoff_equity.png",
+        "tradeoff_value_horizon.png",
         "tradeoff_response.png",
     ):
         assert (tmp_path / name).exists(), name
