@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 1M-customer case")
     args = parser.parse_args()
     cases = CASES[:2] if args.quick else CASES
+    missed = 0
     print(
         f"{'case':22s} {'build s':>8s} {'run s':>8s} {'total s':>8s} {'target s':>9s} "
         f"{'posts':>9s} {'peak GB':>8s}  verdict"
@@ -59,10 +60,14 @@ def main() -> None:
         )
         m = json.loads(out.stdout.strip().splitlines()[-1])
         ok = m["total_s"] < target_s and (target_gb is None or m["peak_gb"] < target_gb)
+        missed += not ok
         print(
             f"{name:22s} {m['build_s']:8.2f} {m['run_s']:8.2f} {m['total_s']:8.2f} "
             f"{target_s:9.0f} {m['posts']:9d} {m['peak_gb']:8.2f}  {'ok' if ok else 'SLOW'}"
         )
+    if missed:
+        print(f"{missed} case(s) missed their target")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Each sweep goes into a fresh temporary folder; the two datasets are checked equa
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +42,8 @@ def main() -> None:
     ratio = serial / parallel
     print(f"speed-up      {ratio:8.2f}x   target >= 1.7x: {'ok' if ratio >= 1.7 else 'MISSED'}")
     print("datasets      identical")
+    if ratio < 1.7:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

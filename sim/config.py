@@ -248,6 +248,12 @@ def validate(config: Config) -> None:
         raise ConfigError("population.segments: empty; at least one segment is required")
     _require_sum("population.segments.*.share", (s.share for s in pop.segments.values()))
     _require_sum("population.platforms", pop.platforms.values())
+    if pop.initial_customer_share + pop.initial_lapsed_share > 1.0:
+        raise ConfigError(
+            f"population.initial_lapsed_share={pop.initial_lapsed_share:g}: with "
+            f"initial_customer_share={pop.initial_customer_share:g} exceeds everyone; "
+            "the two must sum to <= 1"
+        )
     if not posts.topics:
         raise ConfigError("posts.topics: empty; at least one topic is required")
     _require_sum("posts.topics.*.weight", (t.weight for t in posts.topics.values()))

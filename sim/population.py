@@ -76,9 +76,10 @@ class Population:
         self.platform = rng.choice(len(platforms), size=size, p=weights / weights.sum()).astype(
             np.int8
         )
-        self.state = np.where(
-            rng.random(size) < cfg.initial_customer_share, CUSTOMER, PROSPECT
-        ).astype(np.int8)
+        u = rng.random(size)
+        self.state = np.full(size, PROSPECT, dtype=np.int8)
+        self.state[u < cfg.initial_customer_share + cfg.initial_lapsed_share] = LAPSED
+        self.state[u < cfg.initial_customer_share] = CUSTOMER
         self.open_issues = np.zeros(size, dtype=np.int32)
         self.crisis = np.full(size, UNAWARE, dtype=np.int8)
         self.attack_damage = np.zeros(size)

@@ -82,7 +82,13 @@ class SensitivitySpec:
     scenario: str = "baseline"
     methods: list[str] = field(default_factory=lambda: ["morris", "sobol"])
     parameters: dict[str, list[Any]] = field(default_factory=dict)
-    outputs: list[str] = field(default_factory=lambda: ["loyalty_mean_final"])
+    outputs: list[str] = field(
+        default_factory=lambda: [
+            "loyalty_mean_final",
+            "relationship_value_total",
+            "relationship_value_horizon",
+        ]
+    )
     morris_trajectories: int = 10
     morris_levels: int = 4
     sobol_n: int = 32

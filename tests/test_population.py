@@ -110,7 +110,10 @@ def test_initial_composition_matches_config_within_sampling_error():
     c = cfg.initial_customer_share
     customers = (pop.state == CUSTOMER).mean()
     assert abs(customers - c) < 5 * math.sqrt(c * (1 - c) / n)
-    assert set(np.unique(pop.state).tolist()) <= {PROSPECT, CUSTOMER}
+    lapsed_share = cfg.initial_lapsed_share
+    lapsed = (pop.state == LAPSED).mean()
+    assert abs(lapsed - lapsed_share) < 5 * math.sqrt(lapsed_share * (1 - lapsed_share) / n)
+    assert set(np.unique(pop.state).tolist()) <= {PROSPECT, CUSTOMER, LAPSED}
     assert pop.customers_at_start == int((pop.state == CUSTOMER).sum())
 
 
@@ -187,10 +190,10 @@ def test_churn_frequency_matches_hazard():
     assert pop.churned_total == left.sum()
     # only customers churn
     pop2 = _population(1000)
-    prospects = pop2.state == PROSPECT
+    customers = pop2.state == CUSTOMER
     gone = pop2.churn(np.zeros(1000))  # uniforms of 0: every customer at risk leaves
-    assert not gone[prospects].any()
-    assert gone[~prospects].all()
+    assert not gone[~customers].any()
+    assert gone[customers].all()
 
 
 def test_open_issue_multiplies_hazard_and_is_forgotten():

@@ -178,7 +178,10 @@ def test_silence_has_no_team_and_no_cost(simulate):
 
 
 def test_closing_the_loop_lowers_defects_geometrically(simulate):
-    model, result = simulate("baseline", (*SMALL, "strategy=enterprise"), 0)
+    # below the everyday level (default floor 1: nothing to fix without a shock)
+    model, result = simulate(
+        "baseline", (*SMALL, "strategy=enterprise", "strategy.defect_floor=0.5"), 0
+    )
     p = model.posts
     strategy = model.config.strategy
     fix = strategy.fix_per_resolution
@@ -252,8 +255,22 @@ def test_crisis_surge_adds_temporary_staff(simulate):
 
 def test_no_lead_closes_when_close_rate_is_zero(simulate):
     """Sales closes a routed lead with probability posts.lead_close_rate, whatever follow_u."""
-    overrides = (*SMALL, "posts.lead_close_rate=0", "posts.lead_rate_per_day=0.01")
+    overrides = (*SMALL, "posts.lead_close_rate=0", "posts.lead_rate_per_day=0.03")
     model, result = simulate("baseline", overrides, 3)
     routed_leads = (model.posts.kind == LEAD) & (model.posts.routed_to >= 0)
     assert routed_leads.sum() > 50
     assert result.daily["leads_closed"].sum() == 0
+
+
+def test_closing_the_loop_stops_at_the_everyday_level(simulate):
+    """After a shock, root-cause fixes bring the level back towards, never below, the pre-shock level."""
+    model, result = simulate(
+        "product_defect",
+        ("population.size=4000", "days=80", "output.plots=false", "strategy=enterprise"),
+        1,
+    )
+    level = result.daily["defect_product"]
+    everyday = model.config.posts.topics["product"].defect_level
+    assert level.max() > 2.0 * everyday  # the shock happened
+    assert level.iloc[-1] < 0.5 * level.max()  # and was largely fixed
+    assert (level >= everyday * model.config.strategy.defect_floor - 1e-12).all()

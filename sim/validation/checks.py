@@ -34,6 +34,7 @@ QUIET = (
     "population.conversion.imitation_per_day=0",
     "population.conversion.content_per_post=0",
     "population.initial_customer_share=1",
+    "population.initial_lapsed_share=0",
     "population.conversion.winback_per_day=0",
     "population.conversion.competitor_winback_per_day=0",
     "population.turnover_per_day=0",
