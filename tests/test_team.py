@@ -263,7 +263,7 @@ def test_no_lead_closes_when_close_rate_is_zero(simulate):
 
 
 def test_closing_the_loop_stops_at_the_everyday_level(simulate):
-    """After a shock, root-cause fixes bring the level back towards, never below, the pre-shock level."""
+    """After a shock, root-cause fixes bring the level back to the pre-shock level, not below."""
     model, result = simulate(
         "product_defect",
         ("population.size=4000", "days=80", "output.plots=false", "strategy=enterprise"),
