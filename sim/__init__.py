@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "Result",
     "__version__",
+    "calibrate",
     "compare",
     "load_config",
     "run",
@@ -38,6 +39,10 @@ def __getattr__(name: str):
         from sim.staff_plan import staffing
 
         return staffing
+    if name == "calibrate":
+        from sim.calibration import calibrate
+
+        return calibrate
     if name == "sensitivity":
         from sim.sensitivity_analysis import sensitivity
 

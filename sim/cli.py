@@ -21,9 +21,13 @@ USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=val
        hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
        hubspoke compare experiment=NAME [replications=R] [jobs=N] [seed=S] [key=value ...]
        hubspoke compare scenario=NAME strategies=[a,b,c] [replications=R] [key=value ...]
+                        [uncertainty=none|calibrated|PATH]  (parameter draws per replication)
        hubspoke sweep experiment=NAME [out=DIR] [jobs=N] [executor=local|dask address=URL]
        hubspoke staff experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
        hubspoke sensitivity experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
+       hubspoke calibrate targets=NAME mode=check [replications=R] [jobs=N] [key=value ...]
+       hubspoke calibrate targets=NAME out=DIR parameters.KEY=[lo,hi] ... [budget=N]
+                          [replications=R] [seed=S] [jobs=N] [executor=local|dask address=URL]
 
 A sweep writes each finished run at once; run the same command with the same
 out=DIR again to resume after an interruption.
@@ -119,6 +123,7 @@ COMPARE_OPTIONS = {
     "jobs": int,
     "seed": int,
     "reference": str,
+    "uncertainty": str,
     "hydra.run.dir": str,
 }
 
@@ -185,6 +190,7 @@ def _compare(args: Sequence[str]) -> int:
         reference=spec.reference,
         metrics=spec.metrics,
         progress=True,
+        uncertainty=options.get("uncertainty", "none"),
     )
     comparison.save(out)
     print(comparison.text())
@@ -300,6 +306,73 @@ def _sensitivity(args: Sequence[str]) -> int:
     return 0
 
 
+CALIBRATE_OPTIONS = {
+    "targets": str,
+    "mode": str,
+    "scenario": str,
+    "out": str,
+    "budget": int,
+    "replications": int,
+    "seed": int,
+    "jobs": int,
+    "executor": str,
+    "address": str,
+    "hydra.run.dir": str,
+}
+
+
+def _range(key: str, text: str) -> list[float]:
+    parts = _names(text)
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 2 or not text.strip().startswith("["):
+        raise UsageError(f"{key}={text}: must be [low,high], two numbers")
+    return values
+
+
+def _calibrate(args: Sequence[str]) -> int:
+    from sim.calibration import calibrate
+
+    ranges = {}
+    rest = []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if key.startswith("parameters.") and sep:
+            ranges[key.removeprefix("parameters.")] = _range(key, value)
+        else:
+            rest.append(arg)
+    options, overrides = _split(rest, CALIBRATE_OPTIONS)
+    mode = options.get("mode", "fit")
+    if mode not in ("fit", "check"):
+        raise UsageError(f"mode={mode}: not allowed; allowed: fit, check")
+    if mode == "check" and ranges:
+        raise UsageError("mode=check evaluates the current defaults: give no parameters.KEY")
+    if mode == "fit" and not ranges:
+        raise UsageError("calibrate needs parameters.KEY=[lo,hi] to fit (or mode=check)")
+    if options.get("jobs", 1) < 1:
+        raise UsageError(f"jobs={options['jobs']}: out of range; must be >= 1")
+    out = Path(options.get("out") or _run_dir(options, f"calibrate-{mode}"))
+    result = calibrate(
+        options.get("scenario"),
+        targets=options.get("targets", "published"),
+        parameters=ranges,
+        budget=options.get("budget", 200),
+        replications=options.get("replications", 4),
+        seed=options.get("seed", 0),
+        jobs=options.get("jobs"),
+        executor=options.get("executor", "local"),
+        address=options.get("address"),
+        out=out,
+        overrides=overrides,
+        progress=True,
+    )
+    print(result.text())
+    print(f"\nresults: {out}")
+    return 0 if mode == "fit" or result.ok else 1
+
+
 def _prepare(folder: Path) -> None:
     """Create the output folder before any work, so a bad path fails at once."""
     try:
@@ -343,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep": _sweep,
             "staff": _staff,
             "sensitivity": _sensitivity,
+            "calibrate": _calibrate,
         }
         if command in commands:
             return commands[command](rest)

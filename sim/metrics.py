@@ -13,6 +13,35 @@ from sim.schema import POST_KINDS
 
 PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
 
+# summary metrics where less is better (for rankings); every other is "more is better"
+LOWER_IS_BETTER = frozenset(
+    {
+        "churn_rate",
+        "churned_total",
+        "churn_per_customer_year",
+        "cost_to_serve_total",
+        "wages_total",
+        "first_response_median_h",
+        "first_response_p90_h",
+        "first_response_mean_h",
+        "unanswered_share",
+        "unanswered_72h_share",
+        "complaints_total",
+        "complaints_last_30_days",
+        "negative_share",
+        "backlog_final",
+        "spoke_backlog_final",
+        "spoke_resolution_median_h",
+        "spoke_resolution_p90_h",
+        "attack_reach",
+        "attack_peak_spreaders",
+        "attack_recovery_days",
+        "defected_total",
+        "lapsed_final",
+        "competitor_final",
+    }
+)
+
 # what the two money metrics mean, said once for every report that shows them
 VALUE_NOTE = (
     "relationship_value_total is revenue minus cost to serve within the run's window, "

@@ -259,6 +259,7 @@ class HubspokeModel(mesa.Model):
         )
         authors = incidents["author"]
         hit = cfg.posts.incident_loyalty_hit
+        incidents["loyalty_before"] = pop.loyalty[authors]
         pop.shift_loyalty(authors, -hit)
         np.add.at(pop.open_issues, authors, 1)
         voiced = incidents["voice_u"] < pop.voice[authors]

@@ -71,6 +71,11 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "first_response": (np.float64, np.nan),
     "routed_to": (np.int8, -1),
     "spoke_start": (np.float64, np.nan),
+    # the author's loyalty just before the incident, just after the fix, and the revenue
+    # uplift a reply gave them: what the calibration targets measure
+    "loyalty_before": (np.float64, np.nan),
+    "loyalty_after_fix": (np.float64, np.nan),
+    "reply_uplift": (np.float64, np.nan),
     "resolved_at": (np.float64, np.nan),
     "outcome": (np.int8, 0),
 }
@@ -248,6 +253,7 @@ _BATCH_COLUMNS = (
     "topic",
     "addressed",
     *["handle_work", "patience", "spoke_work", "follow_u", "listen_u", "defect_u"],
+    "loyalty_before",
 )
 
 
@@ -266,7 +272,7 @@ def assemble(
         kinds.append(np.full(n, kind, dtype=np.int8))
         negs.append(np.full(n, NEGATIVITY[kind]))
         for name in _BATCH_COLUMNS:
-            columns[name].append(part[name])
+            columns[name].append(part[name] if name in part else np.full(n, _FIELDS[name][1]))
     if not kinds:
         return Batch({name: np.empty(0, dt) for name, (dt, _) in _FIELDS.items()})
     merged = {name: np.concatenate(values) for name, values in columns.items()}

@@ -42,6 +42,7 @@ def collect(model: HubspokeModel) -> Result:
         daily.loc[last, ["posts_complaint", "negative_mentions"]].to_numpy().sum()
     )
     summary.update(team_summary(model, daily))
+    summary.update(pattern_summary(model, daily))
     for i, topic in enumerate(model.topics):
         if model.hidden_growth[i] > 0:
             summary[f"recognised_day_{topic}"] = float(model.recognised_at[i] / 24.0)
@@ -79,6 +80,50 @@ def team_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
         "defected_total": float(pop.defected_total),
         "entered_total": float(pop.entered_total),
         "competitor_final": float(daily["competitor"].iloc[-1]),
+    }
+
+
+FAST_REPLY_H, SLOW_REPLY_H, IGNORED_AFTER_H = 0.1, 1.0, 72.0
+
+
+def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
+    """Measurements that published studies report, so a run can be set against them.
+
+    reply uplift: the relative rise in a customer's revenue per day that a reply
+    gave (Twitter & Applied Marketing Science 2016 measured willingness to pay),
+    for all replies, those within 6 minutes and those after more than an hour;
+    unanswered within 72 h (Sprout Social Index 2015); mean first response
+    (Sprout 2016); churn per customer-year; and the net loyalty change of a
+    fixed complaint from just before the incident to just after the fix
+    (de Matos et al. 2007: no recovery paradox for repurchase).
+    """
+    p = model.posts
+    nan = float("nan")
+
+    def mean(values: np.ndarray) -> float:
+        values = values[~np.isnan(values)]
+        return float(values.mean()) if len(values) else nan
+
+    frt = p.first_response - p.created
+    replied = ~np.isnan(p.reply_uplift)
+    fast = mean(p.reply_uplift[replied & (frt <= FAST_REPLY_H)])
+    slow = mean(p.reply_uplift[replied & (frt > SLOW_REPLY_H)])
+    inbound = p.addressed & (p.kind != KIND["mention"])
+    settled = inbound & (p.created <= model.time - IGNORED_AFTER_H)
+    late = settled & ~(frt <= IGNORED_AFTER_H)
+    customer_years = float(daily["customers"].sum()) / 365.0
+    fixed = ~np.isnan(p.loyalty_after_fix) & ~np.isnan(p.loyalty_before)
+    return {
+        "reply_uplift_mean": mean(p.reply_uplift),
+        "reply_uplift_fast": fast,
+        "reply_uplift_slow": slow,
+        "reply_speed_gradient": fast / slow if slow > 0 else nan,
+        "unanswered_72h_share": float(late.sum() / settled.sum()) if settled.any() else nan,
+        "first_response_mean_h": mean(frt),
+        "churn_per_customer_year": float(daily["churned"].sum()) / customer_years
+        if customer_years > 0
+        else nan,
+        "recovery_net_loyalty": mean(p.loyalty_after_fix[fixed] - p.loyalty_before[fixed]),
     }
 
 

@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 
 from sim.clock import HOURS_PER_DAY
+from sim.population import CUSTOMER
 from sim.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, QUESTION, PostBook
 from sim.queueing import ServerPool
 from sim.schema import POST_KINDS
@@ -302,7 +303,12 @@ class Team:
         self.ledger.reply_weight[author] += spin
         pc = self.cfg.posts
         speed = reply_value(time - created, pc.reply_speed_form, pc.reply_speed_scale_hours)
-        self.population.shift_loyalty(np.array([author]), pc.reply_gain * speed * spin)
+        pop = self.population
+        who = np.array([author])
+        before = pop.revenue_per_day(who)[0]
+        pop.shift_loyalty(who, pc.reply_gain * speed * spin)
+        if pop.state[author] == CUSTOMER and before > 0:
+            cols["reply_uplift"][post] = pop.revenue_per_day(who)[0] / before - 1.0
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
                 self._route(post, self.sales, time)
@@ -395,6 +401,7 @@ class Team:
             pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain * fade)
             return
         pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain * fade)
+        cols["loyalty_after_fix"][post] = pop.loyalty[author]
         if pop.open_issues[author] > 0:
             pop.open_issues[author] -= 1
         self.ledger.compensation += self.cfg.team.compensation_per_resolution

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.analysis.stats import mean_ci, paired_ci, welch_ci
 from sim.config import ConfigError, load_config
-from sim.metrics import VALUE_NOTE
+from sim.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.parallel import Job, run_jobs
 from sim.specs import KEY_METRICS
 
@@ -46,6 +46,47 @@ class Comparison:
     runs: pd.DataFrame
     daily: pd.DataFrame
     metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
+    uncertainty: str = "none"  # or the plausible set whose draws the replications used
+    draws: pd.DataFrame | None = None  # the parameter set each replication used
+
+    def ranking(self) -> pd.DataFrame:
+        """How stable the ranking of the arms is across replications, per metric.
+
+        `modal_order` is the most frequent order, best first (lower is better for
+        churn, costs, response times and the like: `sim.metrics.LOWER_IS_BETTER`),
+        `modal_share` the share of replications with exactly that order, and
+        `top_share` how often the mean's best arm is best in a replication.
+        With parameter uncertainty each replication has its own parameter draw,
+        so these say how often the ranking flips across plausible worlds.
+        """
+        rows = []
+        for metric in self.metrics:
+            wide = self.runs.pivot(index="replication", columns="arm", values=metric)[
+                list(self.arms)
+            ]
+            if wide.isna().any().any():
+                continue
+            lower = metric in LOWER_IS_BETTER
+            orders = pd.Series(
+                [
+                    " > ".join(row.sort_values(ascending=lower, kind="stable").index)
+                    for _, row in wide.iterrows()
+                ],
+                index=wide.index,
+            )
+            modal = orders.mode().iloc[0]
+            best = wide.mean().idxmin() if lower else wide.mean().idxmax()
+            per_rep = wide.idxmin(axis=1) if lower else wide.idxmax(axis=1)
+            rows.append(
+                {
+                    "metric": metric,
+                    "best_on_average": best,
+                    "top_share": float((per_rep == best).mean()),
+                    "modal_order": modal,
+                    "modal_share": float((orders == modal).mean()),
+                }
+            )
+        return pd.DataFrame(rows)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -110,6 +151,19 @@ class Comparison:
                     )
                 cells.append(cell)
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+        lines += ["", self._ranking_note(), ""]
+        ranking = self.ranking()
+        if len(ranking):
+            lines += [
+                "| metric | best on average | best in a replication | most frequent order "
+                "| its share |"
+            ]
+            lines += ["|---|---|---:|---|---:|"]
+            for _, r in ranking.iterrows():
+                lines.append(
+                    f"| {r['metric']} | {r['best_on_average']} | {r['top_share']:.0%} | "
+                    f"{r['modal_order']} | {r['modal_share']:.0%} |"
+                )
         lines += ["", "Arms:", ""]
         lines += [
             f"- **{arm}**: `{' '.join(ov) or '(scenario defaults)'}`"
@@ -139,7 +193,26 @@ class Comparison:
                     low, high = _fmt(r["diff_low"], sign=True), _fmt(r["diff_high"], sign=True)
                     line += f"   Δ {_fmt(r['diff'], sign=True)} [{low}, {high}]{star}"
                 out.append(line)
+        ranking = self.ranking()
+        if len(ranking):
+            out.append("\n" + self._ranking_note())
+            for _, r in ranking.iterrows():
+                out.append(
+                    f"  {r['metric']:28s} best {r['best_on_average']} in {r['top_share']:.0%} "
+                    f"of replications; the most frequent order in {r['modal_share']:.0%}"
+                )
         return "\n".join(out)
+
+    def _ranking_note(self) -> str:
+        if self.uncertainty in ("none", "", None):
+            return (
+                "Ranking stability across replications (simulation noise only; "
+                "uncertainty=calibrated adds parameter uncertainty):"
+            )
+        return (
+            f"Ranking stability across replications, each with its own parameter draw from "
+            f"the plausible set '{self.uncertainty}' (parameter uncertainty and noise):"
+        )
 
     def to_json(self) -> dict:
         table = self.table
@@ -172,6 +245,11 @@ class Comparison:
             "replications": int(self.runs["replication"].nunique()),
             "arms": self.arms,
             "key_metrics": self.metrics,
+            "uncertainty": self.uncertainty,
+            "parameter_draws": None
+            if self.draws is None
+            else json.loads(self.draws.to_json(orient="records")),
+            "ranking": json.loads(self.ranking().to_json(orient="records")),
             "metrics": per_metric,
         }
 
@@ -214,8 +292,15 @@ def compare(
     reference: str | None = None,
     metrics: Sequence[str] | None = None,
     progress: bool = False,
+    uncertainty: str = "none",
 ) -> Comparison:
-    """Run every arm `replications` times (replication k: seed + k in every arm) and compare."""
+    """Run every arm `replications` times (replication k: seed + k in every arm) and compare.
+
+    `uncertainty="calibrated"` (or a path to a plausible set, CSV or Parquet, one
+    column per config key) draws one parameter set per replication from the
+    plausible set of the shipped calibration, shared by every arm (common random
+    numbers), so the intervals carry parameter uncertainty as well as noise.
+    """
     arms = normalise_arms(arms)
     if replications < 2:
         raise ConfigError(f"replications={replications}: too few; must be >= 2 for a CI")
@@ -227,8 +312,15 @@ def compare(
             load_config(scenario, [*overrides, *arm_overrides])
         except ConfigError as exc:
             raise ConfigError(f"arm {arm}: {exc}") from None
+    draws = parameter_draws(uncertainty, replications, seed, scenario, overrides)
+    per_rep = [[] for _ in range(replications)] if draws is None else draw_overrides(draws)
     jobs_list = [
-        Job(scenario, (*overrides, *arm_overrides), seed + k, {"arm": arm, "replication": k})
+        Job(
+            scenario,
+            (*overrides, *per_rep[k], *arm_overrides),
+            seed + k,
+            {"arm": arm, "replication": k},
+        )
         for k in range(replications)
         for arm, arm_overrides in arms.items()
     ]
@@ -245,4 +337,28 @@ def compare(
     unknown = [m for m in chosen if m not in runs.columns]
     if unknown:
         raise ConfigError(f"metrics={unknown[0]}: not a summary metric")
-    return Comparison(scenario, arms, reference, runs, daily, chosen)
+    return Comparison(scenario, arms, reference, runs, daily, chosen, uncertainty, draws)
+
+
+def parameter_draws(
+    uncertainty: str, replications: int, seed: int, scenario: str, overrides: Sequence[str]
+) -> pd.DataFrame | None:
+    """One row of the plausible set per replication (None without parameter uncertainty)."""
+    if uncertainty in ("none", "", None):
+        return None
+    from sim.calibration import plausible_set
+
+    plausible = plausible_set(uncertainty)
+    rng = np.random.default_rng([int(seed), 0x5EED])
+    rows = rng.integers(0, len(plausible), replications)
+    draws = plausible.iloc[rows].reset_index(drop=True)
+    for k, line in enumerate(draw_overrides(draws)):  # every draw is a valid config
+        try:
+            load_config(scenario, [*overrides, *line])
+        except ConfigError as exc:
+            raise ConfigError(f"uncertainty={uncertainty}: draw {k}: {exc}") from None
+    return draws
+
+
+def draw_overrides(draws: pd.DataFrame) -> list[list[str]]:
+    return [[f"{key}={value!r}" for key, value in row.items()] for _, row in draws.iterrows()]

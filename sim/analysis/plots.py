@@ -143,3 +143,53 @@ def plot_sensitivity(result, path: Path) -> Path:
     ax.set_title(f"{result.method}: {result.output}")
     _save(fig, path)
     return path
+
+
+def plot_calibration(calibration, out: Path) -> list[Path]:
+    """targets.png: each target's miss in combined sds; parameters.png: marginals."""
+    from sim.calibration import IMPLAUSIBLE
+
+    table = calibration.table
+    paths = []
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.6))
+    scale = np.sqrt(
+        table["sd"] ** 2 + ((table["model_ci_high"] - table["model_ci_low"]) / 3.92) ** 2
+    )
+    z = (table["model_mean"] - table["observed"]) / scale
+    low = (table["model_ci_low"] - table["observed"]) / scale
+    high = (table["model_ci_high"] - table["observed"]) / scale
+    rows = np.arange(len(table))
+    ax.axvspan(-IMPLAUSIBLE, IMPLAUSIBLE, color="tab:green", alpha=0.12)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    colours = ["tab:blue" if ok else "tab:red" for ok in table["ok"]]
+    ax.errorbar(
+        z, rows, xerr=[z - low, high - z], fmt="none", ecolor="gray", capsize=3, linewidth=1
+    )
+    ax.scatter(z, rows, c=colours, zorder=3)
+    ax.set_yticks(rows, table["target"])
+    ax.invert_yaxis()
+    ax.set(
+        xlabel="model minus observed (combined standard deviations; green: within ±3)",
+        title=f"Targets '{calibration.targets.name}': model mean and 95% CI",
+    )
+    paths.append(out / "targets.png")
+    _save(fig, paths[-1])
+    if calibration.parameters:
+        keys = list(calibration.parameters)
+        fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.2), squeeze=False)
+        for ax, key in zip(axes[0], keys, strict=True):
+            low, high = calibration.parameters[key]
+            bins = np.linspace(low, high, 16)
+            ax.hist(
+                calibration.points[key], bins=bins, color="tab:gray", alpha=0.5, label="evaluated"
+            )
+            if len(calibration.plausible):
+                ax.hist(calibration.plausible[key], bins=bins, color="tab:blue", label="plausible")
+            ax.axvline(calibration.best[key], color="tab:red", label="best")
+            ax.set(xlabel=key, ylabel="design points")
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
+        fig.subplots_adjust(bottom=0.3)
+        paths.append(out / "parameters.png")
+        _save(fig, paths[-1])
+    return paths
