@@ -26,6 +26,7 @@ PLOT_FILES = (
     "posts.png",
 )
 
+
 def _dollars(x: float, _pos) -> str:
     if abs(x) >= 1e6:
         return f"${x / 1e6:,.2f}M"
@@ -89,10 +90,10 @@ def _legend_below(ax, handles=None, labels=None, columns: int = 4) -> None:
     )
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig, path: Path, rect: tuple[float, float, float, float] | None = None) -> None:
     from sim.results import atomic_write
 
-    fig.tight_layout()
+    fig.tight_layout(rect=rect)
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
 

@@ -169,15 +169,24 @@ def plot_calibration(calibration, out: Path) -> list[Path]:
     ax.set_yticks(rows, table["target"])
     ax.invert_yaxis()
     ax.set(
-        xlabel="model minus observed (combined standard deviations; green: within ±3)",
+        xlabel="model − observed (combined sd); green: within ±3 sd",
         title=f"Targets '{calibration.targets.name}': model mean and 95% CI",
     )
     paths.append(out / "targets.png")
     _save(fig, paths[-1])
     if calibration.parameters:
+        from sim.paramdoc import all_rows
+
+        units = {row.key: row.unit for row in all_rows()}
         keys = list(calibration.parameters)
-        fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.2), squeeze=False)
-        for ax, key in zip(axes[0], keys, strict=True):
+        columns = min(3, len(keys))
+        rows_n = math.ceil(len(keys) / columns)
+        fig, axes = plt.subplots(
+            rows_n, columns, figsize=(3.4 * columns, 2.9 * rows_n + 0.6), squeeze=False
+        )
+        for ax in axes.flat[len(keys) :]:
+            ax.set_visible(False)
+        for ax, key in zip(axes.flat, keys, strict=False):
             low, high = calibration.parameters[key]
             bins = np.linspace(low, high, 16)
             ax.hist(
@@ -186,10 +195,10 @@ def plot_calibration(calibration, out: Path) -> list[Path]:
             if len(calibration.plausible):
                 ax.hist(calibration.plausible[key], bins=bins, color="tab:blue", label="plausible")
             ax.axvline(calibration.best[key], color="tab:red", label="best")
-            ax.set(xlabel=key, ylabel="design points")
+            ax.set_xlabel(f"{key} ({units.get(key) or 'dimensionless'})", fontsize=8)
+            ax.set_ylabel("design points")
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
-        fig.subplots_adjust(bottom=0.3)
+        fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False)
         paths.append(out / "parameters.png")
-        _save(fig, paths[-1])
+        _save(fig, paths[-1], rect=(0, 0, 1, 0.92))
     return paths
