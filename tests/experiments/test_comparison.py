@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 import sim
@@ -76,3 +77,58 @@ def test_arm_shorthand_and_bad_input() -> None:
         sim.compare("baseline", ["silence"], replications=1)
     with pytest.raises(sim.ConfigError, match="reference=x"):
         sim.compare("baseline", ["silence"], replications=2, reference="x")
+
+
+def test_parameter_uncertainty_draws_one_plausible_set_per_replication_for_every_arm():
+    from sim.analysis.comparison import parameter_draws
+    from sim.calibration import plausible_set
+
+    small = ["population.size=2000", "days=10"]
+    result = sim.compare(
+        "baseline",
+        ["silence", "hub_and_spoke"],
+        3,
+        seed=4,
+        overrides=small,
+        uncertainty="calibrated",
+    )
+    plausible = plausible_set("calibrated")
+    assert len(result.draws) == 3
+    assert set(result.draws.columns) == set(plausible.columns)
+    merged = result.draws.merge(plausible, how="left", indicator=True)
+    assert (merged["_merge"] == "both").all()  # every draw is a row of the plausible set
+    again = parameter_draws("calibrated", 3, 4, "baseline", small)
+    pd.testing.assert_frame_equal(result.draws, again)  # reproducible from the seed
+    ranking = result.ranking()
+    assert set(ranking["metric"]) <= set(result.metrics)
+    assert ranking["top_share"].between(0, 1).all()
+    assert "parameter draw" in result.text()
+
+
+def test_bad_uncertainty_is_one_line():
+    with pytest.raises(sim.ConfigError, match="uncertainty=sometimes: not allowed"):
+        sim.compare("baseline", ["silence", "hub_and_spoke"], 2, uncertainty="sometimes")
+
+
+def test_each_replication_runs_with_its_draw_in_every_arm(monkeypatch):
+    import sim.analysis.comparison as comparison
+
+    seen = []
+
+    def capture(jobs, **_):
+        seen.extend(jobs)
+        raise RuntimeError("captured")
+
+    monkeypatch.setattr(comparison, "run_jobs", capture)
+    with pytest.raises(RuntimeError, match="captured"):
+        comparison.compare(
+            "baseline", ["silence", "enterprise"], 2, seed=1, uncertainty="calibrated"
+        )
+    draws = comparison.parameter_draws("calibrated", 2, 1, "baseline", [])
+    lines = comparison.draw_overrides(draws)
+    for job in seen:
+        k = job.tag["replication"]
+        assert job.seed == 1 + k
+        assert all(line in job.overrides for line in lines[k])
+        # the arm's own overrides come last, so an arm can still set a drawn key
+        assert job.overrides[-1] == f"strategy={job.tag['arm']}"
