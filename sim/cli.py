@@ -393,6 +393,10 @@ def _list() -> int:
 
     for name in experiment_names():
         print(f"experiment  {name:26s} {registry.describe(experiments_dir(), name)}")
+    from sim.calibration import calibration_dir, target_set_names
+
+    for name in target_set_names():
+        print(f"targets     {name:26s} {registry.describe(calibration_dir(), name)}")
     return 0
 
 
