@@ -473,6 +473,8 @@ def _table(targets: TargetSet, scored: pd.DataFrame, point: int) -> pd.DataFrame
                 "model_mean": r["mean"],
                 "model_ci_low": r["mean"] - half,
                 "model_ci_high": r["mean"] + half,
+                # how far the model mean may sit from the observed value and still meet it
+                "tolerance": IMPLAUSIBLE * math.sqrt(t.sd**2 + r["var"] / n),
                 "I": float(r["I"]),
                 "ok": bool(r["I"] <= IMPLAUSIBLE),
                 "source": t.source,

@@ -205,3 +205,25 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     a = pd.read_parquet(whole / "points.parquet")
     b = pd.read_parquet(broken / "points.parquet")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_dask_cluster_gives_the_local_result(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    targets = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": SMALL}]
+    ranges = {"posts.reply_gain": [0.03, 0.2]}
+    local = calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=tmp_path / "l")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = calibrate(
+            None,
+            targets,
+            ranges,
+            budget=10,
+            replications=2,
+            executor="dask",
+            address=cluster.scheduler_address,
+            out=tmp_path / "d",
+        )
+    pd.testing.assert_frame_equal(local.points, remote.points)
+    assert local.best == remote.best
