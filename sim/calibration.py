@@ -253,26 +253,20 @@ def evaluate(
     Columns: point (index into `points`), target, mean, var (sample variance over
     the replications), n. Replication k of every point uses seed + k.
     """
-    from sim.experiments import load, plan_runs, sweep
+    from sim.experiments import plan_runs, sweep_finished
 
     rows = []
     for g, (scenario, group_overrides) in enumerate(_groups(targets)):
         all_overrides = [*group_overrides, *overrides]
-        folder = sweep(
+        data = sweep_finished(
             scenario,
-            points=points,
-            replications=replications,
-            seed=seed,
-            out=out / f"group{g}",
-            overrides=all_overrides,
+            points,
+            replications,
+            seed,
+            out / f"group{g}",
+            all_overrides,
             **(execution or {}),
         )
-        data = load(folder)
-        failed = data[data["status"] != "ok"]
-        if len(failed):
-            raise ConfigError(
-                f"calibration: {len(failed)} run(s) failed; first: {failed.iloc[0]['error'][:160]}"
-            )
         index = {
             run.run_id: i
             for i, point in enumerate(points)

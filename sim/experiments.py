@@ -335,6 +335,39 @@ def sweep(
     return Path(out)
 
 
+def sweep_finished(
+    scenario: str,
+    points: Sequence[Mapping[str, Any]],
+    replications: int,
+    seed: int,
+    out: str | Path,
+    overrides: Sequence[str],
+    **execution: Any,
+) -> pd.DataFrame:
+    """Run (or resume) the sweep of `points` and return its dataset; failed runs are an error.
+
+    For tools that need every run to analyse the design (sensitivity, calibration):
+    the message names the first failure, and running again resumes.
+    """
+    folder = sweep(
+        scenario,
+        points=points,
+        replications=replications,
+        seed=seed,
+        out=out,
+        overrides=overrides,
+        **execution,
+    )
+    data = load(folder)
+    failed = data[data["status"] != "ok"]
+    if len(failed):
+        raise ConfigError(
+            f"{len(failed)} run(s) failed (e.g. {failed['error'].iloc[0][:160]}); "
+            "fix the cause and run again to resume"
+        )
+    return data
+
+
 def _progress(total: int, initial: int, description: str):
     from tqdm import tqdm
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.config import ConfigError
 from sim.executors import check as check_executor
-from sim.experiments import _key_type, load, plan_runs, sweep
+from sim.experiments import _key_type, plan_runs, sweep_finished
 from sim.metrics import VALUE_NOTE
 from sim.results import atomic_write
 
@@ -95,22 +95,9 @@ def sensitivity(
         }
         for row in x
     ]
-    folder = sweep(
-        scenario,
-        points=points,
-        replications=replications,
-        seed=seed,
-        out=Path(out) / "sweep",
-        overrides=overrides,
-        **execution,
+    data = sweep_finished(
+        scenario, points, replications, seed, Path(out) / "sweep", overrides, **execution
     )
-    data = load(folder)
-    failed = data[data["status"] != "ok"]
-    if len(failed):
-        raise ConfigError(
-            f"{len(failed)} run(s) failed (e.g. {failed['error'].iloc[0]}); "
-            "fix the cause and run again to resume"
-        )
     results = []
     for output in outputs:
         if output not in data.columns:

@@ -85,42 +85,20 @@ def test_check_mode_fails_when_a_target_is_out_of_reach(synthetic_targets, tmp_p
     assert bad.table.loc[0, "I"] > IMPLAUSIBLE and not bad.table.loc[0, "ok"]
 
 
+def _check(spec, value: float, sd: float, out) -> int:
+    """`hubspoke calibrate mode=check` on a one-target set with the given figure."""
+    spec.write_text(
+        "targets:\n"
+        f"  - {{name: occupancy, metric: hub_utilisation, value: {value}, sd: {sd},"
+        " overrides: [population.size=3000, days=10, team.hub.staff=1]}\n"
+    )
+    return main(["calibrate", f"targets={spec}", "mode=check", "replications=2", f"out={out}"])
+
+
 def test_cli_check_exit_codes(tmp_path, capsys):
     spec = tmp_path / "mine.yaml"
-    spec.write_text(
-        "targets:\n"
-        "  - {name: occupancy, metric: hub_utilisation, value: 0.25, sd: 0.1,"
-        " overrides: [population.size=3000, days=10, team.hub.staff=1]}\n"
-    )
-    assert (
-        main(
-            [
-                "calibrate",
-                f"targets={spec}",
-                "mode=check",
-                "replications=2",
-                f"out={tmp_path / 'ok'}",
-            ]
-        )
-        == 0
-    )
-    spec.write_text(
-        "targets:\n"
-        "  - {name: occupancy, metric: hub_utilisation, value: 5.0, sd: 0.01,"
-        " overrides: [population.size=3000, days=10, team.hub.staff=1]}\n"
-    )
-    assert (
-        main(
-            [
-                "calibrate",
-                f"targets={spec}",
-                "mode=check",
-                "replications=2",
-                f"out={tmp_path / 'no'}",
-            ]
-        )
-        == 1
-    )
+    assert _check(spec, 0.25, 0.1, tmp_path / "ok") == 0
+    assert _check(spec, 5.0, 0.01, tmp_path / "no") == 1
     assert "0 of 1 met" in capsys.readouterr().out
 
 
