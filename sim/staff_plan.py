@@ -51,7 +51,14 @@ class Recommendation:
 
     def text(self) -> str:
         lines = ["targets: " + ", ".join(f"{k} <= {v:g}" for k, v in self.targets.items())]
-        cols = [*self.parameters, "meets", "cost_to_serve_total", *self.targets]
+        cols = [
+            *self.parameters,
+            "meets",
+            "cost_to_serve_total",
+            *self.targets,
+            "relationship_value_total",
+            "relationship_value_horizon",
+        ]
         lines.append(self.points[[c for c in cols if c in self.points]].to_string(index=False))
         if self.recommended is None:
             lines.append("\nno staffing option meets every target (95% CI upper bounds)")
@@ -59,7 +66,8 @@ class Recommendation:
             r = self.recommended
             option = ", ".join(f"{k}={r[k]:g}" for k in self.parameters)
             lines.append(f"\nrecommended: {option}")
-            for metric in ["cost_to_serve_total", *self.targets]:
+            money = ["relationship_value_total", "relationship_value_horizon"]
+            for metric in dict.fromkeys(["cost_to_serve_total", *self.targets, *money]):
                 lines.append(
                     f"  {metric:28s} {r[metric]:,.4g}  95% CI [{r[metric + '_low']:,.4g}, "
                     f"{r[metric + '_high']:,.4g}]"
