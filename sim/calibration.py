@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -139,7 +140,7 @@ def load_targets(targets: str | Sequence[Mapping[str, Any]]) -> TargetSet:
             raise ConfigError(f"targets={targets}: unknown target set; allowed: {allowed}")
         try:
             raw = OmegaConf.to_container(OmegaConf.load(path))
-        except (OmegaConfBaseException, ValueError, UnicodeDecodeError) as exc:
+        except (OmegaConfBaseException, ValueError, UnicodeDecodeError, yaml.YAMLError) as exc:
             first = " ".join(str(exc).split())[:160]
             raise ConfigError(
                 f"targets={targets}: {path.name} is not valid YAML ({first})"
@@ -181,7 +182,10 @@ def _check_parameters(
             ) from None
         if not low < high:
             raise ConfigError(f"parameters.{key}=[{low:g}, {high:g}]: low must be below high")
-        kind = _key_type(scenario, key, overrides)
+        try:
+            kind = _key_type(scenario, key, overrides)
+        except ConfigError:
+            raise ConfigError(f"parameters.{key}=[{low:g}, {high:g}]: unknown config key") from None
         if kind not in (int, float):
             raise ConfigError(
                 f"parameters.{key}: not a number key; only numeric keys can be fitted"

@@ -138,6 +138,16 @@ def test_bad_input_is_one_line_and_writes_nothing(args, message, tmp_path, capsy
     assert not out.exists()
 
 
+def test_a_broken_target_file_and_an_unknown_key_are_one_line(tmp_path, capsys):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("targets:\n  - {metric: churn_rate, value: 0.1, sd: [1}\n")
+    assert main(["calibrate", f"targets={broken}", "mode=check"]) == 2
+    assert "broken.yaml is not valid YAML" in capsys.readouterr().err
+    assert main(["calibrate", "parameters.nosuch.key=[0,1]", f"out={tmp_path / 'n'}"]) == 2
+    assert "parameters.nosuch.key=[0, 1]: unknown config key" in capsys.readouterr().err
+    assert not (tmp_path / "n").exists()
+
+
 def test_unknown_metric_is_named_before_any_run(tmp_path):
     message = "targets.x.metric=hub_utilization: not a summary metric; did you mean"
     with pytest.raises(sim.ConfigError, match=re.escape(message)):
