@@ -28,7 +28,7 @@ __all__ = [
 def __getattr__(name: str):
     # the experiment layer pulls in more (scipy.stats, SALib, tqdm): import it on first use
     if name == "compare":
-        from sim.analysis.comparison import compare
+        from sim.comparison import compare
 
         return compare
     if name == "sweep":

@@ -434,8 +434,8 @@ class Calibration:
 
     def save(self, directory: str | Path) -> Path:
         """calibration.md, calibration.json, points.parquet, plausible.parquet and plots."""
-        from sim.analysis.plots import plot_calibration
-        from sim.results import atomic_write
+        from sim.report.io import atomic_write
+        from sim.report.plots import plot_calibration
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
@@ -445,7 +445,7 @@ class Calibration:
             out / "calibration.json",
             lambda p: p.write_text(json.dumps(self.to_json(), indent=2, allow_nan=True) + "\n"),
         )
-        plot_calibration(self, out)
+        plot_calibration(self, out, IMPLAUSIBLE)
         atomic_write(out / "calibration.md", lambda p: p.write_text(self.markdown()))
         return out
 

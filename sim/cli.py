@@ -157,7 +157,7 @@ def _run_dir(options: dict, suffix: str) -> Path:
 
 
 def _compare(args: Sequence[str]) -> int:
-    from sim.analysis.comparison import compare
+    from sim.comparison import compare
     from sim.specs import CompareSpec, load_spec
 
     options, overrides = _split(args, COMPARE_OPTIONS)
@@ -251,7 +251,7 @@ def _sweep(args: Sequence[str]) -> int:
     parameters = json.loads((folder / "sweep.json").read_text())["parameters"]
     failed = int((data["status"] != "ok").sum())
     points = summarise_points(data, parameters, [m for m in spec.metrics if m in data])
-    from sim.results import atomic_write
+    from sim.report.io import atomic_write
 
     atomic_write(folder / "points.csv", lambda p: points.to_csv(p, index=False))
     shown = [*parameters, "runs", *[m for m in spec.metrics if m in points][:5]]

@@ -35,7 +35,7 @@ import pandas as pd
 from sim.config import ConfigError, load_config
 from sim.executors import check as check_executor
 from sim.executors import execute
-from sim.results import atomic_write
+from sim.report.io import atomic_write
 
 MANIFEST = "sweep.json"
 RUNS = "runs"
@@ -385,7 +385,7 @@ def summarise_points(
     data: pd.DataFrame, parameters: Sequence[str], metrics: Sequence[str]
 ) -> pd.DataFrame:
     """Mean and 95% CI of `metrics` at each design point (over replications)."""
-    from sim.analysis.stats import mean_ci
+    from sim.report.stats import mean_ci
 
     ok = data[data["status"] == "ok"]
     rows = []

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -16,17 +14,10 @@ from typing import Any
 import pandas as pd
 
 from sim.config import config_to_yaml
+from sim.report.io import atomic_write, json_ready
 from sim.schema import Config
 
 _PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
-
-
-def _json_ready(summary: dict[str, float]) -> dict[str, float | None]:
-    """NaN and infinities become null: strict JSON that every reader accepts."""
-    return {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-        for k, v in summary.items()
-    }
 
 
 def _git_commit() -> str | None:
@@ -57,19 +48,6 @@ def provenance(config: Config, seed: int) -> dict[str, Any]:
     }
 
 
-def atomic_write(path: Path, write) -> None:
-    """Write via a temporary file in the same folder, then rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 @dataclass
 class Result:
     """What one run produced."""
@@ -83,7 +61,7 @@ class Result:
 
     def save(self, directory: str | os.PathLike, plots: bool | None = None) -> Path:
         """Write config.yaml, daily.parquet, summary.json, provenance.json (+ posts, plots)."""
-        from sim.plots import PLOT_FILES
+        from sim.report.plots import PLOT_FILES
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
@@ -101,7 +79,7 @@ class Result:
             lambda p: p.write_text(json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"),
         )
         if self.config.output.plots if plots is None else plots:
-            from sim.plots import plot_run, scenario_events
+            from sim.report.plots import plot_run, scenario_events
 
             plot_run(
                 self.daily,
@@ -112,6 +90,6 @@ class Result:
         # the summary goes last: its presence marks a complete run folder
         atomic_write(
             out / "summary.json",
-            lambda p: p.write_text(json.dumps(_json_ready(self.summary), indent=2) + "\n"),
+            lambda p: p.write_text(json.dumps(json_ready(self.summary), indent=2) + "\n"),
         )
         return out

@@ -22,7 +22,7 @@ from sim.config import ConfigError
 from sim.executors import check as check_executor
 from sim.experiments import _key_type, plan_runs, sweep_finished
 from sim.metrics import VALUE_NOTE
-from sim.results import atomic_write
+from sim.report.io import atomic_write
 
 METHODS = ("morris", "sobol")
 
@@ -161,7 +161,7 @@ def analyse(
 
 
 def write_report(results: list[Sensitivity], out: Path) -> None:
-    from sim.analysis.plots import plot_sensitivity
+    from sim.report.plots import plot_sensitivity
 
     text = "\n\n".join(r.text() for r in results)
     atomic_write(out / "sensitivity.md", lambda p: p.write_text("```\n" + text + "\n```\n"))

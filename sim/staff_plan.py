@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.stats import paired_ci
 from sim.config import ConfigError
 from sim.experiments import load, summarise_points, sweep
 from sim.metrics import VALUE_NOTE
-from sim.results import atomic_write
+from sim.report.io import atomic_write
+from sim.report.stats import paired_ci
 
 STAFF = "team.hub.staff"
 CURVE_METRICS = (
@@ -164,7 +164,7 @@ def staffing(
 
 
 def write_report(result: Recommendation, out: Path) -> None:
-    from sim.analysis.plots import plot_tradeoffs
+    from sim.report.plots import plot_tradeoffs
 
     atomic_write(out / "staffing.md", lambda p: p.write_text("```\n" + result.text() + "\n```\n"))
     payload = {

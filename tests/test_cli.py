@@ -14,7 +14,7 @@ from support import POST_COLUMNS
 
 from sim import registry
 from sim.cli import main
-from sim.plots import PLOT_FILES
+from sim.report.plots import PLOT_FILES
 
 PLOTS = PLOT_FILES
 FILES = ("config.yaml", "daily.parquet", "summary.json", "provenance.json")

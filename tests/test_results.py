@@ -13,8 +13,9 @@ from support import SMALL
 
 import sim
 from sim.config import config_to_dict
-from sim.plots import PLOT_FILES
-from sim.results import Result, atomic_write, provenance
+from sim.report.io import atomic_write
+from sim.report.plots import PLOT_FILES
+from sim.results import Result, provenance
 from sim.runner import recovery_days
 
 PLOTS = PLOT_FILES
@@ -72,12 +73,12 @@ def test_save_writes_the_run_folder(result, tmp_path):
 
 def test_summary_is_written_last(result, tmp_path, monkeypatch):
     """A folder without summary.json is an incomplete run: a failure before it leaves none."""
-    import sim.plots
+    import sim.report.plots
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.plots, "plot_run", boom)
+    monkeypatch.setattr(sim.report.plots, "plot_run", boom)
     with pytest.raises(RuntimeError):
         result.save(tmp_path / "broken", plots=True)
     assert not (tmp_path / "broken" / "summary.json").exists()
@@ -139,7 +140,7 @@ def test_saving_into_a_used_folder_leaves_only_this_runs_files(simulate, tmp_pat
 
 
 def test_failed_save_into_a_used_folder_does_not_look_complete(simulate, tmp_path, monkeypatch):
-    import sim.plots
+    import sim.report.plots
 
     earlier = simulate("baseline", SMALL, 0)[1]
     later = simulate("baseline", SMALL, 1)[1]
@@ -148,7 +149,7 @@ def test_failed_save_into_a_used_folder_does_not_look_complete(simulate, tmp_pat
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.plots, "plot_run", boom)
+    monkeypatch.setattr(sim.report.plots, "plot_run", boom)
     with pytest.raises(RuntimeError):
         later.save(tmp_path, plots=True)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "daily.parquet"), later.daily)

@@ -179,7 +179,7 @@ def table(rows: list[Row]) -> str:
 
 
 def write(rows: list[Row], out: Path) -> None:
-    from sim.results import atomic_write
+    from sim.report.io import atomic_write
 
     passed = sum(r.passed for r in rows)
     text = f"# Validation\n\n{passed} of {len(rows)} checks pass.\n\n{table(rows)}\n"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.analysis.stats import mean_ci, paired_ci, welch_ci
+from sim.report.stats import mean_ci, paired_ci, welch_ci
 
 
 def test_mean_ci_is_the_t_interval() -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.stats import mean_ci, paired_ci, welch_ci
 from sim.config import ConfigError, load_config
 from sim.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.parallel import Job, run_jobs
+from sim.report.stats import mean_ci, paired_ci, welch_ci
 from sim.specs import KEY_METRICS
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
@@ -255,8 +255,8 @@ class Comparison:
 
     def save(self, directory: str | Path) -> Path:
         """runs.parquet, daily.parquet, comparison.md, comparison.json and PNG plots."""
-        from sim.analysis.plots import plot_comparison
-        from sim.results import atomic_write
+        from sim.report.io import atomic_write
+        from sim.report.plots import plot_comparison
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
