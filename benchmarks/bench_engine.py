@@ -24,7 +24,7 @@ CASES = [
 CHILD = """
 import json, resource, sys, time
 import sim
-from sim.model import HubspokeModel
+from sim.engine.model import HubspokeModel
 scenario, size, days = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 config = sim.load_config(scenario, [f"population.size={size}", f"days={days}"])
 t0 = time.perf_counter()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 import sim
-from sim import registry
+from sim.config import catalog as registry
 
 PRESETS = (
     "silence",

@@ -45,8 +45,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import registry
-from sim.config import ConfigError, load_config
+from sim.config import ConfigError, catalog, load_config
 from sim.executors import check as check_executor
 
 IMPLAUSIBLE = 3.0
@@ -84,8 +83,8 @@ class TargetSet:
 def calibration_dir() -> Path:
     """`calibration/` beside the package, or `sim/targets/` once installed (a folder named
     like this module inside the package would shadow it)."""
-    installed = Path(registry.__file__).resolve().parent / "targets"
-    return installed if installed.is_dir() else registry.data_dir("calibration")
+    installed = Path(catalog.__file__).resolve().parents[1] / "targets"
+    return installed if installed.is_dir() else catalog.data_dir("calibration")
 
 
 def target_set_names() -> list[str]:

@@ -382,21 +382,21 @@ def _prepare(folder: Path) -> None:
 
 
 def _list() -> int:
-    from sim import registry
+    from sim.config import catalog
 
-    for name in registry.scenario_names():
-        print(f"scenario    {name:26s} {registry.describe(registry.scenarios_dir(), name)}")
-    folder = registry.configs_dir() / "strategy"
-    for name in registry.strategy_names():
-        print(f"strategy    {name:26s} {registry.describe(folder, name)}")
+    for name in catalog.scenario_names():
+        print(f"scenario    {name:26s} {catalog.describe(catalog.scenarios_dir(), name)}")
+    folder = catalog.configs_dir() / "strategy"
+    for name in catalog.strategy_names():
+        print(f"strategy    {name:26s} {catalog.describe(folder, name)}")
     from sim.specs import experiment_names, experiments_dir
 
     for name in experiment_names():
-        print(f"experiment  {name:26s} {registry.describe(experiments_dir(), name)}")
+        print(f"experiment  {name:26s} {catalog.describe(experiments_dir(), name)}")
     from sim.calibration import calibration_dir, target_set_names
 
     for name in target_set_names():
-        print(f"targets     {name:26s} {registry.describe(calibration_dir(), name)}")
+        print(f"targets     {name:26s} {catalog.describe(calibration_dir(), name)}")
     return 0
 
 

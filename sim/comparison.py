@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, load_config
-from sim.metrics import LOWER_IS_BETTER, VALUE_NOTE
+from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.parallel import Job, run_jobs
 from sim.report.stats import mean_ci, paired_ci, welch_ci
 from sim.specs import KEY_METRICS
@@ -53,7 +53,7 @@ class Comparison:
         """How stable the ranking of the arms is across replications, per metric.
 
         `modal_order` is the most frequent order, best first (lower is better for
-        churn, costs, response times and the like: `sim.metrics.LOWER_IS_BETTER`),
+        churn, costs, response times and the like: `sim.engine.metrics.LOWER_IS_BETTER`),
         `modal_share` the share of replications with exactly that order, and
         `top_share` how often the mean's best arm is best in a replication.
         With parameter uncertainty each replication has its own parameter draw,

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from sim.config import config_to_yaml
+from sim.config.schema import Config
 from sim.report.io import atomic_write, json_ready
-from sim.schema import Config
 
 _PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.horizon import project
-from sim.metrics import post_log, summarise
-from sim.model import HubspokeModel
-from sim.posts import KIND, OUTCOME
+from sim.config.schema import Config
+from sim.engine.horizon import project
+from sim.engine.metrics import post_log, summarise
+from sim.engine.model import HubspokeModel
+from sim.engine.posts import KIND, OUTCOME
 from sim.results import Result, provenance
-from sim.schema import Config
 
 
 def run(config: Config, seed: int | None = None) -> Result:
@@ -133,7 +133,7 @@ def horizon_value(model: HubspokeModel, daily: pd.DataFrame, daily_discount: flo
     `relationship_value_horizon` counts days 1..horizon: the window's revenue
     minus cost to serve, then the expected margins of the customers at the end
     of the run projected to the horizon with the model's own slow dynamics
-    (sim.horizon), with no further service and no further cost.
+    (sim.engine.horizon), with no further service and no further cost.
     `customer_equity_final` is that projected part, valued at the end of the run.
     """
     horizon = model.config.value.horizon_days

@@ -9,8 +9,7 @@ from typing import Any
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import registry
-from sim.config import ConfigError
+from sim.config import ConfigError, catalog
 
 KEY_METRICS = (
     "loyalty_mean_final",
@@ -106,7 +105,7 @@ SCHEMAS = {
 
 
 def experiments_dir() -> Path:
-    return registry.data_dir("experiments")
+    return catalog.data_dir("experiments")
 
 
 def experiment_names() -> list[str]:

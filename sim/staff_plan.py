@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError
+from sim.engine.metrics import VALUE_NOTE
 from sim.experiments import load, summarise_points, sweep
-from sim.metrics import VALUE_NOTE
 from sim.report.io import atomic_write
 from sim.report.stats import paired_ci
 

@@ -12,7 +12,7 @@ import pytest
 from support import SMALL
 
 import sim
-from sim.model import HubspokeModel
+from sim.engine.model import HubspokeModel
 from sim.runner import collect
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import registry
+from sim.config import catalog
 
 GOLDEN = Path(__file__).parent / "golden"
 SEEDS = (0, 1, 2)
@@ -26,7 +26,7 @@ def summary_text(scenario: str, seed: int) -> str:
     return json.dumps(result.summary, indent=1, sort_keys=True) + "\n"
 
 
-@pytest.mark.parametrize("scenario", registry.scenario_names())
+@pytest.mark.parametrize("scenario", catalog.scenario_names())
 def test_summaries_are_unchanged(scenario):
     for seed in SEEDS:
         path = GOLDEN / f"{scenario}-{seed}.json"
@@ -36,7 +36,7 @@ def test_summaries_are_unchanged(scenario):
 
 if __name__ == "__main__":
     GOLDEN.mkdir(exist_ok=True)
-    for name in registry.scenario_names():
+    for name in catalog.scenario_names():
         for s in SEEDS:
             (GOLDEN / f"{name}-{s}.json").write_text(summary_text(name, s))
     sys.exit(0)

@@ -344,7 +344,7 @@ def plot_calibration(calibration, out: Path, threshold: float = 3.0) -> list[Pat
     paths.append(out / "targets.png")
     _save(fig, paths[-1])
     if calibration.parameters:
-        from sim.paramdoc import all_rows
+        from sim.config.paramdoc import all_rows
 
         units = {row.key: row.unit for row in all_rows()}
         keys = list(calibration.parameters)

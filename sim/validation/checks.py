@@ -2,7 +2,7 @@
 
 Every check builds a normal config (`sim.load_config`) with overrides that
 switch off whatever the theory does not contain, runs the real
-:class:`~sim.model.HubspokeModel`, and reads the quantity theory predicts.
+:class:`~sim.engine.model.HubspokeModel`, and reads the quantity theory predicts.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from sim.config import load_config
-from sim.diffusion import cascades, share_probability
-from sim.model import HubspokeModel
-from sim.posts import OUTCOME
-from sim.schema import Config
+from sim.config.schema import Config
+from sim.engine.diffusion import cascades, share_probability
+from sim.engine.model import HubspokeModel
+from sim.engine.posts import OUTCOME
 
 SEGMENTS = ("basic", "standard", "premium")
 

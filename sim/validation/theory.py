@@ -131,7 +131,7 @@ def bass_standard_error(p: float, q: float, size: int, days: int) -> np.ndarray:
     adopters are binomial with success P = (g(F) - F)/(1 - F) among (1 - F) n
     prospects. Linearising, V_{t+1} = g'(F_t)^2 V_t + (1 - F_t) P_t (1 - P_t) / n.
     """
-    from sim.population import bass_step
+    from sim.engine.population import bass_step
 
     var = np.zeros(days + 1)
     share = 0.0

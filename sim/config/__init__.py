@@ -1,0 +1,25 @@
+"""Configuration: the typed schema, composition with one-line errors, the catalog of names.
+
+`load_config(scenario, overrides)` is the entry point; `ConfigError` is the one
+error type of bad input. Data flows out of here into the engine.
+"""
+
+from sim.config.compose import (
+    ConfigError,
+    compose_config,
+    config_to_dict,
+    config_to_yaml,
+    load_config,
+    to_config,
+    validate,
+)
+
+__all__ = [
+    "ConfigError",
+    "compose_config",
+    "config_to_dict",
+    "config_to_yaml",
+    "load_config",
+    "to_config",
+    "validate",
+]

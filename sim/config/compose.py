@@ -1,0 +1,312 @@
+"""Compose a run's config with Hydra from `configs/` and `scenarios/`, then validate it.
+
+`load_config(scenario, overrides)` is the one entry point: it returns a typed
+:class:`sim.config.schema.Config` (plain dataclasses) or raises :class:`ConfigError`
+whose message is a single line naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import catalog
+from sim.config.schema import POST_KINDS, Config
+
+
+class ConfigError(ValueError):
+    """Bad input: the message is one line naming the key, the value and what is allowed."""
+
+
+ConfigStore.instance().store(name="hubspoke_schema", node=Config)
+
+
+def _flat_keys(cls: type = Config, prefix: str = "") -> list[str]:
+    keys = []
+    for f in fields(cls):
+        name = f"{prefix}{f.name}"
+        keys.append(name)
+        default = f.default_factory() if callable(f.default_factory) else f.default
+        if is_dataclass(default):
+            keys.extend(_flat_keys(type(default), name + "."))
+    return keys
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _explain(exc: BaseException, overrides: Sequence[str]) -> str:
+    """Turn a Hydra/OmegaConf composition failure into one line."""
+    message = str(exc)
+    if "Could not override '" in message or ("Key '" in message and "not in struct" in message):
+        key = message.split("'")[1]
+        close = difflib.get_close_matches(key, _flat_keys(), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        value = next((o.split("=", 1)[1] for o in overrides if o.split("=")[0] == key), "")
+        return f"{key}={value}: unknown config key{hint}"
+    chain: BaseException | None = exc
+    while chain is not None:
+        if isinstance(chain, OmegaConfBaseException) and getattr(chain, "full_key", None):
+            msg = _one_line(getattr(chain, "msg", str(chain)).splitlines()[0])
+            key = chain.full_key
+            value = next((o.split("=", 1)[1] for o in overrides if o.split("=")[0] == key), None)
+            if value is not None and "could not be converted to" in msg:
+                wanted = msg.rsplit("converted to ", 1)[1].lower()
+                return f"{key}={value}: not a valid value; must be {_article(wanted)}"
+            if value is not None and "is not a valid bool" in msg:
+                return f"{key}={value}: not a valid value; must be true or false"
+            return _type_error(key, value, msg, overrides)
+        chain = chain.__cause__ or chain.__context__
+    return _one_line(message.splitlines()[0])
+
+
+def _type_error(key: str, value: str | None, msg: str, overrides: Sequence[str]) -> str:
+    """`key=value: reason` for type errors OmegaConf words in its own way."""
+    if value is None:  # the bad value sits inside a larger override (a list of structs)
+        key, value = _locate_in_lists(key, msg, overrides)
+    if "could not be converted to" in msg:
+        wanted = msg.rsplit("converted to ", 1)[1].lower()
+        return f"{key}={value}: not a valid value; must be {_article(wanted)}"
+    if "ListConfig" in msg:
+        return f"{key}={value}: not a valid value; must be a list, e.g. {key}=[a,b]"
+    if "is not Optional" in msg:
+        return f"{key}={value}: a value is required; null is not allowed"
+    return f"{key}={value}: not a valid value ({msg})"
+
+
+def _locate_in_lists(key: str, msg: str, overrides: Sequence[str]) -> tuple[str, str]:
+    """Find `key` inside a list-of-structs override: its full key and its value."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    quoted = msg.split("'")
+    bad = quoted[1] if len(quoted) > 2 else None
+    leaf = key.split(".")[-1]
+    for override in overrides:
+        try:
+            parsed = OverridesParser.create().parse_overrides([override])[0]
+            items = parsed.value()
+        except Exception:
+            continue
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if (
+                    isinstance(item, dict)
+                    and leaf in item
+                    and (bad is None or str(item[leaf]) == bad)
+                ):
+                    return f"{parsed.key_or_group}.{i}.{leaf}", str(item[leaf])
+    return key, bad or "?"
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
+def _check_names(scenario: str, overrides: Sequence[str]) -> list[str]:
+    """Resolve scenario and strategy names from the registries before composing."""
+    scenarios = catalog.scenario_names()
+    rest = []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key == "scenario":
+            scenario = value
+        else:
+            rest.append(override)
+        if key == "strategy" and value not in catalog.strategy_names():
+            allowed = ", ".join(catalog.strategy_names())
+            raise ConfigError(f"strategy={value}: unknown strategy; allowed: {allowed}")
+    if scenario not in scenarios:
+        raise ConfigError(f"scenario={scenario}: unknown scenario; allowed: {', '.join(scenarios)}")
+    return [f"scenarios={scenario}", *rest]
+
+
+def compose_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> DictConfig:
+    """Compose the raw Hydra config (including the `hydra` node for the run dir)."""
+    overrides = list(overrides)
+    hydra_overrides = _check_names(scenario, overrides)
+    search_path = f"hydra.searchpath=[file://{catalog.scenarios_dir().parent}]"
+    GlobalHydra.instance().clear()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with initialize_config_dir(config_dir=str(catalog.configs_dir()), version_base="1.3"):
+                cfg = compose(
+                    "config",
+                    overrides=[search_path, *hydra_overrides],
+                    return_hydra_config=True,
+                )
+    except Exception as exc:  # Hydra raises several unrelated types for bad input
+        raise ConfigError(_explain(exc, overrides)) from None
+    finally:
+        GlobalHydra.instance().clear()
+    cfg.scenario = next(o.split("=", 1)[1] for o in hydra_overrides if o.startswith("scenarios="))
+    return cfg
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """The typed config (without Hydra's own node), validated."""
+    plain = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
+    try:
+        config = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
+    except OmegaConfBaseException as exc:
+        raise ConfigError(_explain(exc, ())) from None
+    validate(config)
+    return config
+
+
+def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Config:
+    """Compose, type-check and validate the config of one run (a fresh object each call)."""
+    return copy.deepcopy(_load_cached(scenario, tuple(overrides)))
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
+    # composing costs ~0.1 s; replications and arms ask for the same config many times
+    return to_config(compose_config(scenario, overrides))
+
+
+def config_to_yaml(config: Config) -> str:
+    return OmegaConf.to_yaml(OmegaConf.structured(config))
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    return OmegaConf.to_container(OmegaConf.structured(config))  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ validation
+def _allowed_range(lo: float | None, hi: float | None) -> str:
+    if hi is None:
+        return f">= {lo:g}" if lo != 1e-12 else "> 0"
+    if lo is None:
+        return f"<= {hi:g}"
+    return f"between {lo:g} and {hi:g}"
+
+
+def _check_value(key: str, value: Any, meta: dict) -> None:
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{key}={value}: not allowed; allowed: {', '.join(choices)}")
+    rng = meta.get("range")
+    if rng and isinstance(value, (int, float)) and not isinstance(value, bool):
+        lo, hi = rng
+        if (
+            not math.isfinite(value)
+            or (lo is not None and value < lo)
+            or (hi is not None and value > hi)
+        ):
+            raise ConfigError(f"{key}={value}: out of range; must be {_allowed_range(lo, hi)}")
+
+
+def _walk(obj: Any, prefix: str) -> None:
+    for f in fields(obj):
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            _walk(value, key + ".")
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                if is_dataclass(item):
+                    _walk(item, f"{key}.{name}.")
+                elif isinstance(item, dict):
+                    for inner, leaf in item.items():
+                        if is_dataclass(leaf):
+                            _walk(leaf, f"{key}.{name}.{inner}.")
+                elif isinstance(item, (int, float)) and (item < 0 or item != item):
+                    raise ConfigError(f"{key}.{name}={item}: out of range; must be >= 0")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if is_dataclass(item):
+                    _walk(item, f"{key}.{i}.")
+        else:
+            _check_value(key, value, f.metadata)
+
+
+def _require_sum(key: str, values: Iterable[float]) -> None:
+    total = sum(values)
+    if total <= 0:
+        raise ConfigError(f"{key}: weights sum to {total:g}; must be > 0")
+
+
+def validate(config: Config) -> None:
+    """Check every value against its range, then the cross-field rules."""
+    _walk(config, "")
+    pop, posts, team, strategy = config.population, config.posts, config.team, config.strategy
+    if not pop.segments:
+        raise ConfigError("population.segments: empty; at least one segment is required")
+    _require_sum("population.segments.*.share", (s.share for s in pop.segments.values()))
+    _require_sum("population.platforms", pop.platforms.values())
+    if pop.initial_customer_share + pop.initial_lapsed_share > 1.0:
+        raise ConfigError(
+            f"population.initial_lapsed_share={pop.initial_lapsed_share:g}: with "
+            f"initial_customer_share={pop.initial_customer_share:g} exceeds everyone; "
+            "the two must sum to <= 1"
+        )
+    if not posts.topics:
+        raise ConfigError("posts.topics: empty; at least one topic is required")
+    _require_sum("posts.topics.*.weight", (t.weight for t in posts.topics.values()))
+    for name, topic in posts.topics.items():
+        if topic.department not in team.spokes:
+            allowed = ", ".join(team.spokes)
+            raise ConfigError(
+                f"posts.topics.{name}.department={topic.department}: unknown; allowed: {allowed}"
+            )
+    for key, weights, length in (
+        ("demand.hourly", config.demand.hourly, 24),
+        ("demand.weekly", config.demand.weekly, 7),
+    ):
+        if len(weights) != length:
+            raise ConfigError(
+                f"{key}: {len(weights)} weights; must be {length} (one per "
+                f"{'hour, 0-23' if length == 24 else 'weekday, Monday first'})"
+            )
+        for i, w in enumerate(weights):
+            if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+                raise ConfigError(f"{key}.{i}={w:g}: out of range; must be >= 0")
+        _require_sum(key, weights)
+    missing = [k for k in POST_KINDS if k not in posts.handle_minutes]
+    if missing:
+        raise ConfigError(f"posts.handle_minutes: missing {', '.join(missing)}")
+    for kind in strategy.answers:
+        if kind not in POST_KINDS:
+            raise ConfigError(
+                f"strategy.answers={kind}: unknown post kind; allowed: {', '.join(POST_KINDS)}"
+            )
+    topic_keys = [("attack.topic", config.attack.topic)]
+    topic_keys += [
+        (f"events.defects.{i}.topic", d.topic) for i, d in enumerate(config.events.defects)
+    ]
+    for key, topic in topic_keys:
+        if topic not in posts.topics:
+            allowed = ", ".join(posts.topics)
+            raise ConfigError(f"{key}={topic}: unknown topic; allowed: {allowed}")
+    if team.hub.staff > 0 and team.hub.shift_hours <= 0:
+        raise ConfigError(
+            f"team.hub.shift_hours={team.hub.shift_hours:g}: hub staff need a shift; must be > 0"
+        )
+    if team.hub.staff > 0 and team.hub.days_per_week == 0:
+        raise ConfigError(
+            f"team.hub.days_per_week={team.hub.days_per_week}: hub staff need working days; "
+            "must be between 1 and 7 (or set team.hub.staff=0)"
+        )
+    if config.network.kind == "complete" and pop.size > 50_000:
+        raise ConfigError(
+            f"population.size={pop.size}: too large for network.kind=complete; must be <= 50000"
+        )
+    effects = config.attack.effects
+    for stance in ("silence", "deny", "diminish", "apologise"):
+        for truth in ("true", "false"):
+            if truth not in effects.get(stance, {}):
+                raise ConfigError(f"attack.effects.{stance}.{truth}: missing effect entry")

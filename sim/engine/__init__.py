@@ -1,0 +1,8 @@
+"""The engine: one run of the model, from a validated config to daily rows and a summary.
+
+`model` wires the parts and runs the clock (`clock`); customers (`population`),
+the follower graph (`network`), posts (`posts`), reshares (`diffusion`), brand
+attacks (`crisis`), influencers, the team and its queues (`team`, `queueing`,
+`shifts`, `strategy`), the counters and summary (`metrics`) and the value beyond
+the run (`horizon`). Randomness comes from named streams (`streams`).
+"""

@@ -1,0 +1,58 @@
+"""Influencers: the most-followed accounts, as Mesa agents.
+
+Each day an influencer may amplify the complaints it sees from the accounts it
+follows (its followers then see them too). Engaged by the brand's outreach, it
+amplifies far less and, in a crisis, stops spreading an attack and vouches for
+the brand to its followers.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.config.schema import Influencers as InfluencerConfig
+
+
+class Influencer(mesa.Agent):
+    """A person in the graph with a large audience."""
+
+    def __init__(self, model: mesa.Model, node: int, followers: int) -> None:
+        super().__init__(model)
+        self.node = node
+        self.followers = followers
+        self.engaged = False
+        self.amplified = 0
+
+    def amplify(
+        self,
+        graph,
+        negative_today: np.ndarray,
+        cfg: InfluencerConfig,
+        rng: np.random.Generator,
+    ) -> int:
+        """Number of complaints seen today that this influencer passes on to its audience.
+
+        An influencer sees the complaints of its own audience (followers tag and
+        reply to the accounts they follow), not only of the few accounts it follows.
+        """
+        if getattr(graph, "complete", False):
+            seen = int(negative_today.sum() - negative_today[self.node])
+        else:
+            start, end = graph.followers.indptr[self.node], graph.followers.indptr[self.node + 1]
+            seen = int(negative_today[graph.followers.indices[start:end]].sum())
+        prob = cfg.amplify_prob * (cfg.engaged_amplify_factor if self.engaged else 1.0)
+        count = int(rng.binomial(seen, prob)) if seen else 0
+        self.amplified += count
+        return count
+
+
+def pick_influencers(
+    model: mesa.Model, follower_counts: np.ndarray, count: int
+) -> list[Influencer]:
+    """The `count` most-followed people (ties broken by index, deterministic)."""
+    count = min(count, len(follower_counts))
+    if count == 0:
+        return []
+    top = np.argsort(-follower_counts, kind="stable")[:count]
+    return [Influencer(model, int(node), int(follower_counts[node])) for node in top]

@@ -1,0 +1,254 @@
+"""Metrics: today's counters (the ledger), a row per simulated day, and the run summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from sim.config.schema import POST_KINDS
+from sim.engine.posts import COMPLAINT, KIND, MENTION, OUTCOME, OUTCOMES, PostBook
+
+PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
+
+# summary metrics where less is better (for rankings); every other is "more is better"
+LOWER_IS_BETTER = frozenset(
+    {
+        "churn_rate",
+        "churned_total",
+        "churn_per_customer_year",
+        "cost_to_serve_total",
+        "wages_total",
+        "first_response_median_h",
+        "first_response_p90_h",
+        "first_response_mean_h",
+        "unanswered_share",
+        "unanswered_72h_share",
+        "complaints_total",
+        "complaints_last_30_days",
+        "negative_share",
+        "backlog_final",
+        "spoke_backlog_final",
+        "spoke_resolution_median_h",
+        "spoke_resolution_p90_h",
+        "attack_reach",
+        "attack_peak_spreaders",
+        "attack_recovery_days",
+        "defected_total",
+        "lapsed_final",
+        "competitor_final",
+    }
+)
+
+# what the two money metrics mean, said once for every report that shows them
+VALUE_NOTE = (
+    "relationship_value_total is revenue minus cost to serve within the run's window, "
+    "undiscounted; relationship_value_horizon adds the discounted expected margins of the "
+    "customers left at the end, projected to value.horizon_days with the model's own "
+    "loyalty drift, issue expiry and churn but no further service or cost."
+)
+
+
+@dataclass
+class Ledger:
+    """What happened today; the model reads it at the end of the day, then resets it.
+
+    Per-person arrays (size n) hold what each person broadcast today, weighted:
+    the brand's replies on their posts, negative and positive posts (reshares
+    included); the bystander exposure of the day is computed from them.
+    """
+
+    size: int
+    response_hours: list[float] = field(default_factory=list)
+    resolution_hours: list[float] = field(default_factory=list)
+    resolved: int = 0
+    routed: int = 0
+    broken: int = 0
+    abandoned: int = 0
+    leads_closed: int = 0
+    churned: int = 0
+    converted: int = 0
+    defected: int = 0
+    won_back: int = 0
+    won_back_competitor: int = 0
+    entered: int = 0
+    left_lapsed: int = 0
+    left_competitor: int = 0
+    root_cause_fixes: int = 0
+    compensation: float = 0.0
+    spoke_busy_hours: float = 0.0
+    negative_posts: int = 0
+    negative_mentions: int = 0
+    reshares: int = 0
+    posts_by_kind: np.ndarray = field(init=False)
+    reply_weight: np.ndarray = field(init=False)
+    negative_weight: np.ndarray = field(init=False)
+    positive_weight: np.ndarray = field(init=False)
+    negative_authors: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.posts_by_kind = np.zeros(len(KIND), dtype=np.int64)
+        self.reply_weight = np.zeros(self.size)
+        self.negative_weight = np.zeros(self.size)
+        self.positive_weight = np.zeros(self.size)
+        self.negative_authors = np.zeros(self.size, dtype=bool)
+
+    def response(self, hours: float) -> None:
+        self.response_hours.append(hours)
+
+    def reset(self) -> None:
+        """Back to an empty day: lists cleared, arrays zeroed, counts to their defaults."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "size":
+                continue
+            if isinstance(value, np.ndarray):
+                value[:] = 0
+            elif isinstance(value, list):
+                value.clear()
+            else:
+                setattr(self, f.name, f.default)
+
+
+def _quantile(values: list[float] | np.ndarray, q: float) -> float:
+    return float(np.quantile(values, q)) if len(values) else math.nan
+
+
+def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
+    if not len(loyalty):
+        nan = math.nan
+        return {
+            "loyalty_mean": nan,
+            "loyalty_p10": nan,
+            "loyalty_p50": nan,
+            "loyalty_p90": nan,
+            "nps_like": nan,
+        }
+    p10, p50, p90 = np.quantile(loyalty, [0.1, 0.5, 0.9])
+    return {
+        "loyalty_mean": float(loyalty.mean()),
+        "loyalty_p10": float(p10),
+        "loyalty_p50": float(p50),
+        "loyalty_p90": float(p90),
+        "nps_like": float((loyalty >= PROMOTER).mean() - (loyalty <= DETRACTOR).mean()),
+    }
+
+
+def response_stats(hours: list[float], sla: float) -> dict[str, float]:
+    return {
+        "responses": float(len(hours)),
+        "first_response_median_h": _quantile(hours, 0.5),
+        "first_response_p90_h": _quantile(hours, 0.9),
+        "answered_within_sla": float(np.mean(np.asarray(hours) <= sla)) if hours else math.nan,
+    }
+
+
+def inbound_mask(posts: PostBook) -> np.ndarray:
+    """Posts addressed to the brand (mentions are not: only listening finds them)."""
+    return posts.addressed & (posts.kind != MENTION)
+
+
+def summarise(
+    daily: pd.DataFrame,
+    posts: PostBook,
+    customers_at_start: int,
+    churned_total: int,
+    sla_hours: float,
+    population_size: int,
+    attack_reach: float,
+    discount_per_day: float,
+) -> dict[str, float]:
+    """The run summary: one float per metric (NaN where undefined, e.g. no responses)."""
+    last = daily.iloc[-1]
+    inbound = inbound_mask(posts)
+    frt = posts.first_response - posts.created
+    answered = inbound & ~np.isnan(frt)
+    n_inbound = int(inbound.sum())
+    frt_answered = frt[~np.isnan(frt)]  # every post the hub answered, mentions included
+    complaints = (posts.kind == COMPLAINT) | ((posts.kind == MENTION) & (posts.negativity > 0))
+    revenue = float(daily["revenue"].sum())
+    cost = float(daily["cost_to_serve"].sum())
+    days = len(daily)
+    active_days = float(daily["customers"].sum())
+    churn_per_day = float(daily["churned"].sum()) / active_days if active_days else math.nan
+    r = 1.0 - churn_per_day
+    margin = revenue / active_days if active_days else math.nan
+    # with no churn and no discounting the infinite-horizon value is unbounded: undefined
+    spread = 1.0 + discount_per_day - r
+    clv = margin * r / spread if active_days and spread > 0 else math.nan
+    resolved = posts.outcome == OUTCOME["resolved"]
+    res_hours = (posts.resolved_at - posts.created)[
+        resolved & (posts.routed_to >= 0) & (posts.kind != KIND["lead"])
+    ]
+    not_lead = posts.kind != KIND["lead"]
+    routed = (posts.routed_to >= 0) & not_lead  # leads go to sales: counted as leads_closed
+    summary = {
+        "days": float(days),
+        "customers_start": float(customers_at_start),
+        "customers_final": float(last["customers"]),
+        "prospects_final": float(last["prospects"]),
+        "lapsed_final": float(last["lapsed"]),
+        "churned_total": float(churned_total),
+        "churn_rate": churned_total / customers_at_start if customers_at_start else math.nan,
+        "converted_total": float(daily["converted"].sum()),
+        "loyalty_mean_final": float(last["loyalty_mean"]),
+        "loyalty_p10_final": float(last["loyalty_p10"]),
+        "loyalty_p90_final": float(last["loyalty_p90"]),
+        "nps_like_final": float(last["nps_like"]),
+        "revenue_total": revenue,
+        "cost_to_serve_total": cost,
+        "relationship_value_total": revenue - cost,
+        "wages_total": float(daily["wages_hub"].sum() + daily["wages_spokes"].sum()),
+        "clv_estimate": clv,
+        "posts_total": float(len(posts)),
+        "inbound_total": float(n_inbound),
+        "complaints_total": float(complaints.sum()),
+        "negative_share": float((posts.negativity >= 0.5).mean()) if len(posts) else math.nan,
+        "first_response_median_h": _quantile(frt_answered, 0.5),
+        "first_response_p90_h": _quantile(frt_answered, 0.9),
+        "sla_attainment": float((frt[inbound] <= sla_hours).sum() / n_inbound)
+        if n_inbound
+        else math.nan,
+        "unanswered_share": float(1.0 - answered.sum() / n_inbound) if n_inbound else math.nan,
+        "backlog_final": float(last["backlog"]),
+        "resolved_total": float((resolved & not_lead).sum()),  # leads closed are counted apart
+        "spoke_resolution_rate": float((resolved & routed).sum() / routed.sum())
+        if routed.any()
+        else math.nan,
+        "spoke_resolution_median_h": _quantile(res_hours, 0.5),
+        "attack_reach": attack_reach,
+        "reshare_reach_total": float(daily["reshares"].sum()),
+    }
+    for column in daily.columns:
+        if column.startswith("defect_"):
+            summary[f"{column}_final"] = float(last[column])
+    summary["population_size"] = float(population_size)
+    return summary
+
+
+def post_log(
+    posts: PostBook, topics: list[str], departments: list[str], platforms: list[str]
+) -> pd.DataFrame:
+    """One row per post: how it was handled (the log the source documents ask teams to keep)."""
+    routed = posts.routed_to
+    return pd.DataFrame(
+        {
+            "post": np.arange(len(posts)),
+            "kind": pd.Categorical.from_codes(posts.kind, POST_KINDS),
+            "topic": pd.Categorical.from_codes(posts.topic, topics),
+            "platform": pd.Categorical.from_codes(posts.platform, platforms),
+            "author": posts.author,
+            "author_followers": posts.followers,
+            "addressed": posts.addressed,
+            "created_h": posts.created,
+            "service_start_h": posts.service_start,
+            "first_response_h": posts.first_response,
+            "response_time_h": posts.first_response - posts.created,
+            "routed_to": pd.Categorical.from_codes(routed, departments),
+            "resolved_h": posts.resolved_at,
+            "resolved": posts.outcome == OUTCOME["resolved"],
+            "outcome": pd.Categorical.from_codes(posts.outcome, OUTCOMES),
+        }
+    )

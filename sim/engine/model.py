@@ -1,0 +1,453 @@
+"""The Mesa model: wires population, graph, posts, team, strategy and crisis, and runs the clock.
+
+Time is in hours (`model.time`). Mesa's event list drives the run:
+
+* a recurring day event (every 24 h) closes the day that ends — the continuous
+  processes (rumour, hub and spoke queues) are advanced to that instant, the
+  slow dynamics (exposure, loyalty, churn, conversion, money) update once, the
+  day's metrics are recorded — and opens the next day by generating its posts;
+* one-off events apply defect shocks and launch the brand attack.
+
+Within a day, posts arrive at exact times and the queues run in continuous
+time, so response times do not depend on the day tick.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+from mesa.time import Priority, Schedule
+
+from sim.config.schema import POST_KINDS, Config
+from sim.engine.clock import HOURS_PER_DAY
+from sim.engine.crisis import Firestorm
+from sim.engine.diffusion import cascades, share_probability
+from sim.engine.influencers import Influencer, pick_influencers
+from sim.engine.metrics import Ledger, loyalty_stats, response_stats
+from sim.engine.network import build_graph
+from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Population
+from sim.engine.posts import (
+    ATTACK,
+    KIND,
+    NEGATIVITY,
+    PRAISE,
+    Batch,
+    PostBook,
+    PostGenerator,
+    assemble,
+    marks,
+)
+from sim.engine.strategy import Rules
+from sim.engine.streams import Streams
+from sim.engine.team import Team
+
+DAY = HOURS_PER_DAY
+
+
+class HubspokeModel(mesa.Model):
+    """One run of one scenario under one strategy."""
+
+    def __init__(self, config: Config, seed: int | None = None) -> None:
+        seed = config.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self._default_schedule.stop()  # the clock is event-driven: no hourly step
+        self.config = cfg = config
+        self.seed = seed
+        self.streams = Streams(seed)
+        size = cfg.population.size
+        self.graph = build_graph(size, cfg.network, self.streams.graph)
+        self.population = Population(cfg.population, size, self.streams.population)
+        self.topics = list(cfg.posts.topics)
+        topics = [cfg.posts.topics[t] for t in self.topics]
+        self.initial_defect = np.array([t.defect_level for t in topics])
+        self.defect_level = self.initial_defect.copy()
+        self.hidden_growth = np.array([t.hidden_growth_per_day for t in topics])
+        self.hidden_cap = self.initial_defect * np.array([t.hidden_cap for t in topics])
+        self.recognised_after = np.array([t.recognised_after for t in topics])
+        self.hidden_fixes = np.zeros(len(self.topics), dtype=np.int64)
+        self.recognised_at = np.full(len(self.topics), np.nan)
+        self.posts = PostBook()
+        self.ledger = Ledger(size)
+        self.rules = Rules(cfg.strategy)
+        self.generator = PostGenerator(cfg.posts, size, self._defect_bound(), cfg.demand)
+        self.team = Team(
+            self,
+            cfg,
+            self.rules,
+            self.posts,
+            self.population,
+            self.defect_level,
+            [cfg.posts.topics[t].department for t in self.topics],
+            self.ledger,
+        )
+        self.team.on_spoke_fix = self._department_fix
+        self.influencers: list[Influencer] = pick_influencers(
+            self, self.graph.follower_counts, cfg.influencers.count
+        )
+        if cfg.strategy.engage_influencers:
+            for influencer in self.influencers:
+                influencer.engaged = True
+        # drawn up front, one per influencer: whether outreach would win over a spreader
+        self.outreach_u = self.streams.outreach.random(len(self.influencers))
+        self.attack_origins: set[int] = set()
+        self.firestorm = self._make_firestorm() if cfg.attack.enabled else None
+        if self.firestorm is not None:
+            self.firestorm.resistant = np.zeros(size, dtype=bool)
+            self._update_resistance()
+            stance = self.firestorm.stance
+            self.team.attack_reply_goodwill = (
+                stance != "silence" and self.firestorm.effect.loyalty_shift > 0
+            )
+        # addressed complaints, watched until it is known whether they were ignored
+        self._watch_ids = np.empty(0, dtype=np.int64)
+        self.crisis_declared = False
+        self.rows: list[dict[str, float]] = []
+        self.day = 0
+        self.schedule_recurring(
+            self._close_day,
+            Schedule(interval=DAY, start=DAY, end=DAY * cfg.days),
+            priority=Priority.DEFAULT,
+        )
+        for start in sorted({shock.start_day for shock in cfg.events.defects}):
+            self.schedule_event(self._apply_shocks, at=DAY * start, priority=Priority.HIGH)
+        if self.firestorm is not None and cfg.attack.start_day < cfg.days:
+            self.schedule_event(
+                self._launch_attack, at=self.firestorm.start, priority=Priority.HIGH
+            )
+        self._open_day()
+
+    # ---------------------------------------------------------------- set-up
+    def _defect_bound(self) -> np.ndarray:
+        """An upper bound of each topic's defect level over the run (for thinning)."""
+        bound = self.defect_level.copy()
+        for shock in self.config.events.defects:
+            bound[self.topics.index(shock.topic)] *= max(shock.multiplier, 1.0)
+        hidden = self.hidden_growth > 0
+        bound[hidden] *= (self.hidden_cap / np.maximum(self.initial_defect, 1e-300))[hidden]
+        return np.maximum(bound, 1e-12)
+
+    def _department_fix(self, topic: int, time: float) -> None:
+        """A department fixed a complaint; enough fixes reveal a hidden problem's root cause."""
+        if self.hidden_growth[topic] <= 0 or not np.isnan(self.recognised_at[topic]):
+            return
+        self.hidden_fixes[topic] += 1
+        if self.hidden_fixes[topic] >= self.recognised_after[topic]:
+            self.recognised_at[topic] = time
+            self.defect_level[topic] = self.initial_defect[topic]
+
+    def _grow_hidden_problems(self) -> None:
+        growing = (self.hidden_growth > 0) & np.isnan(self.recognised_at)
+        grown = np.minimum(self.defect_level * (1.0 + self.hidden_growth), self.hidden_cap)
+        # growth never lowers a level that a shock has pushed above the cap
+        self.defect_level[growing] = np.maximum(self.defect_level, grown)[growing]
+
+    def _make_firestorm(self) -> Firestorm:
+        return Firestorm(
+            self.config.attack,
+            self.config.strategy.crisis,
+            self.graph,
+            self.population,
+            self.streams.attack,
+        )
+
+    def season(self, day: int) -> float:
+        factor = 1.0
+        for peak in self.config.events.seasons:
+            if peak.start_day <= day < peak.start_day + peak.days:
+                factor *= peak.multiplier
+        return factor
+
+    # ---------------------------------------------------------------- running
+    def run(self) -> None:
+        """Run every day of the scenario."""
+        self.run_until(DAY * self.config.days)
+
+    def _apply_shocks(self) -> None:
+        day = self.time / DAY
+        for shock in self.config.events.defects:
+            if math.isclose(shock.start_day, day):
+                self.defect_level[self.topics.index(shock.topic)] *= shock.multiplier
+
+    def _launch_attack(self) -> None:
+        storm = self.firestorm
+        rng = self.streams.attack
+        if self.config.attack.origin == "influencer" and self.influencers:
+            origins = np.array([self.influencers[int(rng.integers(len(self.influencers)))].node])
+        else:
+            # customers at the start: the same people whatever the strategy did since
+            customers = np.flatnonzero(self.population.initial_state == CUSTOMER)
+            pool = customers if len(customers) else np.arange(self.population.size)
+            count = min(self.config.attack.initial_spreaders, len(pool))
+            origins = rng.choice(pool, count, replace=False)
+        self.attack_origins = {int(o) for o in origins}
+        for post in storm.launch(origins):
+            self._attack_post(post.author, post.time)
+
+    def _attack_post(self, author: int, time: float) -> None:
+        cfg = self.config
+        batch = assemble(
+            [
+                (
+                    ATTACK,
+                    {
+                        "author": np.array([author]),
+                        "created": np.array([time]),
+                        "topic": np.array([self.topics.index(cfg.attack.topic)]),
+                        # a stream per author: the post is the same in every arm
+                        **marks(self.streams.for_item("attack_post", author), 1, cfg.posts),
+                    },
+                )
+            ],
+            self.graph.follower_counts,
+            self.population.platform,
+        )
+        ids = self.posts.extend(**batch.columns)
+        self.ledger.posts_by_kind[ATTACK] += 1
+        self.ledger.negative_posts += 1
+        post = int(ids[0])
+        seen = self.rules.sees(bool(self.posts.addressed[post]), float(self.posts.listen_u[post]))
+        self.firestorm.notice(time, seen)
+        self.team.take_up(ids)
+        detected = self.firestorm.detected_at
+        if not self.crisis_declared and not math.isnan(detected):
+            self.crisis_declared = True
+            self._declare_crisis(detected)
+
+    def _declare_crisis(self, time: float) -> None:
+        """The protocol's first moves, whatever the stance: surge staff and influencer outreach."""
+        crisis = self.config.strategy.crisis
+        if crisis.surge_staff > 0:
+            self.team.add_surge(crisis.surge_staff, time, crisis.surge_days)
+        if crisis.influencer_outreach:
+            self._engage_influencers()
+
+    def _update_resistance(self) -> None:
+        """Engaged influencers check with the brand before passing an accusation on."""
+        if self.config.influencers.engaged_stifles:
+            for influencer in self.influencers:
+                self.firestorm.resistant[influencer.node] = influencer.engaged
+
+    def _engage_influencers(self) -> None:
+        """Outreach during a crisis: influencers stop spreading and vouch for the brand.
+
+        The accusation's origin is not won over; an influencer already spreading
+        it is, with chance `influencers.recruit_spreader_prob`.
+        """
+        chance = self.config.influencers.recruit_spreader_prob
+        for influencer, u in zip(self.influencers, self.outreach_u, strict=True):
+            if influencer.engaged or influencer.node in self.attack_origins:
+                continue
+            spreading = self.population.crisis[influencer.node] == SPREADING
+            if spreading and u >= chance:
+                continue
+            influencer.engaged = True
+            if self.config.influencers.engaged_stifles:
+                if self.population.crisis[influencer.node] == SPREADING:
+                    self.firestorm.stifle(influencer.node)
+                self.ledger.positive_weight[influencer.node] += 1.0
+        self._update_resistance()
+
+    def _open_day(self) -> None:
+        """Generate the posts of the day starting now, and their reshare cascades."""
+        cfg, pop = self.config, self.population
+        start = self.time
+        season = self.season(self.day)
+        incidents = self.generator.incidents(
+            self.streams.incidents, start, season, self.defect_level, pop.state
+        )
+        authors = incidents["author"]
+        hit = cfg.posts.incident_loyalty_hit
+        incidents["loyalty_before"] = pop.loyalty[authors]
+        pop.shift_loyalty(authors, -hit)
+        np.add.at(pop.open_issues, authors, 1)
+        voiced = incidents["voice_u"] < pop.voice[authors]
+        parts = [(KIND["complaint"], {k: v[voiced] for k, v in incidents.items()})]
+        parts += list(
+            self.generator.chatter(
+                self.streams.posts, start, season, pop.state, pop.loyalty
+            ).items()
+        )
+        batch = assemble(parts, self.graph.follower_counts, pop.platform)
+        ids = self.posts.extend(**batch.columns)
+        self.team.take_up(ids)
+        kind, negativity = batch.columns["kind"], batch.columns["negativity"]
+        self._watch_ids = np.concatenate([self._watch_ids, ids[kind == KIND["complaint"]]])
+        ledger = self.ledger
+        ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
+        ledger.negative_posts += int((negativity >= 0.5).sum())
+        ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
+        self._spread(batch)
+
+    def _spread(self, batch: Batch) -> None:
+        """Reshare cascades and influencer amplification: who sees today's posts."""
+        cfg, ledger = self.config, self.ledger
+        author = batch.columns["author"]
+        neg = batch.columns["negativity"]
+        kind = batch.columns["kind"]
+        praise = (kind == PRAISE) | ((neg == 0) & (kind == KIND["mention"]))
+        negative = neg >= 0.5
+        spreading = negative | praise
+        if spreading.any():
+            src = np.flatnonzero(spreading)
+            prob = share_probability(cfg.posts.reshare, neg[src])
+            post, resharer = cascades(
+                self.graph,
+                author[src],
+                prob,
+                self.streams.cascades,
+                cfg.posts.reshare.max_generations,
+            )
+            ledger.reshares += len(resharer)
+            broadcasters = np.concatenate([author[src], resharer])
+            origin = np.concatenate([src, src[post]])
+            np.add.at(
+                ledger.negative_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0)
+            )
+            np.add.at(ledger.positive_weight, broadcasters, praise[origin].astype(np.float64))
+        ledger.negative_authors[author[negative]] = True
+        for influencer in self.influencers:
+            amplified = influencer.amplify(
+                self.graph, ledger.negative_authors, cfg.influencers, self.streams.influencers
+            )
+            ledger.negative_weight[influencer.node] += amplified * NEGATIVITY[KIND["complaint"]]
+
+    def _close_day(self) -> None:
+        """End of a day: advance the continuous processes, update slow dynamics, record."""
+        now = self.time
+        if self.firestorm is not None:
+            self.firestorm.advance(now, self._attack_post)
+        self.team.advance(now)
+        self._ignored_complaints(now)
+        self._daily_dynamics()
+        self._grow_hidden_problems()
+        self._record(now)
+        self.day += 1
+        self.ledger.reset()
+        if self.day < self.config.days:
+            self._open_day()
+
+    def _ignored_complaints(self, now: float) -> None:
+        """Complainers who got no reply in time may defect to a competitor."""
+        pop, posts = self.population, self.posts
+        ids = self._watch_ids
+        due = posts.created[ids] + pop.cfg.ignored_after_hours
+        settled = due <= now
+        done = ids[settled]
+        self._watch_ids = ids[~settled]
+        ignored = ~(posts.first_response[done] <= due[settled])  # NaN: never answered
+        leaving = done[ignored & (posts.defect_u[done] < pop.cfg.ignored_defect_prob)]
+        self.ledger.defected = pop.defect(posts.author[leaving]) if len(leaving) else 0
+
+    def _daily_dynamics(self) -> None:
+        cfg, pop, graph, ledger = self.config, self.population, self.graph, self.ledger
+        pc = cfg.posts
+        seen = (
+            pc.bystander_positive_gain * ledger.positive_weight
+            + pc.bystander_reply_gain * ledger.reply_weight
+            - pc.bystander_negative_hit * ledger.negative_weight
+        )
+        # two matrix-vector products beat one with two columns (measured: 32 vs 77 ms at 1M)
+        if seen.any():
+            pop.shift_all(graph.exposure(seen))
+        negative = ledger.negative_weight
+        negative_exposure = graph.exposure(negative) if negative.any() else np.zeros(pop.size)
+        pop.drift()
+        rng = self.streams.population
+        pop.forget_issues(rng.random(pop.size))
+        ledger.churned = int(pop.churn(rng.random(pop.size)).sum())
+        conv = cfg.population.conversion
+        innovation = (
+            conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
+        )
+        local_share = graph.followee_share(pop.state == CUSTOMER)
+        before = pop.state.copy()
+        adopting = pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure)
+        ledger.converted = int(adopting.sum())
+        ledger.won_back = int((adopting & (before == LAPSED)).sum())
+        ledger.won_back_competitor = int((adopting & (before == COMPETITOR)).sum())
+        slots, previous = pop.turnover(self.streams.turnover, cfg.population.turnover_per_day)
+        ledger.entered = len(slots)
+        ledger.left_lapsed = int((previous == LAPSED).sum())
+        ledger.left_competitor = int((previous == COMPETITOR).sum())
+
+    def _costs(self) -> dict[str, float]:
+        cfg = self.config
+        hub, spokes = self.team.wages(self.day)
+        listening = cfg.team.listening_cost_per_day * cfg.strategy.listening
+        content = cfg.team.content_cost_per_post * cfg.strategy.broadcast_per_day
+        engaged = sum(1 for i in self.influencers if i.engaged)
+        outreach = cfg.team.outreach_cost_per_influencer_day * engaged
+        return {
+            "wages_hub": hub,
+            "wages_spokes": spokes,
+            "tools": listening,
+            "content": content,
+            "outreach": outreach,
+            "compensation": self.ledger.compensation,
+            "root_cause_fixes": self.ledger.root_cause_fixes * cfg.team.root_cause_fix_cost,
+        }
+
+    def _record(self, now: float) -> None:
+        pop, ledger = self.population, self.ledger
+        prospects, customers, lapsed, competitor = pop.counts()
+        active = np.flatnonzero(pop.state == CUSTOMER)
+        revenue = float(pop.revenue_per_day(active).sum())
+        costs = self._costs()
+        cost = sum(costs.values())
+        row: dict[str, float] = {
+            "day": self.day + 1,
+            "time_h": now,
+            "prospects": prospects,
+            "customers": customers,
+            "lapsed": lapsed,
+            "competitor": competitor,
+            "churned": ledger.churned + ledger.defected,
+            "defected": ledger.defected,
+            "converted": ledger.converted,
+            "won_back": ledger.won_back,
+            "won_back_competitor": ledger.won_back_competitor,
+            "entered": ledger.entered,
+            "left_lapsed": ledger.left_lapsed,
+            "left_competitor": ledger.left_competitor,
+            "leads_closed": ledger.leads_closed,
+            **loyalty_stats(pop.loyalty[active]),
+        }
+        for kind, name in enumerate(POST_KINDS):
+            row[f"posts_{name}"] = int(ledger.posts_by_kind[kind])
+        total_posts = int(ledger.posts_by_kind.sum())
+        row["negative_mentions"] = ledger.negative_mentions
+        row["negative_share"] = ledger.negative_posts / total_posts if total_posts else math.nan
+        row["reshares"] = ledger.reshares
+        row.update(response_stats(ledger.response_hours, self.config.strategy.sla_hours))
+        row["backlog"] = self.team.backlog(now)
+        row["spoke_backlog"] = self.team.spoke_backlog()
+        hub_busy = self.team.hub_busy_hours_today()
+        staffed = self.team.staffed_hours(self.day)
+        slot_hours = self.team.spoke_slot_hours(self.day)
+        spoke_busy = ledger.spoke_busy_hours
+        row["hub_busy_h"] = hub_busy
+        row["hub_staffed_h"] = staffed
+        row["hub_utilisation"] = hub_busy / staffed if staffed > 0 else math.nan
+        row["spoke_busy_h"] = spoke_busy
+        row["spoke_slot_h"] = slot_hours
+        row["spoke_utilisation"] = spoke_busy / slot_hours if slot_hours > 0 else math.nan
+        row["root_cause_fix_count"] = ledger.root_cause_fixes
+        row["resolved"] = ledger.resolved
+        row["routed"] = ledger.routed
+        row["broken_promises"] = ledger.broken
+        row["abandoned"] = ledger.abandoned
+        row["resolution_median_h"] = (
+            float(np.median(ledger.resolution_hours)) if ledger.resolution_hours else math.nan
+        )
+        for topic, level in zip(self.topics, self.defect_level, strict=True):
+            row[f"defect_{topic}"] = float(level)
+        storm = self.firestorm
+        row["attack_aware_share"] = storm.ever_aware / pop.size if storm else 0.0
+        row["attack_spreaders"] = len(storm.spreaders) if storm else 0
+        row["revenue"] = revenue
+        row.update(costs)
+        row["cost_to_serve"] = cost
+        row["relationship_value"] = revenue - cost
+        self.rows.append(row)

@@ -1,0 +1,243 @@
+"""Customers and prospects as a structure of numpy arrays, updated once a simulated day.
+
+Lifecycle: PROSPECT -> CUSTOMER (conversion) -> LAPSED (churn) -> CUSTOMER (win-back);
+a customer whose complaint the brand ignored may defect to a COMPETITOR, from
+where win-back is slower. The reach is open: non-customers leave the brand's
+audience at `turnover_per_day` and a newcomer (a prospect) takes their place in
+the follower graph, so the audience renews itself while its size and the graph
+stay fixed.
+
+Churn hazard per day (documented form)::
+
+    h_i = h_seg * exp(k * (L_ref - L_i)) * (M if an issue is open else 1),
+    h_seg = -ln(1 - churn_per_year) / 365,  M = open_issue_churn_multiplier
+    P(churn today) = 1 - exp(-h_i)
+
+With loyalty held constant this is a constant daily retention r = exp(-h_i),
+so the expected lifetime value matches m*r/(1+i-r) (see sim.validation).
+
+Conversion of a prospect (network Bass model) uses the exact one-day Bass flow
+from the person's local adoption share w_i (share of followees who are
+customers): P = (B(w_i) - w_i) / (1 - w_i), where B(x) is where the Bass ODE
+dF/dt = (p + qF)(1 - F) takes x after one day. On the complete graph this is
+exactly the continuous-time Bass curve sampled daily, whatever the tick.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import Population as PopulationConfig
+
+PROSPECT, CUSTOMER, LAPSED, COMPETITOR = 0, 1, 2, 3
+UNAWARE, SPREADING, STIFLED = 0, 1, 2
+
+
+def bass_step(share: np.ndarray, p: np.ndarray | float, q: float, dt: float = 1.0) -> np.ndarray:
+    """Where the Bass ODE dF/dt = (p + qF)(1 - F) takes F=share after dt (exact)."""
+    share = np.clip(share, 0.0, 1.0)
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), share.shape)
+    a = p + q
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(p > 0, q / np.where(p > 0, p, 1.0), 0.0)
+        e0 = (1.0 - share) / (1.0 + ratio * share)
+        e1 = e0 * np.exp(-a * dt)
+        with_p = (1.0 - e1) / (1.0 + ratio * e1)
+        grow = np.exp(q * dt)
+        logistic = share * grow / (1.0 - share + share * grow)
+    return np.where(p > 0, with_p, logistic)
+
+
+def conversion_probability(share: np.ndarray, p: np.ndarray | float, q: float) -> np.ndarray:
+    """Exact one-day adoption probability of a prospect whose local adoption share is `share`."""
+    share = np.clip(share, 0.0, 1.0 - 1e-12)
+    return np.clip((bass_step(share, p, q) - share) / (1.0 - share), 0.0, 1.0)
+
+
+class Population:
+    """Everyone in the brand's reach: prospects, customers and lapsed customers."""
+
+    def __init__(self, cfg: PopulationConfig, size: int, rng: np.random.Generator) -> None:
+        self.cfg = cfg
+        self.size = size
+        names = list(cfg.segments)
+        shares = np.array([cfg.segments[n].share for n in names])
+        self.segment_names = names
+        self.segment_p = shares / shares.sum()
+        self.margin_by_segment = np.array([cfg.segments[n].margin_per_day for n in names])
+        annual = np.array([cfg.segments[n].churn_per_year for n in names])
+        self.hazard_by_segment = -np.log1p(-annual) / 365.0
+        self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
+        self.segment, self.loyalty, self.voice = self._traits(rng, size)
+        self.baseline_loyalty = self.loyalty.copy()
+        platforms = list(cfg.platforms)
+        weights = np.array([cfg.platforms[n] for n in platforms])
+        self.platform_names = platforms
+        self.platform = rng.choice(len(platforms), size=size, p=weights / weights.sum()).astype(
+            np.int8
+        )
+        u = rng.random(size)
+        self.state = np.full(size, PROSPECT, dtype=np.int8)
+        self.state[u < cfg.initial_customer_share + cfg.initial_lapsed_share] = LAPSED
+        self.state[u < cfg.initial_customer_share] = CUSTOMER
+        self.open_issues = np.zeros(size, dtype=np.int32)
+        self.crisis = np.full(size, UNAWARE, dtype=np.int8)
+        self.attack_damage = np.zeros(size)
+        self.churned_total = 0
+        self.converted_total = 0
+        self.defected_total = 0
+        self.entered_total = 0
+        self.renewed = np.zeros(size, dtype=bool)  # slots a newcomer has taken over
+        self.customers_at_start = int((self.state == CUSTOMER).sum())
+        self.initial_state = self.state.copy()
+        self.freeze_loyalty = cfg.freeze_loyalty
+
+    def _traits(
+        self, rng: np.random.Generator, count: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Segment, loyalty and voice propensity of `count` new people."""
+        cfg = self.cfg
+        segment = rng.choice(len(self.segment_p), size=count, p=self.segment_p).astype(np.int8)
+        k, mean = cfg.initial_loyalty_concentration, cfg.initial_loyalty_mean
+        if 0.0 < mean < 1.0:
+            loyalty = rng.beta(mean * k, (1.0 - mean) * k, count)
+        else:
+            loyalty = np.full(count, mean)
+        # personal voice propensity around the segment's mean (Beta, concentration 4)
+        v = np.clip(self.voice_by_segment[segment], 1e-6, 1 - 1e-6)
+        voice = rng.beta(v * 4.0, (1.0 - v) * 4.0)
+        return segment, loyalty, voice
+
+    # ----------------------------------------------------------------- queries
+    def counts(self) -> tuple[int, int, int, int]:
+        """Prospects, customers, lapsed and lost to a competitor."""
+        c = np.bincount(self.state, minlength=4)
+        return int(c[PROSPECT]), int(c[CUSTOMER]), int(c[LAPSED]), int(c[COMPETITOR])
+
+    def daily_hazard(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Today's churn hazard of `people` (everyone by default)."""
+        return self.hazard(self.segment[people], self.loyalty[people], self.open_issues[people] > 0)
+
+    def hazard(
+        self, segment: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray
+    ) -> np.ndarray:
+        """The churn hazard per day for given segments, loyalties and open-issue flags.
+
+        The one formula of the module docstring; the daily dynamics and the
+        value projection beyond the run (sim.engine.horizon) both call it.
+        """
+        cfg = self.cfg
+        hazard = self.hazard_by_segment[segment] * np.exp(
+            cfg.churn_loyalty_sensitivity * (cfg.churn_reference_loyalty - loyalty)
+        )
+        if cfg.open_issue_churn_multiplier != 1.0:
+            hazard = hazard * np.where(has_open_issue, cfg.open_issue_churn_multiplier, 1.0)
+        return hazard
+
+    def revenue_per_day(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Today's revenue from `people` if they are customers (everyone by default)."""
+        return self.revenue_at(self.segment[people], self.loyalty[people])
+
+    def revenue_at(self, segment: np.ndarray, loyalty: np.ndarray) -> np.ndarray:
+        """Revenue per day of a customer of `segment` at `loyalty` (the one revenue formula)."""
+        floor = self.cfg.revenue_loyalty_floor
+        return self.margin_by_segment[segment] * (floor + (1.0 - floor) * loyalty)
+
+    # ----------------------------------------------------------------- updates
+    def shift_loyalty(self, people: np.ndarray, amount: np.ndarray | float) -> None:
+        """Add `amount` to the loyalty of `people` (repeats add up), kept within [0, 1]."""
+        if self.freeze_loyalty or len(people) == 0:
+            return
+        np.add.at(self.loyalty, people, amount)
+        self.loyalty[people] = np.clip(self.loyalty[people], 0.0, 1.0)
+
+    def shift_all(self, delta: np.ndarray) -> None:
+        if self.freeze_loyalty:
+            return
+        self.loyalty += delta
+        np.clip(self.loyalty, 0.0, 1.0, out=self.loyalty)
+
+    def drift(self) -> None:
+        """Impressions fade: loyalty reverts towards each person's initial level."""
+        if self.freeze_loyalty:
+            return
+        self.loyalty += self.cfg.loyalty_drift_per_day * (self.baseline_loyalty - self.loyalty)
+
+    def forget_issues(self, uniforms: np.ndarray) -> None:
+        """Unresolved issues stop weighing on a customer at rate 1/open_issue_days."""
+        has = self.open_issues > 0
+        expire = has & (uniforms < -np.expm1(-1.0 / self.cfg.open_issue_days))
+        self.open_issues[expire] -= 1
+
+    def churn(self, uniforms: np.ndarray) -> np.ndarray:
+        """Customers whose uniform falls below today's churn probability lapse."""
+        at_risk = self.state == CUSTOMER
+        leaving = at_risk & (uniforms < -np.expm1(-self.daily_hazard()))
+        self.state[leaving] = LAPSED
+        self.churned_total += int(leaving.sum())
+        return leaving
+
+    def convert(
+        self,
+        uniforms: np.ndarray,
+        local_share: np.ndarray,
+        innovation: float,
+        negative_exposure: np.ndarray,
+    ) -> np.ndarray:
+        """Prospects adopt with the exact one-day Bass probability, damped by negative exposure."""
+        conv = self.cfg.conversion
+        prospect = self.state == PROSPECT
+        prob = conversion_probability(local_share, innovation, conv.imitation_per_day)
+        prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure)
+        adopting = prospect & (uniforms < prob)
+        self.state[adopting] = CUSTOMER
+        # the same uniforms serve the disjoint groups: prospects, lapsed, competitor's
+        back = (self.state == LAPSED) & (uniforms < conv.winback_per_day)
+        back |= (self.state == COMPETITOR) & (uniforms < conv.competitor_winback_per_day)
+        self.state[back] = CUSTOMER
+        adopting |= back
+        self.converted_total += int(adopting.sum())
+        return adopting
+
+    def defect(self, people: np.ndarray) -> int:
+        """Customers among `people` leave for a competitor (counted as churn too)."""
+        people = np.unique(people[self.state[people] == CUSTOMER])
+        self.state[people] = COMPETITOR
+        self.churned_total += len(people)
+        self.defected_total += len(people)
+        return len(people)
+
+    def turnover(self, rng: np.random.Generator, rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """Non-customers leave the reach at `rate` per day; newcomers take their slots.
+
+        Candidates are drawn uniformly over everyone, whatever their state, and
+        only non-customers untouched by an attack are replaced (thinning): the
+        stream's use does not depend on the run, so arms stay aligned.
+        Returns the slots renewed and the states their previous occupants had.
+        """
+        count = int(rng.poisson(rate * self.size))
+        slots = rng.integers(0, self.size, count)
+        segment, loyalty, voice = self._traits(rng, count)
+        _, first = np.unique(slots, return_index=True)
+        keep = np.zeros(count, dtype=bool)
+        keep[first] = True
+        keep &= (self.state[slots] != CUSTOMER) & (self.crisis[slots] == UNAWARE)
+        slots = slots[keep]
+        previous = self.state[slots].copy()
+        self.state[slots] = PROSPECT
+        self.segment[slots] = segment[keep]
+        self.loyalty[slots] = loyalty[keep]
+        self.baseline_loyalty[slots] = loyalty[keep]
+        self.voice[slots] = voice[keep]
+        self.open_issues[slots] = 0
+        self.attack_damage[slots] = 0.0
+        self.renewed[slots] = True
+        self.entered_total += len(slots)
+        return slots, previous
+
+    def make_customers(self, people: np.ndarray) -> int:
+        """Prospects among `people` become customers (a sales lead closed)."""
+        people = people[self.state[people] == PROSPECT]
+        self.state[people] = CUSTOMER
+        self.converted_total += len(people)
+        return len(people)

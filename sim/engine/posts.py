@@ -1,0 +1,289 @@
+"""Posts: what customers, prospects, influencers and attackers publish about the brand.
+
+Posts live in a growable structure of arrays (:class:`PostBook`), one row per
+post. Everything random about a post (its handling work, its author's patience,
+the spoke's work, whether a promised fix happens) is drawn once, when the post
+is created, so two strategies facing the same post face the same post.
+
+Arrivals are generated each day by thinning (Lewis & Shedler 1979): candidate
+events are drawn at a fixed upper-bound rate that does not depend on the state
+of the run, then accepted with probability rate/bound. The candidate stream is
+therefore identical across strategies and staffing (common random numbers);
+only acceptance depends on who is still a customer and how loyal they are.
+
+The candidate rate follows the demand rhythm (`demand.hourly`, `demand.weekly`):
+a non-homogeneous Poisson process whose intensity is constant within each hour
+of the week. Its day count is Poisson with the weekday's weight, and each
+candidate's time is drawn by inverting the day's piecewise-linear cumulative
+intensity, one uniform per candidate: the exact process, without rejected
+candidates, and still independent of the run's state. Day 0 is a Monday, hour
+0 local midnight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import POST_KINDS, Demand, Posts
+from sim.engine.clock import HOURS_PER_DAY
+from sim.engine.population import CUSTOMER, PROSPECT
+
+KIND = {name: i for i, name in enumerate(POST_KINDS)}
+COMPLAINT, QUESTION, PRAISE, LEAD, MENTION, ATTACK = (KIND[k] for k in POST_KINDS)
+
+# negativity in [0, 1]: drives reshare probability and bystander effects
+NEGATIVITY = {COMPLAINT: 0.7, QUESTION: 0.1, PRAISE: 0.0, LEAD: 0.0, ATTACK: 1.0}
+# default queue severity by kind (higher is served first under `severity`)
+SEVERITY = np.array([2.0, 1.0, 0.3, 1.5, 1.0, 3.0])
+# first-response deadline as a multiple of strategy.sla_hours, by kind (assumption)
+SLA_FACTOR = np.array([1.0, 2.0, 8.0, 1.0, 4.0, 0.5])
+
+OUTCOMES = (
+    "pending",
+    "unanswered",
+    "abandoned",
+    "replied",
+    "routed",
+    "resolved",
+    "broken_promise",
+)
+OUTCOME = {name: i for i, name in enumerate(OUTCOMES)}
+
+_FIELDS: dict[str, tuple[type, float]] = {
+    "kind": (np.int8, 0),
+    "topic": (np.int8, -1),
+    "author": (np.int64, -1),
+    "followers": (np.int64, 0),
+    "platform": (np.int8, 0),
+    "created": (np.float64, np.nan),
+    "addressed": (np.bool_, False),
+    "queued": (np.bool_, False),
+    "negativity": (np.float64, 0.0),
+    "handle_work": (np.float64, 1.0),
+    "patience": (np.float64, np.inf),
+    "spoke_work": (np.float64, 1.0),
+    "follow_u": (np.float64, 0.0),
+    "listen_u": (np.float64, 1.0),
+    "defect_u": (np.float64, 1.0),
+    "service_start": (np.float64, np.nan),
+    "first_response": (np.float64, np.nan),
+    "routed_to": (np.int8, -1),
+    "spoke_start": (np.float64, np.nan),
+    # the author's loyalty just before the incident, just after the fix, and the revenue
+    # uplift a reply gave them: what the calibration targets measure
+    "loyalty_before": (np.float64, np.nan),
+    "loyalty_after_fix": (np.float64, np.nan),
+    "reply_uplift": (np.float64, np.nan),
+    "resolved_at": (np.float64, np.nan),
+    "outcome": (np.int8, 0),
+}
+
+
+class PostBook:
+    """Every post of a run, as growable numpy columns."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self.cols = {
+            name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in _FIELDS.items()
+        }
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def _grow(self, needed: int) -> None:
+        capacity = len(self.cols["kind"])
+        if needed <= capacity:
+            return
+        new = max(needed, 2 * capacity)
+        for name, (dt, fill) in _FIELDS.items():
+            col = np.full(new, fill, dtype=dt)
+            col[: self.n] = self.cols[name][: self.n]
+            self.cols[name] = col
+
+    def extend(self, **columns: np.ndarray) -> np.ndarray:
+        """Append posts (columns of equal length); returns their ids."""
+        count = len(columns["kind"])
+        self._grow(self.n + count)
+        ids = np.arange(self.n, self.n + count)
+        for name, values in columns.items():
+            self.cols[name][self.n : self.n + count] = values
+        self.n += count
+        return ids
+
+
+@dataclass
+class Batch:
+    """Posts created in one window, sorted by time (columns for PostBook.extend)."""
+
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.columns["kind"])
+
+
+def marks(rng: np.random.Generator, count: int, cfg: Posts) -> dict[str, np.ndarray]:
+    """The per-post random marks, drawn for every candidate (common random numbers)."""
+    patience = (
+        rng.exponential(cfg.patience_hours, count)
+        if cfg.patience_hours > 0
+        else np.full(count, np.inf)
+    )
+    return {
+        "addressed": rng.random(count) < cfg.addressed_share,
+        "handle_work": rng.exponential(1.0, count),
+        "patience": patience,
+        "spoke_work": rng.exponential(1.0, count),
+        "follow_u": rng.random(count),
+        "listen_u": rng.random(count),
+        "defect_u": rng.random(count),
+    }
+
+
+Part = dict[str, np.ndarray]
+
+
+def _select(part: Part, keep: np.ndarray) -> Part:
+    return {name: values[keep] for name, values in part.items()}
+
+
+class DailyRhythm:
+    """When in the week inbound posts arrive: weekday volume and hour-of-day shape."""
+
+    def __init__(self, cfg: Demand) -> None:
+        weekly = np.asarray(cfg.weekly, dtype=np.float64)
+        self.weekly = weekly / weekly.mean()
+        hourly = np.asarray(cfg.hourly, dtype=np.float64)
+        self.hour_share = hourly / hourly.sum()
+        self.cumulative = np.concatenate([[0.0], np.cumsum(self.hour_share)])
+        self.cumulative[-1] = 1.0
+
+    def day_factor(self, day_start: float) -> float:
+        """Volume of the day starting at `day_start` relative to an average day."""
+        return float(self.weekly[int(day_start // HOURS_PER_DAY) % 7])
+
+    def times(self, uniforms: np.ndarray) -> np.ndarray:
+        """Hours after midnight by inverting the day's cumulative intensity (one uniform each)."""
+        hour = np.searchsorted(self.cumulative, uniforms, side="right") - 1
+        hour = np.clip(hour, 0, 23)
+        within = (uniforms - self.cumulative[hour]) / np.maximum(self.hour_share[hour], 1e-300)
+        return hour + np.clip(within, 0.0, 1.0 - 1e-12)
+
+
+class PostGenerator:
+    """Daily arrivals of incidents, questions, praise and sales leads, by thinning."""
+
+    def __init__(
+        self, cfg: Posts, size: int, max_defect: np.ndarray, demand: Demand | None = None
+    ) -> None:
+        self.cfg = cfg
+        self.size = size
+        weights = np.array([t.weight for t in cfg.topics.values()], dtype=np.float64)
+        self.topic_p = weights / weights.sum()
+        # bound on each topic's defect level over the run (shocks included)
+        self.max_defect = max_defect
+        self.rhythm = DailyRhythm(demand if demand is not None else Demand())
+
+    def _candidates(self, rng: np.random.Generator, rate: float, start: float) -> Part:
+        count = int(rng.poisson(rate * self.size * self.rhythm.day_factor(start)))
+        return {
+            "author": rng.integers(0, self.size, count),
+            "created": start + self.rhythm.times(rng.random(count)),
+            "accept_u": rng.random(count),
+            **marks(rng, count, self.cfg),
+        }
+
+    def incidents(
+        self,
+        rng: np.random.Generator,
+        day_start: float,
+        season: float,
+        defect_level: np.ndarray,
+        state: np.ndarray,
+    ) -> Part:
+        """Accepted incidents today, with `topic` and `voice_u` (complain if below voice)."""
+        bound = self.cfg.incident_rate_per_day * season * self.topic_p * self.max_defect
+        part = self._candidates(rng, float(bound.sum()), day_start)
+        count = len(part["author"])
+        total = bound.sum()
+        part["topic"] = rng.choice(len(bound), size=count, p=bound / total if total > 0 else None)
+        part["voice_u"] = rng.random(count)
+        topic = part["topic"]
+        ok = (state[part["author"]] == CUSTOMER) & (
+            part["accept_u"] * self.max_defect[topic] < defect_level[topic]
+        )
+        return _select(part, ok)
+
+    def chatter(
+        self,
+        rng: np.random.Generator,
+        day_start: float,
+        season: float,
+        state: np.ndarray,
+        loyalty: np.ndarray,
+    ) -> dict[int, Part]:
+        """Questions (customers), praise (customers, ~loyalty^2) and leads (prospects)."""
+        cfg = self.cfg
+        out = {}
+        for kind, rate, who in (
+            (QUESTION, cfg.question_rate_per_day, CUSTOMER),
+            (PRAISE, cfg.praise_rate_per_day, CUSTOMER),
+            (LEAD, cfg.lead_rate_per_day, PROSPECT),
+        ):
+            part = self._candidates(rng, rate * season, day_start)
+            part["topic"] = rng.choice(len(self.topic_p), size=len(part["author"]), p=self.topic_p)
+            ok = state[part["author"]] == who
+            if kind == PRAISE:
+                ok &= part["accept_u"] < loyalty[part["author"]] ** 2
+            out[kind] = _select(part, ok)
+        return out
+
+
+_BATCH_COLUMNS = (
+    "author",
+    "created",
+    "topic",
+    "addressed",
+    *["handle_work", "patience", "spoke_work", "follow_u", "listen_u", "defect_u"],
+    "loyalty_before",
+)
+
+
+def assemble(
+    parts: list[tuple[int, Part]], follower_counts: np.ndarray, platform: np.ndarray
+) -> Batch:
+    """A time-sorted batch from (kind, part) pairs.
+
+    Complaints and praise that do not tag the brand become mentions: relevant
+    posts found only by listening. Negativity follows the original kind.
+    """
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in _BATCH_COLUMNS}
+    kinds, negs = [], []
+    for kind, part in parts:
+        n = len(part["author"])
+        kinds.append(np.full(n, kind, dtype=np.int8))
+        negs.append(np.full(n, NEGATIVITY[kind]))
+        for name in _BATCH_COLUMNS:
+            columns[name].append(part[name] if name in part else np.full(n, _FIELDS[name][1]))
+    if not kinds:
+        return Batch({name: np.empty(0, dt) for name, (dt, _) in _FIELDS.items()})
+    merged = {name: np.concatenate(values) for name, values in columns.items()}
+    kind = np.concatenate(kinds)
+    # untagged complaints and praise become mentions; untagged attack posts stay attacks
+    can_mention = (kind == COMPLAINT) | (kind == PRAISE)
+    merged["addressed"] = merged["addressed"] | ~(can_mention | (kind == ATTACK))
+    merged["kind"] = np.where(merged["addressed"] | ~can_mention, kind, MENTION).astype(np.int8)
+    merged["negativity"] = np.concatenate(negs)
+    merged["author"] = merged["author"].astype(np.int64)
+    merged["followers"] = follower_counts[merged["author"]]
+    merged["platform"] = platform[merged["author"]]
+    order = np.argsort(merged["created"], kind="stable")
+    return Batch({name: values[order] for name, values in merged.items()})

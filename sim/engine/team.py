@@ -1,0 +1,420 @@
+"""The company team: hub staff and department liaisons (spokes) as Mesa agents.
+
+The hub is one :class:`ServerPool` served by :class:`HubStaff`; each department
+is a pool served by its :class:`Liaison` agents (each works several cases at
+once). The :class:`Team` triages what the hub finishes: reply, fix it in the
+hub, or route it to the department; spokes resolve (or fail to follow through)
+and, when the strategy closes the loop, each department resolution is also a
+root-cause fix that lowers its topic's defect level (at a cost, down to a floor).
+
+What a reply or a fix is worth depends on when it comes: a reply's loyalty gain
+falls with the delay (hyperbolic by default, see `reply_value`), a fix's with
+the days since the complaint (`resolution_value_days`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.config.schema import POST_KINDS
+from sim.engine.clock import HOURS_PER_DAY
+from sim.engine.population import CUSTOMER
+from sim.engine.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, QUESTION, PostBook
+from sim.engine.queueing import ServerPool
+from sim.engine.shifts import Shift, staggered_starts
+from sim.engine.strategy import Rules
+
+if TYPE_CHECKING:
+    from sim.config.schema import Config
+    from sim.engine.metrics import Ledger
+    from sim.engine.population import Population
+
+REPLIED, ROUTED, RESOLVED = OUTCOME["replied"], OUTCOME["routed"], OUTCOME["resolved"]
+BROKEN, ABANDONED = OUTCOME["broken_promise"], OUTCOME["abandoned"]
+
+
+class HubStaff(mesa.Agent):
+    """A hub team member: works a shift, takes the next post by the strategy's priority."""
+
+    def __init__(self, model: mesa.Model, shift: Shift, wage_per_hour: float) -> None:
+        super().__init__(model)
+        self.shift = shift
+        self.wage_per_hour = wage_per_hour
+
+    def available_from(self, time: float) -> float:
+        return self.shift.available_from(time)
+
+    def wages(self, day: int) -> float:
+        return self.shift.hours_in(day) * self.wage_per_hour
+
+
+class Liaison(mesa.Agent):
+    """A department's social media liaison: resolves routed cases during business hours.
+
+    Paid for watching the spoke's queue on business days, plus the working
+    hours of each case it takes up (`effort_hours`).
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        department: str,
+        shift: Shift,
+        paid_hours: float,
+        wage: float,
+        effort_hours: float,
+    ) -> None:
+        super().__init__(model)
+        self.department = department
+        self.shift = shift
+        self.paid_hours = paid_hours
+        self.wage_per_hour = wage
+        self.effort_hours = effort_hours
+        self.case_hours_today = 0.0
+
+    def take_case(self) -> None:
+        self.case_hours_today += self.effort_hours
+
+    def wages(self, day: int) -> float:
+        """Pay for day `day`; the day's case hours are then settled (call once a day)."""
+        standing = self.paid_hours if self.shift.works_on(day) else 0.0
+        pay = (standing + self.case_hours_today) * self.wage_per_hour
+        self.case_hours_today = 0.0
+        return pay
+
+
+def reply_value(delay_hours: float, form: str, scale_hours: float) -> float:
+    """Share of an instant reply's value that a reply after `delay_hours` keeps."""
+    if form == "exponential":
+        return float(np.exp(-delay_hours / scale_hours))
+    return 1.0 / (1.0 + delay_hours / scale_hours)
+
+
+class CaseSlot:
+    """One of the cases a liaison can work on at once (a server of the spoke's pool)."""
+
+    def __init__(self, liaison: Liaison) -> None:
+        self.liaison = liaison
+
+    def available_from(self, time: float) -> float:
+        return self.liaison.shift.available_from(time)
+
+
+class Team:
+    """Hub and spokes, their queues, and what happens when they finish a post."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        cfg: Config,
+        rules: Rules,
+        posts: PostBook,
+        population: Population,
+        defect_level: np.ndarray,
+        topic_department: list[str],
+        ledger: Ledger,
+    ) -> None:
+        self.cfg, self.rules, self.posts = cfg, rules, posts
+        self.population, self.defect_level, self.ledger = population, defect_level, ledger
+        # the root-cause floor is set from the everyday levels, before any shock
+        self.everyday_level = defect_level.copy()
+        self.defect_floor = self.everyday_level * rules.strategy.defect_floor
+        hub = cfg.team.hub
+        self.handle_hours = np.array(
+            [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
+        )
+        self.staff: list[HubStaff] = []
+        starts = staggered_starts(
+            hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
+        )
+        if rules.staffs_hub:
+            for i, start in enumerate(starts):
+                shift = Shift(start % 24.0, hub.shift_hours, hub.days_per_week, rotation=i)
+                self.staff.append(HubStaff(model, shift, hub.wage_per_hour))
+        self.hub = ServerPool(
+            list(self.staff),
+            duration=self._hub_duration,
+            abandon_at=self._abandon_at,
+            on_start=self._hub_start,
+            on_complete=self._hub_complete,
+            on_abandon=self._abandoned,
+        )
+        self.departments = list(cfg.team.spokes)
+        self.topic_spoke = np.array([self.departments.index(d) for d in topic_department])
+        self.liaisons: list[Liaison] = []
+        self.spokes: list[ServerPool] = []
+        for name in self.departments:
+            spoke = cfg.team.spokes[name]
+            shift = Shift(
+                cfg.team.spoke_start_hour, cfg.team.spoke_day_hours, cfg.team.spoke_days_per_week
+            )
+            slots = []
+            if rules.staffs_spokes:
+                for _ in range(spoke.liaisons):
+                    liaison = Liaison(
+                        model,
+                        name,
+                        shift,
+                        spoke.hours_per_day,
+                        spoke.wage_per_hour,
+                        spoke.effort_hours,
+                    )
+                    self.liaisons.append(liaison)
+                    slots.extend(CaseSlot(liaison) for _ in range(spoke.cases_per_liaison))
+            self.spokes.append(
+                ServerPool(
+                    slots,
+                    duration=self._spoke_duration,
+                    abandon_at=lambda post: np.inf,
+                    on_start=self._spoke_start,
+                    on_complete=self._spoke_complete,
+                )
+            )
+        self.resolution_hours = np.array(
+            [cfg.team.spokes[d].resolution_hours for d in self.departments]
+        )
+        self.follow_through = np.array(
+            [cfg.team.spokes[d].follow_through for d in self.departments]
+        )
+        self.sales = self.departments.index("sales") if "sales" in self.departments else -1
+        self.model = model
+        self.on_spoke_fix = None  # callback(topic, time): a department fixed a complaint
+        # bystanders credit replies to attack posts only when the stance suits the truth
+        self.attack_reply_goodwill = False
+        self._hub_busy_seen = 0.0
+
+    # ---------------------------------------------------------------- intake
+    def take_up(self, ids: np.ndarray) -> None:
+        """Queue at the hub the posts among `ids` that the strategy answers and sees."""
+        p = self.posts
+        kind, addressed, listen_u = p.kind[ids], p.addressed[ids], p.listen_u[ids]
+        queued = ids[self.rules.takes_up(kind, addressed, listen_u)] if len(ids) else ids
+        p.cols["queued"][queued] = True
+        p.cols["outcome"][ids] = OUTCOME["unanswered"]
+        p.cols["outcome"][queued] = OUTCOME["pending"]
+        if not len(queued):
+            return
+        pop = self.population
+        authors = p.author[queued]
+        risk = pop.daily_hazard(authors) * pop.revenue_per_day(authors)
+        for post, created, k, followers, neg, r in zip(
+            queued.tolist(),
+            p.created[queued].tolist(),
+            p.kind[queued].tolist(),
+            p.followers[queued].tolist(),
+            p.negativity[queued].tolist(),
+            risk.tolist(),
+            strict=True,
+        ):
+            self.hub.arrive(
+                created, post, self.rules.priority_key(created, k, followers, neg, r, post)
+            )
+
+    def add_surge(self, count: int, start: float, days: float) -> list[HubStaff]:
+        """Temporary hub staff (crisis surge), on the hub's regular shift pattern."""
+        hub = self.cfg.team.hub
+        new = []
+        starts = staggered_starts(
+            count, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
+        )
+        for i, hour in enumerate(starts):
+            shift = Shift(
+                hour % 24.0,
+                hub.shift_hours,
+                hub.days_per_week,
+                rotation=i,
+                active_from=start,
+                active_until=start + 24.0 * days,
+            )
+            member = HubStaff(self.model, shift, hub.wage_per_hour)
+            self.staff.append(member)
+            self.hub.add_server(member, start)
+            new.append(member)
+        return new
+
+    # ---------------------------------------------------------------- engine
+    def advance(self, until: float) -> None:
+        self.hub.advance(until)
+        for spoke in self.spokes:
+            spoke.advance(until)
+
+    def backlog(self, time: float) -> int:
+        return self.hub.backlog(time)
+
+    def spoke_backlog(self) -> int:
+        return sum(s.waiting for s in self.spokes)
+
+    def spoke_backlog_by_department(self) -> dict[str, int]:
+        return {name: s.waiting for name, s in zip(self.departments, self.spokes, strict=True)}
+
+    def wages(self, day: int) -> tuple[float, float]:
+        hub = sum(member.wages(day) for member in self.staff)
+        spokes = sum(liaison.wages(day) for liaison in self.liaisons)
+        return hub, spokes
+
+    def staffed_hours(self, day: int) -> float:
+        return sum(member.shift.hours_in(day) for member in self.staff)
+
+    def hub_busy_hours_today(self) -> float:
+        """Hub busy hours since the last call (work counted on the day it starts)."""
+        hub = self.hub.busy_hours
+        before, self._hub_busy_seen = self._hub_busy_seen, hub
+        return hub - before
+
+    def spoke_slot_hours(self, day: int) -> float:
+        """Case-slot hours on shift on day `day`: the spokes' capacity to hold cases."""
+        return sum(
+            slot.liaison.shift.hours_in(day) for spoke in self.spokes for slot in spoke.servers
+        )
+
+    # ---------------------------------------------------------------- hub callbacks
+    def _abandon_at(self, post: int) -> float:
+        cols = self.posts.cols
+        return cols["created"][post] + cols["patience"][post]
+
+    def _hub_duration(self, post: int, server: HubStaff) -> float:
+        cols = self.posts.cols
+        return float(cols["handle_work"][post] * self.handle_hours[cols["kind"][post]])
+
+    def _hub_start(self, post: int, time: float, server: HubStaff) -> None:
+        self.posts.cols["service_start"][post] = time
+
+    def _abandoned(self, post: int, time: float) -> None:
+        self.posts.cols["outcome"][post] = ABANDONED
+        self.ledger.abandoned += 1
+
+    def _hub_complete(self, post: int, time: float, server: HubStaff) -> None:
+        cols = self.posts.cols
+        cols["first_response"][post] = time
+        kind, author = int(cols["kind"][post]), int(cols["author"][post])
+        created = cols["created"][post]
+        self.ledger.response(time - created)
+        routing = self.rules.strategy.routing
+        spin = self.cfg.posts.spin_gain_factor if routing == "pr_only" else 1.0
+        cols["outcome"][post] = REPLIED
+        if kind == ATTACK:  # the crisis stance acts through the rumour (sim.engine.crisis)
+            if self.attack_reply_goodwill:
+                self.ledger.reply_weight[author] += spin
+            return
+        # replies are public: the author's followers see the brand answer
+        self.ledger.reply_weight[author] += spin
+        pc = self.cfg.posts
+        speed = reply_value(time - created, pc.reply_speed_form, pc.reply_speed_scale_hours)
+        pop = self.population
+        who = np.array([author])
+        before = pop.revenue_per_day(who)[0]
+        pop.shift_loyalty(who, pc.reply_gain * speed * spin)
+        if pop.state[author] == CUSTOMER and before > 0:
+            cols["reply_uplift"][post] = pop.revenue_per_day(who)[0] / before - 1.0
+        if kind == LEAD:
+            if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
+                self._route(post, self.sales, time)
+            elif (
+                cols["follow_u"][post]
+                < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
+            ):
+                self.ledger.leads_closed += self.population.make_customers(np.array([author]))
+            return
+        if routing == "pr_only" or not self._needs_department(post):
+            return
+        if cols["follow_u"][post] < self._hub_share(post):
+            self._resolve(post, time, by_spoke=False)
+        elif routing == "hub_and_spoke":
+            self._route(post, int(self.topic_spoke[cols["topic"][post]]), time)
+
+    def _hub_share(self, post: int) -> float:
+        """Share of such posts the hub settles itself (questions: an answer; problems: a fix)."""
+        hub = self.cfg.team.hub
+        return hub.resolve_share if self._is_problem(post) else hub.answer_share
+
+    def _needs_department(self, post: int) -> bool:
+        """Complaints (tagged or found by listening) and questions need a fix or an answer."""
+        cols = self.posts.cols
+        kind = int(cols["kind"][post])
+        return kind in (COMPLAINT, QUESTION) or (kind == MENTION and cols["negativity"][post] > 0)
+
+    def _is_problem(self, post: int) -> bool:
+        cols = self.posts.cols
+        kind = int(cols["kind"][post])
+        return kind == COMPLAINT or (kind == MENTION and cols["negativity"][post] > 0)
+
+    def _route(self, post: int, spoke: int, time: float) -> None:
+        cols = self.posts.cols
+        if not self.spokes[spoke].servers:  # nobody staffs that department: a reply is all
+            return
+        cols["outcome"][post] = ROUTED
+        cols["routed_to"][post] = spoke
+        self.spokes[spoke].arrive(time, post, (time, post))
+        self.ledger.routed += 1
+
+    # ---------------------------------------------------------------- spoke callbacks
+    def _spoke_start(self, post: int, time: float, slot: CaseSlot) -> None:
+        slot.liaison.take_case()
+        self.posts.cols["spoke_start"][post] = time
+
+    def _spoke_duration(self, post: int, slot: CaseSlot) -> float:
+        cols = self.posts.cols
+        return float(cols["spoke_work"][post] * self.resolution_hours[cols["routed_to"][post]])
+
+    def _spoke_complete(self, post: int, time: float, slot: CaseSlot) -> None:
+        cols = self.posts.cols
+        spoke = int(cols["routed_to"][post])
+        # a slot can take up cases only on shift: count the business hours it was held
+        held = slot.liaison.shift.on_shift_hours(cols["spoke_start"][post], time)
+        self.ledger.spoke_busy_hours += held
+        if int(cols["kind"][post]) == LEAD:
+            cols["outcome"][post] = RESOLVED
+            cols["resolved_at"][post] = time
+            if cols["follow_u"][post] < self.cfg.posts.lead_close_rate:
+                self.ledger.leads_closed += self.population.make_customers(
+                    np.array([cols["author"][post]])
+                )
+            return
+        # a routed post had follow_u >= the hub's share: rescaled, it is uniform again
+        hub_share = self._hub_share(post)
+        u = (cols["follow_u"][post] - hub_share) / max(1.0 - hub_share, 1e-12)
+        if u < self.follow_through[spoke]:
+            self._resolve(post, time, by_spoke=True)
+        else:
+            cols["outcome"][post] = BROKEN
+            self.ledger.broken += 1
+            self.population.shift_loyalty(
+                np.array([cols["author"][post]]), -self.cfg.posts.broken_promise_hit
+            )
+
+    def _resolve(self, post: int, time: float, by_spoke: bool) -> None:
+        """A complaint fixed (or a question answered) for good."""
+        cols = self.posts.cols
+        cols["outcome"][post] = RESOLVED
+        cols["resolved_at"][post] = time
+        author = int(cols["author"][post])
+        pop = self.population
+        self.ledger.resolved += 1
+        self.ledger.resolution_hours.append(time - cols["created"][post])
+        # a late fix or answer is worth less: the customer has moved on
+        days = (time - cols["created"][post]) / HOURS_PER_DAY
+        fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
+        if not self._is_problem(post):
+            pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain * fade)
+            return
+        pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain * fade)
+        cols["loyalty_after_fix"][post] = pop.loyalty[author]
+        if pop.open_issues[author] > 0:
+            pop.open_issues[author] -= 1
+        self.ledger.compensation += self.cfg.team.compensation_per_resolution
+        topic = int(cols["topic"][post])
+        if not by_spoke:  # the hub fixes the customer's case, not the cause
+            return
+        if self.on_spoke_fix is not None:
+            self.on_spoke_fix(topic, time)
+        if self.rules.strategy.close_loop:
+            floor = self.defect_floor[topic]
+            level = self.defect_level[topic]
+            # within 1 % of the everyday level of the floor nothing material is left to fix
+            if level > floor + 0.01 * self.everyday_level[topic]:
+                fix = self.rules.strategy.fix_per_resolution
+                self.defect_level[topic] = floor + (level - floor) * (1.0 - fix)
+                self.ledger.root_cause_fixes += 1
