@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments import load, sweep
+from sim.experiments.sweeps import load, sweep
 
 
 def timed(runs: int, jobs: int, out: Path) -> float:

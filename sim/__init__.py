@@ -28,23 +28,23 @@ __all__ = [
 def __getattr__(name: str):
     # the experiment layer pulls in more (scipy.stats, SALib, tqdm): import it on first use
     if name == "compare":
-        from sim.comparison import compare
+        from sim.experiments.comparison import compare
 
         return compare
     if name == "sweep":
-        from sim.experiments import sweep
+        from sim.experiments.sweeps import sweep
 
         return sweep
     if name == "staffing":
-        from sim.staff_plan import staffing
+        from sim.experiments.staffing import staffing
 
         return staffing
     if name == "calibrate":
-        from sim.calibration import calibrate
+        from sim.experiments.calibration import calibrate
 
         return calibrate
     if name == "sensitivity":
-        from sim.sensitivity_analysis import sensitivity
+        from sim.experiments.sensitivity import sensitivity
 
         return sensitivity
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

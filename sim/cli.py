@@ -157,8 +157,8 @@ def _run_dir(options: dict, suffix: str) -> Path:
 
 
 def _compare(args: Sequence[str]) -> int:
-    from sim.comparison import compare
-    from sim.specs import CompareSpec, load_spec
+    from sim.experiments.comparison import compare
+    from sim.experiments.specs import CompareSpec, load_spec
 
     options, overrides = _split(args, COMPARE_OPTIONS)
     if "experiment" in options:
@@ -211,7 +211,7 @@ BATCH_OPTIONS = {
 
 
 def _batch_spec(args: Sequence[str], kind: str):
-    from sim.specs import load_spec
+    from sim.experiments.specs import load_spec
 
     options, overrides = _split(args, BATCH_OPTIONS)
     if "experiment" not in options:
@@ -232,7 +232,7 @@ def _batch_spec(args: Sequence[str], kind: str):
 
 
 def _sweep(args: Sequence[str]) -> int:
-    from sim.experiments import load, summarise_points, sweep
+    from sim.experiments.sweeps import load, summarise_points, sweep
 
     spec, out, execution = _batch_spec(args, "sweep")
     folder = sweep(
@@ -261,7 +261,7 @@ def _sweep(args: Sequence[str]) -> int:
 
 
 def _staff(args: Sequence[str]) -> int:
-    from sim.staff_plan import staffing
+    from sim.experiments.staffing import staffing
 
     spec, out, execution = _batch_spec(args, "staffing")
     result = staffing(
@@ -282,7 +282,7 @@ def _staff(args: Sequence[str]) -> int:
 
 
 def _sensitivity(args: Sequence[str]) -> int:
-    from sim.sensitivity_analysis import sensitivity
+    from sim.experiments.sensitivity import sensitivity
 
     spec, out, execution = _batch_spec(args, "sensitivity")
     for method in spec.methods:
@@ -333,7 +333,7 @@ def _range(key: str, text: str) -> list[float]:
 
 
 def _calibrate(args: Sequence[str]) -> int:
-    from sim.calibration import calibrate
+    from sim.experiments.calibration import calibrate
 
     ranges = {}
     rest = []
@@ -389,11 +389,11 @@ def _list() -> int:
     folder = catalog.configs_dir() / "strategy"
     for name in catalog.strategy_names():
         print(f"strategy    {name:26s} {catalog.describe(folder, name)}")
-    from sim.specs import experiment_names, experiments_dir
+    from sim.experiments.specs import experiment_names, experiments_dir
 
     for name in experiment_names():
         print(f"experiment  {name:26s} {catalog.describe(experiments_dir(), name)}")
-    from sim.calibration import calibration_dir, target_set_names
+    from sim.experiments.calibration import calibration_dir, target_set_names
 
     for name in target_set_names():
         print(f"targets     {name:26s} {catalog.describe(calibration_dir(), name)}")

@@ -8,8 +8,10 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the sim package
 
 
 def data_dir(name: str) -> Path:
-    """`configs/`, `scenarios/` or `experiments/`: in the package when installed, else beside it."""
-    for candidate in (_PACKAGE_DIR / name, _PACKAGE_DIR.parent / name):
+    """The data folder `name` (configs, scenarios, experiments, calibration)."""
+    # installed: sim/data/NAME (beside the code, never shadowing a module); in a
+    # checkout: NAME/ at the top of the repository
+    for candidate in (_PACKAGE_DIR / "data" / name, _PACKAGE_DIR.parent / name):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"hubspoke data folder '{name}' is missing from the installation")

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.report.io import atomic_write
 
 if TYPE_CHECKING:
-    from sim.comparison import Comparison
+    from sim.experiments.comparison import Comparison
 
 PLOT_FILES = (
     "loyalty.png",

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.calibration import IMPLAUSIBLE, calibrate, load_targets, target_set_names
 from sim.cli import main
+from sim.experiments.calibration import IMPLAUSIBLE, calibrate, load_targets, target_set_names
 
 # a small airline-like world: replies are many and fast enough to measure their value
 SMALL = [
@@ -171,7 +171,7 @@ def test_bad_target_entries():
 
 CHILD = f"""
 import sys
-from sim.calibration import calibrate
+from sim.experiments.calibration import calibrate
 targets = [{{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": {SMALL!r}}}]
 ranges = {{"posts.reply_gain": [0.03, 0.2]}}
 calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=sys.argv[1])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.comparison import normalise_arms
+from sim.experiments.comparison import normalise_arms
 
 SMALL = ["population.size=1500", "days=20"]
 
@@ -80,8 +80,8 @@ def test_arm_shorthand_and_bad_input() -> None:
 
 
 def test_parameter_uncertainty_draws_one_plausible_set_per_replication_for_every_arm():
-    from sim.calibration import plausible_set
-    from sim.comparison import parameter_draws
+    from sim.experiments.calibration import plausible_set
+    from sim.experiments.comparison import parameter_draws
 
     small = ["population.size=2000", "days=10"]
     result = sim.compare(
@@ -111,7 +111,7 @@ def test_bad_uncertainty_is_one_line():
 
 
 def test_each_replication_runs_with_its_draw_in_every_arm(monkeypatch):
-    import sim.comparison as comparison
+    import sim.experiments.comparison as comparison
 
     seen = []
 

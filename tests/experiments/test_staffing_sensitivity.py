@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.sensitivity_analysis import _problem, analyse, design
-from sim.staff_plan import recommend
+from sim.experiments.sensitivity import _problem, analyse, design
+from sim.experiments.staffing import recommend
 
 SMALL = ["population.size=3000", "days=20"]
 

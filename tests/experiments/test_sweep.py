@@ -15,7 +15,7 @@ import pytest
 
 import sim
 from sim import experiments
-from sim.experiments import design_points, load, sweep
+from sim.experiments.sweeps import design_points, load, sweep
 
 SMALL = ["population.size=1200", "days=15"]
 GRID = {"team.hub.staff": [1, 2, 3], "strategy.priority": ["fifo", "severity"]}
@@ -74,7 +74,7 @@ def test_resume_skips_finished_runs(reference, tmp_path) -> None:
 def test_sigkill_halfway_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path) -> None:
     out = tmp_path / "killed"
     code = (
-        "import sim.experiments as e;"
+        "import sim.experiments.sweeps as e;"
         f"e.sweep('baseline', grid={GRID!r}, replications=2, out={str(out)!r}, jobs=1,"
         f" overrides={SMALL!r})"
     )

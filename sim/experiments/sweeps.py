@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, load_config
-from sim.executors import check as check_executor
-from sim.executors import execute
+from sim.experiments.executors import check as check_executor
+from sim.experiments.executors import execute
 from sim.report.io import atomic_write
 
 MANIFEST = "sweep.json"

@@ -53,7 +53,7 @@ def run_jobs(
     description: str = "runs",
 ) -> list[Outcome]:
     """Run `jobs` on `workers` local processes (default: all cores); outcomes in job order."""
-    from sim.executors import run_local
+    from sim.experiments.executors import run_local
 
     jobs = list(jobs)
     bar = _progress(len(jobs), description) if progress else None

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.config import ConfigError
 from sim.engine.metrics import VALUE_NOTE
-from sim.experiments import load, summarise_points, sweep
+from sim.experiments.sweeps import load, summarise_points, sweep
 from sim.report.io import atomic_write
 from sim.report.stats import paired_ci
 

@@ -18,9 +18,9 @@ import pandas as pd
 
 from sim.config import ConfigError, load_config
 from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
-from sim.parallel import Job, run_jobs
+from sim.experiments.jobs import Job, run_jobs
+from sim.experiments.specs import KEY_METRICS
 from sim.report.stats import mean_ci, paired_ci, welch_ci
-from sim.specs import KEY_METRICS
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
 
@@ -346,7 +346,7 @@ def parameter_draws(
     """One row of the plausible set per replication (None without parameter uncertainty)."""
     if uncertainty in ("none", "", None):
         return None
-    from sim.calibration import plausible_set
+    from sim.experiments.calibration import plausible_set
 
     plausible = plausible_set(uncertainty)
     rng = np.random.default_rng([int(seed), 0x5EED])

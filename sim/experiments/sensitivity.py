@@ -20,8 +20,8 @@ import pandas as pd
 
 from sim.config import ConfigError
 from sim.engine.metrics import VALUE_NOTE
-from sim.executors import check as check_executor
-from sim.experiments import _key_type, plan_runs, sweep_finished
+from sim.experiments.executors import check as check_executor
+from sim.experiments.sweeps import _key_type, plan_runs, sweep_finished
 from sim.report.io import atomic_write
 
 METHODS = ("morris", "sobol")

@@ -46,7 +46,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, catalog, load_config
-from sim.executors import check as check_executor
+from sim.experiments.executors import check as check_executor
 
 IMPLAUSIBLE = 3.0
 BOUNDS = ("two_sided", "upper", "lower")
@@ -81,10 +81,7 @@ class TargetSet:
 
 
 def calibration_dir() -> Path:
-    """`calibration/` beside the package, or `sim/targets/` once installed (a folder named
-    like this module inside the package would shadow it)."""
-    installed = Path(catalog.__file__).resolve().parents[1] / "targets"
-    return installed if installed.is_dir() else catalog.data_dir("calibration")
+    return catalog.data_dir("calibration")
 
 
 def target_set_names() -> list[str]:
@@ -166,7 +163,7 @@ def _check_parameters(
     targets: TargetSet, parameters: Mapping[str, Sequence[float]]
 ) -> dict[str, tuple[float, float]]:
     """Ranges are [low, high] with low < high, inside each key's allowed range."""
-    from sim.experiments import _key_type
+    from sim.experiments.sweeps import _key_type
 
     ranges = {}
     scenario, overrides = targets.targets[0].group
@@ -256,7 +253,7 @@ def evaluate(
     Columns: point (index into `points`), target, mean, var (sample variance over
     the replications), n. Replication k of every point uses seed + k.
     """
-    from sim.experiments import plan_runs, sweep_finished
+    from sim.experiments.sweeps import plan_runs, sweep_finished
 
     rows = []
     for g, (scenario, group_overrides) in enumerate(_groups(targets)):
@@ -559,7 +556,7 @@ def calibrate(
         except OSError as exc:
             raise ConfigError(f"out={out}: cannot create it ({exc.strerror})") from None
     keys = list(ranges)
-    from sim.experiments import _key_type
+    from sim.experiments.sweeps import _key_type
 
     types = {k: _key_type(target_set.targets[0].scenario, k, list(overrides)) for k in keys}
     execution = {"jobs": jobs, "executor": executor, "address": address, "progress": progress}

@@ -1,0 +1,12 @@
+"""Experiments: many runs, planned, executed and analysed.
+
+`specs` (experiment files), `jobs` and `executors` (running many runs on local
+cores or a Dask cluster), `sweeps` (the resumable Parquet store), and the
+analyses built on them: `comparison` (strategies with paired CIs), `staffing`
+(recommended staffing and trade-offs), `sensitivity` (Morris, Sobol) and
+`calibration` (history matching to published targets).
+"""
+
+from sim.experiments.sweeps import load, sweep
+
+__all__ = ["load", "sweep"]
