@@ -97,7 +97,7 @@ def _options(args: Sequence[str], allowed: dict[str, type]) -> dict:
 
 
 def _validate(args: Sequence[str]) -> int:
-    from sim.validation import report
+    from sim.validation import suite
 
     options = _options(args, {"jobs": int, "scale": float, "hydra.run.dir": str})
     if options.get("jobs", 1) < 1:
@@ -106,10 +106,10 @@ def _validate(args: Sequence[str]) -> int:
         raise UsageError(f"scale={options['scale']}: out of range; must be > 0")
     out = _run_dir(options, "validate")
     _prepare(out)
-    rows = report.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
+    rows = suite.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
     out.mkdir(parents=True, exist_ok=True)
-    report.write(rows, out)
-    print(report.table(rows))
+    suite.write(rows, out)
+    print(suite.table(rows))
     failed = [r for r in rows if not r.passed]
     print(f"{len(rows) - len(failed)} of {len(rows)} checks pass; results: {out}")
     return 1 if failed else 0

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sim import validation
-from sim.validation import report, theory
+from sim.validation import suite, theory
 
 
 @pytest.mark.parametrize(
@@ -82,8 +82,8 @@ def test_cascade_matches_giant_component() -> None:
 
 
 def test_report_writes_table(tmp_path) -> None:
-    rows = [report.Row("a", 1.0, 1.1, 0.2), report.Row("b", 1.0, 2.0, 0.5)]
-    report.write(rows, tmp_path)
+    rows = [suite.Row("a", 1.0, 1.1, 0.2), suite.Row("b", 1.0, 2.0, 0.5)]
+    suite.write(rows, tmp_path)
     text = (tmp_path / "validation.md").read_text()
     assert "1 of 2 checks pass" in text and "FAIL" in text
     assert (tmp_path / "validation.json").exists()
