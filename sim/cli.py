@@ -21,7 +21,7 @@ USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=val
        hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
        hubspoke compare experiment=NAME [replications=R] [jobs=N] [seed=S] [key=value ...]
        hubspoke compare scenario=NAME strategies=[a,b,c] [replications=R] [key=value ...]
-                        [uncertainty=none|calibrated|PATH]  (parameter draws per replication)
+                        [uncertainty=none|calibrated|PATH] [executor=local|dask address=URL]
        hubspoke sweep experiment=NAME [out=DIR] [jobs=N] [executor=local|dask address=URL]
        hubspoke staff experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
        hubspoke sensitivity experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
@@ -124,6 +124,8 @@ COMPARE_OPTIONS = {
     "seed": int,
     "reference": str,
     "uncertainty": str,
+    "executor": str,
+    "address": str,
     "hydra.run.dir": str,
 }
 
@@ -191,6 +193,8 @@ def _compare(args: Sequence[str]) -> int:
         metrics=spec.metrics,
         progress=True,
         uncertainty=options.get("uncertainty", "none"),
+        executor=options.get("executor", "local"),
+        address=options.get("address"),
     )
     comparison.save(out)
     print(comparison.text())

@@ -293,6 +293,8 @@ def compare(
     metrics: Sequence[str] | None = None,
     progress: bool = False,
     uncertainty: str = "none",
+    executor: str = "local",
+    address: str | None = None,
 ) -> Comparison:
     """Run every arm `replications` times (replication k: seed + k in every arm) and compare.
 
@@ -301,6 +303,9 @@ def compare(
     plausible set of the shipped calibration, shared by every arm (common random
     numbers), so the intervals carry parameter uncertainty as well as noise.
     """
+    from sim.experiments.executors import check as check_executor
+
+    check_executor(executor, jobs, address)
     arms = normalise_arms(arms)
     if replications < 2:
         raise ConfigError(f"replications={replications}: too few; must be >= 2 for a CI")
@@ -324,7 +329,14 @@ def compare(
         for k in range(replications)
         for arm, arm_overrides in arms.items()
     ]
-    outcomes = run_jobs(jobs_list, workers=jobs, progress=progress, description=scenario)
+    outcomes = run_jobs(
+        jobs_list,
+        workers=jobs,
+        progress=progress,
+        description=scenario,
+        executor=executor,
+        address=address,
+    )
     runs = pd.DataFrame([{**o.job.tag, "seed": o.job.seed, **o.summary} for o in outcomes])
     daily = pd.concat(
         [

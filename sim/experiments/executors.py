@@ -9,6 +9,7 @@ of workers; only the order in which they arrive does.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -74,6 +75,20 @@ def run_dask(
         index_of = {future.key: i for i, future in enumerate(futures)}
         for future in as_completed(futures):
             yield index_of[future.key], future.result()
+
+
+def progress_bar(total: int, description: str, initial: int = 0):
+    """The one progress bar of every batch of runs (tqdm on stderr)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=description,
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
 def check(executor: str, jobs: int | None, address: str | None) -> None:

@@ -6,7 +6,6 @@ do not depend on the number of workers or the order in which jobs finish.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,7 +33,7 @@ class Outcome:
     daily: pd.DataFrame | None
 
 
-def execute(job: Job, daily_columns: Sequence[str] = DAILY_COLUMNS) -> Outcome:
+def run_job(job: Job, daily_columns: Sequence[str] = DAILY_COLUMNS) -> Outcome:
     """Run one job in this process."""
     from sim.config import load_config
     from sim.runner import run
@@ -51,16 +50,19 @@ def run_jobs(
     progress: bool = True,
     daily_columns: Sequence[str] = DAILY_COLUMNS,
     description: str = "runs",
+    executor: str = "local",
+    address: str | None = None,
 ) -> list[Outcome]:
-    """Run `jobs` on `workers` local processes (default: all cores); outcomes in job order."""
-    from sim.experiments.executors import run_local
+    """Run `jobs` on the local pool (`workers` processes, default all cores) or a Dask
+    cluster at `address`; outcomes in job order."""
+    from sim.experiments.executors import execute, progress_bar
 
     jobs = list(jobs)
-    bar = _progress(len(jobs), description) if progress else None
+    bar = progress_bar(len(jobs), description) if progress else None
     outcomes: list[Outcome | None] = [None] * len(jobs)
     try:
-        for index, outcome in run_local(
-            partial(execute, daily_columns=daily_columns), jobs, workers
+        for index, outcome in execute(
+            partial(run_job, daily_columns=daily_columns), jobs, executor, workers, address
         ):
             outcomes[index] = outcome
             if bar is not None:
@@ -69,9 +71,3 @@ def run_jobs(
         if bar is not None:
             bar.close()
     return [o for o in outcomes if o is not None]
-
-
-def _progress(total: int, description: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="run", file=sys.stderr, dynamic_ncols=True)

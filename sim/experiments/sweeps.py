@@ -34,7 +34,7 @@ import pandas as pd
 
 from sim.config import ConfigError, load_config
 from sim.experiments.executors import check as check_executor
-from sim.experiments.executors import execute
+from sim.experiments.executors import execute, progress_bar
 from sim.report.io import atomic_write
 
 MANIFEST = "sweep.json"
@@ -319,7 +319,7 @@ def sweep(
     store.open(manifest)
     done = store.finished()
     todo = [r for r in runs if r.run_id not in done]
-    bar = _progress(len(runs), len(runs) - len(todo), scenario) if progress else None
+    bar = progress_bar(len(runs), scenario, initial=len(runs) - len(todo)) if progress else None
     failures = 0
     try:
         for _, row in execute(run_one, todo, executor=executor, jobs=jobs, address=address):
@@ -366,19 +366,6 @@ def sweep_finished(
             "fix the cause and run again to resume"
         )
     return data
-
-
-def _progress(total: int, initial: int, description: str):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        desc=description,
-        unit="run",
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
 
 
 def summarise_points(

@@ -132,3 +132,21 @@ def test_each_replication_runs_with_its_draw_in_every_arm(monkeypatch):
         assert all(line in job.overrides for line in lines[k])
         # the arm's own overrides come last, so an arm can still set a drawn key
         assert job.overrides[-1] == f"strategy={job.tag['arm']}"
+
+
+def test_compare_on_a_dask_cluster_gives_the_local_result():
+    distributed = pytest.importorskip("distributed")
+    small = ["population.size=1500", "days=8"]
+    local = sim.compare("baseline", ["silence", "hub_and_spoke"], 2, overrides=small, jobs=1)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = sim.compare(
+            "baseline",
+            ["silence", "hub_and_spoke"],
+            2,
+            overrides=small,
+            executor="dask",
+            address=cluster.scheduler_address,
+        )
+    pd.testing.assert_frame_equal(local.runs, remote.runs)
