@@ -98,6 +98,16 @@ def _legend_below(ax, handles=None, labels=None, columns: int = 4) -> None:
     )
 
 
+def _handles(*axes) -> tuple[list, list]:
+    """Legend entries of twin axes, in one list."""
+    handles, labels = [], []
+    for ax in axes:
+        h, l = ax.get_legend_handles_labels()
+        handles += h
+        labels += l
+    return handles, labels
+
+
 def _save(fig, path: Path, rect: tuple[float, float, float, float] | None = None) -> None:
     fig.tight_layout(rect=rect)
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
@@ -130,9 +140,7 @@ def plot_run(
     ax2.set_ylabel("churned (people per day)")
     ax.set(xlabel="day", ylabel="people", title=f"Customers and churn — {title}")
     _mark(ax, events)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    _legend_below(ax, h1 + h2, l1 + l2, columns=5)
+    _legend_below(ax, *_handles(ax, ax2), columns=5)
     paths.append(out / "customers_churn.png")
     _save(fig, paths[-1])
 
@@ -159,9 +167,7 @@ def plot_run(
         )
     ax2.set_ylabel("posts waiting at the end of the day")
     _mark(ax, events)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    _legend_below(ax, h1 + h2, l1 + l2)
+    _legend_below(ax, *_handles(ax, ax2))
     paths.append(out / "response_backlog.png")
     _save(fig, paths[-1])
 
@@ -177,9 +183,7 @@ def plot_run(
     ax2.set_ylabel("negative share of posts (0-1)")
     ax.set(xlabel="day", ylabel="posts per day", title=f"Posts by kind — {title}")
     _mark(ax, events)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    _legend_below(ax, h1 + h2, l1 + l2, columns=7)
+    _legend_below(ax, *_handles(ax, ax2), columns=7)
     paths.append(out / "posts.png")
     _save(fig, paths[-1])
     return paths
