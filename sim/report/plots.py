@@ -102,9 +102,9 @@ def _handles(*axes) -> tuple[list, list]:
     """Legend entries of twin axes, in one list."""
     handles, labels = [], []
     for ax in axes:
-        h, l = ax.get_legend_handles_labels()
-        handles += h
-        labels += l
+        more_handles, more_labels = ax.get_legend_handles_labels()
+        handles += more_handles
+        labels += more_labels
     return handles, labels
 
 
