@@ -32,7 +32,7 @@ model = HubspokeModel(config, 1)
 t1 = time.perf_counter()
 model.run()
 t2 = time.perf_counter()
-result = sim.runner.collect(model)
+result = sim.results.collect(model)
 t3 = time.perf_counter()
 print(json.dumps({"build_s": t1 - t0, "run_s": t2 - t1, "collect_s": t3 - t2,
                   "total_s": t3 - t0, "posts": len(model.posts),

@@ -7,8 +7,7 @@ folder = sim.sweep("baseline", grid={"team.hub.staff": [1, 2, 3]}, out="my_sweep
 """
 
 from sim.config import ConfigError, load_config
-from sim.results import Result
-from sim.runner import run
+from sim.results import Result, run
 
 __version__ = "0.1.0"
 __all__ = [

@@ -66,7 +66,7 @@ def _fail(message: str) -> int:
 
 def _run(args: Sequence[str]) -> int:
     from sim.config import compose_config, to_config
-    from sim.runner import run
+    from sim.results import run
 
     for arg in args:
         if "=" not in arg:

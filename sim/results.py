@@ -1,4 +1,4 @@
-"""A run's results: summary, daily frame, optional post log; saved atomically to a folder."""
+"""`run(config, seed)` and its Result: summary, daily frame, optional post log, saved atomically."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ import pandas as pd
 
 from sim.config import config_to_yaml
 from sim.config.schema import Config
+from sim.engine.metrics import post_log
+from sim.engine.model import HubspokeModel
+from sim.engine.summary import summarise_run
 from sim.report.io import atomic_write, json_ready
 
 _PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
@@ -93,3 +96,23 @@ class Result:
             lambda p: p.write_text(json.dumps(json_ready(self.summary), indent=2) + "\n"),
         )
         return out
+
+
+def run(config: Config, seed: int | None = None) -> Result:
+    """Run one scenario under one strategy; `seed` defaults to `config.seed`."""
+    seed = config.seed if seed is None else int(seed)
+    model = HubspokeModel(config, seed)
+    model.run()
+    return collect(model)
+
+
+def collect(model: HubspokeModel) -> Result:
+    """The Result of a model that has run: summary, daily frame, optional post log."""
+    cfg = model.config
+    daily, summary = summarise_run(model)
+    posts = None
+    if cfg.output.posts:
+        posts = post_log(
+            model.posts, model.topics, model.team.departments, model.population.platform_names
+        )
+    return Result(cfg, model.seed, summary, daily, posts, provenance(cfg, model.seed))

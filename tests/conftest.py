@@ -13,7 +13,7 @@ from support import SMALL
 
 import sim
 from sim.engine.model import HubspokeModel
-from sim.runner import collect
+from sim.results import collect
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""sim.results and sim.runner: the Result object, saving a run folder, provenance, recovery."""
+"""sim.results and sim.results: the Result object, saving a run folder, provenance, recovery."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from support import SMALL
 
 import sim
 from sim.config import config_to_dict
+from sim.engine.summary import recovery_days
 from sim.report.io import atomic_write
 from sim.report.plots import PLOT_FILES
 from sim.results import Result, provenance
-from sim.runner import recovery_days
 
 PLOTS = PLOT_FILES
 

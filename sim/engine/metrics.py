@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import POST_KINDS
-from sim.engine.posts import COMPLAINT, KIND, MENTION, OUTCOME, OUTCOMES, PostBook
+from sim.engine.posts import KIND, MENTION, OUTCOME, OUTCOMES, PostBook
 
 PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
 
@@ -148,84 +148,6 @@ def response_stats(hours: list[float], sla: float) -> dict[str, float]:
 def inbound_mask(posts: PostBook) -> np.ndarray:
     """Posts addressed to the brand (mentions are not: only listening finds them)."""
     return posts.addressed & (posts.kind != MENTION)
-
-
-def summarise(
-    daily: pd.DataFrame,
-    posts: PostBook,
-    customers_at_start: int,
-    churned_total: int,
-    sla_hours: float,
-    population_size: int,
-    attack_reach: float,
-    discount_per_day: float,
-) -> dict[str, float]:
-    """The run summary: one float per metric (NaN where undefined, e.g. no responses)."""
-    last = daily.iloc[-1]
-    inbound = inbound_mask(posts)
-    frt = posts.first_response - posts.created
-    answered = inbound & ~np.isnan(frt)
-    n_inbound = int(inbound.sum())
-    frt_answered = frt[~np.isnan(frt)]  # every post the hub answered, mentions included
-    complaints = (posts.kind == COMPLAINT) | ((posts.kind == MENTION) & (posts.negativity > 0))
-    revenue = float(daily["revenue"].sum())
-    cost = float(daily["cost_to_serve"].sum())
-    days = len(daily)
-    active_days = float(daily["customers"].sum())
-    churn_per_day = float(daily["churned"].sum()) / active_days if active_days else math.nan
-    r = 1.0 - churn_per_day
-    margin = revenue / active_days if active_days else math.nan
-    # with no churn and no discounting the infinite-horizon value is unbounded: undefined
-    spread = 1.0 + discount_per_day - r
-    clv = margin * r / spread if active_days and spread > 0 else math.nan
-    resolved = posts.outcome == OUTCOME["resolved"]
-    res_hours = (posts.resolved_at - posts.created)[
-        resolved & (posts.routed_to >= 0) & (posts.kind != KIND["lead"])
-    ]
-    not_lead = posts.kind != KIND["lead"]
-    routed = (posts.routed_to >= 0) & not_lead  # leads go to sales: counted as leads_closed
-    summary = {
-        "days": float(days),
-        "customers_start": float(customers_at_start),
-        "customers_final": float(last["customers"]),
-        "prospects_final": float(last["prospects"]),
-        "lapsed_final": float(last["lapsed"]),
-        "churned_total": float(churned_total),
-        "churn_rate": churned_total / customers_at_start if customers_at_start else math.nan,
-        "converted_total": float(daily["converted"].sum()),
-        "loyalty_mean_final": float(last["loyalty_mean"]),
-        "loyalty_p10_final": float(last["loyalty_p10"]),
-        "loyalty_p90_final": float(last["loyalty_p90"]),
-        "nps_like_final": float(last["nps_like"]),
-        "revenue_total": revenue,
-        "cost_to_serve_total": cost,
-        "relationship_value_total": revenue - cost,
-        "wages_total": float(daily["wages_hub"].sum() + daily["wages_spokes"].sum()),
-        "clv_estimate": clv,
-        "posts_total": float(len(posts)),
-        "inbound_total": float(n_inbound),
-        "complaints_total": float(complaints.sum()),
-        "negative_share": float((posts.negativity >= 0.5).mean()) if len(posts) else math.nan,
-        "first_response_median_h": _quantile(frt_answered, 0.5),
-        "first_response_p90_h": _quantile(frt_answered, 0.9),
-        "sla_attainment": float((frt[inbound] <= sla_hours).sum() / n_inbound)
-        if n_inbound
-        else math.nan,
-        "unanswered_share": float(1.0 - answered.sum() / n_inbound) if n_inbound else math.nan,
-        "backlog_final": float(last["backlog"]),
-        "resolved_total": float((resolved & not_lead).sum()),  # leads closed are counted apart
-        "spoke_resolution_rate": float((resolved & routed).sum() / routed.sum())
-        if routed.any()
-        else math.nan,
-        "spoke_resolution_median_h": _quantile(res_hours, 0.5),
-        "attack_reach": attack_reach,
-        "reshare_reach_total": float(daily["reshares"].sum()),
-    }
-    for column in daily.columns:
-        if column.startswith("defect_"):
-            summary[f"{column}_final"] = float(last[column])
-    summary["population_size"] = float(population_size)
-    return summary
 
 
 def post_log(

@@ -194,7 +194,7 @@ def _check_parameters(
 
 def _check_metrics(targets: TargetSet, overrides: Sequence[str]) -> None:
     """Every target's metric is a summary key of its runs (probed on a tiny run)."""
-    from sim.runner import run
+    from sim.results import run
 
     for scenario, group in _groups(targets):
         config = load_config(

@@ -36,7 +36,7 @@ class Outcome:
 def run_job(job: Job, daily_columns: Sequence[str] = DAILY_COLUMNS) -> Outcome:
     """Run one job in this process."""
     from sim.config import load_config
-    from sim.runner import run
+    from sim.results import run
 
     config = load_config(job.scenario, [*job.overrides, "output.plots=false"])
     result = run(config, job.seed)

@@ -168,7 +168,7 @@ def run_one(run: Run) -> dict[str, Any]:
     """Execute a planned run; never raises: a failure becomes a row with status 'failed'."""
     from sim.config import config_to_yaml
     from sim.results import provenance
-    from sim.runner import run as run_model
+    from sim.results import run as run_model
 
     row: dict[str, Any] = {
         **dict(run.params),

@@ -18,9 +18,9 @@ from sim.engine.metrics import (
     loyalty_stats,
     post_log,
     response_stats,
-    summarise,
 )
 from sim.engine.posts import COMPLAINT, LEAD, MENTION, OUTCOME, PRAISE, QUESTION, PostBook
+from sim.engine.summary import summarise
 
 
 def test_loyalty_stats_on_known_values():
