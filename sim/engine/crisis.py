@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.config.schema import Attack, Crisis, StanceEffect
+from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import SPREADING, STIFLED, UNAWARE, Population
 from sim.engine.strategy import effective_stance
 
@@ -173,7 +174,7 @@ class Firestorm:
     )
 
     def __post_init__(self) -> None:
-        self.start = 24.0 * self.cfg.start_day
+        self.start = HOURS_PER_DAY * self.cfg.start_day
         self.transmission = self.cfg.transmission
         self.stifling = self.cfg.stifling
         self.stance = (

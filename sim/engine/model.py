@@ -31,6 +31,7 @@ from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Popul
 from sim.engine.posts import (
     ATTACK,
     KIND,
+    NEGATIVE,
     NEGATIVITY,
     PRAISE,
     Batch,
@@ -276,7 +277,7 @@ class HubspokeModel(mesa.Model):
         self._watch_ids = np.concatenate([self._watch_ids, ids[kind == KIND["complaint"]]])
         ledger = self.ledger
         ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
-        ledger.negative_posts += int((negativity >= 0.5).sum())
+        ledger.negative_posts += int((negativity >= NEGATIVE).sum())
         ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
         self._spread(batch)
 
@@ -287,7 +288,7 @@ class HubspokeModel(mesa.Model):
         neg = batch.columns["negativity"]
         kind = batch.columns["kind"]
         praise = (kind == PRAISE) | ((neg == 0) & (kind == KIND["mention"]))
-        negative = neg >= 0.5
+        negative = neg >= NEGATIVE
         spreading = negative | praise
         if spreading.any():
             src = np.flatnonzero(spreading)

@@ -35,6 +35,15 @@ COMPLAINT, QUESTION, PRAISE, LEAD, MENTION, ATTACK = (KIND[k] for k in POST_KIND
 
 # negativity in [0, 1]: drives reshare probability and bystander effects
 NEGATIVITY = {COMPLAINT: 0.7, QUESTION: 0.1, PRAISE: 0.0, LEAD: 0.0, ATTACK: 1.0}
+# a post at or above this negativity counts as negative (share of voice, exposure)
+NEGATIVE = 0.5
+
+
+def is_problem(kind, negativity):
+    """Complaints, tagged or found by listening (a mention with negativity), as a mask or bool."""
+    return (kind == COMPLAINT) | ((kind == MENTION) & (negativity > 0))
+
+
 # default queue severity by kind (higher is served first under `severity`)
 SEVERITY = np.array([2.0, 1.0, 0.3, 1.5, 1.0, 3.0])
 # first-response deadline as a multiple of strategy.sla_hours, by kind (assumption)

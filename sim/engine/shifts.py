@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.engine.clock import HOURS_PER_DAY
+
 INF = float("inf")
 
 
@@ -25,7 +27,7 @@ class Shift:
 
     @property
     def always(self) -> bool:
-        return self.hours >= 24.0 and self.days_per_week >= 7
+        return self.hours >= HOURS_PER_DAY and self.days_per_week >= 7
 
     def works_on(self, day: int) -> bool:
         return (day + self.rotation) % 7 < self.days_per_week
@@ -37,11 +39,11 @@ class Shift:
             return INF
         if self.always:
             return time
-        day = math.floor(time / 24.0)
+        day = math.floor(time / HOURS_PER_DAY)
         for d in range(day - 1, day + 9):
             if not self.works_on(d):
                 continue
-            start = d * 24.0 + self.start_hour
+            start = d * HOURS_PER_DAY + self.start_hour
             end = start + self.hours
             if time < end:
                 found = max(time, start)
@@ -50,7 +52,7 @@ class Shift:
 
     def hours_in(self, day: int) -> float:
         """Hours on shift within day `day` (for wages)."""
-        lo, hi = day * 24.0, day * 24.0 + 24.0
+        lo, hi = day * HOURS_PER_DAY, day * HOURS_PER_DAY + HOURS_PER_DAY
         lo, hi = max(lo, self.active_from), min(hi, self.active_until)
         if hi <= lo:
             return 0.0
@@ -59,7 +61,7 @@ class Shift:
         total = 0.0
         for d in (day - 1, day):
             if self.works_on(d):
-                start = d * 24.0 + self.start_hour
+                start = d * HOURS_PER_DAY + self.start_hour
                 total += max(0.0, min(hi, start + self.hours) - max(lo, start))
         return total
 
@@ -67,13 +69,13 @@ class Shift:
         """Hours of [start, end] that fall on this shift."""
         if end <= start:
             return 0.0
-        first, last = math.floor(start / 24.0), math.floor(end / 24.0)
+        first, last = math.floor(start / HOURS_PER_DAY), math.floor(end / HOURS_PER_DAY)
         total = 0.0
         for d in range(first - 1, last + 1):
             if not self.works_on(d):
                 continue
-            lo = max(start, d * 24.0 + self.start_hour, self.active_from)
-            hi = min(end, d * 24.0 + self.start_hour + self.hours, self.active_until)
+            lo = max(start, d * HOURS_PER_DAY + self.start_hour, self.active_from)
+            hi = min(end, d * HOURS_PER_DAY + self.start_hour + self.hours, self.active_until)
             total += max(0.0, hi - lo)
         return total
 

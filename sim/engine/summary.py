@@ -13,10 +13,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.horizon import project
 from sim.engine.metrics import _quantile, inbound_mask
 from sim.engine.model import HubspokeModel
-from sim.engine.posts import COMPLAINT, KIND, MENTION, OUTCOME, PostBook
+from sim.engine.posts import KIND, NEGATIVE, OUTCOME, PostBook, is_problem
 
 
 def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -44,7 +45,7 @@ def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]
     summary.update(pattern_summary(model, daily))
     for i, topic in enumerate(model.topics):
         if model.hidden_growth[i] > 0:
-            summary[f"recognised_day_{topic}"] = float(model.recognised_at[i] / 24.0)
+            summary[f"recognised_day_{topic}"] = float(model.recognised_at[i] / HOURS_PER_DAY)
     if storm is not None:
         summary["attack_peak_spreaders"] = float(storm.peak_spreaders)
         summary["attack_detected_h"] = storm.detected_at
@@ -70,7 +71,7 @@ def summarise(
     answered = inbound & ~np.isnan(frt)
     n_inbound = int(inbound.sum())
     frt_answered = frt[~np.isnan(frt)]  # every post the hub answered, mentions included
-    complaints = (posts.kind == COMPLAINT) | ((posts.kind == MENTION) & (posts.negativity > 0))
+    complaints = is_problem(posts.kind, posts.negativity)
     revenue = float(daily["revenue"].sum())
     cost = float(daily["cost_to_serve"].sum())
     days = len(daily)
@@ -108,7 +109,7 @@ def summarise(
         "posts_total": float(len(posts)),
         "inbound_total": float(n_inbound),
         "complaints_total": float(complaints.sum()),
-        "negative_share": float((posts.negativity >= 0.5).mean()) if len(posts) else math.nan,
+        "negative_share": float((posts.negativity >= NEGATIVE).mean()) if len(posts) else math.nan,
         "first_response_median_h": _quantile(frt_answered, 0.5),
         "first_response_p90_h": _quantile(frt_answered, 0.9),
         "sla_attainment": float((frt[inbound] <= sla_hours).sum() / n_inbound)

@@ -22,7 +22,7 @@ import numpy as np
 from sim.config.schema import POST_KINDS
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
-from sim.engine.posts import ATTACK, COMPLAINT, LEAD, MENTION, OUTCOME, QUESTION, PostBook
+from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook, is_problem
 from sim.engine.queueing import ServerPool
 from sim.engine.shifts import Shift, staggered_starts
 from sim.engine.strategy import Rules
@@ -132,7 +132,7 @@ class Team:
         )
         if rules.staffs_hub:
             for i, start in enumerate(starts):
-                shift = Shift(start % 24.0, hub.shift_hours, hub.days_per_week, rotation=i)
+                shift = Shift(start % HOURS_PER_DAY, hub.shift_hours, hub.days_per_week, rotation=i)
                 self.staff.append(HubStaff(model, shift, hub.wage_per_hour))
         self.hub = ServerPool(
             list(self.staff),
@@ -222,12 +222,12 @@ class Team:
         )
         for i, hour in enumerate(starts):
             shift = Shift(
-                hour % 24.0,
+                hour % HOURS_PER_DAY,
                 hub.shift_hours,
                 hub.days_per_week,
                 rotation=i,
                 active_from=start,
-                active_until=start + 24.0 * days,
+                active_until=start + HOURS_PER_DAY * days,
             )
             member = HubStaff(self.model, shift, hub.wage_per_hour)
             self.staff.append(member)
@@ -333,13 +333,11 @@ class Team:
     def _needs_department(self, post: int) -> bool:
         """Complaints (tagged or found by listening) and questions need a fix or an answer."""
         cols = self.posts.cols
-        kind = int(cols["kind"][post])
-        return kind in (COMPLAINT, QUESTION) or (kind == MENTION and cols["negativity"][post] > 0)
+        return int(cols["kind"][post]) == QUESTION or self._is_problem(post)
 
     def _is_problem(self, post: int) -> bool:
         cols = self.posts.cols
-        kind = int(cols["kind"][post])
-        return kind == COMPLAINT or (kind == MENTION and cols["negativity"][post] > 0)
+        return bool(is_problem(int(cols["kind"][post]), cols["negativity"][post]))
 
     def _route(self, post: int, spoke: int, time: float) -> None:
         cols = self.posts.cols
