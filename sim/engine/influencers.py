@@ -22,7 +22,6 @@ class Influencer(mesa.Agent):
         self.node = node
         self.followers = followers
         self.engaged = False
-        self.amplified = 0
 
     def amplify(
         self,
@@ -36,15 +35,9 @@ class Influencer(mesa.Agent):
         An influencer sees the complaints of its own audience (followers tag and
         reply to the accounts they follow), not only of the few accounts it follows.
         """
-        if getattr(graph, "complete", False):
-            seen = int(negative_today.sum() - negative_today[self.node])
-        else:
-            start, end = graph.followers.indptr[self.node], graph.followers.indptr[self.node + 1]
-            seen = int(negative_today[graph.followers.indices[start:end]].sum())
+        seen = graph.count_among_followers(self.node, negative_today)
         prob = cfg.amplify_prob * (cfg.engaged_amplify_factor if self.engaged else 1.0)
-        count = int(rng.binomial(seen, prob)) if seen else 0
-        self.amplified += count
-        return count
+        return int(rng.binomial(seen, prob)) if seen else 0
 
 
 def pick_influencers(

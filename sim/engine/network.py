@@ -49,6 +49,11 @@ class FollowerGraph:
         offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return owner, self.followers.indices[np.repeat(starts, lengths) + offsets]
 
+    def count_among_followers(self, node: int, flags: np.ndarray) -> int:
+        """How many of `node`'s followers have their flag set."""
+        start, end = self.followers.indptr[node], self.followers.indptr[node + 1]
+        return int(flags[self.followers.indices[start:end]].sum())
+
     def sample_audience(
         self, nodes: np.ndarray, prob: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +90,10 @@ class CompleteGraph:
     def followee_share(self, flag: np.ndarray) -> np.ndarray:
         total = flag.sum()
         return (total - flag) / max(self.size - 1, 1)
+
+    def count_among_followers(self, node: int, flags: np.ndarray) -> int:
+        """How many of the others (everyone follows everyone) have their flag set."""
+        return int(flags.sum() - flags[node])
 
     def sample_audience(
         self, nodes: np.ndarray, prob: np.ndarray, rng: np.random.Generator
