@@ -23,6 +23,7 @@ from mesa.time import Priority, Schedule
 from sim.config.schema import POST_KINDS, Config
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.crisis import Firestorm
+from sim.engine.defects import Defects
 from sim.engine.diffusion import cascades, share_probability
 from sim.engine.influencers import Influencer, pick_influencers
 from sim.engine.metrics import Ledger, loyalty_stats, response_stats
@@ -61,29 +62,21 @@ class HubspokeModel(mesa.Model):
         self.graph = build_graph(size, cfg.network, self.streams.graph)
         self.population = Population(cfg.population, size, self.streams.population)
         self.topics = list(cfg.posts.topics)
-        topics = [cfg.posts.topics[t] for t in self.topics]
-        self.initial_defect = np.array([t.defect_level for t in topics])
-        self.defect_level = self.initial_defect.copy()
-        self.hidden_growth = np.array([t.hidden_growth_per_day for t in topics])
-        self.hidden_cap = self.initial_defect * np.array([t.hidden_cap for t in topics])
-        self.recognised_after = np.array([t.recognised_after for t in topics])
-        self.hidden_fixes = np.zeros(len(self.topics), dtype=np.int64)
-        self.recognised_at = np.full(len(self.topics), np.nan)
+        self.defects = Defects(cfg)
         self.posts = PostBook()
         self.ledger = Ledger(size)
         self.rules = Rules(cfg.strategy)
-        self.generator = PostGenerator(cfg.posts, size, self._defect_bound(), cfg.demand)
+        self.generator = PostGenerator(cfg.posts, size, self.defects.bound(), cfg.demand)
         self.team = Team(
             self,
             cfg,
             self.rules,
             self.posts,
             self.population,
-            self.defect_level,
+            self.defects,
             [cfg.posts.topics[t].department for t in self.topics],
             self.ledger,
         )
-        self.team.on_spoke_fix = self._department_fix
         self.influencers: list[Influencer] = pick_influencers(
             self, self.graph.follower_counts, cfg.influencers.count
         )
@@ -120,30 +113,6 @@ class HubspokeModel(mesa.Model):
         self._open_day()
 
     # ---------------------------------------------------------------- set-up
-    def _defect_bound(self) -> np.ndarray:
-        """An upper bound of each topic's defect level over the run (for thinning)."""
-        bound = self.defect_level.copy()
-        for shock in self.config.events.defects:
-            bound[self.topics.index(shock.topic)] *= max(shock.multiplier, 1.0)
-        hidden = self.hidden_growth > 0
-        bound[hidden] *= (self.hidden_cap / np.maximum(self.initial_defect, 1e-300))[hidden]
-        return np.maximum(bound, 1e-12)
-
-    def _department_fix(self, topic: int, time: float) -> None:
-        """A department fixed a complaint; enough fixes reveal a hidden problem's root cause."""
-        if self.hidden_growth[topic] <= 0 or not np.isnan(self.recognised_at[topic]):
-            return
-        self.hidden_fixes[topic] += 1
-        if self.hidden_fixes[topic] >= self.recognised_after[topic]:
-            self.recognised_at[topic] = time
-            self.defect_level[topic] = self.initial_defect[topic]
-
-    def _grow_hidden_problems(self) -> None:
-        growing = (self.hidden_growth > 0) & np.isnan(self.recognised_at)
-        grown = np.minimum(self.defect_level * (1.0 + self.hidden_growth), self.hidden_cap)
-        # growth never lowers a level that a shock has pushed above the cap
-        self.defect_level[growing] = np.maximum(self.defect_level, grown)[growing]
-
     def _make_firestorm(self) -> Firestorm:
         return Firestorm(
             self.config.attack,
@@ -166,10 +135,7 @@ class HubspokeModel(mesa.Model):
         self.run_until(DAY * self.config.days)
 
     def _apply_shocks(self) -> None:
-        day = self.time / DAY
-        for shock in self.config.events.defects:
-            if math.isclose(shock.start_day, day):
-                self.defect_level[self.topics.index(shock.topic)] *= shock.multiplier
+        self.defects.shock(self.time / DAY)
 
     def _launch_attack(self) -> None:
         storm = self.firestorm
@@ -256,7 +222,7 @@ class HubspokeModel(mesa.Model):
         start = self.time
         season = self.season(self.day)
         incidents = self.generator.incidents(
-            self.streams.incidents, start, season, self.defect_level, pop.state
+            self.streams.incidents, start, season, self.defects.level, pop.state
         )
         authors = incidents["author"]
         hit = cfg.posts.incident_loyalty_hit
@@ -322,7 +288,7 @@ class HubspokeModel(mesa.Model):
         self.team.advance(now)
         self._ignored_complaints(now)
         self._daily_dynamics()
-        self._grow_hidden_problems()
+        self.defects.grow_hidden()
         self._record(now)
         self.day += 1
         self.ledger.reset()
@@ -442,7 +408,7 @@ class HubspokeModel(mesa.Model):
         row["resolution_median_h"] = (
             float(np.median(ledger.resolution_hours)) if ledger.resolution_hours else math.nan
         )
-        for topic, level in zip(self.topics, self.defect_level, strict=True):
+        for topic, level in zip(self.topics, self.defects.level, strict=True):
             row[f"defect_{topic}"] = float(level)
         storm = self.firestorm
         row["attack_aware_share"] = storm.ever_aware / pop.size if storm else 0.0

@@ -44,8 +44,10 @@ def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]
     summary.update(team_summary(model, daily))
     summary.update(pattern_summary(model, daily))
     for i, topic in enumerate(model.topics):
-        if model.hidden_growth[i] > 0:
-            summary[f"recognised_day_{topic}"] = float(model.recognised_at[i] / HOURS_PER_DAY)
+        if model.defects.hidden_growth[i] > 0:
+            summary[f"recognised_day_{topic}"] = float(
+                model.defects.recognised_at[i] / HOURS_PER_DAY
+            )
     if storm is not None:
         summary["attack_peak_spreaders"] = float(storm.peak_spreaders)
         summary["attack_detected_h"] = storm.detected_at

@@ -29,6 +29,7 @@ from sim.engine.strategy import Rules
 
 if TYPE_CHECKING:
     from sim.config.schema import Config
+    from sim.engine.defects import Defects
     from sim.engine.metrics import Ledger
     from sim.engine.population import Population
 
@@ -113,15 +114,13 @@ class Team:
         rules: Rules,
         posts: PostBook,
         population: Population,
-        defect_level: np.ndarray,
+        defects: Defects,
         topic_department: list[str],
         ledger: Ledger,
     ) -> None:
         self.cfg, self.rules, self.posts = cfg, rules, posts
-        self.population, self.defect_level, self.ledger = population, defect_level, ledger
+        self.population, self.defects, self.ledger = population, defects, ledger
         # the root-cause floor is set from the everyday levels, before any shock
-        self.everyday_level = defect_level.copy()
-        self.defect_floor = self.everyday_level * rules.strategy.defect_floor
         hub = cfg.team.hub
         self.handle_hours = np.array(
             [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
@@ -181,7 +180,6 @@ class Team:
         )
         self.sales = self.departments.index("sales") if "sales" in self.departments else -1
         self.model = model
-        self.on_spoke_fix = None  # callback(topic, time): a department fixed a complaint
         # bystanders credit replies to attack posts only when the stance suits the truth
         self.attack_reply_goodwill = False
         self._hub_busy_seen = 0.0
@@ -406,13 +404,6 @@ class Team:
         topic = int(cols["topic"][post])
         if not by_spoke:  # the hub fixes the customer's case, not the cause
             return
-        if self.on_spoke_fix is not None:
-            self.on_spoke_fix(topic, time)
-        if self.rules.strategy.close_loop:
-            floor = self.defect_floor[topic]
-            level = self.defect_level[topic]
-            # within 1 % of the everyday level of the floor nothing material is left to fix
-            if level > floor + 0.01 * self.everyday_level[topic]:
-                fix = self.rules.strategy.fix_per_resolution
-                self.defect_level[topic] = floor + (level - floor) * (1.0 - fix)
-                self.ledger.root_cause_fixes += 1
+        self.defects.department_fixed(topic, time)
+        if self.rules.strategy.close_loop and self.defects.fix_root_cause(topic):
+            self.ledger.root_cause_fixes += 1
