@@ -236,7 +236,7 @@ def _batch_spec(args: Sequence[str], kind: str):
 
 
 def _sweep(args: Sequence[str]) -> int:
-    from sim.experiments.sweeps import load, summarise_points, sweep
+    from sim.experiments.sweeps import points_report, sweep
 
     spec, out, execution = _batch_spec(args, "sweep")
     folder = sweep(
@@ -249,18 +249,10 @@ def _sweep(args: Sequence[str]) -> int:
         overrides=spec.overrides,
         **execution,
     )
-    import json
-
-    data = load(folder)
-    parameters = json.loads((folder / "sweep.json").read_text())["parameters"]
-    failed = int((data["status"] != "ok").sum())
-    points = summarise_points(data, parameters, [m for m in spec.metrics if m in data])
-    from sim.report.io import atomic_write
-
-    atomic_write(folder / "points.csv", lambda p: points.to_csv(p, index=False))
+    points, parameters, runs, failed = points_report(folder, spec.metrics)
     shown = [*parameters, "runs", *[m for m in spec.metrics if m in points][:5]]
     print(points[shown].to_string(index=False))
-    print(f"\n{len(data)} runs ({failed} failed); dataset: {folder}")
+    print(f"\n{runs} runs ({failed} failed); dataset: {folder}")
     return 1 if failed else 0
 
 

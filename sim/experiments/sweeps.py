@@ -335,6 +335,22 @@ def sweep(
     return Path(out)
 
 
+def points_report(
+    folder: str | Path, metrics: Sequence[str]
+) -> tuple[pd.DataFrame, list[str], int, int]:
+    """Per design point means and CIs of `metrics`, written to points.csv in the sweep folder.
+
+    Returns the points table, the swept parameters, and the numbers of runs and failures.
+    """
+    folder = Path(folder)
+    data = load(folder)
+    parameters = json.loads((folder / MANIFEST).read_text())["parameters"]
+    failed = int((data["status"] != "ok").sum())
+    points = summarise_points(data, parameters, [m for m in metrics if m in data])
+    atomic_write(folder / "points.csv", lambda p: points.to_csv(p, index=False))
+    return points, parameters, len(data), failed
+
+
 def sweep_finished(
     scenario: str,
     points: Sequence[Mapping[str, Any]],
