@@ -108,6 +108,17 @@ def _handles(*axes) -> tuple[list, list]:
     return handles, labels
 
 
+def _finish(fig, path: Path, events: Sequence[Event], ax, *twins, columns: int = 4) -> Path:
+    """Mark the events, put the legend of `ax` (and its twin axes) below the data, save."""
+    _mark(ax, events)
+    if twins:
+        _legend_below(ax, *_handles(ax, *twins), columns=columns)
+    else:
+        _legend_below(ax, columns=columns)
+    _save(fig, path)
+    return path
+
+
 def _save(fig, path: Path, rect: tuple[float, float, float, float] | None = None) -> None:
     fig.tight_layout(rect=rect)
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
@@ -126,10 +137,7 @@ def plot_run(
     ax.plot(day, daily["loyalty_mean"], label="mean")
     ax.plot(day, daily["nps_like"], "--", label="NPS-like (promoters - detractors)")
     ax.set(xlabel="day", ylabel="loyalty of customers (0-1)", title=f"Loyalty — {title}")
-    _mark(ax, events)
-    _legend_below(ax)
-    paths.append(out / "loyalty.png")
-    _save(fig, paths[-1])
+    paths.append(_finish(fig, out / "loyalty.png", events, ax))
 
     fig, ax = plt.subplots(figsize=(7, 4.4))
     for col in ("customers", "prospects", "lapsed", "competitor"):
@@ -139,10 +147,7 @@ def plot_run(
     ax2.bar(day, daily["churned"], color="tab:red", alpha=0.3, label="churned per day")
     ax2.set_ylabel("churned (people per day)")
     ax.set(xlabel="day", ylabel="people", title=f"Customers and churn — {title}")
-    _mark(ax, events)
-    _legend_below(ax, *_handles(ax, ax2), columns=5)
-    paths.append(out / "customers_churn.png")
-    _save(fig, paths[-1])
+    paths.append(_finish(fig, out / "customers_churn.png", events, ax, ax2, columns=5))
 
     fig, ax = plt.subplots(figsize=(7, 4.4))
     ax.plot(day, daily["revenue"].cumsum(), label="revenue")
@@ -150,10 +155,7 @@ def plot_run(
     ax.plot(day, daily["relationship_value"].cumsum(), label="relationship value")
     ax.set(xlabel="day", ylabel="cumulative since day 0 (US$)", title=f"Money — {title}")
     ax.yaxis.set_major_formatter(DOLLARS)
-    _mark(ax, events)
-    _legend_below(ax, columns=3)
-    paths.append(out / "relationship_value.png")
-    _save(fig, paths[-1])
+    paths.append(_finish(fig, out / "relationship_value.png", events, ax, columns=3))
 
     fig, ax = plt.subplots(figsize=(7, 4.4))
     ax.plot(day, daily["first_response_median_h"], label="median first response")
@@ -166,10 +168,7 @@ def plot_run(
             day, daily["spoke_backlog"], color="tab:brown", linestyle="-.", label="spoke backlog"
         )
     ax2.set_ylabel("posts waiting at the end of the day")
-    _mark(ax, events)
-    _legend_below(ax, *_handles(ax, ax2))
-    paths.append(out / "response_backlog.png")
-    _save(fig, paths[-1])
+    paths.append(_finish(fig, out / "response_backlog.png", events, ax, ax2))
 
     fig, ax = plt.subplots(figsize=(7, 4.4))
     kinds = [c for c in daily.columns if c.startswith("posts_")]
@@ -182,10 +181,7 @@ def plot_run(
     ax2.set_ylim(0, 1)
     ax2.set_ylabel("negative share of posts (0-1)")
     ax.set(xlabel="day", ylabel="posts per day", title=f"Posts by kind — {title}")
-    _mark(ax, events)
-    _legend_below(ax, *_handles(ax, ax2), columns=7)
-    paths.append(out / "posts.png")
-    _save(fig, paths[-1])
+    paths.append(_finish(fig, out / "posts.png", events, ax, ax2, columns=7))
     return paths
 
 
