@@ -39,7 +39,7 @@ NEGATIVITY = {COMPLAINT: 0.7, QUESTION: 0.1, PRAISE: 0.0, LEAD: 0.0, ATTACK: 1.0
 NEGATIVE = 0.5
 
 
-def is_problem(kind, negativity):
+def is_problem(kind: np.ndarray | int, negativity: np.ndarray | float) -> np.ndarray | bool:
     """Complaints, tagged or found by listening (a mention with negativity), as a mask or bool."""
     return (kind == COMPLAINT) | ((kind == MENTION) & (negativity > 0))
 

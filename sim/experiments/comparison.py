@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.config import ConfigError, load_config
 from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
+from sim.experiments.executors import check as check_executor
 from sim.experiments.jobs import Job, run_jobs
 from sim.experiments.specs import KEY_METRICS
 from sim.report.stats import mean_ci, paired_ci, welch_ci
@@ -303,8 +304,6 @@ def compare(
     plausible set of the shipped calibration, shared by every arm (common random
     numbers), so the intervals carry parameter uncertainty as well as noise.
     """
-    from sim.experiments.executors import check as check_executor
-
     check_executor(executor, jobs, address)
     arms = normalise_arms(arms)
     if replications < 2:
