@@ -35,9 +35,16 @@ def param(
 # ---------------------------------------------------------------- population
 @dataclass
 class Segment:
-    share: float = param(0.6, "assumption: most customers sit in the middle tier", range=UNIT)
+    share: float = param(
+        0.6,
+        "brand input (your customer mix); the default is illustrative: most in the middle tier",
+        range=UNIT,
+    )
     margin_per_day: float = param(
-        1.0, "assumption: a $30/month plan at full loyalty", unit="$/day", range=NONNEG
+        1.0,
+        "brand input (your margins); the default is illustrative: a $30/month plan, full loyalty",
+        unit="$/day",
+        range=NONNEG,
     )
     churn_per_year: float = param(
         0.135,
@@ -135,11 +142,11 @@ class Population:
         8.0, "assumption: Beta(mean*k, (1-mean)*k) spread of loyalty", range=POSITIVE
     )
     segments: dict[str, Segment] = param(
-        _default_segments, "three value tiers (assumption)", factory=True
+        _default_segments, "three value tiers (brand input; defaults illustrative)", factory=True
     )
     platforms: dict[str, float] = param(
         lambda: {"x": 0.35, "facebook": 0.35, "instagram": 0.2, "linkedin": 0.1},
-        "assumption: platform mix of a consumer brand",
+        "brand input (your platform mix); the default is illustrative for a consumer brand",
         factory=True,
     )
     churn_loyalty_sensitivity: float = param(
@@ -229,7 +236,11 @@ class Network:
 # ---------------------------------------------------------------- posts
 @dataclass
 class Topic:
-    weight: float = param(1.0, "share of incidents in this topic (assumption)", range=NONNEG)
+    weight: float = param(
+        1.0,
+        "brand input: share of incidents in this topic (from your post log); default illustrative",
+        range=NONNEG,
+    )
     department: str = param("customer_service", "the spoke that can resolve it")
     defect_level: float = param(
         1.0, "relative defect level; multiplies the incident rate", range=NONNEG
@@ -237,16 +248,18 @@ class Topic:
     hidden_growth_per_day: float = param(
         0.0,
         "a hidden problem (e.g. fraud) grows by this share a day until its department "
-        "recognises it (assumption; 0 = no hidden problem)",
+        "recognises it (scenario setting; 0 = no hidden problem)",
         unit="1/day",
         range=NONNEG,
     )
     hidden_cap: float = param(
-        10.0, "assumption: the hidden problem grows to at most this multiple", range=(1.0, None)
+        10.0,
+        "scenario setting: the hidden problem grows to at most this multiple",
+        range=(1.0, None),
     )
     recognised_after: int = param(
         3,
-        "assumption: fixes by the topic's own department that reveal the hidden root cause",
+        "scenario setting: fixes by the topic's own department that reveal the hidden cause",
         range=(1, None),
     )
 
@@ -410,16 +423,25 @@ class Posts:
 @dataclass
 class Hub:
     staff: int = param(
-        2, "assumption: a mid-size brand's social team", unit="people", range=(0, None)
+        2,
+        "decision: the hub's size (the staffing tool searches it); default a mid-size team",
+        unit="people",
+        range=(0, None),
     )
     shift_hours: float = param(8.0, "a working day", unit="h", range=(0.0, 24.0))
     coverage_start_hour: float = param(8.0, "office hours", unit="h of day", range=(0.0, 24.0))
     coverage_hours: float = param(
-        12.0, "assumption: shifts are staggered across 08:00-20:00", unit="h", range=(0.0, 24.0)
+        12.0,
+        "decision: shifts are staggered across 08:00-20:00 (the staffing tool searches it)",
+        unit="h",
+        range=(0.0, 24.0),
     )
     days_per_week: int = param(7, "social media never closes", unit="days", range=(0, 7))
     wage_per_hour: float = param(
-        40.0, "assumption: loaded cost of a community manager", unit="$/h", range=NONNEG
+        40.0,
+        "brand input: loaded cost of a community manager; default illustrative",
+        unit="$/h",
+        range=NONNEG,
     )
     resolve_share: float = param(
         0.3, "assumption: share of complaints the hub can fix itself", range=UNIT
@@ -436,7 +458,7 @@ class Hub:
 class Spoke:
     liaisons: int = param(1, "one liaison per department", unit="people", range=(0, None))
     cases_per_liaison: int = param(
-        4, "assumption: cases a liaison works on at once", range=(1, None)
+        4, "decision: cases a liaison takes on at once (team design)", range=(1, None)
     )
     resolution_hours: float = param(
         8.0, "assumption: elapsed hours to resolve one case", unit="h", range=POSITIVE
@@ -446,8 +468,8 @@ class Spoke:
     )
     hours_per_day: float = param(
         0.5,
-        "paid hours per business day for watching the spoke's queue, whatever the cases "
-        "(assumption); the cases themselves are paid by effort_hours",
+        "decision: paid hours per business day for watching the spoke's queue, whatever "
+        "the cases; the cases themselves are paid by effort_hours",
         unit="h",
         range=(0.0, 24.0),
     )
@@ -457,7 +479,12 @@ class Spoke:
         unit="h",
         range=NONNEG,
     )
-    wage_per_hour: float = param(50.0, "assumption: departmental staff", unit="$/h", range=NONNEG)
+    wage_per_hour: float = param(
+        50.0,
+        "brand input: loaded cost of departmental staff; default illustrative",
+        unit="$/h",
+        range=NONNEG,
+    )
 
 
 def _default_spokes() -> dict[str, Spoke]:
@@ -485,22 +512,33 @@ class Team:
     )
     spoke_days_per_week: int = param(5, "business days", unit="days", range=(0, 7))
     listening_cost_per_day: float = param(
-        150.0, "assumption: a listening tool at full coverage", unit="$/day", range=NONNEG
+        150.0,
+        "brand input: a listening tool at full coverage; default illustrative",
+        unit="$/day",
+        range=NONNEG,
     )
     content_cost_per_post: float = param(
-        60.0, "assumption: producing one broadcast post", unit="$", range=NONNEG
+        60.0,
+        "brand input: producing one broadcast post; default illustrative",
+        unit="$",
+        range=NONNEG,
     )
     outreach_cost_per_influencer_day: float = param(
-        20.0, "assumption: time and perks for one engaged influencer", unit="$/day", range=NONNEG
+        20.0,
+        "brand input: time and perks for one engaged influencer; default illustrative",
+        unit="$/day",
+        range=NONNEG,
     )
     compensation_per_resolution: float = param(
-        5.0, "assumption: goodwill credit per resolved complaint", unit="$", range=NONNEG
+        5.0,
+        "brand input: goodwill credit per resolved complaint; default illustrative",
+        unit="$",
+        range=NONNEG,
     )
     root_cause_fix_cost: float = param(
         50.0,
-        "closing the loop is work: each root-cause fix a department makes costs about an hour "
-        "of departmental time at $50/h to trace and remove the cause (assumption; "
-        "sensitivity 0-300)",
+        "brand input: each root-cause fix a department makes costs its time to trace and "
+        "remove the cause; default illustrative, about an hour at $50/h",
         unit="$",
         range=NONNEG,
     )
@@ -766,7 +804,9 @@ class Config:
     seed: int = param(0, "the run's seed", range=(0, None))
     days: int = param(90, "simulated days", unit="days", range=(1, None))
     annual_discount_rate: float = param(
-        0.10, "assumption: a firm's cost of capital, for the CLV estimate", range=NONNEG
+        0.10,
+        "brand input: the firm's cost of capital, for discounting; default illustrative",
+        range=NONNEG,
     )
     scenario: str = param("baseline", "scenario name")
     description: str = param("", "what the scenario is about")
