@@ -22,6 +22,8 @@ class Influencer(mesa.Agent):
         self.node = node
         self.followers = followers
         self.engaged = False
+        # drawn up front, one per influencer, so the answer is the same in every arm
+        self.outreach_u = 1.0
 
     def amplify(
         self,
@@ -38,6 +40,17 @@ class Influencer(mesa.Agent):
         seen = graph.count_among_followers(self.node, negative_today)
         prob = cfg.amplify_prob * (cfg.engaged_amplify_factor if self.engaged else 1.0)
         return int(rng.binomial(seen, prob)) if seen else 0
+
+    def answer_outreach(self, spreading: bool, started_it: bool, recruit_prob: float) -> bool:
+        """Whether the brand's crisis outreach wins this influencer over (it then stays engaged).
+
+        The accusation's origin is never won over; one already spreading it is,
+        with chance `recruit_prob`.
+        """
+        if self.engaged or started_it or (spreading and self.outreach_u >= recruit_prob):
+            return False
+        self.engaged = True
+        return True
 
 
 def pick_influencers(

@@ -21,7 +21,7 @@ import numpy as np
 from mesa.time import Priority, Schedule
 
 from sim.config.schema import POST_KINDS, Config
-from sim.engine.clock import HOURS_PER_DAY
+from sim.engine.clock import DAY_CLOSE, HOURS_PER_DAY
 from sim.engine.crisis import Firestorm
 from sim.engine.defects import Defects
 from sim.engine.diffusion import cascades, share_probability
@@ -54,7 +54,6 @@ class HubspokeModel(mesa.Model):
     def __init__(self, config: Config, seed: int | None = None) -> None:
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
-        self._default_schedule.stop()  # the clock is event-driven: no hourly step
         self.config = cfg = config
         self.seed = seed
         self.streams = Streams(seed)
@@ -83,8 +82,10 @@ class HubspokeModel(mesa.Model):
         if cfg.strategy.engage_influencers:
             for influencer in self.influencers:
                 influencer.engaged = True
-        # drawn up front, one per influencer: whether outreach would win over a spreader
-        self.outreach_u = self.streams.outreach.random(len(self.influencers))
+        for influencer, u in zip(
+            self.influencers, self.streams.outreach.random(len(self.influencers)), strict=True
+        ):
+            influencer.outreach_u = float(u)
         self.attack_origins: set[int] = set()
         self.firestorm = self._make_firestorm() if cfg.attack.enabled else None
         if self.firestorm is not None:
@@ -99,6 +100,16 @@ class HubspokeModel(mesa.Model):
         self.crisis_declared = False
         self.rows: list[dict[str, float]] = []
         self.day = 0
+        steps = {
+            "rumour": self._advance_rumour,
+            "queues": self.team.advance,
+            "ignored_complaints": self._ignored_complaints,
+            "slow_dynamics": self._daily_dynamics,
+            "hidden_problems": lambda now: self.defects.grow_hidden(),
+            "record": self._record,
+            "next_day": self._next_day,
+        }
+        self._day_close = [steps[name] for name, _ in DAY_CLOSE]
         self.schedule_recurring(
             self._close_day,
             Schedule(interval=DAY, start=DAY, end=DAY * cfg.days),
@@ -202,16 +213,14 @@ class HubspokeModel(mesa.Model):
         The accusation's origin is not won over; an influencer already spreading
         it is, with chance `influencers.recruit_spreader_prob`.
         """
-        chance = self.config.influencers.recruit_spreader_prob
-        for influencer, u in zip(self.influencers, self.outreach_u, strict=True):
-            if influencer.engaged or influencer.node in self.attack_origins:
+        cfg, state = self.config.influencers, self.population.crisis
+        for influencer in self.influencers:
+            spreading = state[influencer.node] == SPREADING
+            started_it = influencer.node in self.attack_origins
+            if not influencer.answer_outreach(spreading, started_it, cfg.recruit_spreader_prob):
                 continue
-            spreading = self.population.crisis[influencer.node] == SPREADING
-            if spreading and u >= chance:
-                continue
-            influencer.engaged = True
-            if self.config.influencers.engaged_stifles:
-                if self.population.crisis[influencer.node] == SPREADING:
+            if cfg.engaged_stifles:
+                if spreading:
                     self.firestorm.stifle(influencer.node)
                 self.ledger.positive_weight[influencer.node] += 1.0
         self._update_resistance()
@@ -281,15 +290,16 @@ class HubspokeModel(mesa.Model):
             ledger.negative_weight[influencer.node] += amplified * NEGATIVITY[KIND["complaint"]]
 
     def _close_day(self) -> None:
-        """End of a day: advance the continuous processes, update slow dynamics, record."""
+        """End of a day: the steps of `clock.DAY_CLOSE`, in that order."""
         now = self.time
+        for step in self._day_close:
+            step(now)
+
+    def _advance_rumour(self, now: float) -> None:
         if self.firestorm is not None:
             self.firestorm.advance(now, self._attack_post)
-        self.team.advance(now)
-        self._ignored_complaints(now)
-        self._daily_dynamics()
-        self.defects.grow_hidden()
-        self._record(now)
+
+    def _next_day(self, now: float) -> None:
         self.day += 1
         self.ledger.reset()
         if self.day < self.config.days:
@@ -307,7 +317,7 @@ class HubspokeModel(mesa.Model):
         leaving = done[ignored & (posts.defect_u[done] < pop.cfg.ignored_defect_prob)]
         self.ledger.defected = pop.defect(posts.author[leaving]) if len(leaving) else 0
 
-    def _daily_dynamics(self) -> None:
+    def _daily_dynamics(self, now: float) -> None:
         cfg, pop, graph, ledger = self.config, self.population, self.graph, self.ledger
         pc = cfg.posts
         seen = (

@@ -91,32 +91,39 @@ _FIELDS: dict[str, tuple[type, float]] = {
 
 
 class PostBook:
-    """Every post of a run, as growable numpy columns."""
+    """Every post of a run, as growable numpy columns.
+
+    The one way to read or write a column is its attribute: `posts.kind` is the
+    live view of the posts so far (length `len(posts)`), indexed by post id, and
+    writing through it (`posts.outcome[post] = ...`) writes the book. The views
+    are plain attributes, refreshed whenever posts are added, so a scalar access
+    in the team's per-post callbacks costs no more than a dict lookup.
+    """
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
-        self.cols = {
+        self._columns = {
             name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in _FIELDS.items()
         }
+        self._refresh()
 
     def __len__(self) -> int:
         return self.n
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
-        raise AttributeError(name)
+    def _refresh(self) -> None:
+        for name, column in self._columns.items():
+            setattr(self, name, column[: self.n])
 
     def _grow(self, needed: int) -> None:
-        capacity = len(self.cols["kind"])
+        capacity = len(self._columns["kind"])
         if needed <= capacity:
             return
         new = max(needed, 2 * capacity)
         for name, (dt, fill) in _FIELDS.items():
-            col = np.full(new, fill, dtype=dt)
-            col[: self.n] = self.cols[name][: self.n]
-            self.cols[name] = col
+            column = np.full(new, fill, dtype=dt)
+            column[: self.n] = self._columns[name][: self.n]
+            self._columns[name] = column
+            setattr(self, name, column[: self.n])  # frees the old column now, not at the end
 
     def extend(self, **columns: np.ndarray) -> np.ndarray:
         """Append posts (columns of equal length); returns their ids."""
@@ -124,8 +131,9 @@ class PostBook:
         self._grow(self.n + count)
         ids = np.arange(self.n, self.n + count)
         for name, values in columns.items():
-            self.cols[name][self.n : self.n + count] = values
+            self._columns[name][self.n : self.n + count] = values
         self.n += count
+        self._refresh()
         return ids
 
 

@@ -190,9 +190,9 @@ class Team:
         p = self.posts
         kind, addressed, listen_u = p.kind[ids], p.addressed[ids], p.listen_u[ids]
         queued = ids[self.rules.takes_up(kind, addressed, listen_u)] if len(ids) else ids
-        p.cols["queued"][queued] = True
-        p.cols["outcome"][ids] = OUTCOME["unanswered"]
-        p.cols["outcome"][queued] = OUTCOME["pending"]
+        p.queued[queued] = True
+        p.outcome[ids] = OUTCOME["unanswered"]
+        p.outcome[queued] = OUTCOME["pending"]
         if not len(queued):
             return
         pop = self.population
@@ -270,29 +270,29 @@ class Team:
 
     # ---------------------------------------------------------------- hub callbacks
     def _abandon_at(self, post: int) -> float:
-        cols = self.posts.cols
-        return cols["created"][post] + cols["patience"][post]
+        posts = self.posts
+        return posts.created[post] + posts.patience[post]
 
     def _hub_duration(self, post: int, server: HubStaff) -> float:
-        cols = self.posts.cols
-        return float(cols["handle_work"][post] * self.handle_hours[cols["kind"][post]])
+        posts = self.posts
+        return float(posts.handle_work[post] * self.handle_hours[posts.kind[post]])
 
     def _hub_start(self, post: int, time: float, server: HubStaff) -> None:
-        self.posts.cols["service_start"][post] = time
+        self.posts.service_start[post] = time
 
     def _abandoned(self, post: int, time: float) -> None:
-        self.posts.cols["outcome"][post] = ABANDONED
+        self.posts.outcome[post] = ABANDONED
         self.ledger.abandoned += 1
 
     def _hub_complete(self, post: int, time: float, server: HubStaff) -> None:
-        cols = self.posts.cols
-        cols["first_response"][post] = time
-        kind, author = int(cols["kind"][post]), int(cols["author"][post])
-        created = cols["created"][post]
+        posts = self.posts
+        posts.first_response[post] = time
+        kind, author = int(posts.kind[post]), int(posts.author[post])
+        created = posts.created[post]
         self.ledger.response(time - created)
         routing = self.rules.strategy.routing
         spin = self.cfg.posts.spin_gain_factor if routing == "pr_only" else 1.0
-        cols["outcome"][post] = REPLIED
+        posts.outcome[post] = REPLIED
         if kind == ATTACK:  # the crisis stance acts through the rumour (sim.engine.crisis)
             if self.attack_reply_goodwill:
                 self.ledger.reply_weight[author] += spin
@@ -306,22 +306,22 @@ class Team:
         before = pop.revenue_per_day(who)[0]
         pop.shift_loyalty(who, pc.reply_gain * speed * spin)
         if pop.state[author] == CUSTOMER and before > 0:
-            cols["reply_uplift"][post] = pop.revenue_per_day(who)[0] / before - 1.0
+            posts.reply_uplift[post] = pop.revenue_per_day(who)[0] / before - 1.0
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
                 self._route(post, self.sales, time)
             elif (
-                cols["follow_u"][post]
+                posts.follow_u[post]
                 < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
             ):
                 self.ledger.leads_closed += self.population.make_customers(np.array([author]))
             return
         if routing == "pr_only" or not self._needs_department(post):
             return
-        if cols["follow_u"][post] < self._hub_share(post):
+        if posts.follow_u[post] < self._hub_share(post):
             self._resolve(post, time, by_spoke=False)
         elif routing == "hub_and_spoke":
-            self._route(post, int(self.topic_spoke[cols["topic"][post]]), time)
+            self._route(post, int(self.topic_spoke[posts.topic[post]]), time)
 
     def _hub_share(self, post: int) -> float:
         """Share of such posts the hub settles itself (questions: an answer; problems: a fix)."""
@@ -330,78 +330,78 @@ class Team:
 
     def _needs_department(self, post: int) -> bool:
         """Complaints (tagged or found by listening) and questions need a fix or an answer."""
-        cols = self.posts.cols
-        return int(cols["kind"][post]) == QUESTION or self._is_problem(post)
+        posts = self.posts
+        return int(posts.kind[post]) == QUESTION or self._is_problem(post)
 
     def _is_problem(self, post: int) -> bool:
-        cols = self.posts.cols
-        return bool(is_problem(int(cols["kind"][post]), cols["negativity"][post]))
+        posts = self.posts
+        return bool(is_problem(int(posts.kind[post]), posts.negativity[post]))
 
     def _route(self, post: int, spoke: int, time: float) -> None:
-        cols = self.posts.cols
+        posts = self.posts
         if not self.spokes[spoke].servers:  # nobody staffs that department: a reply is all
             return
-        cols["outcome"][post] = ROUTED
-        cols["routed_to"][post] = spoke
+        posts.outcome[post] = ROUTED
+        posts.routed_to[post] = spoke
         self.spokes[spoke].arrive(time, post, (time, post))
         self.ledger.routed += 1
 
     # ---------------------------------------------------------------- spoke callbacks
     def _spoke_start(self, post: int, time: float, slot: CaseSlot) -> None:
         slot.liaison.take_case()
-        self.posts.cols["spoke_start"][post] = time
+        self.posts.spoke_start[post] = time
 
     def _spoke_duration(self, post: int, slot: CaseSlot) -> float:
-        cols = self.posts.cols
-        return float(cols["spoke_work"][post] * self.resolution_hours[cols["routed_to"][post]])
+        posts = self.posts
+        return float(posts.spoke_work[post] * self.resolution_hours[posts.routed_to[post]])
 
     def _spoke_complete(self, post: int, time: float, slot: CaseSlot) -> None:
-        cols = self.posts.cols
-        spoke = int(cols["routed_to"][post])
+        posts = self.posts
+        spoke = int(posts.routed_to[post])
         # a slot can take up cases only on shift: count the business hours it was held
-        held = slot.liaison.shift.on_shift_hours(cols["spoke_start"][post], time)
+        held = slot.liaison.shift.on_shift_hours(posts.spoke_start[post], time)
         self.ledger.spoke_busy_hours += held
-        if int(cols["kind"][post]) == LEAD:
-            cols["outcome"][post] = RESOLVED
-            cols["resolved_at"][post] = time
-            if cols["follow_u"][post] < self.cfg.posts.lead_close_rate:
+        if int(posts.kind[post]) == LEAD:
+            posts.outcome[post] = RESOLVED
+            posts.resolved_at[post] = time
+            if posts.follow_u[post] < self.cfg.posts.lead_close_rate:
                 self.ledger.leads_closed += self.population.make_customers(
-                    np.array([cols["author"][post]])
+                    np.array([posts.author[post]])
                 )
             return
         # a routed post had follow_u >= the hub's share: rescaled, it is uniform again
         hub_share = self._hub_share(post)
-        u = (cols["follow_u"][post] - hub_share) / max(1.0 - hub_share, 1e-12)
+        u = (posts.follow_u[post] - hub_share) / max(1.0 - hub_share, 1e-12)
         if u < self.follow_through[spoke]:
             self._resolve(post, time, by_spoke=True)
         else:
-            cols["outcome"][post] = BROKEN
+            posts.outcome[post] = BROKEN
             self.ledger.broken += 1
             self.population.shift_loyalty(
-                np.array([cols["author"][post]]), -self.cfg.posts.broken_promise_hit
+                np.array([posts.author[post]]), -self.cfg.posts.broken_promise_hit
             )
 
     def _resolve(self, post: int, time: float, by_spoke: bool) -> None:
         """A complaint fixed (or a question answered) for good."""
-        cols = self.posts.cols
-        cols["outcome"][post] = RESOLVED
-        cols["resolved_at"][post] = time
-        author = int(cols["author"][post])
+        posts = self.posts
+        posts.outcome[post] = RESOLVED
+        posts.resolved_at[post] = time
+        author = int(posts.author[post])
         pop = self.population
         self.ledger.resolved += 1
-        self.ledger.resolution_hours.append(time - cols["created"][post])
+        self.ledger.resolution_hours.append(time - posts.created[post])
         # a late fix or answer is worth less: the customer has moved on
-        days = (time - cols["created"][post]) / HOURS_PER_DAY
+        days = (time - posts.created[post]) / HOURS_PER_DAY
         fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
         if not self._is_problem(post):
             pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain * fade)
             return
         pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain * fade)
-        cols["loyalty_after_fix"][post] = pop.loyalty[author]
+        posts.loyalty_after_fix[post] = pop.loyalty[author]
         if pop.open_issues[author] > 0:
             pop.open_issues[author] -= 1
         self.ledger.compensation += self.cfg.team.compensation_per_resolution
-        topic = int(cols["topic"][post])
+        topic = int(posts.topic[post])
         if not by_spoke:  # the hub fixes the customer's case, not the cause
             return
         self.defects.department_fixed(topic, time)

@@ -1,7 +1,8 @@
 """Experiments: many runs, planned, executed and analysed.
 
-`specs` (experiment files), `jobs` and `executors` (running many runs on local
-cores or a Dask cluster), `sweeps` (the resumable Parquet store), and the
+`specs` (experiment files), `runs` (the one run spec and the one `execute`, on
+local cores or a Dask cluster via `executors`), `sweeps` (the resumable Parquet
+store), and the
 analyses built on them: `comparison` (strategies with paired CIs), `staffing`
 (recommended staffing and trade-offs), `sensitivity` (Morris, Sobol) and
 `calibration` (history matching to published targets).

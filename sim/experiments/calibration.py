@@ -253,7 +253,8 @@ def evaluate(
     Columns: point (index into `points`), target, mean, var (sample variance over
     the replications), n. Replication k of every point uses seed + k.
     """
-    from sim.experiments.sweeps import plan_runs, sweep_finished
+    from sim.experiments.runs import plan
+    from sim.experiments.sweeps import sweep_finished
 
     rows = []
     for g, (scenario, group_overrides) in enumerate(_groups(targets)):
@@ -270,7 +271,7 @@ def evaluate(
         index = {
             run.run_id: i
             for i, point in enumerate(points)
-            for run in plan_runs(scenario, [point], replications, seed, all_overrides)
+            for run in plan(scenario, [point], replications, seed, all_overrides)
         }
         data["point"] = data["run_id"].map(index)
         for t in targets.targets:

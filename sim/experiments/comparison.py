@@ -19,11 +19,13 @@ import pandas as pd
 from sim.config import ConfigError, load_config
 from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.experiments.executors import check as check_executor
-from sim.experiments.jobs import Job, run_jobs
+from sim.experiments.runs import RunRecord, RunSpec, execute
 from sim.experiments.specs import KEY_METRICS
 from sim.report.stats import mean_ci, paired_ci, welch_ci
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
+# the daily columns a comparison keeps for its time plots
+DAILY = ("day", "loyalty_mean", "backlog", "customers", "first_response_p90_h")
 
 
 def normalise_arms(arms: Arms) -> dict[str, list[str]]:
@@ -318,32 +320,31 @@ def compare(
             raise ConfigError(f"arm {arm}: {exc}") from None
     draws = parameter_draws(uncertainty, replications, seed, scenario, overrides)
     per_rep = [[] for _ in range(replications)] if draws is None else draw_overrides(draws)
-    jobs_list = [
-        Job(
+    specs = [
+        RunSpec(
             scenario,
-            (*overrides, *per_rep[k], *arm_overrides),
             seed + k,
-            {"arm": arm, "replication": k},
+            (*overrides, *per_rep[k], *arm_overrides),
+            replication=k,
+            labels=(("arm", arm), ("replication", k)),
         )
         for k in range(replications)
         for arm, arm_overrides in arms.items()
     ]
-    outcomes = run_jobs(
-        jobs_list,
-        workers=jobs,
-        progress=progress,
-        description=scenario,
-        executor=executor,
-        address=address,
+    records: list[RunRecord | None] = [None] * len(specs)
+    batch = execute(specs, executor, jobs, address, progress, scenario, daily_columns=DAILY)
+    for index, record in batch:
+        if not record.ok:
+            arm = dict(record.spec.labels)["arm"]
+            raise ConfigError(
+                f"arm {arm}, replication {record.spec.replication}: run failed: "
+                f"{record.row['error']}"
+            )
+        records[index] = record
+    runs = pd.DataFrame(
+        [{**dict(r.spec.labels), "seed": r.spec.seed, **r.summary} for r in records]
     )
-    runs = pd.DataFrame([{**o.job.tag, "seed": o.job.seed, **o.summary} for o in outcomes])
-    daily = pd.concat(
-        [
-            o.daily.assign(arm=o.job.tag["arm"], replication=o.job.tag["replication"])
-            for o in outcomes
-        ],
-        ignore_index=True,
-    )
+    daily = pd.concat([r.daily.assign(**dict(r.spec.labels)) for r in records], ignore_index=True)
     chosen = list(metrics) if metrics else [m for m in KEY_METRICS if m in runs.columns]
     unknown = [m for m in chosen if m not in runs.columns]
     if unknown:

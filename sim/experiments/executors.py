@@ -101,13 +101,14 @@ def check(executor: str, jobs: int | None, address: str | None) -> None:
         raise ConfigError("executor=dask: needs address=tcp://host:port of a Dask scheduler")
 
 
-def execute(
+def dispatch(
     function: Callable[[Any], Any],
     tasks: Sequence[Any],
     executor: str = "local",
     jobs: int | None = None,
     address: str | None = None,
 ) -> Iterator[tuple[int, Any]]:
+    """Yield (index, function(task)) for every task as it finishes, on the chosen executor."""
     check(executor, jobs, address)
     if executor == "dask":
         return run_dask(function, tasks, address)

@@ -21,7 +21,8 @@ import pandas as pd
 from sim.config import ConfigError
 from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.executors import check as check_executor
-from sim.experiments.sweeps import _key_type, plan_runs, sweep_finished
+from sim.experiments.runs import plan
+from sim.experiments.sweeps import _key_type, sweep_finished
 from sim.report.io import atomic_write
 
 METHODS = ("morris", "sobol")
@@ -118,7 +119,7 @@ def _per_point(
     output: str,
 ) -> np.ndarray:
     """Model output at each design point, in design order (mean over replications)."""
-    runs = plan_runs(scenario, points, replications, seed, overrides)
+    runs = plan(scenario, points, replications, seed, overrides)
     by_id = data.set_index("run_id")[output]
     values = by_id.loc[[r.run_id for r in runs]].to_numpy(dtype=np.float64)
     values = values.reshape(len(points), replications).mean(axis=1)

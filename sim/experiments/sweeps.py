@@ -22,8 +22,6 @@ import hashlib
 import itertools
 import json
 import sys
-import time
-import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +32,7 @@ import pandas as pd
 
 from sim.config import ConfigError, load_config
 from sim.experiments.executors import check as check_executor
-from sim.experiments.executors import execute, progress_bar
+from sim.experiments.runs import execute, format_value, plan
 from sim.report.io import atomic_write
 
 MANIFEST = "sweep.json"
@@ -42,37 +40,6 @@ RUNS = "runs"
 
 
 # ---------------------------------------------------------------- the plan
-@dataclass(frozen=True)
-class Run:
-    """One planned run: a design point, a replication, its seed."""
-
-    scenario: str
-    params: tuple[tuple[str, Any], ...]
-    overrides: tuple[str, ...]
-    replication: int
-    seed: int
-
-    @property
-    def all_overrides(self) -> list[str]:
-        return [*self.overrides, *(f"{k}={format_value(v)}" for k, v in self.params)]
-
-    @property
-    def run_id(self) -> str:
-        text = json.dumps([self.scenario, sorted(self.all_overrides), self.seed])
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def format_value(value: Any) -> str:
-    """A value as Hydra override syntax."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(format_value(v) for v in value) + "]"
-    return str(value)
-
-
 def _key_type(scenario: str, key: str, overrides: Sequence[str]) -> type:
     from omegaconf import OmegaConf
 
@@ -145,56 +112,6 @@ def _check_values(
     for key, seen in values.items():
         for text in sorted(seen):
             load_config(scenario, [*overrides, f"{key}={text}"])
-
-
-def plan_runs(
-    scenario: str,
-    points: Sequence[Mapping[str, Any]],
-    replications: int,
-    seed: int,
-    overrides: Sequence[str],
-) -> list[Run]:
-    if replications < 1:
-        raise ConfigError(f"replications={replications}: must be >= 1")
-    return [
-        Run(scenario, tuple(point.items()), tuple(overrides), k, seed + k)
-        for point in points
-        for k in range(replications)
-    ]
-
-
-# ---------------------------------------------------------------- one run
-def run_one(run: Run) -> dict[str, Any]:
-    """Execute a planned run; never raises: a failure becomes a row with status 'failed'."""
-    from sim.config import config_to_yaml
-    from sim.results import provenance
-    from sim.results import run as run_model
-
-    row: dict[str, Any] = {
-        **dict(run.params),
-        "replication": run.replication,
-        "seed": run.seed,
-        "run_id": run.run_id,
-        "scenario": run.scenario,
-        "overrides": " ".join(run.all_overrides),
-    }
-    started = time.perf_counter()
-    try:
-        config = load_config(run.scenario, [*run.all_overrides, "output.plots=false"])
-        config.seed = run.seed
-        row["config_hash"] = hashlib.sha256(config_to_yaml(config).encode()).hexdigest()[:16]
-        result = run_model(config, run.seed)
-        row.update(result.summary)
-        row["provenance"] = json.dumps(provenance(config, run.seed), sort_keys=True)
-        row["status"] = "ok"
-        row["error"] = ""
-    except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
-        row.setdefault("config_hash", "")
-        row["status"] = "failed"
-        row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-        row["traceback"] = traceback.format_exc()[-4000:]
-    row["wall_seconds"] = time.perf_counter() - started
-    return row
 
 
 # ---------------------------------------------------------------- the store
@@ -296,9 +213,8 @@ def sweep(
     if points is None:
         points = design_points(scenario, grid, samples, seed, overrides)
     # identical design points (possible in Morris designs) are one run
-    runs = list(
-        {r.run_id: r for r in plan_runs(scenario, points, replications, seed, overrides)}.values()
-    )
+    planned = plan(scenario, points, replications, seed, overrides)
+    runs = list({r.run_id: r for r in planned}.values())
     _check_values(scenario, points, overrides)
     parameters = list(points[0]) if points else []
     run_ids = [r.run_id for r in runs]
@@ -319,17 +235,13 @@ def sweep(
     store.open(manifest)
     done = store.finished()
     todo = [r for r in runs if r.run_id not in done]
-    bar = progress_bar(len(runs), scenario, initial=len(runs) - len(todo)) if progress else None
     failures = 0
-    try:
-        for _, row in execute(run_one, todo, executor=executor, jobs=jobs, address=address):
-            store.write(row)
-            failures += row["status"] != "ok"
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    batch = execute(
+        todo, executor, jobs, address, progress, scenario, already_done=len(runs) - len(todo)
+    )
+    for _, record in batch:
+        store.write(record.row)
+        failures += not record.ok
     if failures and progress:
         print(f"{failures} run(s) failed; their errors are in the dataset", file=sys.stderr)
     return Path(out)

@@ -190,3 +190,15 @@ def test_daily_negative_share_agrees_with_summary(simulate):
     summary = result.summary["negative_share"] * result.summary["posts_total"]
     assert negative_daily == pytest.approx(summary)
     assert summary == (model.posts.negativity >= 0.5).sum()
+
+
+def test_the_day_close_runs_every_step_of_the_contract_in_order():
+    from sim.engine.clock import DAY_CLOSE
+
+    model = HubspokeModel(sim.load_config("brand_attack_true", ["population.size=1500", "days=3"]))
+    names = [name for name, _ in DAY_CLOSE]
+    assert len(model._day_close) == len(names) == len(set(names))
+    assert names.index("rumour") < names.index("queues") < names.index("ignored_complaints")
+    assert names.index("record") < names.index("next_day") == len(names) - 1
+    model.run()
+    assert len(model.rows) == 3

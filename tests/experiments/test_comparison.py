@@ -115,23 +115,23 @@ def test_each_replication_runs_with_its_draw_in_every_arm(monkeypatch):
 
     seen = []
 
-    def capture(jobs, **_):
-        seen.extend(jobs)
+    def capture(specs, *_, **__):
+        seen.extend(specs)
         raise RuntimeError("captured")
 
-    monkeypatch.setattr(comparison, "run_jobs", capture)
+    monkeypatch.setattr(comparison, "execute", capture)
     with pytest.raises(RuntimeError, match="captured"):
         comparison.compare(
             "baseline", ["silence", "enterprise"], 2, seed=1, uncertainty="calibrated"
         )
     draws = comparison.parameter_draws("calibrated", 2, 1, "baseline", [])
     lines = comparison.draw_overrides(draws)
-    for job in seen:
-        k = job.tag["replication"]
-        assert job.seed == 1 + k
-        assert all(line in job.overrides for line in lines[k])
+    for spec in seen:
+        k = spec.replication
+        assert spec.seed == 1 + k
+        assert all(line in spec.overrides for line in lines[k])
         # the arm's own overrides come last, so an arm can still set a drawn key
-        assert job.overrides[-1] == f"strategy={job.tag['arm']}"
+        assert spec.overrides[-1] == f"strategy={dict(spec.labels)['arm']}"
 
 
 def test_compare_on_a_dask_cluster_gives_the_local_result():
