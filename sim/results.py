@@ -99,7 +99,15 @@ class Result:
 
 
 def run(config: Config, seed: int | None = None) -> Result:
-    """Run one scenario under one strategy; `seed` defaults to `config.seed`."""
+    """Run one scenario under one strategy.
+
+    Args:
+        config: from `load_config` (checked again here, so edits made in Python are too).
+        seed: the run's seed; defaults to `config.seed`.
+
+    Returns:
+        The `Result`: summary metrics, the daily frame, the post log if asked, provenance.
+    """
     seed = config.seed if seed is None else int(seed)
     model = HubspokeModel(config, seed)
     model.run()

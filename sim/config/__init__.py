@@ -6,20 +6,20 @@ error type of bad input. Data flows out of here into the engine.
 
 from sim.config.compose import (
     ConfigError,
+    check_config,
     compose_config,
     config_to_dict,
     config_to_yaml,
     load_config,
     to_config,
-    validate,
 )
 
 __all__ = [
     "ConfigError",
+    "check_config",
     "compose_config",
     "config_to_dict",
     "config_to_yaml",
     "load_config",
     "to_config",
-    "validate",
 ]

@@ -1,4 +1,4 @@
-"""Compose a run's config with Hydra from `configs/` and `scenarios/`, then validate it.
+"""Compose a run's config with Hydra from `configs/` and `scenarios/`, then check it.
 
 `load_config(scenario, overrides)` is the one entry point: it returns a typed
 :class:`sim.config.schema.Config` (plain dataclasses) or raises :class:`ConfigError`
@@ -163,12 +163,21 @@ def to_config(cfg: DictConfig) -> Config:
         config = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
     except OmegaConfBaseException as exc:
         raise ConfigError(_explain(exc, ())) from None
-    validate(config)
+    check_config(config)
     return config
 
 
 def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Config:
-    """Compose, type-check and validate the config of one run (a fresh object each call)."""
+    """Compose, type-check and check the config of one run (a fresh object each call).
+
+    Args:
+        scenario: a scenario name (`hubspoke list`) or a path to a scenario YAML file.
+        overrides: Hydra overrides, e.g. ["strategy=enterprise", "team.hub.staff=3"].
+
+    Returns:
+        The typed `Config`. Bad input raises `ConfigError` with one line naming the
+        key, the value and what is allowed.
+    """
     return copy.deepcopy(_load_cached(scenario, tuple(overrides)))
 
 
@@ -240,7 +249,7 @@ def _require_sum(key: str, values: Iterable[float]) -> None:
         raise ConfigError(f"{key}: weights sum to {total:g}; must be > 0")
 
 
-def validate(config: Config) -> None:
+def check_config(config: Config) -> None:
     """Check every value against its range, then the cross-field rules."""
     _walk(config, "")
     pop, posts, team, strategy = config.population, config.posts, config.team, config.strategy

@@ -30,7 +30,7 @@ from sim.config.schema import POST_KINDS, Config
 
 TINY = 1e-12  # the schema's lower bound for "strictly positive"
 
-# Allowed values enforced by cross-field rules in sim.config.validate (not in field metadata).
+# Allowed values enforced by cross-field rules in sim.config.check_config (not in field metadata).
 _RULES: dict[str, str] = {
     "population.segments": "at least one entry; shares must sum to > 0",
     "population.platforms": "at least one entry; weights must sum to > 0",
@@ -73,7 +73,7 @@ How to read the tables:
   [Strategy presets](#strategy-presets) and [Scenarios](#scenarios)).
 - **unit**: `$` is money, `h` hours, `1/day` a rate per day. An empty unit means
   the value is dimensionless: a share, probability, multiplier or count.
-- **allowed** is what validation accepts (`sim.config.validate`); a run with a
+- **allowed** is what validation accepts (`sim.config.check_config`); a run with a
   value outside it stops with a one-line error naming the key.
 - **why** is the reason for the default: a published source, or "assumption"
   (a plausible value chosen for the model, to be varied in sensitivity analysis).

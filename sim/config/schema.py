@@ -2,7 +2,7 @@
 
 Each field is declared with :func:`param`, which stores the allowed range and a
 one-line reason (a source, or "assumption") in the field's metadata. Validation
-(:mod:`sim.validate`) and the parameter tables in the docs read that metadata,
+(`sim.config.check_config`) and the parameter tables in the docs read that metadata,
 so the schema is the single place where a parameter is defined.
 """
 

@@ -301,6 +301,20 @@ def compare(
 ) -> Comparison:
     """Run every arm `replications` times (replication k: seed + k in every arm) and compare.
 
+    Args:
+        scenario: scenario name or path.
+        arms: strategy names, or {arm name: overrides}.
+        replications: runs per arm (>= 2).
+        seed: replication k uses seed + k in every arm (common random numbers).
+        jobs, executor, address: where the runs execute (local pool or Dask).
+        overrides: applied to every arm before the arm's own.
+        reference: the arm differences are taken against (default: the first).
+        metrics: summary metrics to compare (default: `specs.KEY_METRICS`).
+
+    Returns:
+        A `Comparison`: per-run table, daily frame, and `table` of means, CIs and
+        paired differences; `save(DIR)` writes the report.
+
     `uncertainty="calibrated"` (or a path to a plausible set, CSV or Parquet, one
     column per config key) draws one parameter set per replication from the
     plausible set of the shipped calibration, shared by every arm (common random

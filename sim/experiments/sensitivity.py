@@ -77,6 +77,16 @@ def sensitivity(
 ) -> list[Sensitivity]:
     """Run the design, analyse each output, write ranked tables and plots into `out`.
 
+    Args:
+        parameters: config key -> [low, high].
+        outputs: summary metrics to analyse.
+        method: "morris" (screening, `n` trajectories of `levels` levels) or "sobol"
+            (variance-based, `n` base samples).
+        replications: runs per design point, averaged before the analysis.
+
+    Returns:
+        One `Sensitivity` per output: the ranked table of indices.
+
     `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
     """
     if method not in METHODS:

@@ -138,6 +138,16 @@ def staffing(
 ) -> Recommendation:
     """Sweep staffing options, recommend one, and write the report and trade-off plots.
 
+    Args:
+        staff: hub staff counts to try (>= 0).
+        targets: summary metric -> upper bound its 95% CI must stay under.
+        coverage_hours: hub coverage hours a day to try as well (optional).
+        spokes: department -> liaison counts to try as well (optional).
+
+    Returns:
+        The `Recommendation`: the cheapest option meeting every target (if any),
+        the points table and the marginal value of one more hub staff member.
+
     `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
     """
     if not staff or min(staff) < 0:

@@ -207,7 +207,21 @@ def sweep(
     progress: bool = False,
     points: Sequence[Mapping[str, Any]] | None = None,
 ) -> Path:
-    """Run (or resume) a sweep into `out`; returns the folder. See the module docstring."""
+    """Run (or resume) a sweep into `out`. See the module docstring.
+
+    Args:
+        scenario: scenario name or path.
+        grid: config key -> list of values (full factorial), or
+        samples: {"design": "lhs"|"random", "n": N, "ranges": {key: [low, high]}};
+            exactly one of the two (or explicit `points`).
+        replications: runs per design point; replication k uses seed + k.
+        out: the sweep folder (created, or resumed if it holds this very sweep).
+        jobs, executor, address: where the runs execute (local pool or Dask).
+        overrides: applied to every run before the design point's values.
+
+    Returns:
+        The folder; `load(folder)` reads the dataset.
+    """
     check_executor(executor, jobs, address)
     overrides = list(overrides)
     if points is None:

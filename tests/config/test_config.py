@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import sim
-from sim.config import ConfigError, catalog, config_to_dict, config_to_yaml, validate
+from sim.config import ConfigError, catalog, check_config, config_to_dict, config_to_yaml
 from sim.config.schema import Config, Hub, Strategy
 
 
@@ -159,7 +159,7 @@ def test_config_error_is_a_value_error():
     assert issubclass(ConfigError, ValueError)
 
 
-# ------------------------------------------------------------------ validate() directly
+# ------------------------------------------------------------------ check_config() directly
 def _replace(config: Config, path: str, value) -> Config:
     config = dataclasses.replace(config)
     *parents, last = path.split(".")
@@ -180,35 +180,35 @@ def _replace(config: Config, path: str, value) -> Config:
         ("attack.initial_spreaders", 0, "attack.initial_spreaders=0"),
     ],
 )
-def test_validate_cross_field_rules(path, value, fragment):
+def test_check_config_cross_field_rules(path, value, fragment):
     config = Config()
     if path == "population.size":
         config.network.kind = "complete"
     _replace(config, path, value)
     with pytest.raises(ConfigError) as info:
-        validate(config)
+        check_config(config)
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
 
 
-def test_validate_empty_weights_and_missing_entries():
+def test_check_config_empty_weights_and_missing_entries():
     config = Config()
     for segment in config.population.segments.values():
         segment.share = 0.0
     with pytest.raises(ConfigError, match=r"population\.segments"):
-        validate(config)
+        check_config(config)
     config = Config()
     del config.posts.handle_minutes["attack"]
     with pytest.raises(ConfigError, match=r"posts\.handle_minutes: missing attack"):
-        validate(config)
+        check_config(config)
     config = Config()
     del config.attack.effects["deny"]["true"]
     with pytest.raises(ConfigError, match=r"attack\.effects\.deny\.true"):
-        validate(config)
+        check_config(config)
     config = Config(strategy=Strategy(answers=["complaint", "gossip"]))
     with pytest.raises(ConfigError, match="gossip"):
-        validate(config)
+        check_config(config)
 
 
 def test_default_schema_config_is_valid():
-    validate(Config())
+    check_config(Config())
