@@ -23,13 +23,17 @@ def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def _num(x: float) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
 def _bounds(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"between {low:g} and {high:g}"
+        return f"between {_num(low)} and {_num(high)}"
     if low is not None:
-        return f">= {low:g}"
+        return f">= {_num(low)}"
     if high is not None:
-        return f"<= {high:g}"
+        return f"<= {_num(high)}"
     return "any value"
 
 
