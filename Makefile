@@ -23,6 +23,16 @@ $(STAMP)-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@ $(STAMP)
 
+# the students' app (docs/app.md): its extra, then the server on 127.0.0.1
+# (options: make app ARGS="port=9000")
+.PHONY: app
+$(STAMP)-app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[app]"
+	touch $@ $(STAMP)
+
+app: $(STAMP)-app
+	$(VENV)/bin/hubspoke app $(ARGS)
+
 install: $(STAMP)
 install-test: $(STAMP)-test
 

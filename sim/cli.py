@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 
 USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=value ...]
        hubspoke list
+       hubspoke app [port=N] [host=ADDR]
        hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
        hubspoke compare experiment=NAME [replications=R] [jobs=N] [seed=S] [key=value ...]
        hubspoke compare scenario=NAME strategies=[a,b,c] [replications=R] [key=value ...]
@@ -369,6 +370,12 @@ def _calibrate(args: Sequence[str]) -> int:
     return 0 if mode == "fit" or result.ok else 1
 
 
+def _app(args: Sequence[str]) -> int:
+    from sim.app.serve import serve
+
+    return serve(args)
+
+
 def _prepare(folder: Path) -> None:
     """Create the output folder before any work, so a bad path fails at once."""
     try:
@@ -417,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "staff": _staff,
             "sensitivity": _sensitivity,
             "calibrate": _calibrate,
+            "app": _app,
         }
         if command in commands:
             return commands[command](rest)

@@ -1,0 +1,291 @@
+"""The app's page: Solara components on Mesa's SolaraViz (`solara run sim.app.page`).
+
+Every browser session renders its own `Page`, and `Page` creates that
+session's `Session` and model with `use_memo`: a classroom shares one server,
+and a module-level model would be one run that every student steps at once.
+
+SolaraViz gives the frame (app bar, sidebar, Play/Step/Reset, tabbed pages of
+views) and redraws the views when its `update_counter` moves. Its own
+parameter controls are not used: they re-create the model from keyword
+arguments with no validation, where ours go through `sim.load_config` and
+show its one-line error. Its Reset re-creates the model from the session
+(`model_params={"session": ...}`), so it rebuilds whatever settings are in
+force. A change of settings builds a new model and remounts SolaraViz (its
+`key`), which resets its Play and "finished" state with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update, update_counter
+
+from sim.app import views
+from sim.app.session import PRESET, AppModel, Arm, Session, WhatIf, horizon
+from sim.app.texts import METRICS, story
+from sim.config import catalog
+from sim.config.schema import STANCES
+
+TITLE = "hubspoke: a social-media team in a crisis"
+
+
+def _markdown(text: str):
+    """Markdown rendered here, not by solara.Markdown.
+
+    solara.Markdown loads KaTeX from a CDN for formulas, which solara-assets
+    does not bundle: offline, the browser logs 404s for it. We have no formulas.
+    """
+    import markdown
+
+    return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]))
+
+
+def _figure(draw: Callable) -> Callable:
+    """A SolaraViz view: `draw(rows, config)` redrawn whenever the model moves."""
+
+    def view(model: AppModel):
+        return LiveFigure(model, draw)
+
+    return view
+
+
+@solara.component
+def LiveFigure(model: AppModel, draw: Callable):
+    update_counter.get()
+    solara.FigureMatplotlib(draw(model.rows, model.config), format="png")
+
+
+@solara.component
+def Status(model: AppModel, session: Session):
+    update_counter.get()
+    cfg = model.config
+    rows = model.rows
+    _markdown(
+        f"**{cfg.scenario}** under **{cfg.strategy.name}**, seed {cfg.seed}, "
+        f"{cfg.population.size:,} people — **day {len(rows)} of {cfg.days}**"
+    )
+    if rows:
+        last = rows[-1]
+        value = sum(r["revenue"] - r["cost_to_serve"] for r in rows)
+        _markdown(
+            f"customers {last['customers']:,.0f} · mean loyalty {last['loyalty_mean']:.3f} · "
+            f"NPS-like {last['nps_like']:+.2f} · heard the accusation "
+            f"{100 * last['attack_aware_share']:.1f} % · in-window value ${value:,.0f}"
+        )
+    value = model.horizon
+    if value:
+        _markdown(
+            f"horizon value (to day {cfg.value.horizon_days:,}, as of day {value['day']:.0f}): "
+            f"**${value['relationship_value_horizon']:,.0f}**"
+        )
+    _markdown("Page 1: what if (two strategies, same seed). Page 2: the story, the metrics.")
+
+
+@solara.component
+def Money(model: AppModel, session: Session):
+    update_counter.get()
+    figure = views.money(model.rows, model.config, model.horizon)
+    solara.FigureMatplotlib(figure, format="png")
+
+
+@solara.component
+def Network(model: AppModel, session: Session):
+    update_counter.get()
+    sample = session.network_sample(model)
+    figure = views.network(
+        sample, model.population.crisis, model.population.loyalty, len(model.rows)
+    )
+    solara.FigureMatplotlib(figure, format="png")
+
+
+@solara.component
+def Story(model: AppModel):
+    with solara.Card("The story"):
+        _markdown(story(model.config.scenario))
+    with solara.Card("What the numbers mean"):
+        _markdown("\n".join(f"- **{k}**: {v}" for k, v in METRICS.items()))
+
+
+def _choices(strategy: str, stance: str, prefix: str, on_strategy, on_stance) -> None:
+    solara.Select(
+        f"{prefix}strategy preset", value=strategy, values=catalog.strategy_names(),
+        on_value=on_strategy,
+    )  # fmt: skip
+    solara.Select(
+        f"{prefix}crisis stance", value=stance, values=[PRESET, *STANCES], on_value=on_stance
+    )
+
+
+@solara.component
+def WhatIfPanel(model: AppModel, session: Session):
+    """Two strategies on the same seed, their difference growing day by day."""
+    update_counter.get()
+    arms = session.whatif_arms
+    error = solara.use_reactive(None)
+
+    def start(a: Arm = arms[0], b: Arm = arms[1]) -> None:
+        session.whatif_arms = (a, b)
+        try:
+            session.whatif = WhatIf(session, a, b)
+        except Exception as exc:  # a ConfigError: one line, in the page
+            error.set(str(exc))
+            return
+        error.set(None)
+        force_update()
+
+    def advance(days: int) -> None:
+        if session.whatif is None or session.whatif.configs[0] != _shared(session):
+            start()
+        session.whatif.step_days(days)
+        force_update()
+
+    a, b = arms
+    with solara.Card("What if: the same people, the same day, another strategy"):
+        _markdown(
+            "Both runs use this session's scenario, seed, population and hub settings; only "
+            "the strategy preset and the crisis stance differ (common random numbers), so "
+            "the gap is the strategy's doing, not luck."
+        )
+        with solara.Row():
+            with solara.Column():
+                _choices(
+                    a.strategy, a.stance, "A: ",
+                    lambda v: start(Arm(v, a.stance), b), lambda v: start(Arm(a.strategy, v), b),
+                )  # fmt: skip
+            with solara.Column():
+                _choices(
+                    b.strategy, b.stance, "B: ",
+                    lambda v: start(a, Arm(v, b.stance)), lambda v: start(a, Arm(b.strategy, v)),
+                )  # fmt: skip
+        with solara.Row():
+            solara.Button("Both +1 day", on_click=lambda: advance(1), color="primary")
+            solara.Button("Both +10 days", on_click=lambda: advance(10), color="primary")
+            solara.Button("Both to the end", on_click=lambda: advance(10**6), color="primary")
+        if error.value:
+            solara.Error(error.value)
+        pair = session.whatif
+        if pair is not None:
+            label = f"B ({pair.arms[1].label}) - A ({pair.arms[0].label})"
+            solara.FigureMatplotlib(
+                views.differences(pair.differences(), pair.configs[0], label), format="png"
+            )
+            if pair.days:
+                ra, rb = (m.rows[-1] for m in pair.models)
+                _markdown(
+                    f"day {pair.days}: mean loyalty A {ra['loyalty_mean']:.3f} / "
+                    f"B {rb['loyalty_mean']:.3f}; customers A {ra['customers']:,.0f} / "
+                    f"B {rb['customers']:,.0f}"
+                )
+
+
+def _shared(session: Session):
+    """The what-if's arm A config as the session's settings now give it (to spot a change)."""
+    a = session.whatif_arms[0]
+    try:
+        return replace(session.settings, strategy=a.strategy, stance=a.stance).config()
+    except Exception:
+        return None
+
+
+FIELDS = (
+    ("delay_hours", "response delay after detection (h)", lambda c: c.strategy.crisis.delay_hours),
+    ("hub_staff", "hub staff (people)", lambda c: c.team.hub.staff),
+    ("coverage_hours", "hub coverage (h a day)", lambda c: c.team.hub.coverage_hours),
+    ("population", "population in reach (people, 1,000-50,000)", lambda c: c.population.size),
+    ("seed", "seed", lambda c: c.seed),
+)
+
+
+@solara.component
+def Controls(session: Session, model: solara.Reactive, generation: solara.Reactive):
+    """The scenario's settings and the day controls; every change is checked by load_config."""
+    update_counter.get()
+    draft = solara.use_reactive(session.settings)
+    error = solara.use_reactive(session.error)
+    cfg = session.config
+
+    def change(name: str, value) -> None:
+        draft.set(replace(draft.value, **{name: str(value)}))
+        if session.apply(**{name: str(value)}) is not None:
+            error.set(session.error)
+            return
+        error.set(None)
+        model.set(session.new_model())
+        generation.set(generation.value + 1)
+
+    def advance(days: int) -> None:
+        model.value.step_days(days)
+        if model.value.finished:
+            model.value.horizon = horizon(model.value)
+        force_update()
+
+    def reset() -> None:
+        model.set(session.new_model())
+        generation.set(generation.value + 1)
+
+    def value_now() -> None:
+        model.value.horizon = horizon(model.value)
+        force_update()
+
+    with solara.Card("Scenario"):
+        solara.Select(
+            "scenario", value=draft.value.scenario, values=catalog.scenario_names(),
+            on_value=lambda v: change("scenario", v),
+        )  # fmt: skip
+        _choices(
+            draft.value.strategy, draft.value.stance, "",
+            lambda v: change("strategy", v), lambda v: change("stance", v),
+        )  # fmt: skip
+        if not cfg.strategy.crisis.protocol:
+            solara.Text("this preset has no crisis protocol: it never responds to an attack")
+        for name, label, current in FIELDS:
+            solara.InputText(
+                f"{label} — now {current(cfg):g}",
+                value=getattr(draft.value, name),
+                on_value=lambda v, name=name: change(name, v),
+                placeholder="leave empty for the preset's value",
+            )
+        if error.value:
+            solara.Error(error.value)
+    with solara.Card("Run"):
+        with solara.Row():
+            solara.Button("Step one day", on_click=lambda: advance(1), color="primary")
+            solara.Button("+10 days", on_click=lambda: advance(10), color="primary")
+        with solara.Row():
+            solara.Button("Run to the end", on_click=lambda: advance(10**6), color="primary")
+            solara.Button("New run", on_click=reset)
+        solara.Button("Horizon value now", on_click=value_now, text=True)
+        solara.Text(f"day {len(model.value.rows)} of {model.value.config.days}")
+
+
+@solara.component
+def Page():
+    # per session: use_memo runs once for each browser session (each kernel)
+    session = solara.use_memo(Session, [])
+    first = solara.use_memo(session.new_model, [])
+    model = solara.use_reactive(first)
+    generation = solara.use_reactive(0)
+    with solara.Sidebar():
+        Controls(session, model, generation)
+    components = [
+        (lambda m: Status(m, session), 0),
+        (_figure(views.loyalty), 0),
+        (lambda m: Network(m, session), 0),
+        (_figure(views.customers), 0),
+        (_figure(views.attack), 0),
+        (_figure(views.posts), 0),
+        (_figure(views.service), 0),
+        (lambda m: Money(m, session), 0),
+        (lambda m: WhatIfPanel(m, session), 1),
+        (lambda m: Story(m), 2),
+    ]
+    SolaraViz(
+        model,
+        components=components,
+        model_params={"session": session},
+        name=TITLE,
+        play_interval=200,
+    ).key(f"run-{generation.value}")

@@ -1,0 +1,283 @@
+"""What one browser session of the app holds: its settings, their config, its own models.
+
+A classroom shares one server, so nothing here is module-level state: each
+session builds a `Session` (and its models) of its own. Every control of the
+page ends up as a Hydra override string given to `sim.load_config`, the same
+path as the command line, so a bad value gets the CLI's one-line
+`ConfigError` message rather than a new set of rules. No Solara here: the
+logic can be tested and reused without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.config.schema import Config
+from sim.engine.clock import HOURS_PER_DAY
+from sim.engine.model import HubspokeModel
+from sim.engine.summary import horizon_value
+
+# a day at 50,000 people takes ~15 ms and a redraw ~0.5 s; beyond that the
+# page stops feeling live, below 1,000 the daily counts are mostly noise
+POPULATION_RANGE = (1_000, 50_000)
+DEFAULT_SCENARIO = "brand_attack_true"
+DEFAULT_POPULATION = 10_000
+PRESET = "preset"  # a control left at the strategy preset's (or scenario's) own value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The page's controls, as typed by the student (strings: validation is load_config's)."""
+
+    scenario: str = DEFAULT_SCENARIO
+    strategy: str = "enterprise"
+    stance: str = PRESET
+    delay_hours: str = ""  # "" keeps the preset's value
+    hub_staff: str = ""
+    coverage_hours: str = ""
+    population: str = str(DEFAULT_POPULATION)
+    seed: str = "1"
+
+    def overrides(self) -> list[str]:
+        """The Hydra overrides these settings stand for (scenario aside)."""
+        out = [f"strategy={self.strategy}"]
+        if self.stance != PRESET:
+            out.append(f"strategy.crisis.stance={self.stance}")
+        for key, text in (
+            ("strategy.crisis.delay_hours", self.delay_hours),
+            ("team.hub.staff", self.hub_staff),
+            ("team.hub.coverage_hours", self.coverage_hours),
+            ("population.size", self.population),
+            ("seed", self.seed),
+        ):
+            if text.strip():
+                out.append(f"{key}={text.strip()}")
+        return out
+
+    def config(self) -> Config:
+        """The run's config; raises `sim.ConfigError` (one line) on a bad value."""
+        _check_population(self.population)
+        return sim.load_config(self.scenario, self.overrides())
+
+
+def _check_population(text: str) -> None:
+    # the schema allows any size >= 2; the app bounds it so that a step stays fast
+    try:
+        size = int(text.strip())
+    except ValueError:
+        return  # not a number: load_config says so in its own words
+    lo, hi = POPULATION_RANGE
+    if not lo <= size <= hi:
+        raise sim.ConfigError(
+            f"population.size={text.strip()}: out of range for the app; "
+            f"allowed: {lo:,} to {hi:,} people"
+        )
+
+
+class AppModel(HubspokeModel):
+    """A HubspokeModel whose Mesa `step` is one simulated day.
+
+    SolaraViz's Step and Play buttons call `model.step()`, which in Mesa 3.5
+    advances one time unit, an hour here; a day is what a student wants to see.
+    Mesa wraps `step` in `Model.__init__`, so it is replaced afterwards.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session.config, seed=session.config.seed)
+        self.step = self.step_day
+        self.running = not self.finished
+        self.horizon: dict[str, float] | None = None  # computed on demand: see `horizon`
+
+    @property
+    def finished(self) -> bool:
+        return len(self.rows) >= self.config.days
+
+    def step_day(self) -> None:
+        """Advance one day (nothing once the run is over)."""
+        if not self.finished:
+            self.run_until(self.time + HOURS_PER_DAY)
+        self.running = not self.finished
+
+    def step_days(self, days: int) -> None:
+        for _ in range(days):
+            self.step_day()
+
+    def run_to_end(self) -> None:
+        self.step_days(self.config.days - len(self.rows))
+
+
+def horizon(model: HubspokeModel) -> dict[str, float]:
+    """`relationship_value_horizon` of the run so far, as `sim.results.collect` computes it.
+
+    Computed on demand: the projection of today's customers to the horizon is
+    the same whether the run is over or not, but it answers "what if the run
+    stopped today", so the page shows it with the day it refers to.
+    """
+    if not model.rows:
+        return {}
+    cfg = model.config
+    daily_discount = (1.0 + cfg.annual_discount_rate) ** (1.0 / 365.0) - 1.0
+    value = horizon_value(model, pd.DataFrame(model.rows), daily_discount)
+    return {**value, "day": float(len(model.rows))}
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One side of the what-if: a strategy preset and a crisis stance."""
+
+    strategy: str
+    stance: str = PRESET
+
+    @property
+    def label(self) -> str:
+        return self.strategy if self.stance == PRESET else f"{self.strategy} / {self.stance}"
+
+
+@dataclass
+class Session:
+    """One browser session: the settings in force, their config and the last error line."""
+
+    settings: Settings = field(default_factory=Settings)
+    error: str | None = None
+    config: Config = field(init=False)
+    whatif_arms: tuple[Arm, Arm] = field(
+        default=(Arm("enterprise", "apologise"), Arm("enterprise", "deny"))
+    )
+    whatif: WhatIf | None = field(default=None, init=False)
+    _samples: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.config = self.settings.config()  # the defaults are valid: fail loudly if not
+
+    def apply(self, **changes: str) -> str | None:
+        """Change some settings; the error line if they are invalid (then nothing changes)."""
+        settings = replace(self.settings, **changes)
+        try:
+            config = settings.config()
+        except sim.ConfigError as exc:
+            self.error = str(exc)
+            return self.error
+        self.settings, self.config, self.error = settings, config, None
+        return None
+
+    def new_model(self) -> AppModel:
+        return AppModel(self)
+
+    def network_sample(self, model: HubspokeModel, size: int = 300) -> NetworkSample:
+        """A fixed sample of the follower graph for this session (one per distinct graph)."""
+        cfg = model.config
+        # the graph is a function of its size, its parameters and the seed
+        key = (cfg.population.size, repr(cfg.network), model.seed)
+        if key not in self._samples:
+            self._samples[key] = sample_network(model, size)
+        return self._samples[key]
+
+
+class WhatIf:
+    """Two runs on the same seed and scenario that differ only in strategy.
+
+    Common random numbers: the model's random streams are keyed by the seed
+    and by what they decide (sim.engine.streams), so the same people post the
+    same incidents in both arms and the difference is the strategy's doing.
+    """
+
+    def __init__(self, session: Session, a: Arm, b: Arm) -> None:
+        self.arms = (a, b)
+        self.configs = tuple(
+            replace(session.settings, strategy=arm.strategy, stance=arm.stance).config()
+            for arm in self.arms
+        )
+        self.models = tuple(HubspokeModel(c, seed=c.seed) for c in self.configs)
+
+    @property
+    def days(self) -> int:
+        return len(self.models[0].rows)
+
+    @property
+    def finished(self) -> bool:
+        return self.days >= self.configs[0].days
+
+    def step_days(self, days: int) -> None:
+        for _ in range(min(days, self.configs[0].days - self.days)):
+            for model in self.models:
+                model.run_until(model.time + HOURS_PER_DAY)
+
+    def differences(self) -> dict[str, np.ndarray]:
+        """B minus A, day by day: loyalty, customers and cumulative in-window value."""
+        a, b = (pd.DataFrame(m.rows) for m in self.models)
+        if a.empty:
+            return {"day": np.array([])}
+        value = lambda d: (d["revenue"] - d["cost_to_serve"]).cumsum()  # noqa: E731
+        return {
+            "day": a["day"].to_numpy(),
+            "loyalty_mean": (b["loyalty_mean"] - a["loyalty_mean"]).to_numpy(),
+            "customers": (b["customers"] - a["customers"]).to_numpy(),
+            "value": (value(b) - value(a)).to_numpy(),
+            "attack_aware_share": (b["attack_aware_share"] - a["attack_aware_share"]).to_numpy(),
+        }
+
+
+# ------------------------------------------------------------------ network sample
+@dataclass(frozen=True)
+class NetworkSample:
+    """A few hundred people of the follower graph, their links and a fixed layout."""
+
+    nodes: np.ndarray  # person ids
+    edges: np.ndarray  # (k, 2) positions in `nodes`: follower, followee
+    xy: np.ndarray  # (len(nodes), 2) layout
+    complete: bool  # the graph is complete: links are not drawn
+
+
+def sample_network(model: HubspokeModel, size: int = 300) -> NetworkSample:
+    """The influencers and, breadth first, some of their audience: where a firestorm starts.
+
+    A uniform sample of a sparse graph has almost no links between its
+    members; following audiences outwards from the influencers keeps the
+    paths the rumour travels. The sample and its layout use their own fixed
+    generator, so they never touch the model's random streams.
+    """
+    import networkx as nx
+
+    rng = np.random.default_rng(12_345)
+    graph, n = model.graph, model.population.size
+    size = min(size, n)
+    if getattr(graph, "complete", False):
+        nodes = np.sort(rng.choice(n, size, replace=False))
+        angle = np.linspace(0.0, 2 * math.pi, size, endpoint=False)
+        xy = np.column_stack([np.cos(angle), np.sin(angle)])
+        return NetworkSample(nodes, np.zeros((0, 2), dtype=np.int64), xy, True)
+
+    followers = graph.followers
+    seeds = [i.node for i in model.influencers] or [int(np.argmax(graph.follower_counts))]
+    chosen: dict[int, None] = dict.fromkeys(int(s) for s in seeds)
+    frontier = list(chosen)
+    while frontier and len(chosen) < size:
+        nxt = []
+        for person in frontier:
+            audience = followers.indices[followers.indptr[person] : followers.indptr[person + 1]]
+            take = rng.permutation(audience)[:8]
+            for follower in take:
+                if len(chosen) >= size:
+                    break
+                if int(follower) not in chosen:
+                    chosen[int(follower)] = None
+                    nxt.append(int(follower))
+        frontier = nxt
+    if len(chosen) < size:  # a small or disconnected graph: fill up at random
+        rest = np.setdiff1d(np.arange(n), np.fromiter(chosen, dtype=np.int64))
+        chosen.update(dict.fromkeys(int(p) for p in rng.permutation(rest)[: size - len(chosen)]))
+    nodes = np.fromiter(chosen, dtype=np.int64)
+    sub = followers[nodes][:, nodes].tocoo()  # row: followee, column: follower
+    edges = np.column_stack([sub.col, sub.row]).astype(np.int64)
+    g = nx.Graph()
+    g.add_nodes_from(range(len(nodes)))
+    g.add_edges_from(edges.tolist())
+    layout = nx.spring_layout(g, seed=7, iterations=60)
+    xy = np.array([layout[i] for i in range(len(nodes))])
+    return NetworkSample(nodes, edges, xy, False)

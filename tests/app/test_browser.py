@@ -1,0 +1,127 @@
+"""The app in a real browser: the `hubspoke app` command, Chromium driven by Playwright.
+
+Playwright cannot download its own browser here, so the tests drive the
+system Chromium (Debian's `chromium`; .ci/run installs it). Without one they
+skip, but only outside CI: under CI a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HUBSPOKE = Path(sys.executable).parent / "hubspoke"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+START_S = 90.0
+
+if CHROMIUM is None and not os.environ.get("CI"):
+    pytest.skip(
+        "no chromium on PATH and CI is unset: install Debian's chromium to run the browser tests",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`hubspoke app port=N` as a student starts it; stopped with Ctrl-C (SIGINT) at the end."""
+    port = _free_port()
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [str(HUBSPOKE), "app", f"port={port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = None
+    seen = []
+    while time.perf_counter() - started < START_S:
+        line = child.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.startswith("hubspoke app: http://"):
+            url = line.split()[2]
+            break
+    if url is None:
+        child.kill()
+        pytest.fail(f"hubspoke app printed no URL within {START_S:.0f} s: {''.join(seen)}")
+    yield url, child, time.perf_counter() - started
+    child.send_signal(signal.SIGINT)
+    rest, _ = child.communicate(timeout=30)
+    assert child.returncode == 0, rest
+    assert "hubspoke app: stopped" in rest
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM is not None, "CI=true but no chromium on PATH: .ci/run installs it"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _image_sources(page) -> list[str]:
+    return page.eval_on_selector_all("img", "els => els.map(e => e.src)")
+
+
+def test_change_scenario_step_ten_days_in_the_browser(server, browser, tmp_path):
+    url, _, startup = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.get_by_role("button", name="+10 days").wait_for(timeout=60_000)
+    assert page.get_by_text("day 0 of 90").count() >= 1
+
+    # a vuetify select: open it, pick the option from its menu
+    page.locator(".v-select", has_text="brand_attack_true").first.click()
+    page.get_by_role("option", name="seasonal_peak").click()
+    page.get_by_text("seasonal_peak under").wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=30_000)
+    before = _image_sources(page)
+
+    page.get_by_role("button", name="+10 days").click()
+    page.get_by_text("day 10 of", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "old => { const now = Array.from(document.querySelectorAll('img')).map(e => e.src);"
+        " return now.length >= 7 && now.filter(s => !old.includes(s)).length >= 6; }",
+        arg=before,
+        timeout=30_000,
+    )
+    page.screenshot(path=str(tmp_path / "app.png"))
+    assert (tmp_path / "app.png").stat().st_size > 50_000
+    assert errors == [], errors
+    assert startup < 60
+
+
+def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
+    url, _, _ = server
+    page = browser.new_page()
+    page.goto(url)
+    field = page.get_by_label("hub staff", exact=False)
+    field.wait_for(timeout=60_000)
+    field.fill("-1")
+    field.press("Enter")
+    alert = page.locator(".v-alert").first
+    alert.wait_for(timeout=30_000)
+    text = alert.inner_text().strip()
+    assert "team.hub.staff=-1" in text and "\n" not in text
+    assert "Traceback" not in page.locator("body").inner_text()

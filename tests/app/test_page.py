@@ -1,0 +1,98 @@
+"""The page's components rendered in-process (solara.render, as Mesa's own SolaraViz tests)."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import pytest
+
+solara = pytest.importorskip("solara")
+
+from sim.app.page import Page  # noqa: E402
+
+
+def render():
+    # the sidebar is a portal into the app layout: render the page inside one, as `solara run`
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    return rc
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def day_line(rc) -> str:
+    texts = [w.children[0] for w in rc.find(v.Html, tag="span").widgets if w.children]
+    return next(t for t in texts if str(t).startswith("day "))
+
+
+def enter(rc, label_start: str, text: str) -> None:
+    field = next(w for w in rc.find(v.TextField).widgets if w.label.startswith(label_start))
+    field.v_model = text
+    field.fire_event("keyup.enter", None)
+
+
+def test_controls_render_with_the_scenario_and_its_choices():
+    rc = render()
+    scenario = rc.find(v.Select, label="scenario").widget
+    assert scenario.v_model == "brand_attack_true"
+    assert "seasonal_peak" in scenario.items
+    stance = rc.find(v.Select, label="crisis stance").widget
+    assert {"preset", "apologise", "deny"} <= set(stance.items)
+    labels = [w.label for w in rc.find(v.TextField).widgets]
+    assert any(label.startswith("hub staff") for label in labels)
+    assert any(label.startswith("population in reach") for label in labels)
+    assert day_line(rc) == "day 0 of 90"
+
+
+def test_stepping_a_day_adds_a_row_and_redraws():
+    rc = render()
+    click(rc, "Step one day")
+    assert day_line(rc) == "day 1 of 90"
+    click(rc, "+10 days")
+    assert day_line(rc) == "day 11 of 90"
+    click(rc, "New run")
+    assert day_line(rc) == "day 0 of 90"
+
+
+def test_mesa_step_button_is_one_day():
+    rc = render()
+    click(rc, "Step")
+    assert day_line(rc) == "day 1 of 90"
+
+
+def test_a_bad_value_shows_one_line_and_keeps_the_run():
+    rc = render()
+    click(rc, "Step one day")
+    enter(rc, "hub staff", "-1")
+    alert = rc.find(v.Alert).widget
+    message = alert.children[0]
+    assert "team.hub.staff=-1" in message and "\n" not in message
+    assert day_line(rc) == "day 1 of 90"  # the run in progress is kept
+    enter(rc, "hub staff", "3")
+    assert not rc.find(v.Alert).widgets
+    assert day_line(rc) == "day 0 of 90"  # a valid change starts a new run
+    assert any(w.label.endswith("now 3") for w in rc.find(v.TextField).widgets)
+
+
+def test_changing_the_scenario_starts_a_new_run_of_it():
+    rc = render()
+    click(rc, "Step one day")
+    rc.find(v.Select, label="scenario").widget.v_model = "seasonal_peak"
+    assert day_line(rc).startswith("day 0 of ")
+    status = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "seasonal_peak" in status
+
+
+def test_two_sessions_have_their_own_models():
+    first, second = render(), render()
+    click(first, "+10 days")
+    assert day_line(first) == "day 10 of 90"
+    assert day_line(second) == "day 0 of 90"
+
+
+def test_what_if_page_runs_both_arms():
+    rc = render()
+    rc.find(v.Tabs).widget.v_model = 1
+    click(rc, "Both +10 days")
+    notes = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "day 10: mean loyalty A" in notes

@@ -1,0 +1,125 @@
+"""The app's per-session logic without a browser: settings, validation, days, what-if, network."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import sim
+from sim.app.session import PRESET, Arm, Session, Settings, WhatIf, horizon, sample_network
+from sim.app.texts import METRICS, stories_dir, story
+from sim.config import catalog
+from sim.engine.model import HubspokeModel
+
+SMALL = Settings(population="1000")
+
+
+def test_settings_are_the_cli_overrides():
+    settings = Settings(strategy="silence", stance="deny", hub_staff="3", population="2000")
+    assert settings.overrides() == [
+        "strategy=silence",
+        "strategy.crisis.stance=deny",
+        "team.hub.staff=3",
+        "population.size=2000",
+        "seed=1",
+    ]
+    config = settings.config()
+    assert config.strategy.name == "silence"
+    assert config.strategy.crisis.stance == "deny"
+    assert config.team.hub.staff == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"hub_staff": "-1"}, "team.hub.staff=-1"),
+        ({"hub_staff": "abc"}, "team.hub.staff"),
+        ({"coverage_hours": "30"}, "team.hub.coverage_hours=30"),
+        ({"population": "200"}, "population.size=200"),
+        ({"population": "60000"}, "1,000 to 50,000"),
+    ],
+)
+def test_a_bad_value_is_one_line_and_changes_nothing(change, words):
+    session = Session(SMALL)
+    before = session.config
+    error = session.apply(**change)
+    assert error is not None and words in error and "\n" not in error
+    assert session.config is before and session.settings == SMALL
+
+
+def test_a_day_is_a_step_and_the_run_ends_on_its_last_day():
+    session = Session(SMALL)
+    model = session.new_model()
+    model.step()
+    assert len(model.rows) == 1 and model.time == 24
+    model.run_to_end()
+    assert len(model.rows) == model.config.days and not model.running
+    model.step()  # a finished run stays finished
+    assert len(model.rows) == model.config.days
+
+
+def test_the_app_model_replays_the_plain_model():
+    session = Session(SMALL)
+    model = session.new_model()
+    model.step_days(15)
+    plain = HubspokeModel(session.config, seed=session.config.seed)
+    plain.run_until(24 * 15)
+    assert model.rows == plain.rows
+
+
+def test_horizon_value_on_demand_matches_a_finished_run():
+    session = Session(replace(SMALL, scenario="baseline"))
+    model = session.new_model()
+    model.run_to_end()
+    result = sim.run(session.config)
+    assert horizon(model)["relationship_value_horizon"] == pytest.approx(
+        result.summary["relationship_value_horizon"]
+    )
+
+
+def test_what_if_arms_share_the_seed_and_differ_only_in_strategy():
+    session = Session(replace(SMALL, seed="5"))
+    pair = WhatIf(session, Arm("enterprise", "apologise"), Arm("enterprise", "deny"))
+    a, b = pair.configs
+    assert a.seed == b.seed == 5 and a.scenario == b.scenario
+    assert replace(b, strategy=a.strategy) == a
+    assert a.strategy.crisis.stance == "apologise" and b.strategy.crisis.stance == "deny"
+    pair.step_days(25)
+    assert pair.days == 25
+    diff = pair.differences()
+    assert len(diff["day"]) == 25
+    # before the attack (day 20) the same people did the same things in both arms
+    assert np.all(diff["customers"][:19] == 0)
+
+
+def test_the_same_arms_give_no_difference():
+    session = Session(SMALL)
+    pair = WhatIf(session, Arm("enterprise", PRESET), Arm("enterprise", PRESET))
+    pair.step_days(5)
+    assert not np.any(pair.differences()["value"])
+
+
+def test_network_sample_is_fixed_per_session_and_links_its_people():
+    session = Session(SMALL)
+    first = session.network_sample(session.new_model())
+    again = session.network_sample(session.new_model())
+    assert first is again
+    assert len(first.nodes) == 300 == len(set(first.nodes.tolist()))
+    assert len(first.edges) > 200 and first.xy.shape == (300, 2)
+    assert not first.complete
+
+
+def test_network_sample_of_a_complete_graph():
+    config = sim.load_config("baseline", ["population.size=150", "network.kind=complete"])
+    sample = sample_network(HubspokeModel(config, seed=1))
+    assert sample.complete and len(sample.nodes) == 150 and len(sample.edges) == 0
+
+
+def test_every_scenario_has_a_story_and_every_metric_a_line():
+    assert stories_dir().is_dir()
+    for name in catalog.scenario_names():
+        text = story(name)
+        assert text.startswith("### ") and len(text) > 200 and "](" not in text
+    assert "promoters" in METRICS["nps_like"]
