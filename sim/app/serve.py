@@ -103,7 +103,9 @@ def _port_free(host: str, port: int) -> bool:
 
 def _stop(child: subprocess.Popen) -> None:
     if child.poll() is None:
-        child.send_signal(signal.SIGINT)
+        # SIGTERM, not SIGINT: a child started from a background job inherits an
+        # ignored SIGINT; uvicorn shuts down gracefully on either
+        child.terminate()
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -130,8 +132,10 @@ def serve(args: Sequence[str]) -> int:
         raise ConfigError(f"port={port}: already in use on {host}; choose another port=N")
     started = time.perf_counter()
     child = subprocess.Popen(command(host, port), env=environment())
-    # a `kill` (SIGTERM) must stop the server too, not leave it running orphaned
+    # Ctrl-C and a `kill` (SIGTERM) must stop the server, not leave it running
+    # orphaned; SIGINT explicitly, as a background job starts with it ignored
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while not _answers(host, port):
             if child.poll() is not None:
