@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
 import subprocess
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.config import config_to_yaml
+from sim.config import arguments, config_to_yaml, recheck
 from sim.config.schema import Config
 from sim.engine.metrics import post_log
 from sim.engine.model import HubspokeModel
@@ -23,32 +25,58 @@ from sim.report.io import atomic_write, json_ready
 _PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+            ["git", *args], cwd=here, capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
 
 
-def provenance(config: Config, seed: int) -> dict[str, Any]:
+@functools.lru_cache(maxsize=1)
+def environment() -> dict[str, Any]:
+    """Where results come from: code version (and whether it had local changes), packages, host.
+
+    Computed once per process: a sweep's workers ask for it on every run.
+    """
     versions = {}
     for name in _PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": commit.strip() if commit else None,
+        "git_dirty": bool(status.strip()) if status is not None else None,
+        "host": platform.node(),
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def provenance(config: Config, seed: int) -> dict[str, Any]:
+    """A run's provenance: seed, scenario, strategy, environment and when it ran."""
     return {
         "seed": seed,
         "scenario": config.scenario,
         "strategy": config.strategy.name,
-        "python": platform.python_version(),
-        "packages": versions,
-        "git_commit": _git_commit(),
+        **environment(),
+        "created": _now(),
     }
+
+
+def experiment_provenance(kind: str, **settings: Any) -> dict[str, Any]:
+    """The provenance of a batch of runs (compare, staffing, sensitivity, calibration)."""
+    return {"kind": kind, **settings, **environment(), "created": _now()}
 
 
 @dataclass
@@ -108,7 +136,8 @@ def run(config: Config, seed: int | None = None) -> Result:
     Returns:
         The `Result`: summary metrics, the daily frame, the post log if asked, provenance.
     """
-    seed = config.seed if seed is None else int(seed)
+    recheck(config)
+    seed = config.seed if seed is None else arguments.seed(seed)
     model = HubspokeModel(config, seed)
     model.run()
     return collect(model)

@@ -11,6 +11,7 @@ from sim.config.compose import (
     config_to_dict,
     config_to_yaml,
     load_config,
+    recheck,
     to_config,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "config_to_dict",
     "config_to_yaml",
     "load_config",
+    "recheck",
     "to_config",
 ]

@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from sim.config.compose import ConfigError
+from sim.config.errors import ConfigError
 
 # seeds are stored as int64 in result datasets: replication k of seed s is s + k
 SEED_MAX = 2**63 - 1

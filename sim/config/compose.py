@@ -22,13 +22,12 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import catalog
+from sim.config import catalog, userfiles
+from sim.config.errors import ConfigError
+from sim.config.inert import warn_inert
+from sim.config.overrides import Override, normalise
 from sim.config.schema import POST_KINDS, Config
-
-
-class ConfigError(ValueError):
-    """Bad input: the message is one line naming the key, the value and what is allowed."""
-
+from sim.config.userfiles import Sources
 
 ConfigStore.instance().store(name="hubspoke_schema", node=Config)
 
@@ -80,7 +79,17 @@ def _type_error(key: str, value: str | None, msg: str, overrides: Sequence[str])
     if "could not be converted to" in msg:
         wanted = msg.rsplit("converted to ", 1)[1].lower()
         return f"{key}={value}: not a valid value; must be {_article(wanted)}"
+    if "Key '" in msg and "' not in '" in msg:
+        unknown = f"{key.rsplit('.', 1)[0]}.{msg.split(chr(39))[1]}" if "." in key else key
+        close = difflib.get_close_matches(unknown, _flat_keys(), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{unknown}: unknown config key{hint}"
     if "ListConfig" in msg:
+        if _is_mapping(key):
+            return (
+                f"{key}={value}: not a valid value; must be a mapping of named entries, "
+                f"e.g. {key}.NAME.FIELD=VALUE (see docs/parameters.md)"
+            )
         return f"{key}={value}: not a valid value; must be a list, e.g. {key}=[a,b]"
     if "is not Optional" in msg:
         return f"{key}={value}: a value is required; null is not allowed"
@@ -111,49 +120,74 @@ def _locate_in_lists(key: str, msg: str, overrides: Sequence[str]) -> tuple[str,
     return key, bad or "?"
 
 
+def _is_mapping(key: str) -> bool:
+    """Whether the schema declares `key` a dict (of named entries)."""
+    cls: Any = Config
+    for part in key.split("."):
+        match = (
+            next((f for f in fields(cls) if f.name == part), None) if is_dataclass(cls) else None
+        )
+        if match is None:
+            return False
+        default = match.default_factory() if callable(match.default_factory) else match.default
+        if isinstance(default, dict):
+            return True
+        cls = type(default)
+    return False
+
+
 def _article(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
-def _check_names(scenario: str, overrides: Sequence[str]) -> list[str]:
-    """Resolve scenario and strategy names from the registries before composing."""
-    scenarios = catalog.scenario_names()
+def _selected(scenario: str, overrides: Sequence[Override]) -> tuple[Sources, list[str]]:
+    """Resolve the scenario, the strategy and the user's folder; the rest are config keys."""
+    chosen = {"scenario": scenario, "strategy": None, "search_path": None}
     rest = []
     for override in overrides:
-        key, _, value = override.partition("=")
-        if key == "scenario":
-            scenario = value
+        if override.key in chosen:
+            chosen[override.key] = override.value
         else:
-            rest.append(override)
-        if key == "strategy" and value not in catalog.strategy_names():
-            allowed = ", ".join(catalog.strategy_names())
-            raise ConfigError(f"strategy={value}: unknown strategy; allowed: {allowed}")
-    if scenario not in scenarios:
-        raise ConfigError(f"scenario={scenario}: unknown scenario; allowed: {', '.join(scenarios)}")
-    return [f"scenarios={scenario}", *rest]
+            rest.append(override.text)
+    sources = userfiles.resolve(chosen["scenario"], chosen["strategy"], chosen["search_path"])
+    hydra = [f"scenarios={sources.scenario}"]
+    if sources.strategy is not None:
+        hydra.append(f"strategy={sources.strategy}")
+    return sources, [*hydra, *rest]
+
+
+def _compose(scenario: str, overrides: Iterable[str]) -> tuple[DictConfig, Sources]:
+    parsed = normalise(overrides)
+    texts = [o.text for o in parsed]
+    sources, hydra_overrides = _selected(scenario, parsed)
+    GlobalHydra.instance().clear()
+    try:
+        with sources.search_path() as entries:
+            search_path = "hydra.searchpath=[" + ",".join(entries) + "]"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with initialize_config_dir(
+                    config_dir=str(catalog.configs_dir()), version_base="1.3"
+                ):
+                    cfg = compose(
+                        "config",
+                        overrides=[search_path, *hydra_overrides],
+                        return_hydra_config=True,
+                    )
+    except ConfigError:
+        raise
+    except Exception as exc:  # Hydra raises several unrelated types for bad input
+        given = [o.key for o in parsed]
+        raise ConfigError(sources.locate(_explain(exc, texts), given)) from None
+    finally:
+        GlobalHydra.instance().clear()
+    cfg.scenario = sources.scenario_label
+    return cfg, sources
 
 
 def compose_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> DictConfig:
     """Compose the raw Hydra config (including the `hydra` node for the run dir)."""
-    overrides = list(overrides)
-    hydra_overrides = _check_names(scenario, overrides)
-    search_path = f"hydra.searchpath=[file://{catalog.scenarios_dir().parent}]"
-    GlobalHydra.instance().clear()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with initialize_config_dir(config_dir=str(catalog.configs_dir()), version_base="1.3"):
-                cfg = compose(
-                    "config",
-                    overrides=[search_path, *hydra_overrides],
-                    return_hydra_config=True,
-                )
-    except Exception as exc:  # Hydra raises several unrelated types for bad input
-        raise ConfigError(_explain(exc, overrides)) from None
-    finally:
-        GlobalHydra.instance().clear()
-    cfg.scenario = next(o.split("=", 1)[1] for o in hydra_overrides if o.startswith("scenarios="))
-    return cfg
+    return _compose(scenario, overrides)[0]
 
 
 def to_config(cfg: DictConfig) -> Config:
@@ -172,19 +206,61 @@ def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Co
 
     Args:
         scenario: a scenario name (`hubspoke list`) or a path to a scenario YAML file.
-        overrides: Hydra overrides, e.g. ["strategy=enterprise", "team.hub.staff=3"].
+        overrides: Hydra overrides, e.g. ["strategy=enterprise", "team.hub.staff=3"];
+            `strategy=` and `scenario=` take names or file paths, `search_path=DIR` adds
+            the user's folder of scenarios/ and strategy/ files.
 
     Returns:
         The typed `Config`. Bad input raises `ConfigError` with one line naming the
-        key, the value and what is allowed.
+        key, the value and what is allowed (and the file and line, for a user file).
     """
-    return copy.deepcopy(_load_cached(scenario, tuple(overrides)))
+    if not isinstance(scenario, str) or not scenario:
+        raise ConfigError(f"scenario={scenario!r}: must be a scenario name or a file path")
+    if isinstance(overrides, str):
+        raise ConfigError(f"overrides={overrides!r}: must be a list of key=value texts")
+    overrides = tuple(overrides)
+    config = _load_or_cached(scenario, overrides)
+    warn_inert(config, [o.partition("=")[0].lstrip("+") for o in overrides])
+    return config
+
+
+def _load_or_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
+    if any(
+        userfiles.is_path(o.partition("=")[2]) or o.startswith("search_path=")
+        for o in overrides
+        if isinstance(o, str)
+    ) or userfiles.is_path(scenario):
+        # a user's file may change between calls: never cached
+        return _load(scenario, overrides)
+    return copy.deepcopy(_load_cached(scenario, overrides))
+
+
+def _load(scenario: str, overrides: tuple[str, ...]) -> Config:
+    raw, sources = _compose(scenario, overrides)
+    try:
+        return to_config(raw)
+    except ConfigError as exc:
+        given = [o.partition("=")[0].lstrip("+") for o in overrides]
+        raise ConfigError(sources.locate(str(exc), given)) from None
 
 
 @functools.lru_cache(maxsize=256)
 def _load_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
     # composing costs ~0.1 s; replications and arms ask for the same config many times
-    return to_config(compose_config(scenario, overrides))
+    return _load(scenario, overrides)
+
+
+def recheck(config: Config) -> None:
+    """Check a config that may have been changed in Python since it was loaded."""
+    if not isinstance(config, Config):
+        raise ConfigError(
+            f"config={type(config).__name__}: not a hubspoke Config; use sim.load_config(...)"
+        )
+    try:
+        OmegaConf.structured(config)  # the types of every field
+    except OmegaConfBaseException as exc:
+        raise ConfigError(_explain(exc, ())) from None
+    check_config(config)
 
 
 def config_to_yaml(config: Config) -> str:
@@ -196,12 +272,16 @@ def config_to_dict(config: Config) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ validation
+def _number(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
 def _allowed_range(lo: float | None, hi: float | None) -> str:
     if hi is None:
-        return f">= {lo:g}" if lo != 1e-12 else "> 0"
+        return f">= {_number(lo)}" if lo != 1e-12 else "> 0"
     if lo is None:
-        return f"<= {hi:g}"
-    return f"between {lo:g} and {hi:g}"
+        return f"<= {_number(hi)}"
+    return f"between {_number(lo)} and {_number(hi)}"
 
 
 def _check_value(key: str, value: Any, meta: dict) -> None:
@@ -314,8 +394,38 @@ def check_config(config: Config) -> None:
         raise ConfigError(
             f"population.size={pop.size}: too large for network.kind=complete; must be <= 50000"
         )
+    _check_volume(config)
     effects = config.attack.effects
     for stance in ("silence", "deny", "diminish", "apologise"):
         for truth in ("true", "false"):
             if truth not in effects.get(stance, {}):
                 raise ConfigError(f"attack.effects.{stance}.{truth}: missing effect entry")
+
+
+# inbound posts a day the engine is sized for: ~100 bytes a post in the post book,
+# so a year at this rate is far beyond memory already; a typo of 1e30 fails here
+MAX_POSTS_PER_DAY = 20_000_000
+
+
+def _check_volume(config: Config) -> None:
+    """Rates, sizes and multipliers that would make more posts than can be simulated."""
+    posts, size = config.posts, config.population.size
+    defect = max((t.defect_level for t in posts.topics.values()), default=1.0)
+    for shock in config.events.defects:
+        defect *= max(shock.multiplier, 1.0)
+    season = 1.0
+    for peak in config.events.seasons:
+        season *= max(peak.multiplier, 1.0)
+    per_person = (
+        posts.incident_rate_per_day * defect
+        + posts.question_rate_per_day
+        + posts.praise_rate_per_day
+        + posts.lead_rate_per_day
+    )
+    expected = size * per_person * season
+    if expected > MAX_POSTS_PER_DAY:
+        raise ConfigError(
+            f"posts: these settings make ~{expected:.3g} posts a day (population.size={size} x "
+            f"{per_person:.3g} a person x peak {season:.3g}); at most {MAX_POSTS_PER_DAY:,} "
+            "a day can be simulated"
+        )

@@ -123,7 +123,13 @@ class Conversion:
 
 @dataclass
 class Population:
-    size: int = param(25_000, "baseline brand reach: 25,000 people", unit="people", range=(2, None))
+    size: int = param(
+        25_000,
+        "baseline brand reach: 25,000 people; at most 5 million (memory: ~1.2 kB a person, "
+        "~6 GB at the bound; use sampling weights beyond that)",
+        unit="people",
+        range=(2, 5_000_000),
+    )
     initial_customer_share: float = param(
         0.69,
         "close to the baseline's long-run share under hub_and_spoke: a 5-year run settled "
@@ -624,7 +630,9 @@ class Strategy:
 class DefectShock:
     topic: str = param("product", "topic whose defect level changes")
     start_day: float = param(10.0, "day the shock begins", unit="day", range=NONNEG)
-    multiplier: float = param(4.0, "defect level multiplier", range=NONNEG)
+    multiplier: float = param(
+        4.0, "defect level multiplier; at most 100 (beyond any recall-scale shock)", range=(0, 100)
+    )
 
 
 @dataclass
@@ -632,7 +640,10 @@ class SeasonalPeak:
     start_day: float = param(30.0, "first day of the peak", unit="day", range=NONNEG)
     days: float = param(30.0, "length of the peak", unit="days", range=NONNEG)
     multiplier: float = param(
-        2.0, "inbound volume multiplier (an enrolment-style peak)", range=NONNEG
+        2.0,
+        "inbound volume multiplier (an enrolment-style peak); at most 100 (beyond any "
+        "published seasonal swing)",
+        range=(0, 100),
     )
 
 
@@ -801,8 +812,14 @@ class Output:
 
 @dataclass
 class Config:
-    seed: int = param(0, "the run's seed", range=(0, None))
-    days: int = param(90, "simulated days", unit="days", range=(1, None))
+    seed: int = param(0, "the run's seed (stored as int64)", range=(0, 2**63 - 1))
+    days: int = param(
+        90,
+        "simulated days; at most ten years (the slow dynamics are calibrated on 1-3 year "
+        "figures, and a year at 1M people takes about a minute)",
+        unit="days",
+        range=(1, 3650),
+    )
     annual_discount_rate: float = param(
         0.10,
         "brand input: the firm's cost of capital, for discounting; default illustrative",

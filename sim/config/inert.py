@@ -1,0 +1,48 @@
+"""Overrides that the chosen scenario and strategy make do nothing.
+
+`strategy=silence team.hub.staff=4` hires nobody, and `strategy.crisis.stance=deny`
+on a scenario without an attack changes nothing. Such settings are allowed (a
+sweep may cross them), but never silently: `load_config` issues an
+`InertSettingWarning` per setting, the CLI prints it as one line and records it
+in the run's provenance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+from sim.config.schema import Config
+
+
+class InertSettingWarning(UserWarning):
+    """A setting the rest of the config makes inert."""
+
+
+def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
+    """One sentence for each key in `keys` (the user's overrides) that has no effect."""
+    strategy, attack = config.strategy, config.attack
+    staffs_hub = bool(strategy.answers)
+    staffs_spokes = staffs_hub and strategy.routing == "hub_and_spoke"
+    attack_happens = attack.enabled and attack.start_day < config.days
+    notes = []
+    for key in dict.fromkeys(keys):
+        if key.startswith("team.hub.") and not staffs_hub:
+            notes.append(f"{key}: strategy {strategy.name} answers nothing, so it has no hub")
+        elif key.startswith("team.spokes.") and not staffs_spokes:
+            notes.append(f"{key}: strategy {strategy.name} routes nothing to departments")
+        elif key.startswith("strategy.crisis.") and not attack_happens:
+            notes.append(f"{key}: scenario {config.scenario} has no brand attack in its window")
+        elif key.startswith("attack.") and key != "attack.enabled" and not attack.enabled:
+            notes.append(f"{key}: the attack is off (attack.enabled=false)")
+    if attack.enabled and attack.start_day >= config.days:
+        notes.append(
+            f"attack.start_day={attack.start_day:g}: after the last day (days={config.days}); "
+            "no attack happens"
+        )
+    return [f"{note}; the setting has no effect" for note in notes]
+
+
+def warn_inert(config: Config, keys: Sequence[str]) -> None:
+    for note in inert_settings(config, keys):
+        warnings.warn(note, InertSettingWarning, stacklevel=3)
