@@ -34,15 +34,14 @@ def _bounds(low: float | None, high: float | None) -> str:
         return f">= {_num(low)}"
     if high is not None:
         return f"<= {_num(high)}"
-    return "any value"
+    return ""
 
 
 def integer(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
     """`value` as an int within [low, high]; bools, floats and text are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ConfigError(
-            f"{name}={_shown(value)}: not an integer; must be an integer {_bounds(low, high)}"
-        )
+        wanted = f"an integer {_bounds(low, high)}".rstrip()
+        raise ConfigError(f"{name}={_shown(value)}: not an integer; must be {wanted}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         raise ConfigError(f"{name}={value}: out of range; must be {_bounds(low, high)}")
@@ -57,14 +56,16 @@ def optional_integer(name: str, value: Any, low: int | None = None) -> int | Non
 def number(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
     """`value` as a finite float within [low, high]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{name}={_shown(value)}: not a number; must be {_bounds(low, high)}")
+        wanted = _bounds(low, high) or "a finite number"
+        raise ConfigError(f"{name}={_shown(value)}: not a number; must be {wanted}")
     value = float(value)
     if (
         not math.isfinite(value)
         or (low is not None and value < low)
         or (high is not None and value > high)
     ):
-        raise ConfigError(f"{name}={value:g}: out of range; must be {_bounds(low, high)}")
+        wanted = _bounds(low, high) or "finite"
+        raise ConfigError(f"{name}={value:g}: out of range; must be {wanted}")
     return value
 
 

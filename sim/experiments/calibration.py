@@ -45,7 +45,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, catalog, load_config
+from sim.config import ConfigError, arguments, catalog, load_config
 from sim.experiments.executors import check as check_executor
 
 IMPLAUSIBLE = 3.0
@@ -532,15 +532,14 @@ def calibrate(
     """
     import tempfile
 
+    jobs = arguments.optional_integer("jobs", jobs, 1)
     check_executor(executor, jobs, address)
     target_set = load_targets(targets)
     for t in target_set.targets:  # targets that name no scenario use the calibration's
         if t.scenario is None:
             t.scenario = scenario or "baseline"
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
-        raise ConfigError(f"replications={replications}: must be an integer >= 2 (for a variance)")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ConfigError(f"seed={seed}: must be an integer between 0 and 4294967295")
+    replications = arguments.integer("replications", replications, 2)
+    seed = arguments.integer("seed", seed, 0, 2**32 - 1)  # also seeds the SciPy hypercube
     for t in target_set.targets:  # every group's config is valid before anything runs
         load_config(t.scenario, [*t.overrides, *overrides])
     ranges = _check_parameters(target_set, dict(parameters or {}))

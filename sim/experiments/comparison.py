@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError, load_config
+from sim.config import ConfigError, arguments, load_config
 from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import RunRecord, RunSpec, execute
@@ -320,10 +320,14 @@ def compare(
     plausible set of the shipped calibration, shared by every arm (common random
     numbers), so the intervals carry parameter uncertainty as well as noise.
     """
+    replications = arguments.integer("replications", replications, 2)
+    seed = arguments.seed(seed, replications)
+    jobs = arguments.optional_integer("jobs", jobs, 1)
+    arguments.text("scenario", scenario)
     check_executor(executor, jobs, address)
     arms = normalise_arms(arms)
-    if replications < 2:
-        raise ConfigError(f"replications={replications}: too few; must be >= 2 for a CI")
+    if metrics is not None and (isinstance(metrics, str) or not list(metrics)):
+        raise ConfigError(f"metrics={metrics!r}: must be a non-empty list of summary metrics")
     reference = reference or next(iter(arms))
     if reference not in arms:
         raise ConfigError(f"reference={reference}: not an arm; allowed: {', '.join(arms)}")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError
+from sim.config import ConfigError, arguments
 from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.sweeps import load, summarise_points, sweep
 from sim.report.io import atomic_write
@@ -150,15 +150,25 @@ def staffing(
 
     `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
     """
-    if not staff or min(staff) < 0:
-        raise ConfigError(f"staff={list(staff)}: needs a non-empty list of counts >= 0")
-    if not targets:
-        raise ConfigError("targets: name at least one metric and its upper bound")
-    grid: dict[str, list[Any]] = {STAFF: sorted(set(int(s) for s in staff))}
+    if isinstance(staff, (str, int)) or not list(staff):
+        raise ConfigError(f"staff={staff!r}: needs a non-empty list of hub staff counts >= 0")
+    counts = [arguments.integer(f"staff[{i}]", s, 0) for i, s in enumerate(staff)]
+    if not isinstance(targets, Mapping) or not targets:
+        raise ConfigError(
+            f"targets={targets!r}: name at least one metric and its upper bound, "
+            "e.g. {'first_response_p90_h': 1.0}"
+        )
+    bounds = {str(m): arguments.number(f"targets.{m}", b) for m, b in targets.items()}
+    grid: dict[str, list[Any]] = {STAFF: sorted(set(counts))}
     if coverage_hours:
-        grid["team.hub.coverage_hours"] = [float(c) for c in coverage_hours]
-    for department, counts in (spokes or {}).items():
-        grid[f"team.spokes.{department}.liaisons"] = [int(c) for c in counts]
+        grid["team.hub.coverage_hours"] = [
+            arguments.number(f"coverage_hours[{i}]", c, 0, 24)
+            for i, c in enumerate(coverage_hours)
+        ]
+    for department, liaisons in (spokes or {}).items():
+        grid[f"team.spokes.{department}.liaisons"] = [
+            arguments.integer(f"spokes.{department}[{i}]", c, 0) for i, c in enumerate(liaisons)
+        ]
     folder = sweep(
         scenario,
         grid=grid,
@@ -168,7 +178,7 @@ def staffing(
         overrides=overrides,
         **execution,
     )
-    result = recommend(load(folder), list(grid), targets)
+    result = recommend(load(folder), list(grid), bounds)
     write_report(result, Path(out))
     return result
 

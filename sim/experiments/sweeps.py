@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +30,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
-from sim.config import ConfigError, load_config
+from sim.config import ConfigError, arguments, load_config
 from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import execute, format_value, plan
 from sim.report.io import atomic_write
@@ -100,6 +104,17 @@ def design_points(
     return points
 
 
+def _check_not_swept(points: Sequence[Mapping[str, Any]], overrides: Sequence[str]) -> None:
+    """An override of a swept key would be overwritten by every design point: say so."""
+    swept = {key for point in points for key in point}
+    for override in overrides:
+        key = override.partition("=")[0].lstrip("+")
+        if key in swept:
+            raise ConfigError(
+                f"{override}: {key} is swept by the design; drop the override or the parameter"
+            )
+
+
 def _check_values(
     scenario: str, points: Sequence[Mapping[str, Any]], overrides: Sequence[str]
 ) -> None:
@@ -115,9 +130,86 @@ def _check_values(
 
 
 # ---------------------------------------------------------------- the store
+# Columns every run file must hold (besides the design parameters), and those an ok
+# run's file must hold as well: a core of summary metrics, one or more from each stage
+# of sim/engine/summary.py that every run produces (the counts, the horizon value, the
+# team load, the pattern measurements). Metrics that only some configs produce (attack
+# timings, recognition days of hidden problems) are not required, so legitimately
+# different rows of one sweep never look incomplete; a file stripped of its metrics does.
+RUN_COLUMNS = ("run_id", "status", "seed", "replication", "error")
+CORE_METRICS = (
+    "customers_final",
+    "churn_rate",
+    "revenue_total",
+    "cost_to_serve_total",
+    "relationship_value_total",
+    "first_response_p90_h",
+    "loyalty_mean_final",
+    "complaints_last_30_days",
+    "relationship_value_horizon",
+    "hub_utilisation",
+    "reply_uplift_mean",
+)
+OK_COLUMNS = ("config_hash", *CORE_METRICS)
+STATUSES = ("ok", "failed")
+_TEXT = (pa.string(), pa.large_string(), pa.string_view())
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest at `path`, checked: a JSON object with a fingerprint and the run ids."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the sweep manifest ({exc.strerror})") from None
+    try:
+        manifest = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ConfigError(f"{path}: corrupted sweep manifest; not valid JSON") from None
+    if not isinstance(manifest, dict):
+        kind = {list: "a list", str: "a string"}.get(type(manifest), "not an object")
+        raise ConfigError(f"{path}: not a sweep manifest (JSON {kind}, expected an object)")
+    if not isinstance(manifest.get("fingerprint"), str):
+        raise ConfigError(f"{path}: damaged sweep manifest; no fingerprint")
+    for key in ("run_ids", "parameters"):
+        value = manifest.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: damaged sweep manifest; {key} is not a list of names")
+    return manifest
+
+
+def _folder(path: Path, what: str) -> bool:
+    """Whether `path` is an existing folder (False if absent); a file there is an error."""
+    if path.is_dir():
+        return True
+    if path.exists() or path.is_symlink():
+        raise ConfigError(f"{what}: is a file, not a folder")
+    return False
+
+
+@dataclass
+class Scan:
+    """What the run files of a sweep hold.
+
+    Attributes:
+        table: a row per file that counts (plan order): named `<run id>.parquet` for a
+            planned run id, one row holding that run id, a known status and the columns
+            its status requires.
+        corrupted: files named for a planned run that cannot be read as Parquet.
+    """
+
+    table: pa.Table
+    corrupted: list[Path]
+
+
 @dataclass
 class Store:
-    """The sweep folder: a manifest and one Parquet file per finished run."""
+    """The sweep folder: a manifest and one Parquet file per finished run.
+
+    The store knows its own files: it reads only `runs/<run id>.parquet` for the run
+    ids in the manifest and counts a file only if its row is that run (same run id, a
+    known status, the columns its status requires). Anything else in `runs/` is
+    neither loaded nor deleted; a planned run whose file does not count is run again.
+    """
 
     root: Path
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -129,64 +221,168 @@ class Store:
     def open(self, manifest: dict[str, Any]) -> None:
         """Create the folder, or check that it holds this very sweep."""
         path = self.root / MANIFEST
-        if path.exists():
-            try:
-                existing = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError):
-                raise ConfigError(f"{path}: corrupted sweep manifest; not valid JSON") from None
-            if existing.get("fingerprint") != manifest["fingerprint"]:
+        where = f"out={self.root}"
+        exists = _folder(self.root, where)
+        for parent in self.root.resolve().parents:
+            if (parent / MANIFEST).is_file():
                 raise ConfigError(
-                    f"out={self.root}: holds a different sweep "
+                    f"{where}: inside the sweep folder {parent}; a sweep cannot hold "
+                    "another, choose another folder"
+                )
+        if exists and path.exists():
+            existing = read_manifest(path)
+            if existing["fingerprint"] != manifest["fingerprint"]:
+                raise ConfigError(
+                    f"{where}: holds a different sweep "
                     f"({existing.get('scenario')}, {existing.get('planned')} runs); "
                     "choose another folder"
                 )
-        elif self.root.exists() and any(self.root.iterdir()):
-            raise ConfigError(f"out={self.root}: not empty and not a sweep folder")
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        for stale in self.runs_dir.glob(".*.tmp"):  # left by a killed writer
-            stale.unlink(missing_ok=True)
-        if not path.exists():
-            atomic_write(path, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+        elif exists and any(self.root.iterdir()):
+            raise ConfigError(f"{where}: not empty and not a sweep folder")
+        _folder(self.runs_dir, str(self.runs_dir))
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            self._remove_stale(manifest["run_ids"])
+            if not path.exists():
+                atomic_write(path, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot write there ({exc.strerror})") from None
         self.manifest = manifest
+
+    def _remove_stale(self, run_ids: Sequence[str]) -> None:
+        """Delete the temporary files a killed writer left for our runs (none other)."""
+        planned = set(run_ids)
+        for name in os.listdir(self.runs_dir):
+            if name.startswith(".") and name.endswith(".tmp"):
+                run_id = name[1:].split(".parquet.", 1)[0]
+                if run_id in planned and name.startswith(f".{run_id}.parquet."):
+                    (self.runs_dir / name).unlink(missing_ok=True)
+
+    def _manifest(self) -> dict[str, Any]:
+        if not self.manifest:
+            if not _folder(self.root, str(self.root)) or not (self.root / MANIFEST).exists():
+                raise ConfigError(f"{self.root}: not a sweep folder (no {MANIFEST})")
+            self.manifest = read_manifest(self.root / MANIFEST)
+        return self.manifest
+
+    def scan(self, columns: Sequence[str] | None = None) -> Scan:
+        """The files that count, reading `columns` of them (None: every column)."""
+        manifest = self._manifest()
+        if not _folder(self.runs_dir, str(self.runs_dir)):
+            return Scan(pa.table({"run_id": pa.array([], pa.large_string())}), [])
+        present = set(os.listdir(self.runs_dir))
+        candidates = [rid for rid in manifest["run_ids"] if f"{rid}.parquet" in present]
+        params = manifest["parameters"]
+        files, ids, schemas, ok_complete, corrupted = [], [], [], [], []
+        for run_id in candidates:
+            file = self.runs_dir / f"{run_id}.parquet"
+            try:
+                metadata = pq.read_metadata(file)
+                schema = metadata.schema.to_arrow_schema()
+            except Exception:  # not Parquet (or unreadable): never trusted
+                corrupted.append(file)
+                continue
+            names = set(schema.names)
+            if (
+                metadata.num_rows != 1
+                or not names.issuperset(RUN_COLUMNS)
+                or not names.issuperset(params)
+                or schema.field("run_id").type not in _TEXT
+                or schema.field("status").type not in _TEXT
+            ):
+                continue  # not a run of ours: ignored
+            files.append(file)
+            ids.append(run_id)
+            schemas.append(schema.remove_metadata())
+            ok_complete.append(names.issuperset(OK_COLUMNS))
+        schema = self._unify(files, schemas)
+        if columns is not None:
+            schema = pa.schema([schema.field(c) for c in dict.fromkeys(columns)])
+        table, broken = _read(files, schema)
+        corrupted += broken
+        if broken:
+            keep = [i for i, f in enumerate(files) if f not in broken]
+            ids, ok_complete = [ids[i] for i in keep], [ok_complete[i] for i in keep]
+        status = np.asarray(table.column("status").to_pylist(), dtype=object)
+        counts = np.asarray(table.column("run_id").to_pylist(), dtype=object) == np.asarray(
+            ids, dtype=object
+        )
+        counts &= (status == "failed") | ((status == "ok") & np.asarray(ok_complete, bool))
+        return Scan(table.filter(pa.array(counts, pa.bool_())), sorted(corrupted))
+
+    def _unify(self, files: Sequence[Path], schemas: Sequence[pa.Schema]) -> pa.Schema:
+        """One schema for every file: a column any file has (a failed first run lacks most)."""
+        if not schemas:
+            return pa.schema([("run_id", pa.large_string()), ("status", pa.large_string())])
+        try:
+            return pa.unify_schemas(schemas, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass
+        unified = schemas[0]
+        for file, schema in zip(files, schemas, strict=True):
+            try:
+                unified = pa.unify_schemas([unified, schema], promote_options="permissive")
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+                reason = str(exc).splitlines()[0]
+                raise ConfigError(
+                    f"{file}: its columns do not match the other runs' ({reason}); "
+                    "delete it and resume"
+                ) from None
+        return unified
 
     def finished(self) -> set[str]:
         """Ids of runs already done (status ok); failed ones are run again."""
-        done = set()
-        for file in self.runs_dir.glob("*.parquet"):
-            try:
-                status = pd.read_parquet(file, columns=["status"])["status"].iloc[0]
-            except Exception:  # a corrupted file: run it again, never trust it
-                file.unlink(missing_ok=True)
-                continue
-            if status == "ok":
-                done.add(file.stem)
-        return done
+        table = self.scan(["run_id", "status"]).table
+        ids, status = table.column("run_id").to_pylist(), table.column("status").to_pylist()
+        return {rid for rid, s in zip(ids, status, strict=True) if s == "ok"}
 
     def write(self, row: dict[str, Any]) -> None:
         frame = pd.DataFrame([row])
-        atomic_write(self.runs_dir / f"{row['run_id']}.parquet", lambda p: frame.to_parquet(p))
+        path = self.runs_dir / f"{row['run_id']}.parquet"
+        try:
+            atomic_write(path, lambda p: frame.to_parquet(p))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot write the run's results ({exc.strerror})") from None
+
+
+def _read(files: Sequence[Path], schema: pa.Schema) -> tuple[pa.Table, list[Path]]:
+    """The one-row files as one table in their order (a dataset scan), and those that fail."""
+    if not files:
+        return schema.empty_table(), []
+    try:  # sequential: tiny files read faster so, and rows keep the files' order
+        table = ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(
+            use_threads=False
+        )
+        if table.num_rows == len(files):
+            return table, []
+    except (OSError, pa.ArrowException):
+        pass
+    tables, broken = [], []  # one bad file spoils the scan: find it, read the rest
+    for file in files:
+        try:
+            tables.append(ds.dataset(str(file), schema=schema, format="parquet").to_table())
+        except (OSError, pa.ArrowException):
+            broken.append(file)
+    good = [t for t in tables if t.num_rows == 1]
+    return (pa.concat_tables(good) if good else schema.empty_table()), broken
 
 
 def load(directory: str | Path) -> pd.DataFrame:
-    """Every finished run of the sweep in `directory`, a row each."""
-    root = Path(directory)
-    files = sorted((root / RUNS).glob("*.parquet"))
-    if not (root / MANIFEST).exists():
-        raise ConfigError(f"{root}: not a sweep folder (no {MANIFEST})")
-    frames = []
-    for file in files:
-        try:
-            frames.append(pd.read_parquet(file))
-        except Exception:
-            raise ConfigError(f"{file}: corrupted results file; delete it and resume") from None
-    if not frames:
+    """Every finished run of the sweep in `directory`, a row each, in plan order.
+
+    Only the sweep's own files count (see `Store`); a corrupted one is an error
+    (resuming the sweep runs it again).
+    """
+    store = Store(Path(directory))
+    scan = store.scan()
+    if scan.corrupted:
+        raise ConfigError(
+            f"{scan.corrupted[0]}: corrupted results file; resume the sweep to run it again"
+        )
+    if scan.table.num_rows == 0:
         return pd.DataFrame()
-    data = pd.concat(frames, ignore_index=True)
-    manifest = json.loads((root / MANIFEST).read_text())
-    params = [k for k in manifest.get("parameters", []) if k in data.columns]
-    order = {rid: i for i, rid in enumerate(manifest.get("run_ids", []))}
-    data["_order"] = data["run_id"].map(order)
-    data = data.sort_values("_order", kind="stable").drop(columns="_order")
+    data = scan.table.to_pandas()
+    params = [k for k in store.manifest["parameters"] if k in data.columns]
     front = [*params, "replication", "seed", "config_hash", "status", "error"]
     rest = [c for c in data.columns if c not in front]
     return data[[c for c in front if c in data.columns] + rest].reset_index(drop=True)
@@ -222,13 +418,20 @@ def sweep(
     Returns:
         The folder; `load(folder)` reads the dataset.
     """
+    arguments.text("scenario", scenario)
+    replications = arguments.integer("replications", replications, 1)
+    seed = arguments.seed(seed, replications)
+    jobs = arguments.optional_integer("jobs", jobs, 1)
     check_executor(executor, jobs, address)
+    if isinstance(overrides, str):
+        raise ConfigError(f"overrides={overrides!r}: must be a list of key=value texts")
     overrides = list(overrides)
     if points is None:
         points = design_points(scenario, grid, samples, seed, overrides)
     # identical design points (possible in Morris designs) are one run
     planned = plan(scenario, points, replications, seed, overrides)
     runs = list({r.run_id: r for r in planned}.values())
+    _check_not_swept(points, overrides)
     _check_values(scenario, points, overrides)
     parameters = list(points[0]) if points else []
     run_ids = [r.run_id for r in runs]
