@@ -51,6 +51,8 @@ class Comparison:
     metrics: list[str] = field(default_factory=lambda: list(KEY_METRICS))
     uncertainty: str = "none"  # or the plausible set whose draws the replications used
     draws: pd.DataFrame | None = None  # the parameter set each replication used
+    overrides: list[str] = field(default_factory=list)  # applied to every arm
+    seed: int = 0
 
     def ranking(self) -> pd.DataFrame:
         """How stable the ranking of the arms is across replications, per metric.
@@ -134,6 +136,10 @@ class Comparison:
             "`*` marks a difference whose CI excludes zero.",
             "",
             VALUE_NOTE,
+            "",
+            "Every arm ran with: "
+            + (", ".join(f"`{o}`" for o in self.overrides) or "the scenario as it is")
+            + f"; seeds {self.seed}..{self.seed + int(self.runs['replication'].nunique()) - 1}.",
             "",
             "| metric | " + " | ".join(self.arms) + " |",
             "|---|" + "---:|" * len(self.arms),
@@ -244,6 +250,8 @@ class Comparison:
             }
         return {
             "scenario": self.scenario,
+            "overrides": self.overrides,
+            "seed": self.seed,
             "reference": self.reference,
             "replications": int(self.runs["replication"].nunique()),
             "arms": self.arms,
@@ -257,12 +265,25 @@ class Comparison:
         }
 
     def save(self, directory: str | Path) -> Path:
-        """runs.parquet, daily.parquet, comparison.md, comparison.json and PNG plots."""
+        """runs.parquet, daily.parquet, comparison.md, comparison.json, provenance.json, plots."""
         from sim.report.io import atomic_write
         from sim.report.plots import plot_comparison
+        from sim.results import experiment_provenance
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        provenance = experiment_provenance(
+            "compare",
+            scenario=self.scenario,
+            arms=self.arms,
+            overrides=self.overrides,
+            replications=int(self.runs["replication"].nunique()),
+            seed=self.seed,
+            uncertainty=self.uncertainty,
+        )
+        atomic_write(
+            out / "provenance.json", lambda p: p.write_text(json.dumps(provenance, indent=2))
+        )
         atomic_write(out / "runs.parquet", lambda p: self.runs.to_parquet(p, index=False))
         atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
         atomic_write(out / "comparison.md", lambda p: p.write_text(self.markdown()))
@@ -331,6 +352,7 @@ def compare(
     reference = reference or next(iter(arms))
     if reference not in arms:
         raise ConfigError(f"reference={reference}: not an arm; allowed: {', '.join(arms)}")
+    _check_not_shadowed(overrides, arms)
     for arm, arm_overrides in arms.items():  # bad input fails here, before any run
         try:
             load_config(scenario, [*overrides, *arm_overrides])
@@ -367,7 +389,21 @@ def compare(
     unknown = [m for m in chosen if m not in runs.columns]
     if unknown:
         raise ConfigError(f"metrics={unknown[0]}: not a summary metric")
-    return Comparison(scenario, arms, reference, runs, daily, chosen, uncertainty, draws)
+    return Comparison(
+        scenario, arms, reference, runs, daily, chosen, uncertainty, draws, list(overrides), seed
+    )
+
+
+def _check_not_shadowed(overrides: Sequence[str], arms: Mapping[str, Sequence[str]]) -> None:
+    """An override that every arm sets again would be silently ignored: refuse it."""
+    if isinstance(overrides, str):
+        raise ConfigError(f"overrides={overrides!r}: must be a list of key=value texts")
+    for override in overrides:
+        key = override.partition("=")[0].lstrip("+")
+        if arms and all(any(o.partition("=")[0] == key for o in a) for a in arms.values()):
+            raise ConfigError(
+                f"{override}: every arm sets {key} itself; drop it, or make it an arm"
+            )
 
 
 def parameter_draws(

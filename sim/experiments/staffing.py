@@ -24,8 +24,9 @@ import pandas as pd
 from sim.config import ConfigError, arguments
 from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.sweeps import load, summarise_points, sweep
-from sim.report.io import atomic_write
+from sim.report.io import atomic_write, check_report_folder
 from sim.report.stats import paired_ci
+from sim.results import experiment_provenance
 
 STAFF = "team.hub.staff"
 CURVE_METRICS = (
@@ -159,11 +160,11 @@ def staffing(
             "e.g. {'first_response_p90_h': 1.0}"
         )
     bounds = {str(m): arguments.number(f"targets.{m}", b) for m, b in targets.items()}
+    check_report_folder(Path(out), "out", "sweep")
     grid: dict[str, list[Any]] = {STAFF: sorted(set(counts))}
     if coverage_hours:
         grid["team.hub.coverage_hours"] = [
-            arguments.number(f"coverage_hours[{i}]", c, 0, 24)
-            for i, c in enumerate(coverage_hours)
+            arguments.number(f"coverage_hours[{i}]", c, 0, 24) for i, c in enumerate(coverage_hours)
         ]
     for department, liaisons in (spokes or {}).items():
         grid[f"team.spokes.{department}.liaisons"] = [
@@ -180,6 +181,18 @@ def staffing(
     )
     result = recommend(load(folder), list(grid), bounds)
     write_report(result, Path(out))
+    provenance = experiment_provenance(
+        "staffing",
+        scenario=scenario,
+        grid=grid,
+        targets=bounds,
+        replications=replications,
+        seed=seed,
+        overrides=list(overrides),
+    )
+    atomic_write(
+        Path(out) / "provenance.json", lambda p: p.write_text(json.dumps(provenance, indent=2))
+    )
     return result
 
 

@@ -17,6 +17,26 @@ def json_ready(summary: dict[str, float]) -> dict[str, float | None]:
     }
 
 
+def check_report_folder(out: Path, key: str, marker: str) -> None:
+    """`out` may hold this kind of report (it has `marker`) or be new or empty; else refuse.
+
+    Checked before any run, so a mistyped folder never receives half a report or
+    another tool's files.
+    """
+    from sim.config.errors import ConfigError
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{key}={out}: is a file; must be a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).exists():
+        what = "a sweep" if (out / "sweep.json").exists() else "other files"
+        raise ConfigError(f"{key}={out}: holds {what}; choose a new or empty folder")
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"{key}={out}: cannot write there ({probe} is not writable)")
+
+
 def _file_mode() -> int:
     """What a plain `open(path, "w")` would give: 0o666 less the umask (mkstemp gives 0o600)."""
     umask = os.umask(0)
