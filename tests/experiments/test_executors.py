@@ -1,0 +1,150 @@
+"""Executors: a stopped local pool leaves no worker behind; a bad Dask address fails at once."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+import sim
+from sim.experiments import executors
+from sim.experiments.sweeps import load, sweep
+
+psutil = pytest.importorskip("psutil")
+
+SMALL = ["population.size=1200", "days=15"]
+# 60 runs of about 0.3 s each on two workers: about 10 s uninterrupted
+GRID = {"team.hub.staff": list(range(1, 11)), "strategy.priority": ["fifo", "severity"]}
+REPLICATIONS = 3
+
+
+@contextlib.contextmanager
+def closed_port():
+    """A local TCP port bound but not listening, so connecting to it is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
+
+
+def _alive(process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _marked(marker: str) -> list:
+    """Live processes whose command line carries `marker` (forked workers share the parent's)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if marker in " ".join(process.info["cmdline"] or ()) and _alive(process):
+            found.append(process)
+    return found
+
+
+def test_sigterm_stops_the_workers_of_a_local_sweep_and_resume_completes(tmp_path) -> None:
+    out = tmp_path / "sweep"
+    marker = f"hubspoke-sigterm-test-{uuid.uuid4().hex}"
+    code = (
+        f"# {marker}\n"
+        "import sim.experiments.sweeps as s\n"
+        f"s.sweep('baseline', grid={GRID!r}, replications={REPLICATIONS}, out={str(out)!r},"
+        f" jobs=2, overrides={SMALL!r})\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.time() + 120
+        while time.time() < deadline and not list((out / "runs").glob("*.parquet")):
+            assert proc.poll() is None, "the sweep ended before any run finished"
+            time.sleep(0.05)
+        workers = parent.children(recursive=True)
+        assert len(workers) >= 2, workers
+        proc.send_signal(signal.SIGTERM)
+        stopped = time.time()
+        code_at_exit = proc.wait(timeout=30)
+        took = time.time() - stopped
+    finally:
+        if proc.poll() is None:  # only if the test failed: do not leave the sweep running
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert code_at_exit != 0
+    assert took < 10, f"the parent took {took:.1f} s to exit"
+    deadline = time.time() + 5  # a terminated worker may need a moment to be reaped
+    while time.time() < deadline and (any(_alive(w) for w in workers) or _marked(marker)):
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "workers outlived the parent"
+    assert not _marked(marker)
+    finished = len(list((out / "runs").glob("*.parquet")))
+    planned = len(GRID["team.hub.staff"]) * len(GRID["strategy.priority"]) * REPLICATIONS
+    assert 0 < finished < planned, finished
+
+    sweep("baseline", grid=GRID, replications=REPLICATIONS, out=out, jobs=2, overrides=SMALL)
+    data = load(out)
+    assert len(data) == planned and data["run_id"].is_unique
+    assert (data["status"] == "ok").all()
+    assert not list((out / "runs").glob(".*.tmp"))
+
+
+def test_the_sigterm_handler_is_restored_after_the_pool() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    assert sorted(executors.run_local(abs, [-1, -2, -3], jobs=2)) == [(0, 1), (1, 2), (2, 3)]
+    assert signal.getsignal(signal.SIGTERM) is before
+    results = executors.run_local(abs, list(range(-20, 0)), jobs=2)
+    next(results)
+    results.close()  # the consumer leaves early: the pool and its handler go
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["notaurl", "http://127.0.0.1:8786", "tcp://127.0.0.1", "tcp://:8786", "tcp://h:99999", 8786],
+)
+def test_a_malformed_dask_address_is_one_line_naming_what_is_allowed(address) -> None:
+    with pytest.raises(sim.ConfigError) as raised:
+        executors.check("dask", None, address)
+    message = str(raised.value)
+    assert message.startswith(f"address={address}: not a Dask scheduler address")
+    assert "tcp://host:port" in message and "\n" not in message
+
+
+def test_an_unreachable_dask_scheduler_fails_at_once(tmp_path) -> None:
+    with closed_port() as port:
+        address = f"tcp://127.0.0.1:{port}"
+        started = time.time()
+        with pytest.raises(sim.ConfigError) as raised:
+            sweep(
+                "baseline",
+                grid={"team.hub.staff": [1]},
+                out=tmp_path / "s",
+                executor="dask",
+                address=address,
+                overrides=SMALL,
+            )
+        assert time.time() - started < 5
+    assert (
+        str(raised.value)
+        == f"address={address}: cannot reach a Dask scheduler (connection refused)"
+    )
+    assert not (tmp_path / "s").exists()  # refused before any folder was written
+    with pytest.raises(sim.ConfigError, match=r"^address=127\.0\.0\.1:1: cannot reach"):
+        executors.check("dask", None, "127.0.0.1:1")  # a bare host:port is tcp
+
+
+def test_bad_jobs_and_executor_are_refused_without_io() -> None:
+    with pytest.raises(sim.ConfigError, match=r"^jobs=0: out of range; must be >= 1$"):
+        executors.check("local", 0, None)
+    with pytest.raises(sim.ConfigError, match=r"^jobs='2': not an integer"):
+        executors.check("local", "2", None)
+    with pytest.raises(sim.ConfigError, match=r"^executor=spark: unknown; allowed: local, dask$"):
+        executors.check("spark", None, None)
+    with pytest.raises(sim.ConfigError, match=r"^executor=dask: needs address="):
+        executors.check("dask", None, None)
+    executors.check("local", None, "not looked at for the local executor")
