@@ -5,13 +5,18 @@ points of an ordinary resumable sweep, so a stopped analysis resumes like any
 sweep. Integer parameters are rounded to the nearest whole value. Each point
 runs with the same seed (common random numbers), so the indices measure the
 parameters' effects, not seed noise; `replications` > 1 averages over seeds.
+The seed also drives the bootstrap of the confidence intervals, so the same
+call gives the same indices and intervals.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError
+from sim.config.arguments import choice, integer, number
+from sim.config.arguments import seed as check_seed
 from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import plan
@@ -26,6 +33,8 @@ from sim.experiments.sweeps import _key_type, sweep_finished
 from sim.report.io import atomic_write
 
 METHODS = ("morris", "sobol")
+EXECUTION = ("jobs", "executor", "address", "progress")
+TOO_SMALL = "the sample is too small for these indices; raise n (sobol_n in an experiment spec)"
 
 
 @dataclass
@@ -33,23 +42,80 @@ class Sensitivity:
     method: str
     output: str
     table: pd.DataFrame  # a row per parameter, ranked
+    warnings: list[str] = field(default_factory=list)  # plain-language, one line each
 
     def text(self) -> str:
         head = f"{self.method} indices for {self.output}"
         if self.output.startswith("relationship_value"):
             head += f"\n{VALUE_NOTE}"
-        return head + "\n" + self.table.to_string(index=False)
+        lines = [head, self.table.to_string(index=False)]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
 
 
 def _problem(parameters: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+    """SALib's problem: every parameter a config key with a finite [low, high], low < high."""
+    if not isinstance(parameters, Mapping) or not parameters:
+        raise ConfigError(
+            f"parameters={parameters!r}: must be a non-empty mapping of config key -> [low, high]"
+        )
     names = list(parameters)
     bounds = []
     for name in names:
-        pair = list(parameters[name])
-        if len(pair) != 2 or float(pair[0]) >= float(pair[1]):
-            raise ConfigError(f"parameters.{name}={pair}: must be [low, high] with low < high")
-        bounds.append([float(pair[0]), float(pair[1])])
+        pair = parameters[name]
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"parameters: {name!r} is not a config key")
+        if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ConfigError(f"parameters.{name}={pair!r}: must be [low, high] with low < high")
+        low, high = (number(f"parameters.{name}", v) for v in pair)
+        if low >= high:
+            raise ConfigError(
+                f"parameters.{name}=[{low:g}, {high:g}]: must be [low, high] with low < high"
+            )
+        bounds.append([low, high])
     return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def _check_arguments(
+    method: Any, n: Any, levels: Any, replications: Any, seed: Any, outputs: Any, execution: dict
+) -> None:
+    """The options of `sensitivity`, each refused in one line naming it and what is allowed."""
+    choice("method", method, METHODS)
+    integer("n", n, 2)
+    if method == "sobol" and n & (n - 1):
+        low = 1 << (n.bit_length() - 1)
+        raise ConfigError(
+            f"n={n}: Sobol needs a power of 2 (e.g. {low} or {2 * low}); "
+            "Saltelli's sample is balanced only then"
+        )
+    if method == "morris" and (integer("levels", levels, 2) % 2):
+        raise ConfigError(f"levels={levels}: must be an even integer >= 2 (Morris grid levels)")
+    integer("replications", replications, 1)
+    check_seed(seed, replications)
+    if isinstance(outputs, str) or not isinstance(outputs, Sequence) or not outputs:
+        raise ConfigError(f"outputs={outputs!r}: must be a non-empty list of summary metrics")
+    unknown = [k for k in execution if k not in EXECUTION]
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown option; allowed: {', '.join(EXECUTION)}")
+    check_executor(
+        execution.get("executor", "local"), execution.get("jobs"), execution.get("address")
+    )
+
+
+def _check_outputs(scenario: str, outputs: Sequence[str], overrides: Sequence[str]) -> None:
+    """Every output is a summary metric of the scenario's runs (probed on a tiny run)."""
+    from sim.config import load_config
+    from sim.results import run
+
+    tiny = ["population.size=300", "days=2", "output.plots=false"]
+    with warnings.catch_warnings():  # the tiny run's inert settings are not the user's concern
+        warnings.simplefilter("ignore")
+        keys = list(run(load_config(scenario, [*overrides, *tiny]), 0).summary)
+    for output in outputs:
+        if not isinstance(output, str) or output not in keys:
+            close = difflib.get_close_matches(str(output), keys, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"outputs={output}: not a summary metric{hint}")
 
 
 def design(method: str, problem: dict, n: int, levels: int, seed: int) -> np.ndarray:
@@ -80,24 +146,22 @@ def sensitivity(
     Args:
         parameters: config key -> [low, high].
         outputs: summary metrics to analyse.
-        method: "morris" (screening, `n` trajectories of `levels` levels) or "sobol"
-            (variance-based, `n` base samples).
+        method: "morris" (screening, `n` >= 2 trajectories of `levels` levels, an even
+            number >= 2) or "sobol" (variance-based, `n` base samples, a power of 2;
+            n x (parameters + 2) runs).
         replications: runs per design point, averaged before the analysis.
+        seed: the runs' seed (replication k uses seed + k), the design's and the bootstrap's.
 
     Returns:
-        One `Sensitivity` per output: the ranked table of indices.
+        One `Sensitivity` per output: the ranked table of indices, with warnings when
+        the Sobol sample is too small for them.
 
     `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
     """
-    if method not in METHODS:
-        raise ConfigError(f"method={method}: unknown; allowed: {', '.join(METHODS)}")
-    if n < 1:
-        raise ConfigError(f"n={n}: must be >= 1")
-    check_executor(
-        execution.get("executor", "local"), execution.get("jobs"), execution.get("address")
-    )
+    _check_arguments(method, n, levels, replications, seed, outputs, execution)
     problem = _problem(parameters)
     types = {k: _key_type(scenario, k, overrides) for k in problem["names"]}
+    _check_outputs(scenario, outputs, overrides)
     x = design(method, problem, n, levels, seed)
     points = [
         {
@@ -114,7 +178,7 @@ def sensitivity(
         if output not in data.columns:
             raise ConfigError(f"outputs={output}: not a summary metric")
         y = _per_point(data, points, replications, seed, scenario, overrides, output)
-        results.append(analyse(method, problem, x, y, output, seed))
+        results.append(analyse(method, problem, x, y, output, seed, levels))
     write_report(results, Path(out))
     return results
 
@@ -139,12 +203,23 @@ def _per_point(
 
 
 def analyse(
-    method: str, problem: dict, x: np.ndarray, y: np.ndarray, output: str, seed: int
+    method: str,
+    problem: dict,
+    x: np.ndarray,
+    y: np.ndarray,
+    output: str,
+    seed: int,
+    levels: int = 4,
 ) -> Sensitivity:
+    """The ranked indices of `y` over the design `x`; the bootstrap is seeded by `seed`.
+
+    `levels` must be the Morris design's: it sets the grid step of the elementary effects.
+    """
+    cautions: list[str] = []
     if method == "morris":
         from SALib.analyze import morris
 
-        res = morris.analyze(problem, x, y, num_levels=4, seed=seed)
+        res = morris.analyze(problem, x, y, num_levels=levels, seed=seed)
         table = pd.DataFrame(
             {
                 "parameter": problem["names"],
@@ -157,7 +232,8 @@ def analyse(
     else:
         from SALib.analyze import sobol
 
-        res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+        # SALib skips seeding for a falsy seed (0 included): hand it a seeded generator
+        res = sobol.analyze(problem, y, calc_second_order=False, seed=np.random.default_rng(seed))
         table = pd.DataFrame(
             {
                 "parameter": problem["names"],
@@ -167,8 +243,32 @@ def analyse(
                 "S1_conf": res["S1_conf"],
             }
         ).sort_values("ST", ascending=False)
+        cautions = sobol_warnings(table)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return Sensitivity(method, output, table.reset_index(drop=True))
+    return Sensitivity(method, output, table.reset_index(drop=True), cautions)
+
+
+def sobol_warnings(table: pd.DataFrame) -> list[str]:
+    """Estimates that true indices cannot have (0 <= S1 <= ST <= 1), beyond their intervals.
+
+    S1 > ST counts when the gap exceeds the two 95% intervals combined (root sum of
+    squares); an index outside [0, 1] when it lies further out than its own interval.
+    Either means the sample is too small for the numbers (the ranking may still hold).
+    """
+    above, outside = [], []
+    for row in table.itertuples(index=False):
+        gap = row.S1 - row.ST
+        if gap > math.hypot(row.S1_conf, row.ST_conf):
+            above.append(row.parameter)
+        for index, value, conf in (("S1", row.S1, row.S1_conf), ("ST", row.ST, row.ST_conf)):
+            if value + conf < 0 or value - conf > 1:
+                outside.append(f"{index} of {row.parameter}")
+    problems = []
+    if above:
+        problems.append(f"S1 > ST for {', '.join(above)}")
+    if outside:
+        problems.append(f"{', '.join(outside)} outside [0, 1]")
+    return [f"{'; '.join(problems)}: {TOO_SMALL}"] if problems else []
 
 
 def write_report(results: list[Sensitivity], out: Path) -> None:
@@ -177,7 +277,12 @@ def write_report(results: list[Sensitivity], out: Path) -> None:
     text = "\n\n".join(r.text() for r in results)
     atomic_write(out / "sensitivity.md", lambda p: p.write_text("```\n" + text + "\n```\n"))
     payload = [
-        {"method": r.method, "output": r.output, "table": r.table.to_dict(orient="records")}
+        {
+            "method": r.method,
+            "output": r.output,
+            "table": r.table.to_dict(orient="records"),
+            "warnings": r.warnings,
+        }
         for r in results
     ]
     atomic_write(out / "sensitivity.json", lambda p: p.write_text(json.dumps(payload, indent=2)))
