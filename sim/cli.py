@@ -1,40 +1,26 @@
-"""The `hubspoke` command: `run`, `list`.
+"""The `hubspoke` command: a thin layer over the library.
 
     hubspoke run scenario=baseline strategy=enterprise seed=7 team.hub.staff=3
-    hubspoke list
+    hubspoke run --cfg job strategy=silence          # print the resolved config
+    hubspoke run -m team.hub.staff=1,2,3 seed=0,1    # a multirun, as a resumable sweep
+    hubspoke sweep scenario=baseline grid.team.hub.staff=[1,2,3] replications=2 out=DIR
+    hubspoke COMMAND --help
 
-Arguments after the subcommand are Hydra overrides (`key=value`). Bad input
-prints one line naming the key, the value and what is allowed, and exits 2.
+Each subcommand is a row of `COMMANDS`: its own options (typed, listed by
+`--help`) and whether it takes config overrides (`key=value`, Hydra syntax).
+Every check lives in the library; bad input prints one line naming the key,
+the value and what is allowed, and exits 2.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from omegaconf import OmegaConf
-
-USAGE = """usage: hubspoke run [scenario=NAME] [strategy=NAME] [seed=N] [key=value ...]
-       hubspoke list
-       hubspoke app [port=N] [host=ADDR]
-       hubspoke validate [jobs=N] [scale=F] [hydra.run.dir=PATH]
-       hubspoke compare experiment=NAME [replications=R] [jobs=N] [seed=S] [key=value ...]
-       hubspoke compare scenario=NAME strategies=[a,b,c] [replications=R] [key=value ...]
-                        [uncertainty=none|calibrated|PATH] [executor=local|dask address=URL]
-       hubspoke sweep experiment=NAME [out=DIR] [jobs=N] [executor=local|dask address=URL]
-       hubspoke staff experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
-       hubspoke sensitivity experiment=NAME [out=DIR] [jobs=N] [executor=...] [key=value ...]
-       hubspoke calibrate targets=NAME mode=check [replications=R] [jobs=N] [key=value ...]
-       hubspoke calibrate targets=NAME out=DIR parameters.KEY=[lo,hi] ... [budget=N]
-                          [replications=R] [seed=S] [jobs=N] [executor=local|dask address=URL]
-
-A sweep writes each finished run at once; run the same command with the same
-out=DIR again to resume after an interruption.
-
-Runs land in the run folder (default outputs/DATE/TIME under the current
-directory; set it with hydra.run.dir=PATH)."""
 
 HEADLINE = (
     "customers_final",
@@ -55,9 +41,53 @@ HEADLINE = (
     "attack_reach",
 )
 
+CONFIG_HELP = """config overrides (key=value, Hydra syntax; every key in docs/parameters.md):
+  scenario=NAME|PATH.yaml   strategy=NAME|PATH.yaml   search_path=DIR (your scenarios/, strategy/)
+  common keys: seed, days, population.size, team.hub.staff, team.hub.coverage_hours,
+               strategy.crisis.stance, strategy.crisis.delay_hours, strategy.sla_hours,
+               attack.start_day, output.posts, output.plots
+  names: hubspoke list"""
+
 
 class UsageError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Option:
+    kind: type
+    help: str
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Callable[..., int]
+    summary: str
+    usage: tuple[str, ...]
+    options: dict[str, Option] = field(default_factory=dict)
+    overrides: bool = False
+
+
+EXECUTION = {
+    "jobs": Option(int, "worker processes (default: all cores)"),
+    "executor": Option(str, "local (default) or dask"),
+    "address": Option(str, "the Dask scheduler, tcp://HOST:PORT (with executor=dask)"),
+}
+BATCH = {
+    "experiment": Option(str, "an experiment spec: a name from `hubspoke list` or a YAML path"),
+    "out": Option(str, "the results folder (resumable: the same out= continues)"),
+    "replications": Option(int, "runs per design point (overrides the spec)"),
+    "seed": Option(int, "base seed; replication k uses seed + k (overrides the spec)"),
+    **EXECUTION,
+}
+
+
+@dataclass
+class Parsed:
+    options: dict
+    overrides: list[str]
+    show_config: bool = False
+    multirun: bool = False
 
 
 def _fail(message: str) -> int:
@@ -65,21 +95,140 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run(args: Sequence[str]) -> int:
-    from sim.config import compose_config, to_config
+def parse(name: str, command: Command, args: Sequence[str]) -> Parsed:
+    """Typed options and config overrides; flags `--cfg job` and `-m` where they apply."""
+    parsed = Parsed({}, [])
+    args = list(args)
+    while args:
+        arg = args.pop(0)
+        if arg in ("--cfg", "--cfg=job") and name == "run":
+            if arg == "--cfg" and (not args or args.pop(0) != "job"):
+                raise UsageError("--cfg: hubspoke prints the job config only: use --cfg job")
+            parsed.show_config = True
+            continue
+        if arg in ("-m", "--multirun") and name == "run":
+            parsed.multirun = True
+            continue
+        key, sep, value = arg.partition("=")
+        if not sep:
+            raise UsageError(
+                f"'{arg}': not an option; use key=value (hubspoke {name} --help lists them)"
+            )
+        if key in command.options:
+            kind = command.options[key].kind
+            try:
+                parsed.options[key] = kind(value)
+            except ValueError:
+                raise UsageError(f"{key}={value}: not a valid {kind.__name__}") from None
+        elif command.overrides:
+            parsed.overrides.append(arg)
+        else:
+            allowed = ", ".join(command.options) or "none"
+            raise UsageError(f"{arg}: unknown option for {name}; allowed: {allowed}")
+    return parsed
+
+
+def help_text(name: str, command: Command) -> str:
+    lines = [f"hubspoke {name}: {command.summary}", "", "usage:"]
+    lines += [f"  hubspoke {name} {u}".rstrip() for u in command.usage]
+    if command.options:
+        lines += ["", "options:"]
+        lines += [f"  {k}=...".ljust(22) + o.help for k, o in command.options.items()]
+    if command.overrides:
+        lines += ["", CONFIG_HELP]
+    return "\n".join(lines)
+
+
+def usage() -> str:
+    lines = [f"hubspoke {name} {line}".rstrip() for name, c in COMMANDS.items() for line in c.usage]
+    lines = ["usage: " + lines[0], *("       " + line for line in lines[1:])]
+    lines += ["", "commands (hubspoke COMMAND --help for options and config keys):"]
+    lines += [f"  {name:12s}{c.summary}" for name, c in COMMANDS.items()]
+    lines += [
+        "",
+        "Runs land in a new folder outputs/DATE/TIME (hydra.run.dir=PATH to choose one);",
+        "sweeps and other batches in out=DIR, which a second identical command resumes.",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- output folders
+def new_run_folder(chosen: str | None, suffix: str = "") -> Path:
+    """A folder of its own for this command: never one another process is writing.
+
+    Default outputs/DATE/TIME[-suffix]; two commands started in the same second
+    get -2, -3, ... (mkdir is atomic, so parallel runs never share a folder). A
+    chosen folder must be new or empty.
+    """
+    from datetime import datetime
+
+    if chosen:
+        folder = Path(chosen)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UsageError(
+                f"hydra.run.dir={chosen}: already holds files; choose a new or empty folder"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"hydra.run.dir={chosen}: cannot create it ({exc.strerror})") from None
+        return folder
+    base = datetime.now().strftime("outputs/%Y-%m-%d/%H-%M-%S") + (f"-{suffix}" if suffix else "")
+    for attempt in range(1, 1000):
+        folder = Path(base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"hydra.run.dir={folder}: cannot create it ({exc.strerror})") from None
+    raise UsageError(f"hydra.run.dir={base}: 999 runs started this second; choose a folder")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty: keep what is there
+        folder.rmdir()
+
+
+def _split_run_dir(overrides: list[str]) -> tuple[str | None, list[str]]:
+    chosen, rest = None, []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key == "hydra.run.dir":
+            if not value.strip():
+                raise UsageError("hydra.run.dir=: empty; must be a folder path")
+            chosen = value
+        else:
+            rest.append(override)
+    return chosen, rest
+
+
+# ---------------------------------------------------------------- commands
+def _run(parsed: Parsed) -> int:
+    from sim.config import config_to_yaml, load_config
+    from sim.config.inert import inert_settings
     from sim.results import run
 
-    for arg in args:
-        if "=" not in arg:
-            raise UsageError(f"'{arg}' is not an override; use key=value")
-    raw = compose_config("baseline", args)
-    run_dir = Path(OmegaConf.select(raw, "hydra.run.dir"))
-    config = to_config(raw)
-    _prepare(run_dir)
-    started = time.perf_counter()
-    result = run(config)
+    if parsed.multirun:
+        return _multirun(parsed.overrides)
+    chosen, overrides = _split_run_dir(parsed.overrides)
+    config = load_config("baseline", overrides)  # every check, before any folder exists
+    if parsed.show_config:
+        print(config_to_yaml(config), end="")
+        return 0
+    run_dir = new_run_folder(chosen)
+    try:
+        started = time.perf_counter()
+        result = run(config)
+    except BaseException:
+        _remove_if_empty(run_dir)
+        raise
     result.provenance["wall_seconds"] = round(time.perf_counter() - started, 3)
-    result.provenance["overrides"] = list(args)
+    result.provenance["overrides"] = list(parsed.overrides)
+    keys = [o.partition("=")[0].lstrip("+") for o in overrides]
+    result.provenance["warnings"] = inert_settings(config, keys)
     result.save(run_dir)
     print(f"scenario={config.scenario} strategy={config.strategy.name} seed={config.seed}")
     for key in HEADLINE:
@@ -89,26 +238,79 @@ def _run(args: Sequence[str]) -> int:
     return 0
 
 
-def _options(args: Sequence[str], allowed: dict[str, type]) -> dict:
-    """`key=value` options of a command that takes no config overrides (validate)."""
-    known, rest = _split(args, allowed)
-    if rest:
-        raise UsageError(f"'{rest[0]}': unknown option; allowed: {', '.join(allowed)}")
-    return known
+def _multirun(overrides: list[str]) -> int:
+    """`run -m a=1,2 b=x,y`: the product as a resumable sweep, one row per job."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.experiments.sweeps import sweep
+
+    grid, fixed, out, seeds = {}, [], None, [0]
+    parser = OverridesParser.create()
+    for text in overrides:
+        key, _, value = text.partition("=")
+        if key == "out":
+            out = value
+            continue
+        try:
+            parsed = parser.parse_overrides([text])[0]
+        except Exception:
+            fixed.append(text)  # the config layer words the error
+            continue
+        values = list(parsed.sweep_iterator()) if parsed.is_sweep_override() else None
+        if values is None:
+            fixed.append(text)
+        elif key == "seed":
+            seeds = values
+        else:
+            grid[key] = values
+    if not grid:
+        raise UsageError(
+            "run -m: give at least one key with several values besides seed, e.g. days=30,60 "
+            "(for seeds alone: hubspoke compare, or a sweep's replications=)"
+        )
+    first = int(seeds[0])
+    if [int(s) for s in seeds] != list(range(first, first + len(seeds))):
+        raise UsageError(
+            f"seed={','.join(map(str, seeds))}: a multirun's seeds must be consecutive "
+            "(replication k uses seed + k)"
+        )
+    scenario = next((o.partition("=")[2] for o in fixed if o.startswith("scenario=")), "baseline")
+    fixed = [o for o in fixed if not o.startswith("scenario=")]
+    folder = Path(out) if out else new_run_folder(None, "multirun")
+    return _report_sweep(
+        sweep(
+            scenario,
+            grid=grid,
+            replications=len(seeds),
+            seed=first,
+            out=folder,
+            overrides=fixed,
+            progress=True,
+        )
+    )
 
 
-def _validate(args: Sequence[str]) -> int:
+def _report_sweep(folder: Path, metrics: Sequence[str] | None = None) -> int:
+    from sim.experiments.specs import KEY_METRICS
+    from sim.experiments.sweeps import points_report
+
+    metrics = list(metrics or KEY_METRICS)
+    points, parameters, runs, failed = points_report(folder, metrics)
+    shown = [*parameters, "runs", *[m for m in metrics if m in points][:5]]
+    print(points[[c for c in shown if c in points]].to_string(index=False))
+    print(f"\n{runs} runs ({failed} failed); dataset: {folder}")
+    return 1 if failed else 0
+
+
+def _validate(parsed: Parsed) -> int:
+    from sim.config import arguments
     from sim.validation import suite
 
-    options = _options(args, {"jobs": int, "scale": float, "hydra.run.dir": str})
-    if options.get("jobs", 1) < 1:
-        raise UsageError(f"jobs={options['jobs']}: out of range; must be >= 1")
-    if options.get("scale", 1.0) <= 0:
-        raise UsageError(f"scale={options['scale']}: out of range; must be > 0")
-    out = _run_dir(options, "validate")
-    _prepare(out)
-    rows = suite.run_all(jobs=options.get("jobs"), scale=options.get("scale", 1.0))
-    out.mkdir(parents=True, exist_ok=True)
+    options = parsed.options
+    jobs = arguments.optional_integer("jobs", options.get("jobs"), 1)
+    scale = arguments.number("scale", options.get("scale", 1.0), 1e-6, 100)
+    out = new_run_folder(options.get("hydra.run.dir"), "validate")
+    rows = suite.run_all(jobs=jobs, scale=scale)
     suite.write(rows, out)
     print(suite.table(rows))
     failed = [r for r in rows if not r.passed]
@@ -116,54 +318,16 @@ def _validate(args: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-COMPARE_OPTIONS = {
-    "experiment": str,
-    "scenario": str,
-    "strategies": str,
-    "replications": int,
-    "jobs": int,
-    "seed": int,
-    "reference": str,
-    "uncertainty": str,
-    "executor": str,
-    "address": str,
-    "hydra.run.dir": str,
-}
-
-
-def _split(args: Sequence[str], options: dict[str, type]) -> tuple[dict, list[str]]:
-    """Command options (typed) and the remaining config overrides."""
-    known, overrides = {}, []
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise UsageError(f"'{arg}' is not an override; use key=value")
-        if key in options:
-            try:
-                known[key] = options[key](value)
-            except ValueError:
-                raise UsageError(f"{key}={value}: not a valid {options[key].__name__}") from None
-        else:
-            overrides.append(arg)
-    return known, overrides
-
-
 def _names(text: str) -> list[str]:
     return [s.strip() for s in text.strip().strip("[]").split(",") if s.strip()]
 
 
-def _run_dir(options: dict, suffix: str) -> Path:
-    from datetime import datetime
-
-    chosen = options.get("hydra.run.dir")
-    return Path(chosen or datetime.now().strftime(f"outputs/%Y-%m-%d/%H-%M-%S-{suffix}"))
-
-
-def _compare(args: Sequence[str]) -> int:
+def _compare(parsed: Parsed) -> int:
     from sim.experiments.comparison import compare
     from sim.experiments.specs import CompareSpec, load_spec
+    from sim.report.io import check_report_folder
 
-    options, overrides = _split(args, COMPARE_OPTIONS)
+    options, overrides = parsed.options, parsed.overrides
     if "experiment" in options:
         if "strategies" in options:
             raise UsageError("give experiment=NAME or strategies=[...], not both")
@@ -179,11 +343,10 @@ def _compare(args: Sequence[str]) -> int:
     for key in ("replications", "seed", "reference"):
         if key in options:
             setattr(spec, key, options[key])
-    if options.get("jobs", 1) < 1:
-        raise UsageError(f"jobs={options['jobs']}: must be >= 1")
-    out = _run_dir(options, "compare")
-    _prepare(out)
-    comparison = compare(
+    chosen = options.get("out") or options.get("hydra.run.dir")
+    if chosen:
+        check_report_folder(Path(chosen), "out", "comparison.json")
+    comparison = compare(  # every check happens here, before any folder is made
         spec.scenario,
         spec.arms,
         spec.replications,
@@ -197,70 +360,97 @@ def _compare(args: Sequence[str]) -> int:
         executor=options.get("executor", "local"),
         address=options.get("address"),
     )
+    out = Path(chosen) if chosen else new_run_folder(None, "compare")
     comparison.save(out)
     print(comparison.text())
     print(f"\nresults: {out}")
     return 0
 
 
-BATCH_OPTIONS = {
-    "experiment": str,
-    "out": str,
-    "jobs": int,
-    "executor": str,
-    "address": str,
-    "replications": int,
-    "seed": int,
-    "hydra.run.dir": str,
-}
-
-
-def _batch_spec(args: Sequence[str], kind: str):
+def _batch(parsed: Parsed, kind: str):
+    """The spec of a sweep, staff or sensitivity command, its folder and execution options."""
     from sim.experiments.specs import load_spec
 
-    options, overrides = _split(args, BATCH_OPTIONS)
+    options, overrides = parsed.options, parsed.overrides
     if "experiment" not in options:
-        raise UsageError(f"{kind} needs experiment=NAME (a {kind} spec in experiments/)")
+        raise UsageError(f"{kind} needs experiment=NAME|PATH (a {kind} spec; see hubspoke list)")
     spec = load_spec(options["experiment"], kind)
     for key in ("replications", "seed"):
         if key in options:
             setattr(spec, key, options[key])
     spec.overrides = [*spec.overrides, *overrides]
-    out = Path(options.get("out") or _run_dir(options, f"{kind}-{options['experiment']}"))
-    execution = {
+    name = Path(options["experiment"]).stem
+    out = Path(options["out"]) if options.get("out") else None
+    return spec, out, f"{kind}-{name}", _execution(options)
+
+
+def _execution(options: dict) -> dict:
+    return {
         "jobs": options.get("jobs"),
         "executor": options.get("executor", "local"),
         "address": options.get("address"),
         "progress": True,
     }
-    return spec, out, execution
 
 
-def _sweep(args: Sequence[str]) -> int:
-    from sim.experiments.sweeps import points_report, sweep
+def _sweep(parsed: Parsed) -> int:
+    from sim.experiments.specs import SweepSpec
+    from sim.experiments.sweeps import sweep
 
-    spec, out, execution = _batch_spec(args, "sweep")
+    grid = {}
+    rest = []
+    for override in parsed.overrides:
+        key, _, value = override.partition("=")
+        if key.startswith("grid."):
+            grid[key.removeprefix("grid.")] = _grid_values(key, value)
+        else:
+            rest.append(override)
+    parsed.overrides = rest
+    if grid:  # an ad-hoc grid on the command line
+        if "experiment" in parsed.options:
+            raise UsageError("give experiment=NAME or grid.KEY=[...], not both")
+        spec = SweepSpec(scenario=parsed.options.pop("scenario", "baseline"), grid=grid)
+        for key in ("replications", "seed"):
+            if key in parsed.options:
+                setattr(spec, key, parsed.options[key])
+        spec.overrides = rest
+        out = Path(parsed.options["out"]) if parsed.options.get("out") else None
+        label = "sweep-grid"
+        execution = _execution(parsed.options)
+    else:
+        if "scenario" in parsed.options:
+            raise UsageError("scenario= goes with grid.KEY=[...]; a spec names its own")
+        spec, out, label, execution = _batch(parsed, "sweep")
     folder = sweep(
         spec.scenario,
         grid=spec.grid,
         samples=spec.samples,
         replications=spec.replications,
         seed=spec.seed,
-        out=out,
+        out=out or new_run_folder(None, label),
         overrides=spec.overrides,
         **execution,
     )
-    points, parameters, runs, failed = points_report(folder, spec.metrics)
-    shown = [*parameters, "runs", *[m for m in spec.metrics if m in points][:5]]
-    print(points[shown].to_string(index=False))
-    print(f"\n{runs} runs ({failed} failed); dataset: {folder}")
-    return 1 if failed else 0
+    return _report_sweep(folder, spec.metrics)
 
 
-def _staff(args: Sequence[str]) -> int:
+def _grid_values(key: str, text: str) -> list:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        value = OverridesParser.create().parse_overrides([f"x={text}"])[0].value()
+    except Exception:
+        value = None
+    if not isinstance(value, list) or not value:
+        raise UsageError(f"{key}={text}: must be a non-empty list of values, e.g. {key}=[1,2,3]")
+    return value
+
+
+def _staff(parsed: Parsed) -> int:
     from sim.experiments.staffing import staffing
 
-    spec, out, execution = _batch_spec(args, "staffing")
+    spec, out, label, execution = _batch(parsed, "staffing")
+    out = out or new_run_folder(None, label)
     result = staffing(
         spec.scenario,
         staff=spec.staff,
@@ -278,10 +468,11 @@ def _staff(args: Sequence[str]) -> int:
     return 0
 
 
-def _sensitivity(args: Sequence[str]) -> int:
+def _sensitivity(parsed: Parsed) -> int:
     from sim.experiments.sensitivity import sensitivity
 
-    spec, out, execution = _batch_spec(args, "sensitivity")
+    spec, out, label, execution = _batch(parsed, "sensitivity")
+    out = out or new_run_folder(None, label)
     for method in spec.methods:
         n = spec.morris_trajectories if method == "morris" else spec.sobol_n
         results = sensitivity(
@@ -303,21 +494,6 @@ def _sensitivity(args: Sequence[str]) -> int:
     return 0
 
 
-CALIBRATE_OPTIONS = {
-    "targets": str,
-    "mode": str,
-    "scenario": str,
-    "out": str,
-    "budget": int,
-    "replications": int,
-    "seed": int,
-    "jobs": int,
-    "executor": str,
-    "address": str,
-    "hydra.run.dir": str,
-}
-
-
 def _range(key: str, text: str) -> list[float]:
     parts = _names(text)
     try:
@@ -329,18 +505,17 @@ def _range(key: str, text: str) -> list[float]:
     return values
 
 
-def _calibrate(args: Sequence[str]) -> int:
+def _calibrate(parsed: Parsed) -> int:
     from sim.experiments.calibration import calibrate
 
-    ranges = {}
-    rest = []
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if key.startswith("parameters.") and sep:
+    ranges, overrides = {}, []
+    for arg in parsed.overrides:
+        key, _, value = arg.partition("=")
+        if key.startswith("parameters."):
             ranges[key.removeprefix("parameters.")] = _range(key, value)
         else:
-            rest.append(arg)
-    options, overrides = _split(rest, CALIBRATE_OPTIONS)
+            overrides.append(arg)
+    options = parsed.options
     mode = options.get("mode", "fit")
     if mode not in ("fit", "check"):
         raise UsageError(f"mode={mode}: not allowed; allowed: fit, check")
@@ -348,9 +523,7 @@ def _calibrate(args: Sequence[str]) -> int:
         raise UsageError("mode=check evaluates the current defaults: give no parameters.KEY")
     if mode == "fit" and not ranges:
         raise UsageError("calibrate needs parameters.KEY=[lo,hi] to fit (or mode=check)")
-    if options.get("jobs", 1) < 1:
-        raise UsageError(f"jobs={options['jobs']}: out of range; must be >= 1")
-    out = Path(options.get("out") or _run_dir(options, f"calibrate-{mode}"))
+    out = Path(options["out"]) if options.get("out") else new_run_folder(None, f"calibrate-{mode}")
     result = calibrate(
         options.get("scenario"),
         targets=options.get("targets", "published"),
@@ -370,73 +543,159 @@ def _calibrate(args: Sequence[str]) -> int:
     return 0 if mode == "fit" or result.ok else 1
 
 
-def _app(args: Sequence[str]) -> int:
-    from sim.app.serve import serve
-
-    return serve(args)
-
-
-def _prepare(folder: Path) -> None:
-    """Create the output folder before any work, so a bad path fails at once."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"hydra.run.dir={folder}: cannot create it ({exc.strerror})") from None
-
-
-def _list() -> int:
+def _list(parsed: Parsed) -> int:
     from sim.config import catalog
+    from sim.experiments.calibration import calibration_dir, target_set_names
+    from sim.experiments.specs import experiment_names, experiments_dir
 
     for name in catalog.scenario_names():
         print(f"scenario    {name:26s} {catalog.describe(catalog.scenarios_dir(), name)}")
     folder = catalog.configs_dir() / "strategy"
     for name in catalog.strategy_names():
         print(f"strategy    {name:26s} {catalog.describe(folder, name)}")
-    from sim.experiments.specs import experiment_names, experiments_dir
-
     for name in experiment_names():
         print(f"experiment  {name:26s} {catalog.describe(experiments_dir(), name)}")
-    from sim.experiments.calibration import calibration_dir, target_set_names
-
     for name in target_set_names():
         print(f"targets     {name:26s} {catalog.describe(calibration_dir(), name)}")
     return 0
 
 
+def _app(args: Sequence[str]) -> int:
+    from sim.app.serve import serve
+
+    return serve(args)
+
+
+COMMANDS: dict[str, Command] = {
+    "run": Command(
+        _run,
+        "one run of a scenario under a strategy",
+        (
+            "[scenario=NAME|PATH] [strategy=NAME|PATH] [seed=N] [key=value ...]",
+            "--cfg job [key=value ...]          print the resolved config, run nothing",
+            "-m KEY=a,b [KEY=x,y] [seed=0,1,2] [out=DIR]   a multirun as a resumable sweep",
+        ),
+        {},
+        overrides=True,
+    ),
+    "list": Command(_list, "scenarios, strategies, experiments and calibration targets", ("",)),
+    "app": Command(_app, "the students' app in the browser", ("[port=N] [host=ADDR]",)),
+    "validate": Command(
+        _validate,
+        "the engine against queueing, Bass, rumour and CLV theory",
+        ("[jobs=N] [scale=F] [hydra.run.dir=PATH]",),
+        {
+            "jobs": EXECUTION["jobs"],
+            "scale": Option(float, "run-length factor of the checks (default 1)"),
+            "hydra.run.dir": Option(str, "the results folder (new or empty)"),
+        },
+    ),
+    "compare": Command(
+        _compare,
+        "strategies side by side with replications and paired 95% CIs",
+        (
+            "experiment=NAME|PATH [replications=R] [seed=S] [key=value ...]",
+            "scenario=NAME strategies=[a,b,c] [replications=R] [uncertainty=none|calibrated|PATH]",
+        ),
+        {
+            "experiment": BATCH["experiment"],
+            "scenario": Option(str, "the scenario (with strategies=[...])"),
+            "strategies": Option(str, "arms by strategy name, [a,b,c]"),
+            "replications": BATCH["replications"],
+            "seed": BATCH["seed"],
+            "reference": Option(str, "the arm differences are taken against"),
+            "uncertainty": Option(str, "none, calibrated, or a plausible-set file"),
+            "out": Option(str, "the results folder (default outputs/DATE/TIME-compare)"),
+            "hydra.run.dir": Option(str, "the same as out="),
+            **EXECUTION,
+        },
+        overrides=True,
+    ),
+    "sweep": Command(
+        _sweep,
+        "a resumable grid or sample design, one Parquet file per run",
+        (
+            "experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",
+            "[scenario=NAME] grid.KEY=[a,b] [grid.KEY2=[x,y]] [replications=R] [out=DIR]",
+        ),
+        {**BATCH, "scenario": Option(str, "the scenario of an ad-hoc grid")},
+        overrides=True,
+    ),
+    "staff": Command(
+        _staff,
+        "recommended staffing and trade-off curves",
+        ("experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",),
+        BATCH,
+        overrides=True,
+    ),
+    "sensitivity": Command(
+        _sensitivity,
+        "Morris and Sobol sensitivity (SALib)",
+        ("experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",),
+        BATCH,
+        overrides=True,
+    ),
+    "calibrate": Command(
+        _calibrate,
+        "history matching to published targets",
+        (
+            "targets=NAME mode=check [replications=R] [jobs=N] [key=value ...]",
+            "targets=NAME out=DIR parameters.KEY=[lo,hi] ... [budget=N] [replications=R]",
+        ),
+        {
+            "targets": Option(str, "a target set (hubspoke list) or a YAML path"),
+            "mode": Option(str, "fit (default) or check"),
+            "scenario": Option(str, "the scenario of targets that name none"),
+            "out": BATCH["out"],
+            "budget": Option(int, "design points over both waves"),
+            "replications": Option(int, "runs per point (>= 2)"),
+            "seed": BATCH["seed"],
+            **EXECUTION,
+        },
+        overrides=True,
+    ),
+}
+
+
+def _show_warning(shown: set[str]):
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = str(message)
+        if text not in shown:
+            shown.add(text)
+            print(f"hubspoke: warning: {text}", file=sys.stderr)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from sim.config import ConfigError
+    from sim.config.inert import InertSettingWarning
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        print(usage())
         return 0 if args else 2
-    command, rest = args[0], args[1:]
-    try:
-        if command == "run":
-            return _run(rest)
-        if command == "list":
-            return _list()
-        if command == "validate":
-            return _validate(rest)
-        commands = {
-            "compare": _compare,
-            "sweep": _sweep,
-            "staff": _staff,
-            "sensitivity": _sensitivity,
-            "calibrate": _calibrate,
-            "app": _app,
-        }
-        if command in commands:
-            return commands[command](rest)
-        allowed = ", ".join(["run", "list", "validate", *commands])
-        raise UsageError(f"unknown command '{command}'; allowed: {allowed}")
-    except (ConfigError, UsageError) as exc:
-        return _fail(str(exc))
-    except KeyboardInterrupt:
-        return _fail("interrupted")
-    except BrokenPipeError:  # output piped into `head` and closed early: not an error
-        sys.stderr.close()
+    name, rest = args[0], args[1:]
+    command = COMMANDS.get(name)
+    if command is None:
+        return _fail(f"unknown command '{name}'; allowed: {', '.join(COMMANDS)}")
+    if name != "app" and any(a in ("-h", "--help") for a in rest):
+        print(help_text(name, command))
         return 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", InertSettingWarning)
+        warnings.showwarning = _show_warning(set())
+        try:
+            if name == "app":
+                return command.run(rest)
+            return command.run(parse(name, command, rest))
+        except (ConfigError, UsageError) as exc:
+            return _fail(str(exc))
+        except KeyboardInterrupt:
+            return _fail("interrupted")
+        except BrokenPipeError:  # output piped into `head` and closed early: not an error
+            sys.stderr.close()
+            return 0
 
 
 if __name__ == "__main__":

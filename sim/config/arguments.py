@@ -24,7 +24,7 @@ def _shown(value: Any) -> str:
 
 
 def _num(x: float) -> str:
-    return str(x) if isinstance(x, int) else f"{x:g}"
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
 def _bounds(low: float | None, high: float | None) -> str:

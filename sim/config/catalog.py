@@ -39,7 +39,9 @@ def strategy_names() -> list[str]:
 
 def describe(folder: Path, name: str) -> str:
     """The first comment line of a YAML file: its one-line description."""
-    for line in (folder / f"{name}.yaml").read_text().splitlines():
+    # a stray Latin-1 byte must not stop `hubspoke list`; loading the file says where it is
+    text = (folder / f"{name}.yaml").read_bytes().decode("utf-8", errors="replace")
+    for line in text.splitlines():
         text = line.strip()
         if text.startswith("#") and "@package" not in text:
             return text.lstrip("# ").strip()

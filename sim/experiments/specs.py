@@ -9,7 +9,7 @@ from typing import Any
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, catalog
+from sim.config import ConfigError, catalog, userfiles
 
 KEY_METRICS = (
     "loyalty_mean_final",
@@ -113,13 +113,26 @@ def experiment_names() -> list[str]:
 
 
 def load_spec(name: str, kind: str = "compare"):
-    """The experiment `name` (which must be of `kind`) as a typed spec; bad input: ConfigError."""
+    """The experiment `name` (a name or a YAML path; of `kind`) as a typed spec.
+
+    Bad input is a ConfigError naming the file (and line) and what is wrong.
+    """
     names = experiment_names()
-    if name not in names:
-        raise ConfigError(f"experiment={name}: unknown experiment; allowed: {', '.join(names)}")
-    path = experiments_dir() / f"{name}.yaml"
+    if name in names:
+        path = experiments_dir() / f"{name}.yaml"
+        shown = f"experiments/{name}.yaml"
+    elif userfiles.is_path(name):
+        path = Path(name)
+        shown = name
+    else:
+        raise ConfigError(
+            f"experiment={name}: unknown experiment; allowed: {', '.join(names)} "
+            "(or a path to a spec file)"
+        )
+    text = userfiles.read_text(path, "experiment")
+    lines = userfiles.key_lines(text, path)  # YAML errors name the line
     try:
-        raw = OmegaConf.load(path)
+        raw = OmegaConf.create(text)
         found = raw.get("kind", "compare")
         if found != kind:
             same = [n for n in names if _kind(n) == kind]
@@ -132,12 +145,9 @@ def load_spec(name: str, kind: str = "compare"):
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", "") or "?"
         message = " ".join(str(getattr(exc, "msg", exc)).split()).split(" full_key:")[0]
-        raise ConfigError(f"experiments/{name}.yaml: {key}: {message}") from None
-    except ConfigError:
-        raise
-    except Exception as exc:  # a YAML syntax error
-        first = str(exc).splitlines()[0]
-        raise ConfigError(f"experiments/{name}.yaml: not valid YAML: {first}") from None
+        line = lines.get(key)
+        where = f"{shown}:{line}" if line else shown
+        raise ConfigError(f"{where}: {key}: {message}") from None
     return spec
 
 
