@@ -375,7 +375,7 @@ def _batch(parsed: Parsed, kind: str):
     if "experiment" not in options:
         raise UsageError(f"{kind} needs experiment=NAME|PATH (a {kind} spec; see hubspoke list)")
     spec = load_spec(options["experiment"], kind)
-    for key in ("replications", "seed"):
+    for key in ("replications", "seed", "sobol_n", "morris_trajectories", "morris_levels"):
         if key in options:
             setattr(spec, key, options[key])
     spec.overrides = [*spec.overrides, *overrides]
@@ -631,8 +631,13 @@ COMMANDS: dict[str, Command] = {
     "sensitivity": Command(
         _sensitivity,
         "Morris and Sobol sensitivity (SALib)",
-        ("experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",),
-        BATCH,
+        ("experiment=NAME|PATH [out=DIR] [sobol_n=N] [morris_trajectories=N] [key=value ...]",),
+        {
+            **BATCH,
+            "sobol_n": Option(int, "Sobol base samples, a power of 2 (overrides the spec)"),
+            "morris_trajectories": Option(int, "Morris trajectories (overrides the spec)"),
+            "morris_levels": Option(int, "Morris grid levels, even (overrides the spec)"),
+        },
         overrides=True,
     ),
     "calibrate": Command(

@@ -79,6 +79,12 @@ def experiment_provenance(kind: str, **settings: Any) -> dict[str, Any]:
     return {"kind": kind, **settings, **environment(), "created": _now()}
 
 
+def write_provenance(out: Path, kind: str, **settings: Any) -> None:
+    """provenance.json of a batch of runs in `out`."""
+    record = experiment_provenance(kind, **settings)
+    atomic_write(out / "provenance.json", lambda p: p.write_text(json.dumps(record, indent=2)))
+
+
 @dataclass
 class Result:
     """What one run produced."""

@@ -433,6 +433,7 @@ class Calibration:
         """calibration.md, calibration.json, points.parquet, plausible.parquet and plots."""
         from sim.report.io import atomic_write
         from sim.report.plots import plot_calibration
+        from sim.results import write_provenance
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
@@ -444,6 +445,14 @@ class Calibration:
         )
         plot_calibration(self, out, IMPLAUSIBLE)
         atomic_write(out / "calibration.md", lambda p: p.write_text(self.markdown()))
+        write_provenance(
+            out,
+            "calibration",
+            targets=self.targets.name,
+            ranges={k: list(v) for k, v in self.parameters.items()},
+            replications=self.replications,
+            seed=self.seed,
+        )
         return out
 
 

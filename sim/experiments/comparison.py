@@ -268,11 +268,12 @@ class Comparison:
         """runs.parquet, daily.parquet, comparison.md, comparison.json, provenance.json, plots."""
         from sim.report.io import atomic_write
         from sim.report.plots import plot_comparison
-        from sim.results import experiment_provenance
+        from sim.results import write_provenance
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        provenance = experiment_provenance(
+        write_provenance(
+            out,
             "compare",
             scenario=self.scenario,
             arms=self.arms,
@@ -280,9 +281,6 @@ class Comparison:
             replications=int(self.runs["replication"].nunique()),
             seed=self.seed,
             uncertainty=self.uncertainty,
-        )
-        atomic_write(
-            out / "provenance.json", lambda p: p.write_text(json.dumps(provenance, indent=2))
         )
         atomic_write(out / "runs.parquet", lambda p: self.runs.to_parquet(p, index=False))
         atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))

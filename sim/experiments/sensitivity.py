@@ -31,10 +31,11 @@ from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import plan
 from sim.experiments.sweeps import _key_type, sweep_finished
 from sim.report.io import atomic_write
+from sim.results import write_provenance
 
 METHODS = ("morris", "sobol")
 EXECUTION = ("jobs", "executor", "address", "progress")
-TOO_SMALL = "the sample is too small for these indices; raise n (sobol_n in an experiment spec)"
+TOO_SMALL = "the sample is too small for these indices; raise n (sobol_n)"
 
 
 @dataclass
@@ -180,6 +181,19 @@ def sensitivity(
         y = _per_point(data, points, replications, seed, scenario, overrides, output)
         results.append(analyse(method, problem, x, y, output, seed, levels))
     write_report(results, Path(out))
+    write_provenance(
+        Path(out),
+        "sensitivity",
+        scenario=scenario,
+        method=method,
+        parameters=dict(parameters),
+        outputs=list(outputs),
+        n=n,
+        levels=levels,
+        replications=replications,
+        seed=seed,
+        overrides=list(overrides),
+    )
     return results
 
 

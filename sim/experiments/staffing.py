@@ -26,7 +26,7 @@ from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.sweeps import load, summarise_points, sweep
 from sim.report.io import atomic_write, check_report_folder
 from sim.report.stats import paired_ci
-from sim.results import experiment_provenance
+from sim.results import write_provenance
 
 STAFF = "team.hub.staff"
 CURVE_METRICS = (
@@ -181,7 +181,8 @@ def staffing(
     )
     result = recommend(load(folder), list(grid), bounds)
     write_report(result, Path(out))
-    provenance = experiment_provenance(
+    write_provenance(
+        Path(out),
         "staffing",
         scenario=scenario,
         grid=grid,
@@ -189,9 +190,6 @@ def staffing(
         replications=replications,
         seed=seed,
         overrides=list(overrides),
-    )
-    atomic_write(
-        Path(out) / "provenance.json", lambda p: p.write_text(json.dumps(provenance, indent=2))
     )
     return result
 

@@ -109,7 +109,7 @@ def test_cli_check_exit_codes(tmp_path, capsys):
             ["targets=nosuch", "mode=check"],
             "targets=nosuch: unknown target set; allowed: published",
         ),
-        (["mode=check", "replications=1"], "replications=1: must be an integer >= 2"),
+        (["mode=check", "replications=1"], "replications=1: out of range; must be >= 2"),
         (
             ["parameters.posts.reply_gain=[0.2,0.1]"],
             "parameters.posts.reply_gain=[0.2, 0.1]: low must be below high",
