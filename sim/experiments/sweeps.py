@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
+import pyarrow.fs as pafs
 
 from sim.config import ConfigError, arguments, load_config
 from sim.experiments.executors import check as check_executor
@@ -151,8 +151,9 @@ CORE_METRICS = (
     "reply_uplift_mean",
 )
 OK_COLUMNS = ("config_hash", *CORE_METRICS)
-STATUSES = ("ok", "failed")
 _TEXT = (pa.string(), pa.large_string(), pa.string_view())
+_PARQUET = ds.ParquetFileFormat()
+_LOCAL = pafs.LocalFileSystem()
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -181,8 +182,10 @@ def _folder(path: Path, what: str) -> bool:
     """Whether `path` is an existing folder (False if absent); a file there is an error."""
     if path.is_dir():
         return True
+    if path.is_file():
+        raise ConfigError(f"{what}: is a file; must be a folder")
     if path.exists() or path.is_symlink():
-        raise ConfigError(f"{what}: is a file, not a folder")
+        raise ConfigError(f"{what}: not a folder")
     return False
 
 
@@ -269,39 +272,42 @@ class Store:
         """The files that count, reading `columns` of them (None: every column)."""
         manifest = self._manifest()
         if not _folder(self.runs_dir, str(self.runs_dir)):
-            return Scan(pa.table({"run_id": pa.array([], pa.large_string())}), [])
+            return Scan(_unify([], []).empty_table(), [])
         present = set(os.listdir(self.runs_dir))
         candidates = [rid for rid in manifest["run_ids"] if f"{rid}.parquet" in present]
         params = manifest["parameters"]
-        files, ids, schemas, ok_complete, corrupted = [], [], [], [], []
+        fragments, ids, schemas, ok_complete, corrupted = [], [], [], [], []
         for run_id in candidates:
             file = self.runs_dir / f"{run_id}.parquet"
-            try:
-                metadata = pq.read_metadata(file)
-                schema = metadata.schema.to_arrow_schema()
-            except Exception:  # not Parquet (or unreadable): never trusted
+            fragment = _PARQUET.make_fragment(str(file), _LOCAL)
+            try:  # the footer, read once: the scan below reuses it
+                fragment.ensure_complete_metadata()
+                schema, rows = fragment.physical_schema, fragment.metadata.num_rows
+            except (OSError, pa.ArrowException):  # not Parquet (or unreadable): never trusted
                 corrupted.append(file)
                 continue
             names = set(schema.names)
             if (
-                metadata.num_rows != 1
+                rows != 1
                 or not names.issuperset(RUN_COLUMNS)
                 or not names.issuperset(params)
                 or schema.field("run_id").type not in _TEXT
                 or schema.field("status").type not in _TEXT
             ):
                 continue  # not a run of ours: ignored
-            files.append(file)
+            fragments.append(fragment)
             ids.append(run_id)
             schemas.append(schema.remove_metadata())
             ok_complete.append(names.issuperset(OK_COLUMNS))
-        schema = self._unify(files, schemas)
+        schema = _unify(fragments, schemas)
         if columns is not None:
             schema = pa.schema([schema.field(c) for c in dict.fromkeys(columns)])
-        table, broken = _read(files, schema)
-        corrupted += broken
+        table, broken = _read(fragments, schema)
+        table = table.combine_chunks()  # a chunk per file otherwise: slow to filter
         if broken:
-            keep = [i for i, f in enumerate(files) if f not in broken]
+            corrupted += [Path(fragments[i].path) for i in broken]
+            gone = set(broken)
+            keep = [i for i in range(len(fragments)) if i not in gone]
             ids, ok_complete = [ids[i] for i in keep], [ok_complete[i] for i in keep]
         status = np.asarray(table.column("status").to_pylist(), dtype=object)
         counts = np.asarray(table.column("run_id").to_pylist(), dtype=object) == np.asarray(
@@ -309,26 +315,6 @@ class Store:
         )
         counts &= (status == "failed") | ((status == "ok") & np.asarray(ok_complete, bool))
         return Scan(table.filter(pa.array(counts, pa.bool_())), sorted(corrupted))
-
-    def _unify(self, files: Sequence[Path], schemas: Sequence[pa.Schema]) -> pa.Schema:
-        """One schema for every file: a column any file has (a failed first run lacks most)."""
-        if not schemas:
-            return pa.schema([("run_id", pa.large_string()), ("status", pa.large_string())])
-        try:
-            return pa.unify_schemas(schemas, promote_options="permissive")
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            pass
-        unified = schemas[0]
-        for file, schema in zip(files, schemas, strict=True):
-            try:
-                unified = pa.unify_schemas([unified, schema], promote_options="permissive")
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-                reason = str(exc).splitlines()[0]
-                raise ConfigError(
-                    f"{file}: its columns do not match the other runs' ({reason}); "
-                    "delete it and resume"
-                ) from None
-        return unified
 
     def finished(self) -> set[str]:
         """Ids of runs already done (status ok); failed ones are run again."""
@@ -345,26 +331,51 @@ class Store:
             raise ConfigError(f"{path}: cannot write the run's results ({exc.strerror})") from None
 
 
-def _read(files: Sequence[Path], schema: pa.Schema) -> tuple[pa.Table, list[Path]]:
-    """The one-row files as one table in their order (a dataset scan), and those that fail."""
-    if not files:
+def _unify(fragments: Sequence[Any], schemas: Sequence[pa.Schema]) -> pa.Schema:
+    """One schema for every file: a column any file has (a failed first run lacks most)."""
+    if not schemas:
+        return pa.schema([("run_id", pa.large_string()), ("status", pa.large_string())])
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    unified = schemas[0]
+    for fragment, schema in zip(fragments, schemas, strict=True):
+        try:
+            unified = pa.unify_schemas([unified, schema], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise ConfigError(
+                f"{fragment.path}: its columns do not match the other runs' ({reason}); "
+                "delete it and resume"
+            ) from None
+    return unified
+
+
+def _read(fragments: Sequence[Any], schema: pa.Schema) -> tuple[pa.Table, list[int]]:
+    """The one-row files as one table in their order, and the indices of those that fail."""
+    if not fragments:
         return schema.empty_table(), []
     try:  # sequential: tiny files read faster so, and rows keep the files' order
-        table = ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(
+        table = ds.FileSystemDataset(list(fragments), schema, _PARQUET, _LOCAL).to_table(
             use_threads=False
         )
-        if table.num_rows == len(files):
+        if table.num_rows == len(fragments):
             return table, []
     except (OSError, pa.ArrowException):
         pass
     tables, broken = [], []  # one bad file spoils the scan: find it, read the rest
-    for file in files:
+    for i, fragment in enumerate(fragments):
         try:
-            tables.append(ds.dataset(str(file), schema=schema, format="parquet").to_table())
+            table = fragment.to_table(schema=schema, use_threads=False)
         except (OSError, pa.ArrowException):
-            broken.append(file)
-    good = [t for t in tables if t.num_rows == 1]
-    return (pa.concat_tables(good) if good else schema.empty_table()), broken
+            broken.append(i)
+            continue
+        if table.num_rows != 1:
+            broken.append(i)
+            continue
+        tables.append(table)
+    return (pa.concat_tables(tables) if tables else schema.empty_table()), broken
 
 
 def load(directory: str | Path) -> pd.DataFrame:
