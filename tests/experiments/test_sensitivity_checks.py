@@ -78,8 +78,7 @@ def test_a_sample_giving_s1_above_st_is_reported_with_the_warning(tmp_path) -> N
     row = result.table.set_index("parameter").loc["a"]
     assert row["S1"] - row["ST"] > math.hypot(row["S1_conf"], row["ST_conf"])
     assert result.warnings == [
-        "S1 > ST for a: the sample is too small for these indices; "
-        "raise n (sobol_n)"
+        "S1 > ST for a: the sample is too small for these indices; raise n (sobol_n)"
     ]
     assert result.text().splitlines()[-1] == f"warning: {result.warnings[0]}"
     write_report([result], tmp_path)
