@@ -397,14 +397,7 @@ def _sweep(parsed: Parsed) -> int:
     from sim.experiments.specs import SweepSpec
     from sim.experiments.sweeps import sweep
 
-    grid = {}
-    rest = []
-    for override in parsed.overrides:
-        key, _, value = override.partition("=")
-        if key.startswith("grid."):
-            grid[key.removeprefix("grid.")] = _grid_values(key, value)
-        else:
-            rest.append(override)
+    grid, rest = _prefixed(parsed.overrides, "grid.", _grid_values)
     parsed.overrides = rest
     if grid:  # an ad-hoc grid on the command line
         if "experiment" in parsed.options:
@@ -432,6 +425,20 @@ def _sweep(parsed: Parsed) -> int:
         **execution,
     )
     return _report_sweep(folder, spec.metrics)
+
+
+def _prefixed(
+    overrides: Sequence[str], prefix: str, read: Callable[[str, str], object]
+) -> tuple[dict, list[str]]:
+    """`PREFIX.KEY=value` arguments read into {KEY: value}; the rest are config overrides."""
+    found, rest = {}, []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key.startswith(prefix):
+            found[key.removeprefix(prefix)] = read(key, value)
+        else:
+            rest.append(override)
+    return found, rest
 
 
 def _grid_values(key: str, text: str) -> list:
@@ -508,13 +515,7 @@ def _range(key: str, text: str) -> list[float]:
 def _calibrate(parsed: Parsed) -> int:
     from sim.experiments.calibration import calibrate
 
-    ranges, overrides = {}, []
-    for arg in parsed.overrides:
-        key, _, value = arg.partition("=")
-        if key.startswith("parameters."):
-            ranges[key.removeprefix("parameters.")] = _range(key, value)
-        else:
-            overrides.append(arg)
+    ranges, overrides = _prefixed(parsed.overrides, "parameters.", _range)
     options = parsed.options
     mode = options.get("mode", "fit")
     if mode not in ("fit", "check"):
