@@ -153,6 +153,23 @@ def usage() -> str:
 
 
 # ---------------------------------------------------------------- output folders
+# folders this command made: removed again if it fails before writing anything into them
+_made: list[Path] = []
+
+
+def _discard_empty_folders() -> None:
+    for folder in reversed(_made):  # deepest first
+        _remove_if_empty(folder)
+    _made.clear()
+
+
+def _make(folder: Path, exist_ok: bool) -> None:
+    """mkdir with parents, remembering every level this command created."""
+    new = [p for p in [*reversed(folder.parents), folder] if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=exist_ok)
+    _made.extend(new)
+
+
 def new_run_folder(chosen: str | None, suffix: str = "") -> Path:
     """A folder of its own for this command: never one another process is writing.
 
@@ -169,7 +186,7 @@ def new_run_folder(chosen: str | None, suffix: str = "") -> Path:
                 f"hydra.run.dir={chosen}: already holds files; choose a new or empty folder"
             )
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            _make(folder, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"hydra.run.dir={chosen}: cannot create it ({exc.strerror})") from None
         return folder
@@ -177,8 +194,7 @@ def new_run_folder(chosen: str | None, suffix: str = "") -> Path:
     for attempt in range(1, 1000):
         folder = Path(base if attempt == 1 else f"{base}-{attempt}")
         try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            folder.mkdir()
+            _make(folder, exist_ok=False)
             return folder
         except FileExistsError:
             continue
@@ -219,12 +235,8 @@ def _run(parsed: Parsed) -> int:
         print(config_to_yaml(config), end="")
         return 0
     run_dir = new_run_folder(chosen)
-    try:
-        started = time.perf_counter()
-        result = run(config)
-    except BaseException:
-        _remove_if_empty(run_dir)
-        raise
+    started = time.perf_counter()
+    result = run(config)
     result.provenance["wall_seconds"] = round(time.perf_counter() - started, 3)
     result.provenance["overrides"] = list(parsed.overrides)
     keys = [o.partition("=")[0].lstrip("+") for o in overrides]
@@ -476,9 +488,14 @@ def _staff(parsed: Parsed) -> int:
 
 
 def _sensitivity(parsed: Parsed) -> int:
-    from sim.experiments.sensitivity import sensitivity
+    from sim.experiments.sensitivity import check_arguments, sensitivity
 
     spec, out, label, execution = _batch(parsed, "sensitivity")
+    for method in spec.methods:  # every method's options, before the first one runs
+        n = spec.morris_trajectories if method == "morris" else spec.sobol_n
+        check_arguments(
+            method, n, spec.morris_levels, spec.replications, spec.seed, spec.outputs, execution
+        )
     out = out or new_run_folder(None, label)
     for method in spec.methods:
         n = spec.morris_trajectories if method == "morris" else spec.sobol_n
@@ -696,8 +713,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return command.run(rest)
             return command.run(parse(name, command, rest))
         except (ConfigError, UsageError) as exc:
+            _discard_empty_folders()
             return _fail(str(exc))
         except KeyboardInterrupt:
+            _discard_empty_folders()
             return _fail("interrupted")
         except BrokenPipeError:  # output piped into `head` and closed early: not an error
             sys.stderr.close()

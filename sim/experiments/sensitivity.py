@@ -77,7 +77,7 @@ def _problem(parameters: Mapping[str, Sequence[float]]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
-def _check_arguments(
+def check_arguments(
     method: Any, n: Any, levels: Any, replications: Any, seed: Any, outputs: Any, execution: dict
 ) -> None:
     """The options of `sensitivity`, each refused in one line naming it and what is allowed."""
@@ -159,7 +159,7 @@ def sensitivity(
 
     `execution` goes to :func:`sim.experiments.sweep`: jobs, executor, address, progress.
     """
-    _check_arguments(method, n, levels, replications, seed, outputs, execution)
+    check_arguments(method, n, levels, replications, seed, outputs, execution)
     problem = _problem(parameters)
     types = {k: _key_type(scenario, k, overrides) for k in problem["names"]}
     _check_outputs(scenario, outputs, overrides)

@@ -71,6 +71,11 @@ REFUSED = [
     (["run", "-m", "days=5"], "at least one key with several values"),
     (["run", "-m", "days=5,6", "seed=0,2"], "must be consecutive"),
     (["nonsense"], "unknown command 'nonsense'"),
+    # refusals after the default folder was chosen leave no empty folder behind
+    (["calibrate", "targets=published", "mode=check", "replications=1"], "replications=1"),
+    (["validate", "scale=0"], "scale=0: out of range"),
+    # every method of a spec is checked before the first runs
+    (["sensitivity", "experiment=sensitivity_brand_attack", "sobol_n=33", "out=OUT"], "n=33"),
 ]
 
 
