@@ -406,6 +406,7 @@ def _execution(options: dict) -> dict:
 
 
 def _sweep(parsed: Parsed) -> int:
+    from sim.experiments.runs import check_metrics
     from sim.experiments.specs import SweepSpec
     from sim.experiments.sweeps import sweep
 
@@ -426,6 +427,7 @@ def _sweep(parsed: Parsed) -> int:
         if "scenario" in parsed.options:
             raise UsageError("scenario= goes with grid.KEY=[...]; a spec names its own")
         spec, out, label, execution = _batch(parsed, "sweep")
+    check_metrics(spec.scenario, spec.overrides, [("metrics", m) for m in spec.metrics])
     folder = sweep(
         spec.scenario,
         grid=spec.grid,

@@ -31,7 +31,6 @@ only the missing runs, on the local pool or a Dask cluster.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -194,19 +193,15 @@ def _check_parameters(
 
 def _check_metrics(targets: TargetSet, overrides: Sequence[str]) -> None:
     """Every target's metric is a summary key of its runs (probed on a tiny run)."""
-    from sim.results import run
+    from sim.experiments.runs import check_metrics
 
     for scenario, group in _groups(targets):
-        config = load_config(
-            scenario,
-            [*group, *overrides, "population.size=300", "days=2", "output.plots=false"],
-        )
-        keys = run(config, 0).summary
-        for t in targets.targets:
-            if t.group == (scenario, group) and t.metric not in keys:
-                close = difflib.get_close_matches(t.metric, list(keys), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise ConfigError(f"targets.{t.name}.metric={t.metric}: not a summary metric{hint}")
+        named = [
+            (f"targets.{t.name}.metric", t.metric)
+            for t in targets.targets
+            if t.group == (scenario, group)
+        ]
+        check_metrics(scenario, [*group, *overrides], named)
 
 
 SHIPPED_PLAUSIBLE = "published_plausible.csv"

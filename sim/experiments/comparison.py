@@ -19,7 +19,7 @@ import pandas as pd
 from sim.config import ConfigError, arguments, load_config
 from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.experiments.executors import check as check_executor
-from sim.experiments.runs import RunRecord, RunSpec, execute
+from sim.experiments.runs import RunRecord, RunSpec, check_metrics, execute
 from sim.experiments.specs import KEY_METRICS
 from sim.report.stats import mean_ci, paired_ci, welch_ci
 
@@ -356,6 +356,9 @@ def compare(
             load_config(scenario, [*overrides, *arm_overrides])
         except ConfigError as exc:
             raise ConfigError(f"arm {arm}: {exc}") from None
+    if metrics:
+        first = next(iter(arms.values()))
+        check_metrics(scenario, [*overrides, *first], [("metrics", m) for m in metrics])
     draws = parameter_draws(uncertainty, replications, seed, scenario, overrides)
     per_rep = [[] for _ in range(replications)] if draws is None else draw_overrides(draws)
     specs = [

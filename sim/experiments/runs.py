@@ -9,11 +9,14 @@ the executor, the number of workers or the order in which runs finish.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
 import json
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -64,6 +67,30 @@ class RunSpec:
     def run_id(self) -> str:
         text = json.dumps([self.scenario, sorted(self.all_overrides), self.seed])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@functools.lru_cache(maxsize=64)
+def _summary_keys(scenario: str, overrides: tuple[str, ...]) -> tuple[str, ...]:
+    from sim.config import load_config
+    from sim.results import run
+
+    tiny = ["population.size=300", "days=2", "output.plots=false"]
+    with warnings.catch_warnings():  # the probe's inert settings are not the user's concern
+        warnings.simplefilter("ignore")
+        return tuple(run(load_config(scenario, [*overrides, *tiny]), 0).summary)
+
+
+def check_metrics(
+    scenario: str, overrides: Sequence[str], named: Iterable[tuple[str, Any]]
+) -> None:
+    """Each (label, metric) names a summary metric of this scenario's runs, checked on a tiny
+    probe run before any real one, so a typo never costs a finished batch."""
+    keys = list(_summary_keys(scenario, tuple(overrides)))
+    for label, metric in named:
+        if not isinstance(metric, str) or metric not in keys:
+            close = difflib.get_close_matches(str(metric), keys, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"{label}={metric}: not a summary metric{hint}")
 
 
 def plan(

@@ -11,10 +11,8 @@ call gives the same indices and intervals.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,7 @@ from sim.config.arguments import choice, integer, number
 from sim.config.arguments import seed as check_seed
 from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.executors import check as check_executor
-from sim.experiments.runs import plan
+from sim.experiments.runs import check_metrics, plan
 from sim.experiments.sweeps import _key_type, sweep_finished
 from sim.report.io import atomic_write
 from sim.results import write_provenance
@@ -103,22 +101,6 @@ def check_arguments(
     )
 
 
-def _check_outputs(scenario: str, outputs: Sequence[str], overrides: Sequence[str]) -> None:
-    """Every output is a summary metric of the scenario's runs (probed on a tiny run)."""
-    from sim.config import load_config
-    from sim.results import run
-
-    tiny = ["population.size=300", "days=2", "output.plots=false"]
-    with warnings.catch_warnings():  # the tiny run's inert settings are not the user's concern
-        warnings.simplefilter("ignore")
-        keys = list(run(load_config(scenario, [*overrides, *tiny]), 0).summary)
-    for output in outputs:
-        if not isinstance(output, str) or output not in keys:
-            close = difflib.get_close_matches(str(output), keys, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"outputs={output}: not a summary metric{hint}")
-
-
 def design(method: str, problem: dict, n: int, levels: int, seed: int) -> np.ndarray:
     if method == "morris":
         from SALib.sample import morris
@@ -162,7 +144,7 @@ def sensitivity(
     check_arguments(method, n, levels, replications, seed, outputs, execution)
     problem = _problem(parameters)
     types = {k: _key_type(scenario, k, overrides) for k in problem["names"]}
-    _check_outputs(scenario, outputs, overrides)
+    check_metrics(scenario, overrides, [("outputs", o) for o in outputs])
     x = design(method, problem, n, levels, seed)
     points = [
         {

@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.config import ConfigError, arguments
 from sim.engine.metrics import VALUE_NOTE
+from sim.experiments.runs import check_metrics
 from sim.experiments.sweeps import load, summarise_points, sweep
 from sim.report.io import atomic_write, check_report_folder
 from sim.report.stats import paired_ci
@@ -161,6 +162,7 @@ def staffing(
         )
     bounds = {str(m): arguments.number(f"targets.{m}", b) for m, b in targets.items()}
     check_report_folder(Path(out), "out", "sweep")
+    check_metrics(scenario, overrides, [(f"targets.{m}", m) for m in bounds])
     grid: dict[str, list[Any]] = {STAFF: sorted(set(counts))}
     if coverage_hours:
         grid["team.hub.coverage_hours"] = [

@@ -242,6 +242,15 @@ API = [
     (lambda: sim.load_config("baseline", "days=3"), "must be a list"),
     (lambda: sim.load_config(3), "scenario=3"),
     (lambda: sim.calibrate(targets="published", replications=1), "replications=1"),
+    # a mistyped metric is caught on a tiny probe run, before the batch runs
+    (
+        lambda: sim.compare("baseline", ["silence", "enterprise"], 2, metrics=["churn_rat"]),
+        "metrics=churn_rat: not a summary metric; did you mean 'churn_rate'?",
+    ),
+    (
+        lambda: sim.staffing("baseline", [1], {"first_response_p90": 1.0}, out="st"),
+        "targets.first_response_p90=first_response_p90: not a summary metric",
+    ),
 ]
 
 
