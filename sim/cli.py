@@ -298,6 +298,7 @@ def _multirun(overrides: list[str]) -> int:
             out=folder,
             overrides=fixed,
             progress=True,
+            save_runs=True,
         )
     )
 

@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -132,8 +133,15 @@ class RunRecord:
         return self.row["status"] == "ok"
 
 
-def perform(spec: RunSpec, daily_columns: Sequence[str] = ()) -> RunRecord:
-    """Run one spec in this process; never raises: a failure is a record with status 'failed'."""
+def perform(
+    spec: RunSpec, daily_columns: Sequence[str] = (), save_to: str | None = None
+) -> RunRecord:
+    """Run one spec in this process; never raises: a failure is a record with status 'failed'.
+
+    With `save_to`, the run's own files (config.yaml, daily.parquet, summary.json,
+    provenance.json with its overrides) also go to `save_to/<run id>/`, as a Hydra
+    multirun job's folder would.
+    """
     from sim.config import config_to_yaml, load_config
     from sim.results import provenance, run
 
@@ -152,6 +160,9 @@ def perform(spec: RunSpec, daily_columns: Sequence[str] = ()) -> RunRecord:
         config.seed = spec.seed
         row["config_hash"] = hashlib.sha256(config_to_yaml(config).encode()).hexdigest()[:16]
         result = run(config, spec.seed)
+        if save_to is not None:
+            result.provenance["overrides"] = spec.all_overrides
+            result.save(Path(save_to) / spec.run_id)
         record.summary = result.summary
         if daily_columns:
             record.daily = result.daily[list(daily_columns)]
@@ -177,6 +188,7 @@ def execute(
     description: str = "runs",
     already_done: int = 0,
     daily_columns: Sequence[str] = (),
+    save_to: str | None = None,
 ) -> Iterator[tuple[int, RunRecord]]:
     """Run `specs` and yield (index into `specs`, record) as each finishes.
 
@@ -187,6 +199,7 @@ def execute(
         progress: show the progress bar, counting `already_done` runs as finished
             (a resumed sweep).
         daily_columns: daily columns each record keeps (for plots of a comparison).
+        save_to: a folder for each run's own files (see `perform`).
     """
     check(executor, jobs, address)
     bar = (
@@ -194,7 +207,7 @@ def execute(
         if progress
         else None
     )
-    function = partial(perform, daily_columns=tuple(daily_columns))
+    function = partial(perform, daily_columns=tuple(daily_columns), save_to=save_to)
     try:
         for index, record in dispatch(function, specs, executor, jobs, address):
             if bar is not None:

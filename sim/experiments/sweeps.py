@@ -41,6 +41,7 @@ from sim.report.io import atomic_write
 
 MANIFEST = "sweep.json"
 RUNS = "runs"
+JOBS = "jobs"  # each run's own files, when a sweep keeps them (`hubspoke run -m`)
 
 
 # ---------------------------------------------------------------- the plan
@@ -413,6 +414,7 @@ def sweep(
     overrides: Sequence[str] = (),
     progress: bool = False,
     points: Sequence[Mapping[str, Any]] | None = None,
+    save_runs: bool = False,
 ) -> Path:
     """Run (or resume) a sweep into `out`. See the module docstring.
 
@@ -425,6 +427,7 @@ def sweep(
         out: the sweep folder (created, or resumed if it holds this very sweep).
         jobs, executor, address: where the runs execute (local pool or Dask).
         overrides: applied to every run before the design point's values.
+        save_runs: also keep each run's own files in `out/jobs/<run id>/` (a multirun).
 
     Returns:
         The folder; `load(folder)` reads the dataset.
@@ -465,7 +468,14 @@ def sweep(
     todo = [r for r in runs if r.run_id not in done]
     failures = 0
     batch = execute(
-        todo, executor, jobs, address, progress, scenario, already_done=len(runs) - len(todo)
+        todo,
+        executor,
+        jobs,
+        address,
+        progress,
+        scenario,
+        already_done=len(runs) - len(todo),
+        save_to=str(Path(out).resolve() / JOBS) if save_runs else None,
     )
     for _, record in batch:
         store.write(record.row)

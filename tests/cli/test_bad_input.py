@@ -6,6 +6,7 @@ tests in test_cli.py cover the real entry point.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -133,8 +134,6 @@ def test_output_files_follow_the_umask(tmp_path, capsys):
 
 
 def test_inert_settings_warn_once_and_are_recorded(tmp_path, capsys):
-    import json
-
     argv = ["run", *TINY, "strategy=silence", "team.hub.staff=4", f"hydra.run.dir={tmp_path / 'r'}"]
     code, _, err = _run(argv, tmp_path, capsys)
     assert code == 0
@@ -166,6 +165,10 @@ def test_multirun_is_a_resumable_sweep_with_each_jobs_overrides(tmp_path, capsys
     data = sim.experiments.load(out)
     assert len(data) == 4 and sorted(set(data["seed"])) == [0, 1]
     assert all("team.hub.staff=" in text for text in data["overrides"])
+    for run_id, overrides in zip(data["run_id"], data["overrides"], strict=True):
+        job = out / "jobs" / run_id  # each job in its own folder, its overrides recorded
+        recorded = json.loads((job / "provenance.json").read_text())["overrides"]
+        assert (job / "summary.json").exists() and " ".join(recorded) == overrides
     code, _, _ = _run(argv, tmp_path, capsys)  # the same command again: nothing to do
     assert code == 0 and len(sim.experiments.load(out)) == 4
 
