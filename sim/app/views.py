@@ -38,6 +38,16 @@ def _frame(config: Config, title: str, ylabel: str) -> tuple[Figure, object]:
     return fig, ax
 
 
+def _twin_frame(
+    config: Config, title: str, ylabel: str, right: str, **right_axis
+) -> tuple[Figure, object, object]:
+    """A figure with a second quantity on the right axis (its label and limits)."""
+    fig, ax = _frame(config, title, ylabel)
+    ax2 = ax.twinx()
+    ax2.set(ylabel=right, **right_axis)
+    return fig, ax, ax2
+
+
 def _done(fig: Figure, config: Config, ax, *twins, columns: int = 3) -> Figure:
     _mark(ax, scenario_events(config))
     handles, labels = [], []
@@ -69,9 +79,7 @@ def loyalty(rows: Sequence[dict], config: Config) -> Figure:
 
 
 def customers(rows: Sequence[dict], config: Config) -> Figure:
-    fig, ax = _frame(config, "Customers and churn", "people")
-    ax2 = ax.twinx()
-    ax2.set_ylabel("churned (people a day)")
+    fig, ax, ax2 = _twin_frame(config, "Customers and churn", "people", "churned (people a day)")
     day = _column(rows, "day")
     if len(day):
         ax.plot(day, _column(rows, "customers"), label="customers")
@@ -82,9 +90,9 @@ def customers(rows: Sequence[dict], config: Config) -> Figure:
 
 
 def posts(rows: Sequence[dict], config: Config) -> Figure:
-    fig, ax = _frame(config, "Inbound posts by kind", "posts a day")
-    ax2 = ax.twinx()
-    ax2.set(ylabel="negative share of posts (%)", ylim=(0, 100))
+    fig, ax, ax2 = _twin_frame(
+        config, "Inbound posts by kind", "posts a day", "negative share of posts (%)", ylim=(0, 100)
+    )
     day = _column(rows, "day")
     if len(day):
         bottom = np.zeros(len(day))
@@ -97,9 +105,9 @@ def posts(rows: Sequence[dict], config: Config) -> Figure:
 
 
 def service(rows: Sequence[dict], config: Config) -> Figure:
-    fig, ax = _frame(config, "The hub's queue", "backlog (posts waiting)")
-    ax2 = ax.twinx()
-    ax2.set_ylabel("first response, median (h)")
+    fig, ax, ax2 = _twin_frame(
+        config, "The hub's queue", "backlog (posts waiting)", "first response, median (h)"
+    )
     day = _column(rows, "day")
     if len(day):
         ax.bar(day, _column(rows, "backlog"), color="tab:gray", alpha=0.5, label="backlog")
@@ -121,9 +129,9 @@ def service(rows: Sequence[dict], config: Config) -> Figure:
 
 
 def attack(rows: Sequence[dict], config: Config) -> Figure:
-    fig, ax = _frame(config, "The accusation", "heard it (% of everyone in reach)")
-    ax2 = ax.twinx()
-    ax2.set_ylabel("spreading it now (people)")
+    fig, ax, ax2 = _twin_frame(
+        config, "The accusation", "heard it (% of everyone in reach)", "spreading it now (people)"
+    )
     day = _column(rows, "day")
     if len(day):
         ax.plot(day, 100 * _column(rows, "attack_aware_share"), color="tab:purple", label="aware")
@@ -140,9 +148,7 @@ def money(rows: Sequence[dict], config: Config, horizon: dict | None = None) -> 
     if horizon:
         value = horizon["relationship_value_horizon"]
         title += f" — horizon value ${value / 1e6:,.2f}M (as of day {horizon['day']:.0f})"
-    fig, ax = _frame(config, title, "$ a day")
-    ax2 = ax.twinx()
-    ax2.set_ylabel("in-window value, cumulative ($)")
+    fig, ax, ax2 = _twin_frame(config, title, "$ a day", "in-window value, cumulative ($)")
     day = _column(rows, "day")
     if len(day):
         revenue, cost = _column(rows, "revenue"), _column(rows, "cost_to_serve")
