@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 
 from sim.config.schema import POST_KINDS, Config
 from sim.engine.population import SPREADING, STIFLED
-from sim.report.plots import DOLLARS, _legend_below, _mark, scenario_events
+from sim.report.plots import DOLLARS, decorate, legend_below, mark_events, scenario_events
 
 SIZE = (6.4, 3.5)  # fits a SolaraViz grid cell (about 380 px tall) without a scrollbar
 CMAP = "RdYlGn"  # loyalty: red (low) to green (high)
@@ -49,14 +49,7 @@ def _twin_frame(
 
 
 def _done(fig: Figure, config: Config, ax, *twins, columns: int = 3) -> Figure:
-    _mark(ax, scenario_events(config))
-    handles, labels = [], []
-    for axis in (ax, *twins):
-        more_handles, more_labels = axis.get_legend_handles_labels()
-        handles += more_handles
-        labels += more_labels
-    if handles:
-        _legend_below(ax, handles, labels, columns=columns)
+    decorate(ax, scenario_events(config), *twins, columns=columns)
     fig.tight_layout()
     return fig
 
@@ -176,7 +169,7 @@ def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figu
         ax.set_ylabel(ylabel, fontsize=8)
         if formatter is not None:
             ax.yaxis.set_major_formatter(formatter)
-        _mark(ax, scenario_events(config))
+        mark_events(ax, scenario_events(config))
     axes[0].set_title(f"What if: {label}", fontsize=10)
     axes[-1].set(xlabel="day", xlim=(0, config.days + 1))
     fig.tight_layout()
@@ -232,6 +225,6 @@ def network(sample, crisis: np.ndarray, loyalty: np.ndarray, day: int) -> Figure
             ("black", "heard it, stopped"),
         )
     ]
-    _legend_below(ax, handles, [h.get_label() for h in handles], columns=3)
+    legend_below(ax, handles, [h.get_label() for h in handles], columns=3)
     fig.tight_layout()
     return fig

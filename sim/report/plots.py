@@ -68,7 +68,8 @@ def scenario_events(config) -> list[Event]:
     return events
 
 
-def _mark(ax, events: Sequence[Event]) -> None:
+def mark_events(ax, events: Sequence[Event]) -> None:
+    """Dashed lines (and spans for events that last) with their labels, on a time axis."""
     for event in events:
         if event.days > 0:
             ax.axvspan(event.day, event.day + event.days, color="tab:orange", alpha=0.08)
@@ -84,7 +85,8 @@ def _mark(ax, events: Sequence[Event]) -> None:
         )
 
 
-def _legend_below(ax, handles=None, labels=None, columns: int = 4) -> None:
+def legend_below(ax, handles=None, labels=None, columns: int = 4) -> None:
+    """The legend under the axes, off the data."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     ax.legend(
@@ -108,13 +110,17 @@ def _handles(*axes) -> tuple[list, list]:
     return handles, labels
 
 
+def decorate(ax, events: Sequence[Event], *twins, columns: int = 4) -> None:
+    """Mark the events on a time plot and put the legend of `ax` and its twins below the data."""
+    mark_events(ax, events)
+    handles, labels = _handles(ax, *twins)
+    if handles:
+        legend_below(ax, handles, labels, columns=columns)
+
+
 def _finish(fig, path: Path, events: Sequence[Event], ax, *twins, columns: int = 4) -> Path:
-    """Mark the events, put the legend of `ax` (and its twin axes) below the data, save."""
-    _mark(ax, events)
-    if twins:
-        _legend_below(ax, *_handles(ax, *twins), columns=columns)
-    else:
-        _legend_below(ax, columns=columns)
+    """Decorate a time plot (events, legend below) and save it."""
+    decorate(ax, events, *twins, columns=columns)
     _save(fig, path)
     return path
 
