@@ -209,13 +209,13 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _split_run_dir(overrides: list[str]) -> tuple[str | None, list[str]]:
+    """The run folder a `run` names (checked like every override) and the config overrides."""
+    from sim.config.overrides import parse
+
     chosen, rest = None, []
     for override in overrides:
-        key, _, value = override.partition("=")
-        if key == "hydra.run.dir":
-            if not value.strip():
-                raise UsageError("hydra.run.dir=: empty; must be a folder path")
-            chosen = value
+        if override.partition("=")[0] == "hydra.run.dir":
+            chosen = parse(override).value
         else:
             rest.append(override)
     return chosen, rest
@@ -225,7 +225,7 @@ def _split_run_dir(overrides: list[str]) -> tuple[str | None, list[str]]:
 def _run(parsed: Parsed) -> int:
     from sim.config import config_to_yaml, load_config
     from sim.config.inert import inert_settings
-    from sim.results import run
+    from sim.results import simulate
 
     if parsed.multirun:
         return _multirun(parsed.overrides)
@@ -236,7 +236,7 @@ def _run(parsed: Parsed) -> int:
         return 0
     run_dir = new_run_folder(chosen)
     started = time.perf_counter()
-    result = run(config)
+    result = simulate(config, config.seed)
     result.provenance["wall_seconds"] = round(time.perf_counter() - started, 3)
     result.provenance["overrides"] = list(parsed.overrides)
     keys = [o.partition("=")[0].lstrip("+") for o in overrides]

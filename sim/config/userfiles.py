@@ -82,10 +82,13 @@ class UserFile:
     group: str  # "scenarios" or "strategy"
     lines: dict[str, int]
     prefix: str  # its keys' place in the config ("" for a scenario, "strategy." for a strategy)
+    staged: bool = True  # False: it sits in a search_path folder, Hydra finds it by name
 
     @property
     def option(self) -> str:
-        """The option name it is composed under (unique per content)."""
+        """The option name it is composed under (for a staged file: unique per content)."""
+        if not self.staged:
+            return self.path.stem
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:10]
         return f"user-{self.path.stem}-{digest}"
 
@@ -133,12 +136,13 @@ class Sources:
         """Hydra search-path entries for the built-ins, the user's folders and files."""
         entries = [f"file://{catalog.scenarios_dir().parent}"]
         entries += [f"file://{folder}" for folder in self.folders]
-        if not self.files:
+        staged = [user for user in self.files if user.staged]
+        if not staged:
             yield entries
             return
         staging = Path(tempfile.mkdtemp(prefix="hubspoke-user-"))
         try:
-            for user in self.files:
+            for user in staged:
                 target = staging / user.group / f"{user.option}.yaml"
                 target.parent.mkdir(exist_ok=True)
                 shutil.copyfile(user.path, target)
@@ -198,8 +202,10 @@ def resolve(scenario: str, strategy: str | None, search_path: str | None) -> Sou
             continue
         for folder in folders:
             if value in _folder_names(folder, group):
-                files.append(check_file(folder / group / f"{value}.yaml", selector))
-                chosen[selector] = files[-1].option
+                user = check_file(folder / group / f"{value}.yaml", selector)
+                user.staged = False
+                files.append(user)
+                chosen[selector] = value
                 break
         else:
             if not is_path(value):

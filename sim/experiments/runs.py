@@ -73,12 +73,12 @@ class RunSpec:
 @functools.lru_cache(maxsize=64)
 def _summary_keys(scenario: str, overrides: tuple[str, ...]) -> tuple[str, ...]:
     from sim.config import load_config
-    from sim.results import run
+    from sim.results import simulate
 
     tiny = ["population.size=300", "days=2", "output.plots=false"]
     with warnings.catch_warnings():  # the probe's inert settings are not the user's concern
         warnings.simplefilter("ignore")
-        return tuple(run(load_config(scenario, [*overrides, *tiny]), 0).summary)
+        return tuple(simulate(load_config(scenario, [*overrides, *tiny]), 0).summary)
 
 
 def check_metrics(
@@ -143,7 +143,7 @@ def perform(
     multirun job's folder would.
     """
     from sim.config import config_to_yaml, load_config
-    from sim.results import provenance, run
+    from sim.results import provenance, simulate
 
     row: dict[str, Any] = {
         **dict(spec.params),
@@ -159,7 +159,7 @@ def perform(
         config = load_config(spec.scenario, [*spec.all_overrides, "output.plots=false"])
         config.seed = spec.seed
         row["config_hash"] = hashlib.sha256(config_to_yaml(config).encode()).hexdigest()[:16]
-        result = run(config, spec.seed)
+        result = simulate(config, spec.seed)
         if save_to is not None:
             result.provenance["overrides"] = spec.all_overrides
             result.save(Path(save_to) / spec.run_id)
