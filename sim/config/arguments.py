@@ -27,7 +27,10 @@ def _num(x: float) -> str:
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
-def _bounds(low: float | None, high: float | None) -> str:
+def allowed_range(low: float | None, high: float | None) -> str:
+    """What a range allows, in words ("" when it is unbounded)."""
+    if low == 1e-12 and high is None:  # the schema's "positive"
+        return "> 0"
     if low is not None and high is not None:
         return f"between {_num(low)} and {_num(high)}"
     if low is not None:
@@ -40,11 +43,11 @@ def _bounds(low: float | None, high: float | None) -> str:
 def integer(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
     """`value` as an int within [low, high]; bools, floats and text are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        wanted = f"an integer {_bounds(low, high)}".rstrip()
+        wanted = f"an integer {allowed_range(low, high)}".rstrip()
         raise ConfigError(f"{name}={_shown(value)}: not an integer; must be {wanted}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ConfigError(f"{name}={value}: out of range; must be {_bounds(low, high)}")
+        raise ConfigError(f"{name}={value}: out of range; must be {allowed_range(low, high)}")
     return value
 
 
@@ -56,7 +59,7 @@ def optional_integer(name: str, value: Any, low: int | None = None) -> int | Non
 def number(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
     """`value` as a finite float within [low, high]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        wanted = _bounds(low, high) or "a finite number"
+        wanted = allowed_range(low, high) or "a finite number"
         raise ConfigError(f"{name}={_shown(value)}: not a number; must be {wanted}")
     value = float(value)
     if (
@@ -64,7 +67,7 @@ def number(name: str, value: Any, low: float | None = None, high: float | None =
         or (low is not None and value < low)
         or (high is not None and value > high)
     ):
-        wanted = _bounds(low, high) or "finite"
+        wanted = allowed_range(low, high) or "finite"
         raise ConfigError(f"{name}={value:g}: out of range; must be {wanted}")
     return value
 

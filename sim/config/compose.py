@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import catalog, userfiles
+from sim.config.arguments import allowed_range
 from sim.config.errors import ConfigError
 from sim.config.inert import warn_inert
 from sim.config.overrides import Override, normalise
@@ -272,18 +273,6 @@ def config_to_dict(config: Config) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ validation
-def _number(x: float) -> str:
-    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
-
-
-def _allowed_range(lo: float | None, hi: float | None) -> str:
-    if hi is None:
-        return f">= {_number(lo)}" if lo != 1e-12 else "> 0"
-    if lo is None:
-        return f"<= {_number(hi)}"
-    return f"between {_number(lo)} and {_number(hi)}"
-
-
 def _check_value(key: str, value: Any, meta: dict) -> None:
     choices = meta.get("choices")
     if choices and value not in choices:
@@ -296,7 +285,7 @@ def _check_value(key: str, value: Any, meta: dict) -> None:
             or (lo is not None and value < lo)
             or (hi is not None and value > hi)
         ):
-            raise ConfigError(f"{key}={value}: out of range; must be {_allowed_range(lo, hi)}")
+            raise ConfigError(f"{key}={value}: out of range; must be {allowed_range(lo, hi)}")
 
 
 def _walk(obj: Any, prefix: str) -> None:
