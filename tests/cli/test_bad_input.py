@@ -225,7 +225,7 @@ def test_a_users_scenario_and_strategy_by_path_and_from_a_folder(tmp_path):
         sim.load_config("mine", [f"search_path={tmp_path}"])
 
 
-def test_list_survives_a_file_that_is_not_utf8(monkeypatch, tmp_path, capsys):
+def test_list_survives_a_file_that_is_not_utf8(tmp_path):
     from sim.config import catalog
 
     (tmp_path / "odd.yaml").write_bytes(b"# caf\xe9 scenario\ndays: 5\n")
