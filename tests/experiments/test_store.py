@@ -124,14 +124,14 @@ def test_a_failed_first_file_does_not_hide_metric_columns(monkeypatch, tmp_path,
     specs = plan("baseline", [{"team.hub.staff": s} for s in grid["team.hub.staff"]], 1, 0, TINY)
     first = specs[0] if which == "first planned" else min(specs, key=lambda s: s.run_id)
     failing = dict(first.params)["team.hub.staff"]
-    real = sim.results.run
+    real = sim.results.simulate
 
-    def flaky(config, seed=None):
+    def flaky(config, seed):
         if config.team.hub.staff == failing:
             raise RuntimeError("disk on fire")
         return real(config, seed)
 
-    monkeypatch.setattr(sim.results, "run", flaky)
+    monkeypatch.setattr(sim.results, "simulate", flaky)
     out = run_sweep(tmp_path / "sweep", grid=grid)
     data = load(out)
     assert len(data) == 3 and (data["status"] == "failed").sum() == 1

@@ -111,20 +111,20 @@ def test_bad_values_fail_before_anything_is_written(tmp_path) -> None:
 
 def test_a_failing_run_is_recorded_and_retried(monkeypatch, tmp_path) -> None:
     out = tmp_path / "sweep"
-    real = sim.results.run
+    real = sim.results.simulate
 
-    def flaky(config, seed=None):
+    def flaky(config, seed):
         if config.team.hub.staff == 2:
             raise RuntimeError("disk on fire")
         return real(config, seed)
 
-    monkeypatch.setattr(sim.results, "run", flaky)
+    monkeypatch.setattr(sim.results, "simulate", flaky)
     sweep("baseline", grid={"team.hub.staff": [1, 2]}, out=out, jobs=1, overrides=SMALL)
     data = load(out)
     failed = data[data["status"] == "failed"]
     assert len(data) == 2 and len(failed) == 1
     assert failed["error"].iloc[0] == "RuntimeError: disk on fire"
-    monkeypatch.setattr(sim.results, "run", real)
+    monkeypatch.setattr(sim.results, "simulate", real)
     sweep("baseline", grid={"team.hub.staff": [1, 2]}, out=out, jobs=1, overrides=SMALL)
     data = load(out)
     assert len(data) == 2 and (data["status"] == "ok").all()
