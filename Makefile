@@ -39,8 +39,9 @@ install-test: $(STAMP)-test
 demo: $(STAMP)
 	$(VENV)/bin/hubspoke run scenario=baseline
 
+# one test worker per core (pytest-xdist); the suite takes ~2-3 min on 2 cores
 test: $(STAMP)-test
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: $(STAMP)-test
 	$(VENV)/bin/ruff check sim tests benchmarks

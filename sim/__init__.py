@@ -24,8 +24,17 @@ __all__ = [
 ]
 
 
+# subpackages reachable as attributes after a plain `import sim` (sim.experiments.load(...));
+# imported on first use, so `import sim` stays light. The app is left out: it needs its extra.
+SUBPACKAGES = ("config", "engine", "experiments", "report", "validation")
+
+
 def __getattr__(name: str):
     # the experiment layer pulls in more (scipy.stats, SALib, tqdm): import it on first use
+    if name in SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"sim.{name}")
     if name == "compare":
         from sim.experiments.comparison import compare
 

@@ -227,6 +227,8 @@ def _run(parsed: Parsed) -> int:
     from sim.config.inert import inert_settings
     from sim.results import simulate
 
+    if parsed.multirun and parsed.show_config:
+        return _show_multirun(_multirun_plan(parsed.overrides))
     if parsed.multirun:
         return _multirun(parsed.overrides)
     chosen, overrides = _split_run_dir(parsed.overrides)
@@ -250,11 +252,31 @@ def _run(parsed: Parsed) -> int:
     return 0
 
 
-def _multirun(overrides: list[str]) -> int:
-    """`run -m a=1,2 b=x,y`: the product as a resumable sweep, one row per job."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+@dataclass
+class Multirun:
+    """`run -m a=1,2 b=x,y seed=0,1`: the product of the swept keys, replicated over seeds."""
 
-    from sim.experiments.sweeps import sweep
+    scenario: str
+    grid: dict[str, list]
+    seeds: list[int]
+    fixed: list[str]
+    out: str | None
+
+    def jobs(self) -> list[list[str]]:
+        """Each job's overrides, in the order the sweep plans them (point, then seed)."""
+        from sim.experiments.runs import format_value
+        from sim.experiments.sweeps import design_points
+
+        points = design_points(self.scenario, self.grid, None, self.seeds[0], self.fixed)
+        return [
+            [*self.fixed, *(f"{k}={format_value(v)}" for k, v in point.items()), f"seed={s}"]
+            for point in points
+            for s in self.seeds
+        ]
+
+
+def _multirun_plan(overrides: list[str]) -> Multirun:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
     grid, fixed, out, seeds = {}, [], None, [0]
     parser = OverridesParser.create()
@@ -288,15 +310,35 @@ def _multirun(overrides: list[str]) -> int:
         )
     scenario = next((o.partition("=")[2] for o in fixed if o.startswith("scenario=")), "baseline")
     fixed = [o for o in fixed if not o.startswith("scenario=")]
-    folder = Path(out) if out else new_run_folder(None, "multirun")
+    return Multirun(scenario, grid, [int(s) for s in seeds], fixed, out)
+
+
+def _show_multirun(plan: Multirun) -> int:
+    """`run --cfg job -m ...`: every job's resolved config, nothing run, no folder made."""
+    from sim.config import config_to_yaml, load_config
+
+    jobs = plan.jobs()
+    configs = [load_config(plan.scenario, job) for job in jobs]  # all checked before printing
+    for number, (job, config) in enumerate(zip(jobs, configs, strict=True), start=1):
+        print(f"# job {number} of {len(jobs)}: scenario={plan.scenario} {' '.join(job)}")
+        print(config_to_yaml(config), end="")
+    return 0
+
+
+def _multirun(overrides: list[str]) -> int:
+    """`run -m a=1,2 b=x,y`: the product as a resumable sweep, one row per job."""
+    from sim.experiments.sweeps import sweep
+
+    plan = _multirun_plan(overrides)
+    folder = Path(plan.out) if plan.out else new_run_folder(None, "multirun")
     return _report_sweep(
         sweep(
-            scenario,
-            grid=grid,
-            replications=len(seeds),
-            seed=first,
+            plan.scenario,
+            grid=plan.grid,
+            replications=len(plan.seeds),
+            seed=plan.seeds[0],
             out=folder,
-            overrides=fixed,
+            overrides=plan.fixed,
             progress=True,
             save_runs=True,
         )
@@ -600,7 +642,15 @@ COMMANDS: dict[str, Command] = {
         overrides=True,
     ),
     "list": Command(_list, "scenarios, strategies, experiments and calibration targets", ("",)),
-    "app": Command(_app, "the students' app in the browser", ("[port=N] [host=ADDR]",)),
+    "app": Command(
+        _app,
+        "the students' app in the browser",
+        ("[port=N] [host=ADDR]",),
+        {
+            "port": Option(int, "the port to serve on (default 8765)"),
+            "host": Option(str, "the address to serve on (default 127.0.0.1, loopback only)"),
+        },
+    ),
     "validate": Command(
         _validate,
         "the engine against queueing, Bass, rumour and CLV theory",
@@ -705,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS.get(name)
     if command is None:
         return _fail(f"unknown command '{name}'; allowed: {', '.join(COMMANDS)}")
-    if name != "app" and any(a in ("-h", "--help") for a in rest):
+    if any(a in ("-h", "--help") for a in rest):
         print(help_text(name, command))
         return 0
     with warnings.catch_warnings():

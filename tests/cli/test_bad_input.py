@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import main, new_run_folder
+from sim.cli import COMMANDS, main, new_run_folder
 from sim.config.inert import InertSettingWarning
 
 TINY = ["population.size=300", "days=4", "output.plots=false"]
@@ -149,6 +149,29 @@ def test_cfg_job_prints_the_resolved_config_and_runs_nothing(tmp_path, capsys):
     code, out, _ = _run(["run", "--cfg", "job", "strategy=silence", "days=7"], tmp_path, capsys)
     assert code == 0 and "days: 7" in out and "name: silence" in out
     assert not (tmp_path / "outputs").exists()
+
+
+def test_cfg_job_with_multirun_prints_every_job_and_runs_nothing(tmp_path, capsys):
+    argv = ["run", "--cfg", "job", "-m", "team.hub.staff=1,2", "seed=0,1", "days=7", "out=OUT"]
+    code, out, _ = _run(argv, tmp_path, capsys)
+    assert code == 0
+    headers = [line for line in out.splitlines() if line.startswith("# job ")]
+    assert headers == [
+        f"# job {n} of 4: scenario=baseline days=7 team.hub.staff={staff} seed={seed}"
+        for n, (staff, seed) in enumerate([(1, 0), (1, 1), (2, 0), (2, 1)], start=1)
+    ]
+    assert out.count("\ndays: 7\n") == 4 and out.count("\nseed: 1\n") == 2
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "out").exists()
+    code, _, err = _run(["run", "-m", "--cfg", "job", "team.hub.staff=1,-2"], tmp_path, capsys)
+    assert code == 2 and "team.hub.staff=-2" in err and not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_takes_help(name, flag, capsys):
+    assert main([name, flag]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"hubspoke {name}: ") and f"\nusage:\n  hubspoke {name}" in out
 
 
 def test_help_per_subcommand_lists_options_and_keys(capsys):
