@@ -199,6 +199,16 @@ class Population:
         unit="1/day",
         range=(0.0, 0.5),
     )
+    squeaky_wheel: float = param(
+        0.2,
+        "the squeaky wheel: an answered complaint teaches its author that complaining in "
+        "public works, and their voice propensity moves this share of the way to 1 "
+        "(v <- v + s (1 - v)). Direction from Ma, Sun & Kekre (2015, Marketing Science "
+        "34(5)): a telecom's Twitter complainers complained more after the firm intervened, "
+        "while their relationship with it improved. They publish no size we can map: "
+        "assumption, sensitivity 0-0.5",
+        range=UNIT,
+    )
     ignored_defect_prob: float = param(
         0.22,
         "chance that a customer whose complaint to the brand got no reply within "

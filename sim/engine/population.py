@@ -144,6 +144,12 @@ class Population:
         return self.margin_by_segment[segment] * (floor + (1.0 - floor) * loyalty)
 
     # ----------------------------------------------------------------- updates
+    def learn_to_voice(self, people: np.ndarray) -> None:
+        """Complainers who were answered voice more next time: v moves toward 1 (squeaky wheel)."""
+        step = self.cfg.squeaky_wheel
+        if step > 0 and len(people):
+            self.voice[people] += step * (1.0 - self.voice[people])
+
     def shift_loyalty(self, people: np.ndarray, amount: np.ndarray | float) -> None:
         """Add `amount` to the loyalty of `people` (repeats add up), kept within [0, 1]."""
         if self.freeze_loyalty or len(people) == 0:

@@ -303,6 +303,8 @@ class Team:
         speed = reply_value(time - created, pc.reply_speed_form, pc.reply_speed_scale_hours)
         pop = self.population
         who = np.array([author])
+        if self._is_problem(post):
+            pop.learn_to_voice(who)
         before = pop.revenue_per_day(who)[0]
         pop.shift_loyalty(who, pc.reply_gain * speed * spin)
         if pop.state[author] == CUSTOMER and before > 0:

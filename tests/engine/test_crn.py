@@ -15,7 +15,7 @@ from support import SMALL, full
 import sim
 from sim.engine.model import HubspokeModel
 from sim.engine.population import CUSTOMER, PROSPECT
-from sim.engine.posts import KIND
+from sim.engine.posts import KIND, is_problem
 
 PAIR = ("silence", "hub_and_spoke")
 # closed reach for the tests that follow people "throughout" a run: with win-back,
@@ -70,10 +70,27 @@ def test_people_do_not_change_with_the_strategy(small_pair):
     a, b = small_pair
     kept = ~(a.population.renewed | b.population.renewed)
     assert kept.mean() > 0.9
-    for name in ("segment", "platform", "baseline_loyalty", "voice"):
+    for name in ("segment", "platform", "baseline_loyalty"):
         np.testing.assert_array_equal(
             getattr(a.population, name)[kept], getattr(b.population, name)[kept]
         )
+    # voice is learned: an answered complaint raises it (the squeaky wheel), and only then
+    never_answered = kept & ~_answered_complainers(a) & ~_answered_complainers(b)
+    assert never_answered.mean() > 0.8
+    np.testing.assert_array_equal(
+        a.population.voice[never_answered], b.population.voice[never_answered]
+    )
+    answered = kept & _answered_complainers(b)
+    assert answered.any() and (b.population.voice[answered] > a.population.voice[answered]).all()
+
+
+def _answered_complainers(model: HubspokeModel) -> np.ndarray:
+    posts = model.posts
+    replied = np.isfinite(posts.first_response) & is_problem(posts.kind, posts.negativity)
+    replied &= posts.kind != KIND["attack"]
+    mask = np.zeros(model.population.size, dtype=bool)
+    mask[posts.author[replied]] = True
+    return mask
 
 
 def test_first_day_posts_are_identical(small_pair):

@@ -145,6 +145,21 @@ def test_voice_propensity_centred_on_segment_mean():
         assert abs(v.mean() - seg.voice_propensity) < 5 * math.sqrt(var / len(v))
 
 
+def test_answered_complainers_learn_to_voice():
+    pop = _population(10, squeaky_wheel=0.25)
+    before = pop.voice.copy()
+    pop.learn_to_voice(np.array([2, 7]))
+    pop.learn_to_voice(np.array([7]))
+    expected = before.copy()
+    expected[2] = 1 - (1 - before[2]) * 0.75
+    expected[7] = 1 - (1 - before[7]) * 0.75**2  # each answer closes a quarter of the gap
+    np.testing.assert_allclose(pop.voice, expected, rtol=1e-12)
+    still = _population(10, squeaky_wheel=0.0)
+    unchanged = still.voice.copy()
+    still.learn_to_voice(np.array([2, 7]))
+    np.testing.assert_array_equal(still.voice, unchanged)
+
+
 def test_population_is_deterministic_per_seed():
     a, b = _population(5000, seed=3), _population(5000, seed=3)
     for name in ("segment", "platform", "state", "loyalty", "voice"):
