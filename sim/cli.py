@@ -666,7 +666,8 @@ COMMANDS: dict[str, Command] = {
         "strategies side by side with replications and paired 95% CIs",
         (
             "experiment=NAME|PATH [replications=R] [seed=S] [key=value ...]",
-            "scenario=NAME strategies=[a,b,c] [replications=R] [uncertainty=none|calibrated|PATH]",
+            "scenario=NAME strategies=[a,b,c] [replications=R] "
+            "[uncertainty=none|calibrated|structural|full|PATH]",
         ),
         {
             "experiment": BATCH["experiment"],
@@ -675,7 +676,9 @@ COMMANDS: dict[str, Command] = {
             "replications": BATCH["replications"],
             "seed": BATCH["seed"],
             "reference": Option(str, "the arm differences are taken against"),
-            "uncertainty": Option(str, "none, calibrated, or a plausible-set file"),
+            "uncertainty": Option(
+                str, "none, calibrated, structural, full, or a plausible-set/structural-set file"
+            ),
             "out": Option(str, "the results folder (default outputs/DATE/TIME-compare)"),
             "hydra.run.dir": Option(str, "the same as out="),
             **EXECUTION,

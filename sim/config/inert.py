@@ -35,12 +35,22 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
             notes.append(f"{key}: scenario {config.scenario} has no brand attack in its window")
         elif key.startswith("attack.") and key != "attack.enabled" and not attack.enabled:
             notes.append(f"{key}: the attack is off (attack.enabled=false)")
+        elif _other_truth(key, attack.is_true):
+            truth = "true" if attack.is_true else "false"
+            notes.append(f"{key}: the accusation is {truth} (attack.is_true={truth})")
     if attack.enabled and attack.start_day >= config.days:
         notes.append(
             f"attack.start_day={attack.start_day:g}: after the last day (days={config.days}); "
             "no attack happens"
         )
     return [f"{note}; the setting has no effect" for note in notes]
+
+
+def _other_truth(key: str, is_true: bool) -> bool:
+    """A stance effect for the other kind of accusation: attack.effects.STANCE.TRUTH.*"""
+    parts = key.split(".")
+    other = "false" if is_true else "true"
+    return len(parts) >= 4 and parts[:2] == ["attack", "effects"] and parts[3] == other
 
 
 def warn_inert(config: Config, keys: Sequence[str]) -> None:

@@ -83,8 +83,11 @@ def calibration_dir() -> Path:
     return catalog.data_dir("calibration")
 
 
+STRUCTURAL_SET = "structural"  # the structural assumptions' ranges, not a target set
+
+
 def target_set_names() -> list[str]:
-    return sorted(p.stem for p in calibration_dir().glob("*.yaml"))
+    return sorted(p.stem for p in calibration_dir().glob("*.yaml") if p.stem != STRUCTURAL_SET)
 
 
 def _target(raw: Mapping[str, Any], where: str) -> Target:

@@ -21,9 +21,12 @@ from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import RunRecord, RunSpec, check_metrics, execute
 from sim.experiments.specs import KEY_METRICS
+from sim.experiments.uncertainty import deciders, draw_overrides, draws_for
 from sim.report.stats import mean_ci, paired_ci, welch_ci
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
+# the metrics on which every arm's verdict against the reference is spelled out
+VERDICT_METRICS = ("relationship_value_horizon", "churn_rate")
 # the daily columns a comparison keeps for its time plots
 DAILY = ("day", "loyalty_mean", "backlog", "customers", "first_response_p90_h")
 
@@ -92,6 +95,13 @@ class Comparison:
                 }
             )
         return pd.DataFrame(rows)
+
+    def deciders(self) -> pd.DataFrame:
+        """Which drawn parameter or assumption turns the top arm's lead around, per metric.
+
+        Empty without uncertainty draws; see `sim.experiments.uncertainty.deciders`.
+        """
+        return deciders(self.runs, self.draws, list(self.arms), self.metrics, self.reference)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -173,6 +183,10 @@ class Comparison:
                     f"| {r['metric']} | {r['best_on_average']} | {r['top_share']:.0%} | "
                     f"{r['modal_order']} | {r['modal_share']:.0%} |"
                 )
+        verdicts = self.verdicts()
+        if verdicts:
+            lines += ["", "Which drawn assumption decides the top arm's lead:", ""]
+            lines += [f"- {v}" for v in verdicts]
         lines += ["", "Arms:", ""]
         lines += [
             f"- **{arm}**: `{' '.join(ov) or '(scenario defaults)'}`"
@@ -210,17 +224,65 @@ class Comparison:
                     f"  {r['metric']:28s} best {r['best_on_average']} in {r['top_share']:.0%} "
                     f"of replications; the most frequent order in {r['modal_share']:.0%}"
                 )
+        verdicts = self.verdicts()
+        if verdicts:
+            out.append("\nWhich drawn assumption decides the top arm's lead:")
+            out += [f"  {v}" for v in verdicts]
         return "\n".join(out)
+
+    def verdicts(self) -> list[str]:
+        """Plain sentences: per metric, whether the top arm's lead holds in every draw or
+        which drawn key turns it; then, on the value and churn metrics, each arm against
+        the reference."""
+        found = self.deciders()
+        if found.empty:
+            return []
+        sentences = []
+        for (pair, metric, arm), group in found.groupby(["pair", "metric", "arm"], sort=False):
+            if pair == "reference" and metric not in VERDICT_METRICS:
+                continue
+            first = group.iloc[0]
+            share = first["win_share"] if pair == "reference" else 1 - first["flip_rate"]
+            head = (
+                f"{metric}: {arm} beats {first['versus']} in {share:.0%} of draws"
+                if pair == "reference"
+                else f"{metric}: {arm} is first in {share:.0%} of draws "
+                f"(runner-up {first['versus']})"
+            )
+            flipping = group[group["flips"]]
+            if len(flipping):
+                keys = "; ".join(
+                    f"{r['key']} (lead {_fmt(r['lead_low_third'], sign=True)} in its low third,"
+                    f" {_fmt(r['lead_high_third'], sign=True)} in its high third)"
+                    for _, r in flipping.iterrows()
+                )
+                sentences.append(f"{head}; it turns with {keys}")
+            elif share in (0.0, 1.0):
+                sentences.append(f"{head}: robust, in every draw")
+            elif abs(first["rho"]) > 2 / np.sqrt(max(len(self.draws) - 1, 1)):
+                sentences.append(
+                    f"{head}; no single drawn key turns it, the lead moves most with "
+                    f"{first['key']} (rank correlation {first['rho']:+.2f}; lead "
+                    f"{_fmt(first['lead_low_third'], sign=True)} in its low third, "
+                    f"{_fmt(first['lead_high_third'], sign=True)} in its high third)"
+                )
+            else:
+                sentences.append(
+                    f"{head}; no drawn key moves the lead beyond noise (every rank "
+                    f"correlation within two standard errors of zero): the rest is chance"
+                )
+        return sentences
 
     def _ranking_note(self) -> str:
         if self.uncertainty in ("none", "", None):
             return (
                 "Ranking stability across replications (simulation noise only; "
-                "uncertainty=calibrated adds parameter uncertainty):"
+                "uncertainty=calibrated, structural or full adds parameter and structural "
+                "uncertainty):"
             )
         return (
-            f"Ranking stability across replications, each with its own parameter draw from "
-            f"the plausible set '{self.uncertainty}' (parameter uncertainty and noise):"
+            f"Ranking stability across replications, each with its own parameter draw "
+            f"(uncertainty={self.uncertainty}: the drawn values and noise):"
         )
 
     def to_json(self) -> dict:
@@ -261,6 +323,8 @@ class Comparison:
             if self.draws is None
             else json.loads(self.draws.to_json(orient="records")),
             "ranking": json.loads(self.ranking().to_json(orient="records")),
+            "deciders": json.loads(self.deciders().to_json(orient="records")),
+            "verdicts": self.verdicts(),
             "metrics": per_metric,
         }
 
@@ -300,6 +364,8 @@ def _num(x: float) -> float | None:
 def _fmt(x: float, sign: bool = False) -> str:
     if x is None or not np.isfinite(x):
         return "n/a"
+    if abs(x) >= 1e4:  # money and counts: whole numbers with separators, not 1.05e+05
+        return f"{x:+,.0f}" if sign else f"{x:,.0f}"
     text = f"{x:+,.4g}" if sign else f"{x:,.4g}"
     return text
 
@@ -335,9 +401,13 @@ def compare(
         paired differences; `save(DIR)` writes the report.
 
     `uncertainty="calibrated"` (or a path to a plausible set, CSV or Parquet, one
-    column per config key) draws one parameter set per replication from the
-    plausible set of the shipped calibration, shared by every arm (common random
-    numbers), so the intervals carry parameter uncertainty as well as noise.
+    column per config key) draws one parameter set per replication, without
+    replacement, from the plausible set of the shipped calibration;
+    `uncertainty="structural"` (or a structural set, YAML) draws the assumptions of
+    `calibration/structural.yaml` over their ranges as a Latin hypercube; `"full"`
+    does both. Every arm of a replication shares its draw (common random numbers),
+    so the intervals carry that uncertainty as well as noise, and
+    `Comparison.deciders()` says which drawn assumption decides each ranking.
     """
     replications = arguments.integer("replications", replications, 2)
     seed = arguments.seed(seed, replications)
@@ -359,7 +429,7 @@ def compare(
     if metrics:
         first = next(iter(arms.values()))
         check_metrics(scenario, [*overrides, *first], [("metrics", m) for m in metrics])
-    draws = parameter_draws(uncertainty, replications, seed, scenario, overrides)
+    draws = draws_for(uncertainty, replications, seed, scenario, overrides, arms)
     per_rep = [[] for _ in range(replications)] if draws is None else draw_overrides(draws)
     specs = [
         RunSpec(
@@ -405,27 +475,3 @@ def _check_not_shadowed(overrides: Sequence[str], arms: Mapping[str, Sequence[st
             raise ConfigError(
                 f"{override}: every arm sets {key} itself; drop it, or make it an arm"
             )
-
-
-def parameter_draws(
-    uncertainty: str, replications: int, seed: int, scenario: str, overrides: Sequence[str]
-) -> pd.DataFrame | None:
-    """One row of the plausible set per replication (None without parameter uncertainty)."""
-    if uncertainty in ("none", "", None):
-        return None
-    from sim.experiments.calibration import plausible_set
-
-    plausible = plausible_set(uncertainty)
-    rng = np.random.default_rng([int(seed), 0x5EED])
-    rows = rng.integers(0, len(plausible), replications)
-    draws = plausible.iloc[rows].reset_index(drop=True)
-    for k, line in enumerate(draw_overrides(draws)):  # every draw is a valid config
-        try:
-            load_config(scenario, [*overrides, *line])
-        except ConfigError as exc:
-            raise ConfigError(f"uncertainty={uncertainty}: draw {k}: {exc}") from None
-    return draws
-
-
-def draw_overrides(draws: pd.DataFrame) -> list[list[str]]:
-    return [[f"{key}={value!r}" for key, value in row.items()] for _, row in draws.iterrows()]

@@ -81,7 +81,7 @@ def test_arm_shorthand_and_bad_input() -> None:
 
 def test_parameter_uncertainty_draws_one_plausible_set_per_replication_for_every_arm():
     from sim.experiments.calibration import plausible_set
-    from sim.experiments.comparison import parameter_draws
+    from sim.experiments.uncertainty import draws_for
 
     small = ["population.size=2000", "days=10"]
     result = sim.compare(
@@ -97,7 +97,8 @@ def test_parameter_uncertainty_draws_one_plausible_set_per_replication_for_every
     assert set(result.draws.columns) == set(plausible.columns)
     merged = result.draws.merge(plausible, how="left", indicator=True)
     assert (merged["_merge"] == "both").all()  # every draw is a row of the plausible set
-    again = parameter_draws("calibrated", 3, 4, "baseline", small)
+    arms = {"silence": ["strategy=silence"], "hub_and_spoke": ["strategy=hub_and_spoke"]}
+    again = draws_for("calibrated", 3, 4, "baseline", small, arms)
     pd.testing.assert_frame_equal(result.draws, again)  # reproducible from the seed
     ranking = result.ranking()
     assert set(ranking["metric"]) <= set(result.metrics)
@@ -124,7 +125,8 @@ def test_each_replication_runs_with_its_draw_in_every_arm(monkeypatch):
         comparison.compare(
             "baseline", ["silence", "enterprise"], 2, seed=1, uncertainty="calibrated"
         )
-    draws = comparison.parameter_draws("calibrated", 2, 1, "baseline", [])
+    arms = {"silence": ["strategy=silence"], "enterprise": ["strategy=enterprise"]}
+    draws = comparison.draws_for("calibrated", 2, 1, "baseline", [], arms)
     lines = comparison.draw_overrides(draws)
     for spec in seen:
         k = spec.replication
