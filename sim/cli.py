@@ -580,10 +580,16 @@ def _calibrate(parsed: Parsed) -> int:
     ranges, overrides = _prefixed(parsed.overrides, "parameters.", _range)
     options = parsed.options
     mode = options.get("mode", "fit")
-    if mode not in ("fit", "check"):
-        raise UsageError(f"mode={mode}: not allowed; allowed: fit, check")
-    if mode == "check" and ranges:
-        raise UsageError("mode=check evaluates the current defaults: give no parameters.KEY")
+    if mode not in ("fit", "check", "wrong"):
+        raise UsageError(f"mode={mode}: not allowed; allowed: fit, check, wrong")
+    if mode in ("check", "wrong") and ranges:
+        raise UsageError(f"mode={mode} evaluates the current defaults: give no parameters.KEY")
+    if mode != "wrong":
+        for key in ("factor", "plausible"):
+            if key in options:
+                raise UsageError(f"{key}={options[key]}: only with mode=wrong")
+    if mode == "wrong":
+        return _wrong_worlds(options, overrides)
     if mode == "fit" and not ranges:
         raise UsageError("calibrate needs parameters.KEY=[lo,hi] to fit (or mode=check)")
     out = Path(options["out"]) if options.get("out") else new_run_folder(None, f"calibrate-{mode}")
@@ -604,6 +610,29 @@ def _calibrate(parsed: Parsed) -> int:
     print(result.text())
     print(f"\nresults: {out}")
     return 0 if mode == "fit" or result.ok else 1
+
+
+def _wrong_worlds(options: dict, overrides: list[str]) -> int:
+    from sim.experiments.wrong_worlds import wrong_worlds
+
+    out = Path(options["out"]) if options.get("out") else new_run_folder(None, "calibrate-wrong")
+    result = wrong_worlds(
+        options.get("scenario"),
+        targets=options.get("targets", "published"),
+        plausible=options.get("plausible", "calibrated"),
+        factor=options.get("factor", 2.0),
+        replications=options.get("replications", 2),
+        seed=options.get("seed", 0),
+        jobs=options.get("jobs"),
+        executor=options.get("executor", "local"),
+        address=options.get("address"),
+        out=out,
+        overrides=overrides,
+        progress=True,
+    )
+    print(result.text())
+    print(f"\nresults: {out}")
+    return 0 if result.ok else 1
 
 
 def _list(parsed: Parsed) -> int:
@@ -720,10 +749,13 @@ COMMANDS: dict[str, Command] = {
         (
             "targets=NAME mode=check [replications=R] [jobs=N] [key=value ...]",
             "targets=NAME out=DIR parameters.KEY=[lo,hi] ... [budget=N] [replications=R]",
+            "targets=NAME mode=wrong [factor=2] [plausible=calibrated|PATH]  (can they fail?)",
         ),
         {
             "targets": Option(str, "a target set (hubspoke list) or a YAML path"),
-            "mode": Option(str, "fit (default) or check"),
+            "mode": Option(str, "fit (default), check, or wrong (plainly wrong parameters)"),
+            "factor": Option(float, "mode=wrong: plausible min / factor and max * factor"),
+            "plausible": Option(str, "mode=wrong: the fitted parameters' plausible set"),
             "scenario": Option(str, "the scenario of targets that name none"),
             "out": BATCH["out"],
             "budget": Option(int, "design points over both waves"),
