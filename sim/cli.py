@@ -592,20 +592,9 @@ def _calibrate(parsed: Parsed) -> int:
         return _wrong_worlds(options, overrides)
     if mode == "fit" and not ranges:
         raise UsageError("calibrate needs parameters.KEY=[lo,hi] to fit (or mode=check)")
-    out = Path(options["out"]) if options.get("out") else new_run_folder(None, f"calibrate-{mode}")
+    out, common = _calibration_options(options, overrides, mode, replications=4)
     result = calibrate(
-        options.get("scenario"),
-        targets=options.get("targets", "published"),
-        parameters=ranges,
-        budget=options.get("budget", 200),
-        replications=options.get("replications", 4),
-        seed=options.get("seed", 0),
-        jobs=options.get("jobs"),
-        executor=options.get("executor", "local"),
-        address=options.get("address"),
-        out=out,
-        overrides=overrides,
-        progress=True,
+        options.get("scenario"), parameters=ranges, budget=options.get("budget", 200), **common
     )
     print(result.text())
     print(f"\nresults: {out}")
@@ -615,24 +604,34 @@ def _calibrate(parsed: Parsed) -> int:
 def _wrong_worlds(options: dict, overrides: list[str]) -> int:
     from sim.experiments.wrong_worlds import wrong_worlds
 
-    out = Path(options["out"]) if options.get("out") else new_run_folder(None, "calibrate-wrong")
+    out, common = _calibration_options(options, overrides, "wrong", replications=2)
     result = wrong_worlds(
         options.get("scenario"),
-        targets=options.get("targets", "published"),
         plausible=options.get("plausible", "calibrated"),
         factor=options.get("factor", 2.0),
-        replications=options.get("replications", 2),
-        seed=options.get("seed", 0),
-        jobs=options.get("jobs"),
-        executor=options.get("executor", "local"),
-        address=options.get("address"),
-        out=out,
-        overrides=overrides,
-        progress=True,
+        **common,
     )
     print(result.text())
     print(f"\nresults: {out}")
     return 0 if result.ok else 1
+
+
+def _calibration_options(
+    options: dict, overrides: list[str], mode: str, replications: int
+) -> tuple[Path, dict]:
+    """The results folder and the arguments every calibration mode takes from the command."""
+    out = Path(options["out"]) if options.get("out") else new_run_folder(None, f"calibrate-{mode}")
+    return out, {
+        "targets": options.get("targets", "published"),
+        "replications": options.get("replications", replications),
+        "seed": options.get("seed", 0),
+        "jobs": options.get("jobs"),
+        "executor": options.get("executor", "local"),
+        "address": options.get("address"),
+        "out": out,
+        "overrides": overrides,
+        "progress": True,
+    }
 
 
 def _list(parsed: Parsed) -> int:
