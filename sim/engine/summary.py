@@ -170,7 +170,11 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
     unanswered within 72 h (Sprout Social Index 2015); mean first response
     (Sprout 2016); churn per customer-year; and the net loyalty change of a
     fixed complaint from just before the incident to just after the fix
-    (de Matos et al. 2007: no recovery paradox for repurchase).
+    (de Matos et al. 2007: no recovery paradox for repurchase); the reply uplift of
+    complaints (tagged or found by listening) and of questions apart; the share of
+    tagged complaints answered at all, and the rank correlation of an answered
+    author's followers with the time to the first response (Gunarathne, Rui &
+    Seidmann 2018: fewer than half answered; more followers, faster replies).
     """
     p = model.posts
     nan = float("nan")
@@ -188,6 +192,12 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
     late = settled & ~(frt <= IGNORED_AFTER_H)
     customer_years = float(daily["customers"].sum()) / 365.0
     fixed = ~np.isnan(p.loyalty_after_fix) & ~np.isnan(p.loyalty_before)
+    problem = is_problem(p.kind, p.negativity)
+    # Gunarathne et al. (2018): airlines answered fewer than half of the complaints tagged
+    # to them, and answered users with more followers more and faster
+    tagged = settled & (p.kind == KIND["complaint"])
+    answered_complaints = ~np.isnan(p.first_response[tagged])
+    inbound_answered = inbound & ~np.isnan(frt)
     return {
         "reply_uplift_mean": mean(p.reply_uplift),
         "reply_uplift_fast": fast,
@@ -199,7 +209,24 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
         if customer_years > 0
         else nan,
         "recovery_net_loyalty": mean(p.loyalty_after_fix[fixed] - p.loyalty_before[fixed]),
+        "reply_uplift_complaints": mean(p.reply_uplift[problem]),
+        "reply_uplift_questions": mean(p.reply_uplift[p.kind == KIND["question"]]),
+        "complaints_answered_share": float(answered_complaints.mean())
+        if len(answered_complaints)
+        else nan,
+        "followers_response_correlation": _rank_correlation(
+            p.followers[inbound_answered], frt[inbound_answered]
+        ),
     }
+
+
+def _rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rank correlation (NaN with fewer than 3 pairs or no spread)."""
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(x, y).statistic)
 
 
 def horizon_value(model: HubspokeModel, daily: pd.DataFrame, daily_discount: float) -> dict:
