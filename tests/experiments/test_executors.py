@@ -21,7 +21,7 @@ psutil = pytest.importorskip("psutil")
 
 SMALL = ["population.size=1200", "days=15"]
 # 60 runs of about 0.3 s each on two workers: about 10 s uninterrupted
-GRID = {"team.hub.staff": list(range(1, 11)), "strategy.priority": ["fifo", "severity"]}
+GRID = {"team.hub.staff": list(range(1, 6)), "strategy.priority": ["fifo", "severity"]}
 REPLICATIONS = 3
 
 
