@@ -405,6 +405,14 @@ class Posts:
         "(de Matos, Henrique & Rossi 2007, meta-analysis)",
         range=UNIT,
     )
+    recovery_ceiling: bool = param(
+        False,
+        "true: a reply or a fix restores loyalty at most to where its author was, just "
+        "before the incident for a complaint (de Matos, Henrique & Rossi 2007: no recovery "
+        "paradox for repurchase) and their own baseline otherwise, so answering lifts no "
+        "one above it; false (the default until the reply-value targets are reworked, "
+        "docs/calibration.md): reply, fix and answer gains add up without a ceiling",
+    )
     resolution_value_days: float = param(
         7.0,
         "a fix is worth exp(-days since the complaint / this): a fix after the customer has "

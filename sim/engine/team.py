@@ -306,7 +306,7 @@ class Team:
         if self._is_problem(post):
             pop.learn_to_voice(who)
         before = pop.revenue_per_day(who)[0]
-        pop.shift_loyalty(who, pc.reply_gain * speed * spin)
+        pop.shift_loyalty(who, self._restoring(post, author, pc.reply_gain * speed * spin))
         if pop.state[author] == CUSTOMER and before > 0:
             posts.reply_uplift[post] = pop.revenue_per_day(who)[0] / before - 1.0
         if kind == LEAD:
@@ -324,6 +324,22 @@ class Team:
             self._resolve(post, time, by_spoke=False)
         elif routing == "hub_and_spoke":
             self._route(post, int(self.topic_spoke[posts.topic[post]]), time)
+
+    def _restoring(self, post: int, author: int, gain: float) -> float:
+        """The loyalty a reply or a fix adds; with `posts.recovery_ceiling`, it restores only.
+
+        With the ceiling a complaint's author regains at most the loyalty they had just
+        before its incident (no recovery paradox for repurchase: de Matos, Henrique &
+        Rossi 2007), and anyone else at most their own baseline loyalty (no published
+        figure lifts people with no problem above it).
+        """
+        pop = self.population
+        if not self.cfg.posts.recovery_ceiling:
+            return gain
+        ceiling = self.posts.loyalty_before[post]
+        if np.isnan(ceiling):
+            ceiling = pop.baseline_loyalty[author]
+        return float(min(gain, max(0.0, ceiling - pop.loyalty[author])))
 
     def _hub_share(self, post: int) -> float:
         """Share of such posts the hub settles itself (questions: an answer; problems: a fix)."""
@@ -395,10 +411,14 @@ class Team:
         # a late fix or answer is worth less: the customer has moved on
         days = (time - posts.created[post]) / HOURS_PER_DAY
         fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
+        gain = (
+            self.cfg.posts.answer_gain
+            if not self._is_problem(post)
+            else self.cfg.posts.resolution_gain
+        )
+        pop.shift_loyalty(np.array([author]), self._restoring(post, author, gain * fade))
         if not self._is_problem(post):
-            pop.shift_loyalty(np.array([author]), self.cfg.posts.answer_gain * fade)
             return
-        pop.shift_loyalty(np.array([author]), self.cfg.posts.resolution_gain * fade)
         posts.loyalty_after_fix[post] = pop.loyalty[author]
         if pop.open_issues[author] > 0:
             pop.open_issues[author] -= 1
