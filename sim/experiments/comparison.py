@@ -251,20 +251,14 @@ class Comparison:
             )
             flipping = group[group["flips"]]
             if len(flipping):
-                keys = "; ".join(
-                    f"{r['key']} (lead {_fmt(r['lead_low_third'], sign=True)} in its low third,"
-                    f" {_fmt(r['lead_high_third'], sign=True)} in its high third)"
-                    for _, r in flipping.iterrows()
-                )
+                keys = "; ".join(f"{r['key']} ({_ends(r)})" for _, r in flipping.iterrows())
                 sentences.append(f"{head}; it turns with {keys}")
             elif share in (0.0, 1.0):
                 sentences.append(f"{head}: robust, in every draw")
             elif abs(first["rho"]) > 2 / np.sqrt(max(len(self.draws) - 1, 1)):
                 sentences.append(
                     f"{head}; no single drawn key turns it, the lead moves most with "
-                    f"{first['key']} (rank correlation {first['rho']:+.2f}; lead "
-                    f"{_fmt(first['lead_low_third'], sign=True)} in its low third, "
-                    f"{_fmt(first['lead_high_third'], sign=True)} in its high third)"
+                    f"{first['key']} (rank correlation {first['rho']:+.2f}; {_ends(first)})"
                 )
             else:
                 sentences.append(
@@ -355,6 +349,14 @@ class Comparison:
         )
         plot_comparison(self, out)
         return out
+
+
+def _ends(row: pd.Series) -> str:
+    """The lead at the two ends of a drawn key: its low and high thirds, or off and on."""
+    low, high = _fmt(row["lead_low_third"], sign=True), _fmt(row["lead_high_third"], sign=True)
+    if row.get("switch", False):
+        return f"lead {low} when off, {high} when on"
+    return f"lead {low} in its low third, {high} in its high third"
 
 
 def _num(x: float) -> float | None:

@@ -36,10 +36,18 @@ ALLOWED = "none, calibrated, structural, full, or a .csv/.parquet/.yaml path"
 
 @dataclass(frozen=True)
 class Assumption:
+    """A drawn key: a range [low, high], or a switch (false or true, half the draws each)."""
+
     key: str
     low: float
     high: float
     source: str
+    switch: bool = False
+
+    def ends(self) -> tuple[str, str]:
+        if self.switch:
+            return "false", "true"
+        return repr(self.low), repr(self.high)
 
 
 def structural_path(source: str) -> Path:
@@ -65,6 +73,13 @@ def load_structural(source: str = "structural") -> list[Assumption]:
     found = []
     for key, entry in entries.items():
         where = f"uncertainty={source}: assumptions.{key}"
+        if isinstance(entry, dict) and "switch" in entry:
+            if entry["switch"] is not True or "range" in entry:
+                raise ConfigError(f"{where}.switch={entry['switch']}: must be true, without range")
+            if not str(entry.get("source", "")).strip():
+                raise ConfigError(f"{where}.source: missing; every range says where it comes from")
+            found.append(Assumption(str(key), 0.0, 1.0, str(entry["source"]).strip(), True))
+            continue
         bounds = entry.get("range") if isinstance(entry, dict) else None
         try:
             low, high = (float(b) for b in bounds)
@@ -147,8 +162,8 @@ def _felt(
     keys = [a.key for a in assumptions]
     felt: set[str] = set()
     for arm_overrides in arms.values():
-        for end in ("low", "high"):
-            ends = [f"{a.key}={getattr(a, end)!r}" for a in assumptions]
+        for end in (0, 1):
+            ends = [f"{a.key}={a.ends()[end]}" for a in assumptions]
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -171,11 +186,11 @@ def _name_the_bad_range(
     import warnings
 
     for a in assumptions:
-        for end in (a.low, a.high):
+        for end in a.ends():
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    load_config(scenario, [*overrides, f"{a.key}={end!r}", *arm_overrides])
+                    load_config(scenario, [*overrides, f"{a.key}={end}", *arm_overrides])
             except ConfigError as exc:
                 raise ConfigError(
                     f"uncertainty={source}: assumptions.{a.key}.range=[{a.low:g}, "
@@ -210,6 +225,9 @@ def _hypercube_draws(
         defaults = load_config(scenario, list(overrides))
     columns = {}
     for j, a in enumerate(assumptions):
+        if a.switch:
+            columns[a.key] = unit[:, j] >= 0.5
+            continue
         values = a.low + unit[:, j] * (a.high - a.low)
         if isinstance(_value_at(defaults, a.key), int):
             values = np.round(values).astype(int)
@@ -230,7 +248,9 @@ def draw_overrides(draws: pd.DataFrame) -> list[list[str]]:
 
 
 def _value(value) -> str:
-    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (np.integer, int)):
         return str(int(value))
     return repr(float(value))
 
@@ -299,6 +319,7 @@ def deciders(
                     {
                         **common,
                         "key": key,
+                        "switch": draws[key].dtype == bool,
                         "rho": float(rho),
                         "lead_low_third": low_mean,
                         "lead_high_third": high_mean,

@@ -21,8 +21,9 @@ def test_the_shipped_structural_set_is_sourced_and_valid():
     assert "structural" not in target_set_names()  # not a target set
     for a in assumptions:
         assert a.source and a.low < a.high
-        for value in (a.low, a.high):  # both ends are valid configs where they act
-            sim.load_config("brand_attack_true", [f"{a.key}={value!r}"])
+        for value in a.ends():  # both ends are valid configs where they act
+            sim.load_config("brand_attack_true", [f"{a.key}={value}"])
+    assert any(a.switch for a in assumptions)  # the recovery ceiling, drawn off and on
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,7 @@ def test_the_shipped_structural_set_is_sourced_and_valid():
         ("assumptions:\n  posts.answer_gain: {range: [0.1, 0.0], source: x}\n", "low < high"),
         ("assumptions:\n  posts.answer_gain: {range: [0.0, 0.1]}\n", "source: missing"),
         ("assumptions:\n  posts.answer_gain: {range: 0.1, source: x}\n", "two numbers"),
+        ("assumptions:\n  posts.recovery_ceiling: {switch: 1, source: x}\n", "must be true"),
         ("other: 1\n", "no 'assumptions' mapping"),
         ("assumptions:\n  posts.answer_gian: {range: [0.0, 0.1], source: x}\n", "answer_gian"),
         (
@@ -55,6 +57,9 @@ def test_structural_draws_are_a_latin_hypercube_of_what_the_scenario_can_feel():
     assert not any(k.startswith("attack.") for k in draws.columns)  # no attack in baseline
     for key in draws.columns:
         a = by_key[key]
+        if a.switch:  # off in one half of the strata, on in the other
+            assert draws[key].dtype == bool and draws[key].sum() == replications // 2
+            continue
         strata = np.floor((draws[key] - a.low) / (a.high - a.low) * replications)
         assert sorted(strata.astype(int)) == list(range(replications)), key  # one per stratum
     again = draws_for("structural", replications, 3, "baseline", SMALL, ARMS)
@@ -149,3 +154,24 @@ def test_stance_effects_for_the_other_truth_are_inert():
     assert inert_settings(sim.load_config("brand_attack_false", [f"{key}=0.3"]), [key]) == []
     draws = draws_for("structural", 3, 0, "brand_attack_true", [*SMALL, "days=30"], ARMS)
     assert not any(".false." in k for k in draws.columns)
+
+
+def test_a_drawn_switch_is_read_off_and_on():
+    n = 40
+    on = np.arange(n) % 2 == 0
+    lead = np.where(on, 1.0, -0.5) + np.random.default_rng(1).normal(0, 0.1, n)
+    rows = [{"arm": "a", "replication": k, "churn_rate": 0.2 - lead[k]} for k in range(n)]
+    rows += [{"arm": "b", "replication": k, "churn_rate": 0.2} for k in range(n)]
+    comparison = Comparison(
+        "synthetic",
+        {"b": [], "a": []},
+        "b",
+        pd.DataFrame(rows),
+        pd.DataFrame(),
+        ["churn_rate"],
+        "structural",
+        pd.DataFrame({"posts.recovery_ceiling": on}),
+    )
+    verdict = next(v for v in comparison.verdicts() if v.startswith("churn_rate: a beats b"))
+    assert "it turns with posts.recovery_ceiling (lead -0.5" in verdict
+    assert "when off, +1" in verdict and "when on)" in verdict
