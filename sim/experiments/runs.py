@@ -142,7 +142,7 @@ def perform(
     provenance.json with its overrides) also go to `save_to/<run id>/`, as a Hydra
     multirun job's folder would.
     """
-    from sim.config import config_to_yaml, load_config
+    from sim.config import config_fingerprint, load_config
     from sim.results import provenance, simulate
 
     row: dict[str, Any] = {
@@ -156,9 +156,11 @@ def perform(
     record = RunRecord(spec, row)
     started = time.perf_counter()
     try:
-        config = load_config(spec.scenario, [*spec.all_overrides, "output.plots=false"])
+        # the overrides exactly as the batch's up-front checks loaded them: a cached config
+        config = load_config(spec.scenario, spec.all_overrides)
+        config.output.plots = False
         config.seed = spec.seed
-        row["config_hash"] = hashlib.sha256(config_to_yaml(config).encode()).hexdigest()[:16]
+        row["config_hash"] = config_fingerprint(config)
         result = simulate(config, spec.seed)
         if save_to is not None:
             result.provenance["overrides"] = spec.all_overrides

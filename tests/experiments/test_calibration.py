@@ -169,10 +169,13 @@ def test_bad_target_entries():
         load_targets([{"metric": "churn_rate", "sd": 1}])
 
 
+# resume and cluster tests compare two executions of one plan: any small world will do
+TINY = [*SMALL[2:], "population.size=1000", "days=10"]
+
 CHILD = f"""
 import sys
 from sim.experiments.calibration import calibrate
-targets = [{{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": {SMALL!r}}}]
+targets = [{{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": {TINY!r}}}]
 ranges = {{"posts.reply_gain": [0.03, 0.2]}}
 calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=sys.argv[1])
 """
@@ -197,7 +200,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
 
 def test_a_dask_cluster_gives_the_local_result(tmp_path):
     distributed = pytest.importorskip("distributed")
-    targets = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": SMALL}]
+    targets = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": TINY}]
     ranges = {"posts.reply_gain": [0.03, 0.2]}
     local = calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=tmp_path / "l")
     with distributed.LocalCluster(
