@@ -209,6 +209,17 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
         if customer_years > 0
         else nan,
         "recovery_net_loyalty": mean(p.loyalty_after_fix[fixed] - p.loyalty_before[fixed]),
+        # volume per customer against published per-brand contact rates (shared SOURCES),
+        # and the share of it that asks for an answer or a fix (Sprout 2015: about 4 in 10)
+        "inbound_per_customer_year": float(inbound.sum()) / customer_years
+        if customer_years > 0
+        else nan,
+        "inbound_needing_response_share": float(
+            (inbound & (problem | (p.kind == KIND["question"]) | (p.kind == KIND["lead"]))).sum()
+            / inbound.sum()
+        )
+        if inbound.any()
+        else nan,
         "reply_uplift_complaints": mean(p.reply_uplift[problem]),
         "reply_uplift_questions": mean(p.reply_uplift[p.kind == KIND["question"]]),
         "complaints_answered_share": float(answered_complaints.mean())

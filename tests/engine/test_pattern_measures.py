@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pytest
+
 import sim
 
 # the baseline's full reach keeps the 2-person hub busy (~80 %): only a queue lets a
@@ -34,3 +37,24 @@ def test_priority_by_followers_shows_the_follower_effect_and_fifo_does_not():
     assert abs(fifo["followers_response_correlation"]) < 3 * noise
     assert visible["followers_response_correlation"] < -3 * noise
     assert 0 < visible["complaints_answered_share"] <= 1
+
+
+def test_volume_per_customer_and_the_share_needing_a_response(simulate):
+    from support import SMALL
+
+    from sim.engine.posts import KIND, is_problem
+
+    model, result = simulate("baseline", SMALL, 3)
+    posts, summary = model.posts, result.summary
+    inbound = posts.addressed & (posts.kind != KIND["mention"])
+    customer_years = result.daily["customers"].sum() / 365.0
+    assert summary["inbound_per_customer_year"] == pytest.approx(
+        inbound.sum() / customer_years, rel=1e-12
+    )
+    asks = is_problem(posts.kind, posts.negativity) | np.isin(
+        posts.kind, [KIND["question"], KIND["lead"]]
+    )
+    assert summary["inbound_needing_response_share"] == pytest.approx(
+        (inbound & asks).sum() / inbound.sum(), rel=1e-12
+    )
+    assert 0 < summary["inbound_needing_response_share"] < 1  # praise asks for nothing
