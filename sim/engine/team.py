@@ -411,13 +411,10 @@ class Team:
         # a late fix or answer is worth less: the customer has moved on
         days = (time - posts.created[post]) / HOURS_PER_DAY
         fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
-        gain = (
-            self.cfg.posts.answer_gain
-            if not self._is_problem(post)
-            else self.cfg.posts.resolution_gain
-        )
+        problem = self._is_problem(post)
+        gain = self.cfg.posts.resolution_gain if problem else self.cfg.posts.answer_gain
         pop.shift_loyalty(np.array([author]), self._restoring(post, author, gain * fade))
-        if not self._is_problem(post):
+        if not problem:
             return
         posts.loyalty_after_fix[post] = pop.loyalty[author]
         if pop.open_issues[author] > 0:

@@ -230,11 +230,11 @@ class Comparison:
             out += [f"  {v}" for v in verdicts]
         return "\n".join(out)
 
-    def verdicts(self) -> list[str]:
+    def verdicts(self, found: pd.DataFrame | None = None) -> list[str]:
         """Plain sentences: per metric, whether the top arm's lead holds in every draw or
         which drawn key turns it; then, on the value and churn metrics, each arm against
-        the reference."""
-        found = self.deciders()
+        the reference. `found`: `deciders()` if the caller has it already."""
+        found = self.deciders() if found is None else found
         if found.empty:
             return []
         sentences = []
@@ -281,6 +281,7 @@ class Comparison:
 
     def to_json(self) -> dict:
         table = self.table
+        found = self.deciders()
         per_metric: dict[str, dict] = {}
         for metric, group in table.groupby("metric", sort=False):
             per_metric[metric] = {
@@ -317,8 +318,8 @@ class Comparison:
             if self.draws is None
             else json.loads(self.draws.to_json(orient="records")),
             "ranking": json.loads(self.ranking().to_json(orient="records")),
-            "deciders": json.loads(self.deciders().to_json(orient="records")),
-            "verdicts": self.verdicts(),
+            "deciders": json.loads(found.to_json(orient="records")),
+            "verdicts": self.verdicts(found),
             "metrics": per_metric,
         }
 

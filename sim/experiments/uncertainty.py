@@ -19,6 +19,7 @@ from the low to the high third of their range, turn the lead around.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,9 @@ def draws_for(
 ) -> pd.DataFrame | None:
     """One row of config values per replication (None for simulation noise only).
 
-    Every draw is checked as a config in every arm before any run. Structural
-    assumptions that no arm can feel (the attack table without an attack) are left out.
+    Every structural range is checked at both ends in every arm, and every draw as a
+    whole in the first arm, before any run. Structural assumptions that no arm can feel
+    (the attack table without an attack) are left out.
     """
     if uncertainty in ("none", "", None):
         return None
@@ -155,8 +157,6 @@ def _felt(
     source: str,
 ) -> list[Assumption]:
     """The assumptions at least one arm can feel, both ends of every range checked first."""
-    import warnings
-
     from sim.config.inert import inert_settings
 
     keys = [a.key for a in assumptions]
@@ -183,8 +183,6 @@ def _name_the_bad_range(
     arm_overrides: Sequence[str],
     source: str,
 ) -> None:
-    import warnings
-
     for a in assumptions:
         for end in a.ends():
             try:
@@ -212,8 +210,6 @@ def _hypercube_draws(
     scenario: str,
     overrides: Sequence[str],
 ) -> pd.DataFrame:
-    import warnings
-
     from scipy.stats import qmc
 
     if not assumptions:
