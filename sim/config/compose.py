@@ -351,6 +351,11 @@ def check_config(config: Config) -> None:
             f"initial_customer_share={pop.initial_customer_share:g} exceeds everyone; "
             "the two must sum to <= 1"
         )
+    if 0 < pop.reach < pop.size:
+        raise ConfigError(
+            f"population.reach={pop.reach}: smaller than population.size={pop.size}; "
+            "allowed: 0 (the simulated people are the whole reach) or at least the size"
+        )
     if not posts.topics:
         raise ConfigError("posts.topics: empty; at least one topic is required")
     _require_sum("posts.topics.*.weight", (t.weight for t in posts.topics.values()))
@@ -417,7 +422,9 @@ MAX_POSTS_PER_DAY = 20_000_000
 
 def _check_volume(config: Config) -> None:
     """Rates, sizes and multipliers that would make more posts than can be simulated."""
-    posts, size = config.posts, config.population.size
+    posts = config.posts
+    # a sample of a larger reach: the team faces the posts of the whole reach
+    size = max(config.population.size, config.population.reach)
     defect = max((t.defect_level for t in posts.topics.values()), default=1.0)
     for shock in config.events.defects:
         defect *= max(shock.multiplier, 1.0)
@@ -433,7 +440,7 @@ def _check_volume(config: Config) -> None:
     expected = size * per_person * season
     if expected > MAX_POSTS_PER_DAY:
         raise ConfigError(
-            f"posts: these settings make ~{expected:.3g} posts a day (population.size={size} x "
+            f"posts: these settings make ~{expected:.3g} posts a day (people in reach {size} x "
             f"{per_person:.3g} a person x peak {season:.3g}); at most {MAX_POSTS_PER_DAY:,} "
             "a day can be simulated"
         )

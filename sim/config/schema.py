@@ -130,6 +130,17 @@ class Population:
         unit="people",
         range=(2, 5_000_000),
     )
+    reach: int = param(
+        0,
+        "people in the brand's social reach that the simulated people stand for (0: the "
+        "simulated people are the whole reach). Above `size`, each simulated person stands "
+        "for reach/size people: the team faces the posts of the whole reach (posts by people "
+        "outside the sample load the team but move no simulated customer), and money and "
+        "people counts are the brand's, while loyalty and per-person rates come from the "
+        "sample (docs/model.md, 'A sample of a larger reach'). Brand input",
+        unit="people",
+        range=(0, 10_000_000_000),
+    )
     initial_customer_share: float = param(
         0.69,
         "close to the baseline's long-run share under hub_and_spoke: a 5-year run settled "

@@ -172,5 +172,7 @@ def post_log(
             "resolved_h": posts.resolved_at,
             "resolved": posts.outcome == OUTCOME["resolved"],
             "outcome": pd.Categorical.from_codes(posts.outcome, OUTCOMES),
+            # by someone the simulated sample stands for (population.reach), not in it
+            "outside_sample": posts.background,
         }
     )

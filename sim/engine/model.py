@@ -80,6 +80,8 @@ class HubspokeModel(mesa.Model):
         self.seed = seed
         self.streams = Streams(seed)
         size = cfg.population.size
+        # each simulated person stands for `scale` people of the brand's reach
+        self.scale = max(cfg.population.reach, size) / size
         self.graph = build_graph(size, cfg.network, self.streams.graph)
         self.population = Population(cfg.population, size, self.streams.population)
         self.topics = list(cfg.posts.topics)
@@ -267,16 +269,44 @@ class HubspokeModel(mesa.Model):
                 self.streams.posts, start, season, pop.state, pop.loyalty
             ).items()
         )
+        if self.scale > 1.0:
+            parts += self._background_posts(start, season)
         batch = assemble(parts, self.graph.follower_counts, pop.platform)
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
         kind, negativity = batch.columns["kind"], batch.columns["negativity"]
-        self._watch_ids = np.concatenate([self._watch_ids, ids[kind == KIND["complaint"]]])
+        sampled = ~batch.columns["background"]
+        complaint = (kind == KIND["complaint"]) & sampled
+        self._watch_ids = np.concatenate([self._watch_ids, ids[complaint]])
         ledger = self.ledger
         ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
         ledger.negative_posts += int((negativity >= NEGATIVE).sum())
         ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
-        self._spread(batch)
+        self._spread(Batch({name: values[sampled] for name, values in batch.columns.items()}))
+
+    def _background_posts(self, start: float, season: float) -> list[tuple[int, dict]]:
+        """Today's posts by the people of the reach outside the simulated sample.
+
+        They arrive at the per-person rates of the sample's own posts, from the
+        (scale - 1) x size people the sample does not simulate; each borrows a
+        simulated person as its template (whether they are a customer, their
+        loyalty, voice, followers and platform), on a stream of its own, so the
+        sample's posts are the same with or without them. Their authors are
+        outside the sample: no simulated person's loyalty moves, and their
+        audiences are outside it too (the sample's own network carries exposure).
+        """
+        pop, rng = self.population, self.streams.background
+        people = (self.scale - 1.0) * pop.size
+        incidents = self.generator.incidents(
+            rng, start, season, self.defects.level, pop.state, people
+        )
+        voiced = incidents["voice_u"] < pop.voice[incidents["author"]]
+        parts = [(KIND["complaint"], {k: v[voiced] for k, v in incidents.items()})]
+        chatter = self.generator.chatter(rng, start, season, pop.state, pop.loyalty, people)
+        parts += list(chatter.items())
+        for _, part in parts:
+            part["background"] = np.ones(len(part["author"]), dtype=bool)
+        return parts
 
     def _spread(self, batch: Batch) -> None:
         """Reshare cascades and influencer amplification: who sees today's posts."""
@@ -371,6 +401,10 @@ class HubspokeModel(mesa.Model):
         ledger.left_lapsed = int((previous == LAPSED).sum())
         ledger.left_competitor = int((previous == COMPETITOR).sum())
 
+    def brand(self, count: float) -> float:
+        """A count of simulated people (or their money) as the brand's: times `scale`."""
+        return count * self.scale if self.scale != 1.0 else count
+
     def _costs(self) -> dict[str, float]:
         cfg = self.config
         hub, spokes = self.team.wages(self.day)
@@ -392,12 +426,10 @@ class HubspokeModel(mesa.Model):
         pop, ledger = self.population, self.ledger
         prospects, customers, lapsed, competitor = pop.counts()
         active = np.flatnonzero(pop.state == CUSTOMER)
-        revenue = float(pop.revenue_per_day(active).sum())
+        revenue = self.brand(float(pop.revenue_per_day(active).sum()))
         costs = self._costs()
         cost = sum(costs.values())
-        row: dict[str, float] = {
-            "day": self.day + 1,
-            "time_h": now,
+        people = {
             "prospects": prospects,
             "customers": customers,
             "lapsed": lapsed,
@@ -411,6 +443,11 @@ class HubspokeModel(mesa.Model):
             "left_lapsed": ledger.left_lapsed,
             "left_competitor": ledger.left_competitor,
             "leads_closed": ledger.leads_closed,
+        }
+        row: dict[str, float] = {
+            "day": self.day + 1,
+            "time_h": now,
+            **{name: self.brand(count) for name, count in people.items()},
             **loyalty_stats(pop.loyalty[active]),
         }
         for kind, name in enumerate(POST_KINDS):
@@ -418,7 +455,7 @@ class HubspokeModel(mesa.Model):
         total_posts = int(ledger.posts_by_kind.sum())
         row["negative_mentions"] = ledger.negative_mentions
         row["negative_share"] = ledger.negative_posts / total_posts if total_posts else math.nan
-        row["reshares"] = ledger.reshares
+        row["reshares"] = self.brand(ledger.reshares)
         row.update(response_stats(ledger.response_hours, self.config.strategy.sla_hours))
         row["backlog"] = self.team.backlog(now)
         row["spoke_backlog"] = self.team.spoke_backlog()
@@ -444,7 +481,7 @@ class HubspokeModel(mesa.Model):
             row[f"defect_{topic}"] = float(level)
         storm = self.firestorm
         row["attack_aware_share"] = storm.ever_aware / pop.size if storm else 0.0
-        row["attack_spreaders"] = len(storm.spreaders) if storm else 0
+        row["attack_spreaders"] = self.brand(len(storm.spreaders)) if storm else 0
         row["revenue"] = revenue
         row.update(costs)
         row["cost_to_serve"] = cost

@@ -87,6 +87,9 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "reply_uplift": (np.float64, np.nan),
     "resolved_at": (np.float64, np.nan),
     "outcome": (np.int8, 0),
+    # posted by someone outside the simulated sample of a larger reach (population.reach):
+    # it loads the team like any post and moves no simulated person
+    "background": (np.bool_, False),
 }
 
 
@@ -209,8 +212,10 @@ class PostGenerator:
         self.max_defect = max_defect
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
 
-    def _candidates(self, rng: np.random.Generator, rate: float, start: float) -> Part:
-        count = int(rng.poisson(rate * self.size * self.rhythm.day_factor(start)))
+    def _candidates(
+        self, rng: np.random.Generator, rate: float, start: float, people: float
+    ) -> Part:
+        count = int(rng.poisson(rate * people * self.rhythm.day_factor(start)))
         return {
             "author": rng.integers(0, self.size, count),
             "created": start + self.rhythm.times(rng.random(count)),
@@ -225,10 +230,17 @@ class PostGenerator:
         season: float,
         defect_level: np.ndarray,
         state: np.ndarray,
+        people: float | None = None,
     ) -> Part:
-        """Accepted incidents today, with `topic` and `voice_u` (complain if below voice)."""
+        """Accepted incidents today, with `topic` and `voice_u` (complain if below voice).
+
+        `people` (default: the simulated population) sets the volume; authors are
+        drawn from the simulated people either way, so with more people than
+        simulated each author is a template for someone like them.
+        """
         bound = self.cfg.incident_rate_per_day * season * self.topic_p * self.max_defect
-        part = self._candidates(rng, float(bound.sum()), day_start)
+        people = self.size if people is None else people
+        part = self._candidates(rng, float(bound.sum()), day_start, people)
         count = len(part["author"])
         total = bound.sum()
         part["topic"] = rng.choice(len(bound), size=count, p=bound / total if total > 0 else None)
@@ -246,16 +258,18 @@ class PostGenerator:
         season: float,
         state: np.ndarray,
         loyalty: np.ndarray,
+        people: float | None = None,
     ) -> dict[int, Part]:
         """Questions (customers), praise (customers, ~loyalty^2) and leads (prospects)."""
         cfg = self.cfg
+        people = self.size if people is None else people
         out = {}
         for kind, rate, who in (
             (QUESTION, cfg.question_rate_per_day, CUSTOMER),
             (PRAISE, cfg.praise_rate_per_day, CUSTOMER),
             (LEAD, cfg.lead_rate_per_day, PROSPECT),
         ):
-            part = self._candidates(rng, rate * season, day_start)
+            part = self._candidates(rng, rate * season, day_start, people)
             part["topic"] = rng.choice(len(self.topic_p), size=len(part["author"]), p=self.topic_p)
             ok = state[part["author"]] == who
             if kind == PRAISE:
@@ -271,6 +285,7 @@ _BATCH_COLUMNS = (
     "addressed",
     *["handle_work", "patience", "spoke_work", "follow_u", "listen_u", "defect_u"],
     "loyalty_before",
+    "background",
 )
 
 

@@ -22,6 +22,7 @@ STREAMS = (
     "influencers",
     "turnover",
     "outreach",
+    "background",
 )
 
 

@@ -29,8 +29,8 @@ def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]
     summary = summarise(
         daily,
         model.posts,
-        model.population.customers_at_start,
-        model.population.churned_total,
+        model.brand(model.population.customers_at_start),
+        model.brand(model.population.churned_total),
         cfg.strategy.sla_hours,
         model.population.size,
         storm.ever_aware / model.population.size if storm else 0.0,
@@ -49,7 +49,7 @@ def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]
                 model.defects.recognised_at[i] / HOURS_PER_DAY
             )
     if storm is not None:
-        summary["attack_peak_spreaders"] = float(storm.peak_spreaders)
+        summary["attack_peak_spreaders"] = float(model.brand(storm.peak_spreaders))
         summary["attack_detected_h"] = storm.detected_at
         summary["attack_responded_h"] = storm.responded_at
         summary["attack_recovery_days"] = recovery_days(daily, cfg.attack.start_day)
@@ -152,8 +152,8 @@ def team_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
         "spoke_resolution_p90_h": float(np.quantile(hours, 0.9)) if len(hours) else float("nan"),
         "root_cause_fixes_total": float(daily["root_cause_fix_count"].sum()),
         "root_cause_fix_cost_total": float(daily["root_cause_fixes"].sum()),
-        "defected_total": float(pop.defected_total),
-        "entered_total": float(pop.entered_total),
+        "defected_total": float(model.brand(pop.defected_total)),
+        "entered_total": float(model.brand(pop.entered_total)),
         "competitor_final": float(daily["competitor"].iloc[-1]),
     }
 
@@ -256,11 +256,12 @@ def horizon_value(model: HubspokeModel, daily: pd.DataFrame, daily_discount: flo
     net = (daily["revenue"] - daily["cost_to_serve"]).to_numpy()[within]
     window = float((net * discount).sum())
     tail = project(model.population, horizon - len(daily), daily_discount)
+    equity = model.brand(tail.value)
     at_end = (1.0 + daily_discount) ** -float(len(daily))
     return {
         "relationship_value_window_discounted": window,
-        "relationship_value_horizon": window + at_end * tail.value,
-        "customer_equity_final": tail.value,
+        "relationship_value_horizon": window + at_end * equity,
+        "customer_equity_final": equity,
         "horizon_days": float(horizon),
     }
 

@@ -297,22 +297,14 @@ class Team:
             if self.attack_reply_goodwill:
                 self.ledger.reply_weight[author] += spin
             return
-        # replies are public: the author's followers see the brand answer
-        self.ledger.reply_weight[author] += spin
-        pc = self.cfg.posts
-        speed = reply_value(time - created, pc.reply_speed_form, pc.reply_speed_scale_hours)
-        pop = self.population
-        who = np.array([author])
-        if self._is_problem(post):
-            pop.learn_to_voice(who)
-        before = pop.revenue_per_day(who)[0]
-        pop.shift_loyalty(who, self._restoring(post, author, pc.reply_gain * speed * spin))
-        if pop.state[author] == CUSTOMER and before > 0:
-            posts.reply_uplift[post] = pop.revenue_per_day(who)[0] / before - 1.0
+        outside = bool(posts.background[post])  # its author is not a simulated person
+        if not outside:
+            self._reply_lifts(post, author, time - created, spin)
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
                 self._route(post, self.sales, time)
-            elif (
+            # an outside lead is work for the team; the sample's own leads make the customers
+            elif not outside and (
                 posts.follow_u[post]
                 < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
             ):
@@ -324,6 +316,20 @@ class Team:
             self._resolve(post, time, by_spoke=False)
         elif routing == "hub_and_spoke":
             self._route(post, int(self.topic_spoke[posts.topic[post]]), time)
+
+    def _reply_lifts(self, post: int, author: int, delay: float, spin: float) -> None:
+        """A public reply: the author's followers see it; the author's loyalty rises."""
+        self.ledger.reply_weight[author] += spin
+        pc = self.cfg.posts
+        speed = reply_value(delay, pc.reply_speed_form, pc.reply_speed_scale_hours)
+        pop = self.population
+        who = np.array([author])
+        if self._is_problem(post):
+            pop.learn_to_voice(who)
+        before = pop.revenue_per_day(who)[0]
+        pop.shift_loyalty(who, self._restoring(post, author, pc.reply_gain * speed * spin))
+        if pop.state[author] == CUSTOMER and before > 0:
+            self.posts.reply_uplift[post] = pop.revenue_per_day(who)[0] / before - 1.0
 
     def _restoring(self, post: int, author: int, gain: float) -> float:
         """The loyalty a reply or a fix adds; with `posts.recovery_ceiling`, it restores only.
@@ -379,10 +385,11 @@ class Team:
         # a slot can take up cases only on shift: count the business hours it was held
         held = slot.liaison.shift.on_shift_hours(posts.spoke_start[post], time)
         self.ledger.spoke_busy_hours += held
+        outside = bool(posts.background[post])
         if int(posts.kind[post]) == LEAD:
             posts.outcome[post] = RESOLVED
             posts.resolved_at[post] = time
-            if posts.follow_u[post] < self.cfg.posts.lead_close_rate:
+            if not outside and posts.follow_u[post] < self.cfg.posts.lead_close_rate:
                 self.ledger.leads_closed += self.population.make_customers(
                     np.array([posts.author[post]])
                 )
@@ -395,6 +402,8 @@ class Team:
         else:
             posts.outcome[post] = BROKEN
             self.ledger.broken += 1
+            if outside:
+                return
             self.population.shift_loyalty(
                 np.array([posts.author[post]]), -self.cfg.posts.broken_promise_hit
             )
@@ -412,13 +421,15 @@ class Team:
         days = (time - posts.created[post]) / HOURS_PER_DAY
         fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
         problem = self._is_problem(post)
-        gain = self.cfg.posts.resolution_gain if problem else self.cfg.posts.answer_gain
-        pop.shift_loyalty(np.array([author]), self._restoring(post, author, gain * fade))
+        if not posts.background[post]:  # a simulated author: their loyalty and open issue
+            gain = self.cfg.posts.resolution_gain if problem else self.cfg.posts.answer_gain
+            pop.shift_loyalty(np.array([author]), self._restoring(post, author, gain * fade))
+            if problem:
+                posts.loyalty_after_fix[post] = pop.loyalty[author]
+                if pop.open_issues[author] > 0:
+                    pop.open_issues[author] -= 1
         if not problem:
             return
-        posts.loyalty_after_fix[post] = pop.loyalty[author]
-        if pop.open_issues[author] > 0:
-            pop.open_issues[author] -= 1
         self.ledger.compensation += self.cfg.team.compensation_per_resolution
         topic = int(posts.topic[post])
         if not by_spoke:  # the hub fixes the customer's case, not the cause
