@@ -25,3 +25,17 @@ POST_COLUMNS = (
     "resolved",
     "outcome",
 )
+
+# A dense world for tests of what a post does to its author: the simulated people are the
+# whole reach and post ~100 times as often as real customers do, so a small run has
+# hundreds of posts by simulated people (at realistic volumes a 10,000-person sample of the
+# default reach has ~30 in 60 days). The defaults' rates are in docs/model.md.
+DENSE = (
+    "population.reach=0",
+    "posts.question_rate_per_day=0.005",
+    "posts.praise_rate_per_day=0.0015",
+    "posts.lead_rate_per_day=0.001",
+    "population.segments.basic.voice_propensity=0.30",
+    "population.segments.standard.voice_propensity=0.35",
+    "population.segments.premium.voice_propensity=0.45",
+)

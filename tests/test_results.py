@@ -112,7 +112,8 @@ def test_run_defaults_to_config_seed(simulate):
     a = sim.run(config)
     b = sim.run(config, 4)
     assert a.seed == 4
-    assert a.summary == b.summary
+    # as text: metrics undefined in so short a run (NaN) compare equal
+    assert json.dumps(a.summary, sort_keys=True) == json.dumps(b.summary, sort_keys=True)
 
 
 def test_recovery_days():

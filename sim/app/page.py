@@ -58,6 +58,18 @@ def LiveFigure(model: AppModel, draw: Callable):
     solara.FigureMatplotlib(draw(model.rows, model.config), format="png")
 
 
+def _people(population) -> str:
+    """'6.5 million people in reach (a sample of 25,000 simulated)' or '25,000 people'."""
+    if population.reach > population.size:
+        return (
+            f"{population.reach / 1e6:,.1f} million people in reach "
+            f"(a sample of {population.size:,} simulated)"
+            if population.reach >= 1e6
+            else f"{population.reach:,} people in reach (a sample of {population.size:,})"
+        )
+    return f"{population.size:,} people"
+
+
 @solara.component
 def Status(model: AppModel, session: Session):
     update_counter.get()
@@ -65,7 +77,7 @@ def Status(model: AppModel, session: Session):
     rows = model.rows
     _markdown(
         f"**{cfg.scenario}** under **{cfg.strategy.name}**, seed {cfg.seed}, "
-        f"{cfg.population.size:,} people — **day {len(rows)} of {cfg.days}**"
+        f"{_people(cfg.population)} — **day {len(rows)} of {cfg.days}**"
     )
     if rows:
         last = rows[-1]
@@ -194,7 +206,11 @@ FIELDS = (
     ("delay_hours", "response delay after detection (h)", lambda c: c.strategy.crisis.delay_hours),
     ("hub_staff", "hub staff (people)", lambda c: c.team.hub.staff),
     ("coverage_hours", "hub coverage (h a day)", lambda c: c.team.hub.coverage_hours),
-    ("population", "population in reach (people, 1,000-50,000)", lambda c: c.population.size),
+    (
+        "population",
+        "people simulated (a sample of the reach, 1,000-50,000)",
+        lambda c: c.population.size,
+    ),
     ("seed", "seed", lambda c: c.seed),
 )
 

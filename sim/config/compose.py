@@ -418,6 +418,8 @@ def check_config(config: Config) -> None:
 # inbound posts a day the engine is sized for: ~100 bytes a post in the post book,
 # so a year at this rate is far beyond memory already; a typo of 1e30 fails here
 MAX_POSTS_PER_DAY = 20_000_000
+# posts over a whole run (~200 bytes each in the post book and the queues: ~4 GB)
+MAX_POSTS_PER_RUN = 20_000_000
 
 
 def _check_volume(config: Config) -> None:
@@ -443,4 +445,16 @@ def _check_volume(config: Config) -> None:
             f"posts: these settings make ~{expected:.3g} posts a day (people in reach {size} x "
             f"{per_person:.3g} a person x peak {season:.3g}); at most {MAX_POSTS_PER_DAY:,} "
             "a day can be simulated"
+        )
+    # only voiced incidents become posts (with room for the squeaky wheel to double voice)
+    pop = config.population
+    voice = max((seg.voice_propensity for seg in pop.segments.values()), default=1.0)
+    voiced = min(1.0, 2.0 * voice * (1.0 + pop.squeaky_wheel))
+    posting = per_person - posts.incident_rate_per_day * defect * (1.0 - voiced)
+    run_total = size * posting * season * config.days
+    if run_total > MAX_POSTS_PER_RUN:
+        raise ConfigError(
+            f"posts: these settings make up to ~{run_total:.3g} posts in {config.days} days "
+            f"(people in reach {size} x {posting:.3g} posts a person a day x peak "
+            f"{season:.3g}); at most {MAX_POSTS_PER_RUN:,} a run fit in memory"
         )

@@ -47,20 +47,23 @@ class Segment:
         range=NONNEG,
     )
     churn_per_year: float = param(
-        0.135,
+        0.14,
         "base churn at the reference loyalty with no open issue. The standard tier is "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.11-0.19); basic and premium keep "
-        "their ratio to it (0.21, 0.09): "
+        "(docs/calibration.md; plausible range 0.10-0.22); basic and premium keep "
+        "their ratio to it (0.218, 0.093): "
         "an effective ~25 %/year once open issues and loyalty act, as in German mobile (25 %) "
         "and US internet providers (22 %) (Thomas, Blattberg & Fox 2004, Table 1)",
         unit="1/year",
         range=(0.0, 0.999),
     )
     voice_propensity: float = param(
-        0.35,
-        "assumption: about a third of dissatisfied customers complain in public "
-        "(Hirschman 1970: exit vs voice)",
+        0.0023,
+        "share of a customer's problems they raise in public with the brand on social media: "
+        "with ~1.8 problems a customer-year (posts.incident_rate_per_day) and 70 % tagging "
+        "the brand, ~0.003 public complaints a customer-year, a third of the ~0.01 inbound "
+        "posts (Southwest 2017: a third problems; per-brand contact rates in docs/calibration.md); "
+        "most people never complain in public (a personal propensity, Beta with concentration 4)",
         range=UNIT,
     )
 
@@ -69,12 +72,15 @@ def _default_segments() -> dict[str, Segment]:
     return {
         # base rates at reference loyalty and no open issue; with the issue multiplier and
         # loyalty they give an effective ~25 %/year in the baseline (see Segment.churn_per_year)
-        "basic": Segment(share=0.3, margin_per_day=0.4, churn_per_year=0.21, voice_propensity=0.30),
+        # voice in the ratio 0.30 : 0.35 : 0.45 (assumption: higher tiers expect more)
+        "basic": Segment(
+            share=0.3, margin_per_day=0.4, churn_per_year=0.218, voice_propensity=0.0020
+        ),
         "standard": Segment(
-            share=0.55, margin_per_day=1.0, churn_per_year=0.135, voice_propensity=0.35
+            share=0.55, margin_per_day=1.0, churn_per_year=0.14, voice_propensity=0.0023
         ),
         "premium": Segment(
-            share=0.15, margin_per_day=3.0, churn_per_year=0.09, voice_propensity=0.45
+            share=0.15, margin_per_day=3.0, churn_per_year=0.093, voice_propensity=0.0030
         ),
     }
 
@@ -131,13 +137,16 @@ class Population:
         range=(2, 5_000_000),
     )
     reach: int = param(
-        0,
+        6_500_000,
         "people in the brand's social reach that the simulated people stand for (0: the "
         "simulated people are the whole reach). Above `size`, each simulated person stands "
         "for reach/size people: the team faces the posts of the whole reach (posts by people "
         "outside the sample load the team but move no simulated customer), and money and "
         "people counts are the brand's, while loyalty and per-person rates come from the "
-        "sample (docs/model.md, 'A sample of a larger reach'). Brand input",
+        "sample (docs/model.md, 'A sample of a larger reach'). Brand input; the default "
+        "brand has 6.5 million people in reach, ~4.5 million customers: about what two "
+        "social-care agents serve at T-Mobile US (20 for ~44 M customers, 2013) or BT "
+        "(6 for 15 M, ~2010)",
         unit="people",
         range=(0, 10_000_000_000),
     )
@@ -211,14 +220,14 @@ class Population:
         range=(0.0, 0.5),
     )
     squeaky_wheel: float = param(
-        0.2,
+        0.4,
         "the squeaky wheel: an answered complaint teaches its author that complaining in "
-        "public works, and their voice propensity moves this share of the way to 1 "
-        "(v <- v + s (1 - v)). Direction from Ma, Sun & Kekre (2015, Marketing Science "
+        "public works, and their voice propensity rises by this share of itself "
+        "(v <- min(1, v (1 + s))). Direction from Ma, Sun & Kekre (2015, Marketing Science "
         "34(5)): a telecom's Twitter complainers complained more after the firm intervened, "
         "while their relationship with it improved. They publish no size we can map: "
-        "assumption, sensitivity 0-0.5",
-        range=UNIT,
+        "assumption, sensitivity 0-1",
+        range=(0.0, 10.0),
     )
     ignored_defect_prob: float = param(
         0.22,
@@ -329,22 +338,28 @@ class Posts:
         range=NONNEG,
     )
     question_rate_per_day: float = param(
-        0.0086,
-        "a customer asks the brand something on social about every 115 days. "
-        "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.0058-0.0088): the 2-person hub at "
-        "the 75-85 % occupancy of contact-centre norms",
+        7.4e-6,
+        "a customer asks the brand something on social about once in 370 years (0.0027 a "
+        "customer-year): a third of the ~0.01 inbound posts a customer-year that brands see "
+        "(T-Mobile ~0.008, Southwest ~0.008, Tesco ~0.026, BT ~0.003; Southwest 2017: a "
+        "third questions). Calibrated to the target set 'published' (docs/calibration.md)",
         unit="1/customer/day",
         range=NONNEG,
     )
     praise_rate_per_day: float = param(
-        0.0015,
-        "assumption; scaled by loyalty squared (promoters praise)",
+        3.8e-5,
+        "scaled by loyalty squared (promoters praise): ~0.004 tagged posts a customer-year "
+        "that need no answer, so that about 6 in 10 inbound posts need one (Tesco 2012: ~60 %; "
+        "Sprout Social Index 2015: about 4 in 10; Southwest 2017: two thirds questions or "
+        "problems)",
         unit="1/customer/day",
         range=NONNEG,
     )
     lead_rate_per_day: float = param(
-        0.001, "assumption: prospects asking before buying", unit="1/prospect/day", range=NONNEG
+        1e-5,
+        "assumption: prospects asking before buying, at about the customers' question rate",
+        unit="1/prospect/day",
+        range=NONNEG,
     )
     addressed_share: float = param(
         0.7,
@@ -366,12 +381,12 @@ class Posts:
         factory=True,
     )
     patience_hours: float = param(
-        19.0,
+        7.0,
         "mean hours before an author stops waiting (exponential; 0 = never). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 16-48 h): with a typical brand's "
+        "(docs/calibration.md; plausible range 3.5-12 h): with a typical brand's "
         "part-time manager it gives Sprout Social's 88 % unanswered within 72 h and "
-        "~10 h mean response",
+        "~10 h mean response (customers expected ~4 h, Sprout 2016)",
         unit="h",
         range=NONNEG,
     )
@@ -385,12 +400,13 @@ class Posts:
         0.08, "assumption: loyalty lost on meeting a problem (sensitivity 0.04-0.16)", range=UNIT
     )
     reply_gain: float = param(
-        0.088,
-        "loyalty gained from an instant public reply. "
+        0.058,
+        "loyalty gained from an instant public reply (restoring only, posts.recovery_ceiling). "
         "calibrated to the target set 'published' "
         "(docs/calibration.md; plausible range "
-        "0.036-0.10): the willingness-to-pay rises after replies within 6 min, after an hour and "
-        "on average (Twitter & Applied Marketing Science 2016), read as revenue rises",
+        "0.052-0.135): the willingness-to-pay rises after replies within 6 min, after an hour and "
+        "on average (Twitter & Applied Marketing Science 2016), discounted 1.8x for stated "
+        "rather than actual willingness to pay (Kanya et al. 2019), read as revenue rises",
         range=UNIT,
     )
     reply_speed_form: str = param(
@@ -400,10 +416,11 @@ class Posts:
         choices=("hyperbolic", "exponential"),
     )
     reply_speed_scale_hours: float = param(
-        0.10,
+        1.4,
         "delay at which a reply is worth half an instant one (hyperbolic form). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.06-0.49): the gradient between a "
+        "(docs/calibration.md; plausible range 0.88-2.0, the top of the range searched): "
+        "the gradient between a "
         "reply within 6 min ($20) and one after an hour ($2.33), Twitter & Applied "
         "Marketing Science 2016",
         unit="h",
@@ -417,12 +434,12 @@ class Posts:
         range=UNIT,
     )
     recovery_ceiling: bool = param(
-        False,
+        True,
         "true: a reply or a fix restores loyalty at most to where its author was, just "
         "before the incident for a complaint (de Matos, Henrique & Rossi 2007: no recovery "
         "paradox for repurchase) and their own baseline otherwise, so answering lifts no "
-        "one above it; false (the default until the reply-value targets are reworked, "
-        "docs/calibration.md): reply, fix and answer gains add up without a ceiling",
+        "one above it (no published behavioural figure does); false: reply, fix and answer "
+        "gains add up without a ceiling (a structural alternative, calibration/structural.yaml)",
     )
     resolution_value_days: float = param(
         7.0,

@@ -145,10 +145,10 @@ class Population:
 
     # ----------------------------------------------------------------- updates
     def learn_to_voice(self, people: np.ndarray) -> None:
-        """Complainers who were answered voice more next time: v moves toward 1 (squeaky wheel)."""
+        """Complainers who were answered voice more next time: v rises by a share of itself."""
         step = self.cfg.squeaky_wheel
         if step > 0 and len(people):
-            self.voice[people] += step * (1.0 - self.voice[people])
+            self.voice[people] = np.minimum(1.0, self.voice[people] * (1.0 + step))
 
     def shift_loyalty(self, people: np.ndarray, amount: np.ndarray | float) -> None:
         """Add `amount` to the loyalty of `people` (repeats add up), kept within [0, 1]."""

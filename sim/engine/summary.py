@@ -220,6 +220,13 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
         )
         if inbound.any()
         else nan,
+        # Southwest (2017): about a third questions and a third problems
+        "questions_per_complaint": float(
+            (inbound & (p.kind == KIND["question"])).sum()
+            / (inbound & (p.kind == KIND["complaint"])).sum()
+        )
+        if (inbound & (p.kind == KIND["complaint"])).any()
+        else nan,
         "reply_uplift_complaints": mean(p.reply_uplift[problem]),
         "reply_uplift_questions": mean(p.reply_uplift[p.kind == KIND["question"]]),
         "complaints_answered_share": float(answered_complaints.mean())

@@ -49,6 +49,7 @@ from sim.experiments.executors import check as check_executor
 
 IMPLAUSIBLE = 3.0
 BOUNDS = ("two_sided", "upper", "lower")
+SCALES = ("linear", "log")  # log: value and model mean compared as logarithms, sd on that scale
 MIN_POINTS_PER_PARAMETER = 10  # a space-filling design needs ~10 points per dimension
 
 
@@ -63,6 +64,7 @@ class Target:
     scenario: str | None = None  # None: the calibration's scenario (default baseline)
     overrides: list[str] = field(default_factory=list)
     bound: str = "two_sided"
+    scale: str = "linear"
     source: str = ""
     note: str = ""
 
@@ -111,6 +113,11 @@ def _target(raw: Mapping[str, Any], where: str) -> Target:
     bound = str(raw.get("bound", "two_sided"))
     if bound not in BOUNDS:
         raise ConfigError(f"{where}.bound={bound}: not allowed; allowed: {', '.join(BOUNDS)}")
+    scale = str(raw.get("scale", "linear"))
+    if scale not in SCALES:
+        raise ConfigError(f"{where}.scale={scale}: not allowed; allowed: {', '.join(SCALES)}")
+    if scale == "log" and value <= 0:
+        raise ConfigError(f"{where}.value={raw['value']}: must be > 0 for scale=log")
     overrides = raw.get("overrides", []) or []
     if not isinstance(overrides, (list, tuple)):
         raise ConfigError(f"{where}.overrides={overrides}: must be a list of key=value")
@@ -122,6 +129,7 @@ def _target(raw: Mapping[str, Any], where: str) -> Target:
         scenario=str(raw["scenario"]) if raw.get("scenario") is not None else None,
         overrides=[str(o) for o in overrides],
         bound=bound,
+        scale=scale,
         source=str(raw.get("source", "")),
         note=str(raw.get("note", "")),
     )
@@ -299,8 +307,16 @@ def implausibility(targets: TargetSet, evaluated: pd.DataFrame) -> pd.DataFrame:
     sd = frame["target"].map(lambda n: by_name[n].sd)
     value = frame["target"].map(lambda n: by_name[n].value)
     bound = frame["target"].map(lambda n: by_name[n].bound)
-    scale = np.sqrt(sd**2 + frame["var"] / frame["n"].clip(lower=1))
-    z = (frame["mean"] - value) / scale
+    log = frame["target"].map(lambda n: by_name[n].scale == "log").to_numpy(dtype=bool)
+    mean = frame["mean"].to_numpy(dtype=np.float64)
+    var_of_mean = (frame["var"] / frame["n"].clip(lower=1)).to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # on the log scale the mean's variance follows by the delta method: var / mean^2
+        log_mean = np.where(mean > 0, np.log(np.where(mean > 0, mean, 1.0)), -np.inf)
+        centre = np.where(log, log_mean, mean)
+        observed = np.where(log, np.log(np.where(log, value, 1.0)), value)
+        spread = np.where(log, var_of_mean / mean**2, var_of_mean)
+    z = pd.Series((centre - observed) / np.sqrt(sd.to_numpy() ** 2 + spread), index=frame.index)
     miss = z.abs()
     miss = miss.where(bound != "upper", z.clip(lower=0.0))
     miss = miss.where(bound != "lower", (-z).clip(lower=0.0))
@@ -384,14 +400,16 @@ class Calibration:
             f"{self.replications} replications per point (common random numbers, seed "
             f"{self.seed}). A target is met when the model's mean lies within "
             f"{IMPLAUSIBLE:g} combined standard deviations (observation sd and the mean's "
-            "simulation error) of the observed value, in the stated direction.",
+            "simulation error) of the observed value, in the stated direction; an sd "
+            "marked (log) is on the natural-log scale (0.5: a factor of 1.65).",
             "",
             "| target | metric | observed | sd | model mean [95% CI] | I | met | source |",
             "|---|---|---:|---:|---:|---:|:---:|---|",
         ]
         for _, r in t.iterrows():
             lines.append(
-                f"| {r['target']} | `{r['metric']}` | {r['observed']:.4g} | {r['sd']:.3g} | "
+                f"| {r['target']} | `{r['metric']}` | {r['observed']:.4g} | {r['sd']:.3g}"
+                f"{' (log)' if r['scale'] == 'log' else ''} | "
                 f"{r['model_mean']:.4g} [{r['model_ci_low']:.4g}, {r['model_ci_high']:.4g}] | "
                 f"{r['I']:.2f} | {'yes' if r['ok'] else 'no'} | {r['source']} |"
             )
@@ -463,6 +481,11 @@ def _table(targets: TargetSet, scored: pd.DataFrame, point: int) -> pd.DataFrame
         r = at.loc[t.name]
         n = max(int(r["n"]), 1)
         half = float(stats.t.ppf(0.975, n - 1) * math.sqrt(r["var"] / n)) if n > 1 else math.nan
+        if t.scale == "log":  # a factor either way of the observed value
+            spread = r["var"] / n / r["mean"] ** 2 if r["mean"] > 0 else math.inf
+            tolerance = math.exp(IMPLAUSIBLE * math.sqrt(t.sd**2 + spread))
+        else:
+            tolerance = IMPLAUSIBLE * math.sqrt(t.sd**2 + r["var"] / n)
         rows.append(
             {
                 "target": t.name,
@@ -470,13 +493,15 @@ def _table(targets: TargetSet, scored: pd.DataFrame, point: int) -> pd.DataFrame
                 "scenario": t.scenario,
                 "overrides": " ".join(t.overrides),
                 "bound": t.bound,
+                "scale": t.scale,
                 "observed": t.value,
                 "sd": t.sd,
                 "model_mean": r["mean"],
                 "model_ci_low": r["mean"] - half,
                 "model_ci_high": r["mean"] + half,
                 # how far the model mean may sit from the observed value and still meet it
-                "tolerance": IMPLAUSIBLE * math.sqrt(t.sd**2 + r["var"] / n),
+                # (scale log: the factor either way)
+                "tolerance": tolerance,
                 "I": float(r["I"]),
                 "ok": bool(r["I"] <= IMPLAUSIBLE),
                 "source": t.source,

@@ -24,6 +24,7 @@ SEGMENTS = ("basic", "standard", "premium")
 # a world with nothing in it: no incidents, no chatter, no churn, no attack, no influencers
 QUIET = (
     "strategy=silence",
+    "population.reach=0",  # a closed world: the simulated people are everyone
     "posts.incident_rate_per_day=0",
     "posts.question_rate_per_day=0",
     "posts.praise_rate_per_day=0",

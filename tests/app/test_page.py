@@ -40,7 +40,7 @@ def test_controls_render_with_the_scenario_and_its_choices():
     assert {"preset", "apologise", "deny"} <= set(stance.items)
     labels = [w.label for w in rc.find(v.TextField).widgets]
     assert any(label.startswith("hub staff") for label in labels)
-    assert any(label.startswith("population in reach") for label in labels)
+    assert any(label.startswith("people simulated") for label in labels)
     assert day_line(rc) == "day 0 of 90"
 
 

@@ -47,6 +47,8 @@ REFUSED = [
     (["run", "population.size=2000000000"], "population.size=2000000000: out of range"),
     (["run", "events.seasons=[{start_day:1,days:2,multiplier:1e308}]"], "multiplier=1e+308"),
     (["run", "posts.incident_rate_per_day=1e300"], "posts a day"),
+    (["run", "posts.question_rate_per_day=0.01", "days=365"], "a run fit in memory"),
+    (["run", "population.size=1000", "population.reach=10"], "population.reach=10: smaller"),
     # seeds
     (["run", "seed=-1"], "seed=-1: out of range"),
     (["run", "seed=99999999999999999999"], "out of range"),

@@ -41,6 +41,25 @@ COSTS = (
     "root_cause_fixes",
 )
 STATES = ("prospects", "customers", "lapsed", "competitor")
+FLOWS = (
+    "churned",
+    "defected",
+    "converted",
+    "won_back",
+    "won_back_competitor",
+    "entered",
+    "left_lapsed",
+    "left_competitor",
+    "leads_closed",
+)
+
+
+def _simulated(model, counts):
+    """The brand's people counts as simulated people: over the scale, and whole numbers."""
+    people = counts / model.scale
+    whole = np.round(people)
+    np.testing.assert_allclose(people, whole, rtol=0, atol=1e-6)
+    return whole.astype(np.int64)
 
 
 @pytest.fixture(scope="module", params=sorted(RUNS))
@@ -60,7 +79,7 @@ def test_one_row_per_day(run):
 
 def test_everyone_is_in_one_state(run):
     model, result = run
-    d = result.daily
+    d = _simulated(model, result.daily[list(STATES)])
     size = model.config.population.size
     assert (d[list(STATES)].sum(axis=1) == size).all()
     assert (d[list(STATES)] >= 0).all().all()
@@ -80,7 +99,7 @@ def test_people_flows_balance(run):
     prospects: the rest (newcomers replace those who leave; the reach's size is fixed)
     """
     model, result = run
-    d = result.daily
+    d = _simulated(model, result.daily[[*STATES, *FLOWS]])
     pop = model.population
     start = pop.customers_at_start
     np.testing.assert_array_equal(
@@ -95,9 +114,15 @@ def test_people_flows_balance(run):
         d["defected"] - d["won_back_competitor"] - d["left_competitor"],
     )
     assert (d["entered"] >= d["left_lapsed"] + d["left_competitor"]).all()
-    assert result.summary["customers_start"] == start
-    assert result.summary["entered_total"] == d["entered"].sum() == pop.entered_total
-    assert result.summary["defected_total"] == d["defected"].sum() == pop.defected_total
+    summary = _simulated(
+        model,
+        np.array(
+            [result.summary[k] for k in ("customers_start", "entered_total", "defected_total")]
+        ),
+    )
+    assert summary[0] == start
+    assert summary[1] == d["entered"].sum() == pop.entered_total
+    assert summary[2] == d["defected"].sum() == pop.defected_total
 
 
 def test_loyalty_stays_within_unit_interval(run):
@@ -148,8 +173,9 @@ def test_money_adds_up(run):
 
 def test_churn_totals_match(run):
     model, result = run
-    churned = result.daily["churned"].sum()
-    assert result.summary["churned_total"] == churned == model.population.churned_total
+    churned = _simulated(model, result.daily["churned"]).sum()
+    total = _simulated(model, np.array([result.summary["churned_total"]]))[0]
+    assert total == churned == model.population.churned_total
     assert np.isclose(result.summary["churn_rate"], churned / model.population.customers_at_start)
 
 

@@ -40,6 +40,7 @@ def test_seasonal_peak_multiplies_arrivals(simulate):
     overrides = (
         *SMALL,
         f"posts.question_rate_per_day={q}",
+        "population.reach=0",
         "events.seasons=[{start_day:10,days:8,multiplier:3}]",
     )
     model, result = simulate("baseline", overrides, 0)

@@ -151,9 +151,13 @@ def test_answered_complainers_learn_to_voice():
     pop.learn_to_voice(np.array([2, 7]))
     pop.learn_to_voice(np.array([7]))
     expected = before.copy()
-    expected[2] = 1 - (1 - before[2]) * 0.75
-    expected[7] = 1 - (1 - before[7]) * 0.75**2  # each answer closes a quarter of the gap
+    expected[2] = before[2] * 1.25
+    expected[7] = min(1.0, before[7] * 1.25**2)  # each answer raises it by a quarter
     np.testing.assert_allclose(pop.voice, expected, rtol=1e-12)
+    loud = _population(3, squeaky_wheel=5.0)
+    loud.voice[:] = 0.5
+    loud.learn_to_voice(np.array([0]))
+    assert loud.voice[0] == 1.0  # a propensity, never above 1
     still = _population(10, squeaky_wheel=0.0)
     unchanged = still.voice.copy()
     still.learn_to_voice(np.array([2, 7]))

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import DENSE
 
 import sim
 from sim.engine.model import HubspokeModel
 
 FAST = (
+    *DENSE,
     "strategy=hub_and_spoke",
     "team.hub.staff=6",
     "team.hub.coverage_start_hour=0",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import DENSE
 
 import sim
 from sim.engine.model import HubspokeModel
@@ -14,12 +15,16 @@ from sim.engine.team import reply_value
 SCALE = sim.load_config("baseline").posts.reply_speed_scale_hours
 
 
-def test_reply_value_halves_at_the_scale_and_falls_steeply():
-    """The calibrated scale (docs/calibration.md) keeps the published steep gradient: a reply
-    within 6 minutes is worth several times one after an hour (Twitter & Applied Marketing
-    Science 2016: $20 against $2.33); the run measurement is checked by the calibration."""
+def test_reply_value_halves_at_the_scale_and_falls_with_delay():
+    """A reply at the calibrated scale (docs/calibration.md) is worth half an instant one, and
+    value falls with delay. The published gradient (Twitter & Applied Marketing Science 2016:
+    $20 within 6 minutes against $2.33 after an hour) is a run measurement, checked by the
+    calibration: it also depends on who waits (the recovery ceiling caps what a reply can
+    restore), not on this curve alone."""
     assert reply_value(SCALE, "hyperbolic", SCALE) == pytest.approx(0.5)
-    assert reply_value(0.05, "hyperbolic", SCALE) / reply_value(1.5, "hyperbolic", SCALE) > 5.0
+    delays = np.array([0.0, 0.05, 0.5, 1.5, 6.0, 24.0])
+    values = np.array([reply_value(h, "hyperbolic", SCALE) for h in delays])
+    assert (np.diff(values) < 0).all()
 
 
 def test_reply_value_forms():
@@ -29,6 +34,7 @@ def test_reply_value_forms():
 
 
 CLOSED = (
+    *DENSE,
     "population.size=3000",
     "days=30",
     "output.plots=false",
@@ -50,7 +56,7 @@ def test_ignored_complainers_defect_with_the_configured_chance(strategy):
     model.run()
     p, pop = model.posts, model.population
     due = p.created + cfg.population.ignored_after_hours
-    settled = (p.kind == KIND["complaint"]) & (due <= 24.0 * cfg.days)
+    settled = (p.kind == KIND["complaint"]) & (due <= 24.0 * cfg.days) & ~p.background
     ignored = settled & ~(p.first_response <= due)
     chosen = ignored & (p.defect_u < cfg.population.ignored_defect_prob)
     expected = np.unique(p.author[chosen])

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from support import DENSE
 
 import sim
 
-BASE = ("output.plots=false", "population.size=4000", "days=60")
+BASE = ("output.plots=false", "population.size=4000", "days=60", *DENSE)
 SEEDS = range(5)
 
 
