@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-# a small, fast population for everything that does not need the full baseline
+# a small, fast world for everything that does not need the full baseline: 2,000 people
+# sampled from a reach of 650,000 (a tenth of the default brand's: ~12 posts a day, so the
+# team's per-post work does not dominate a test that is about something else)
 SMALL_SIZE = 2000
 SMALL_DAYS = 30
-SMALL = (f"population.size={SMALL_SIZE}", f"days={SMALL_DAYS}", "output.plots=false")
+SMALL_REACH = 650_000
+SMALL = (
+    f"population.size={SMALL_SIZE}",
+    f"days={SMALL_DAYS}",
+    f"population.reach={SMALL_REACH}",
+    "output.plots=false",
+)
 
 
 def full(strategy: str) -> tuple[str, ...]:
