@@ -255,7 +255,7 @@ def test_crisis_surge_adds_temporary_staff(simulate):
 
 def test_no_lead_closes_when_close_rate_is_zero(simulate):
     """Sales closes a routed lead with probability posts.lead_close_rate, whatever follow_u."""
-    overrides = (*SMALL, "posts.lead_close_rate=0", "posts.lead_rate_per_day=0.03")
+    overrides = (*SMALL, "posts.lead_close_rate=0", "posts.lead_rate_per_day=0.0003")
     model, result = simulate("baseline", overrides, 3)
     routed_leads = (model.posts.kind == LEAD) & (model.posts.routed_to >= 0)
     assert routed_leads.sum() > 50

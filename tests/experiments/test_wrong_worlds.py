@@ -10,7 +10,15 @@ import sim
 from sim.cli import main
 from sim.experiments.wrong_worlds import wrong_worlds
 
-SMALL = ["population.size=2000", "days=10", "output.plots=false"]
+# a closed world of 2,000 people (no sampled reach) who ask often enough to keep a hub busy;
+# a wrong world's value of the question rate comes later in the overrides and wins
+SMALL = [
+    "population.size=2000",
+    "population.reach=0",
+    "posts.question_rate_per_day=0.0086",
+    "days=10",
+    "output.plots=false",
+]
 KEY = "posts.question_rate_per_day"
 
 
