@@ -297,11 +297,10 @@ class HubspokeModel(mesa.Model):
         """
         pop, rng = self.population, self.streams.background
         people = (self.scale - 1.0) * pop.size
-        incidents = self.generator.incidents(
-            rng, start, season, self.defects.level, pop.state, people
+        voiced = self.generator.incidents(
+            rng, start, season, self.defects.level, pop.state, people, voice=pop.voice
         )
-        voiced = incidents["voice_u"] < pop.voice[incidents["author"]]
-        parts = [(KIND["complaint"], {k: v[voiced] for k, v in incidents.items()})]
+        parts = [(KIND["complaint"], voiced)]
         chatter = self.generator.chatter(rng, start, season, pop.state, pop.loyalty, people)
         parts += list(chatter.items())
         for _, part in parts:

@@ -216,12 +216,18 @@ class PostGenerator:
         self, rng: np.random.Generator, rate: float, start: float, people: float
     ) -> Part:
         count = int(rng.poisson(rate * people * self.rhythm.day_factor(start)))
+        # the time's uniform is kept and turned into an hour only for accepted candidates
+        # (_timed): most candidates are rejected, the values are the same either way
         return {
             "author": rng.integers(0, self.size, count),
-            "created": start + self.rhythm.times(rng.random(count)),
+            "time_u": rng.random(count),
             "accept_u": rng.random(count),
             **marks(rng, count, self.cfg),
         }
+
+    def _timed(self, part: Part, start: float) -> Part:
+        part["created"] = start + self.rhythm.times(part.pop("time_u"))
+        return part
 
     def incidents(
         self,
@@ -231,12 +237,15 @@ class PostGenerator:
         defect_level: np.ndarray,
         state: np.ndarray,
         people: float | None = None,
+        voice: np.ndarray | None = None,
     ) -> Part:
         """Accepted incidents today, with `topic` and `voice_u` (complain if below voice).
 
         `people` (default: the simulated population) sets the volume; authors are
         drawn from the simulated people either way, so with more people than
-        simulated each author is a template for someone like them.
+        simulated each author is a template for someone like them. With `voice`,
+        only the incidents voiced in public are kept (u < voice of the author): the
+        same draws, for when the silent ones do not matter.
         """
         bound = self.cfg.incident_rate_per_day * season * self.topic_p * self.max_defect
         people = self.size if people is None else people
@@ -249,7 +258,9 @@ class PostGenerator:
         ok = (state[part["author"]] == CUSTOMER) & (
             part["accept_u"] * self.max_defect[topic] < defect_level[topic]
         )
-        return _select(part, ok)
+        if voice is not None:
+            ok &= part["voice_u"] < voice[part["author"]]
+        return self._timed(_select(part, ok), day_start)
 
     def chatter(
         self,
@@ -274,7 +285,7 @@ class PostGenerator:
             ok = state[part["author"]] == who
             if kind == PRAISE:
                 ok &= part["accept_u"] < loyalty[part["author"]] ** 2
-            out[kind] = _select(part, ok)
+            out[kind] = self._timed(_select(part, ok), day_start)
         return out
 
 
