@@ -41,7 +41,7 @@ demo: $(STAMP)
 
 # one test worker per core (pytest-xdist); the suite takes ~3.5-4 min on 2 cores
 test: $(STAMP)-test
-	$(PY) -m pytest -n 3 --dist worksteal
+	$(PY) -m pytest -n auto --dist worksteal
 
 lint: $(STAMP)-test
 	$(VENV)/bin/ruff check sim tests benchmarks
