@@ -198,6 +198,7 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
     tagged = settled & (p.kind == KIND["complaint"])
     answered_complaints = ~np.isnan(p.first_response[tagged])
     inbound_answered = inbound & ~np.isnan(frt)
+    tagged_complaints = int((inbound & (p.kind == KIND["complaint"])).sum())
     return {
         "reply_uplift_mean": mean(p.reply_uplift),
         "reply_uplift_fast": fast,
@@ -222,10 +223,9 @@ def pattern_summary(model: HubspokeModel, daily: pd.DataFrame) -> dict:
         else nan,
         # Southwest (2017): about a third questions and a third problems
         "questions_per_complaint": float(
-            (inbound & (p.kind == KIND["question"])).sum()
-            / (inbound & (p.kind == KIND["complaint"])).sum()
+            (inbound & (p.kind == KIND["question"])).sum() / tagged_complaints
         )
-        if (inbound & (p.kind == KIND["complaint"])).any()
+        if tagged_complaints
         else nan,
         "reply_uplift_complaints": mean(p.reply_uplift[problem]),
         "reply_uplift_questions": mean(p.reply_uplift[p.kind == KIND["question"]]),
