@@ -7,7 +7,6 @@ folder = sim.sweep("baseline", grid={"team.hub.staff": [1, 2, 3]}, out="my_sweep
 """
 
 from sim.config import ConfigError, load_config
-from sim.results import Result, run
 
 __version__ = "0.1.0"
 __all__ = [
@@ -31,6 +30,13 @@ SUBPACKAGES = ("config", "engine", "experiments", "report", "validation")
 
 def __getattr__(name: str):
     # the experiment layer pulls in more (scipy.stats, SALib, tqdm): import it on first use
+    # the engine pulls in Mesa and pandas (~1.5 s): a command that fails on its input, or
+    # only prints help, should not wait for them
+    if name in ("Result", "run", "results"):
+        import importlib
+
+        results = importlib.import_module("sim.results")
+        return results if name == "results" else getattr(results, name)
     if name in SUBPACKAGES:
         import importlib
 
