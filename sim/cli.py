@@ -225,7 +225,6 @@ def _split_run_dir(overrides: list[str]) -> tuple[str | None, list[str]]:
 def _run(parsed: Parsed) -> int:
     from sim.config import config_to_yaml, load_config
     from sim.config.inert import inert_settings
-    from sim.results import simulate
 
     if parsed.multirun and parsed.show_config:
         return _show_multirun(_multirun_plan(parsed.overrides))
@@ -236,6 +235,8 @@ def _run(parsed: Parsed) -> int:
     if parsed.show_config:
         print(config_to_yaml(config), end="")
         return 0
+    from sim.results import simulate  # the engine (Mesa, pandas) once the input is good
+
     run_dir = new_run_folder(chosen)
     started = time.perf_counter()
     result = simulate(config, config.seed)

@@ -172,7 +172,23 @@ Part = dict[str, np.ndarray]
 
 
 def _select(part: Part, keep: np.ndarray) -> Part:
-    return {name: values[keep] for name, values in part.items()}
+    # a few of many candidates are kept: index them once, not a boolean mask per column
+    index = np.flatnonzero(keep)
+    return {name: values[index] for name, values in part.items()}
+
+
+def categorical(rng: np.random.Generator, p: np.ndarray, count: int) -> np.ndarray:
+    """`rng.choice(len(p), size=count, p=p)`, the same draws and values, faster for few
+    categories: Generator.choice inverts the cumulative shares with one uniform each
+    (searchsorted, ~15 ns a draw); comparing with each share's bound is ~4 ns a draw.
+    """
+    cdf = np.cumsum(p, dtype=np.float64)
+    cdf /= cdf[-1]
+    u = rng.random(count)
+    index = np.zeros(count, dtype=np.int64)
+    for bound in cdf[:-1]:
+        index += u >= bound
+    return index
 
 
 class DailyRhythm:
@@ -252,7 +268,11 @@ class PostGenerator:
         part = self._candidates(rng, float(bound.sum()), day_start, people)
         count = len(part["author"])
         total = bound.sum()
-        part["topic"] = rng.choice(len(bound), size=count, p=bound / total if total > 0 else None)
+        part["topic"] = (
+            categorical(rng, bound / total, count)
+            if total > 0
+            else rng.choice(len(bound), size=count)
+        )
         part["voice_u"] = rng.random(count)
         topic = part["topic"]
         ok = (state[part["author"]] == CUSTOMER) & (
@@ -281,7 +301,7 @@ class PostGenerator:
             (LEAD, cfg.lead_rate_per_day, PROSPECT),
         ):
             part = self._candidates(rng, rate * season, day_start, people)
-            part["topic"] = rng.choice(len(self.topic_p), size=len(part["author"]), p=self.topic_p)
+            part["topic"] = categorical(rng, self.topic_p, len(part["author"]))
             ok = state[part["author"]] == who
             if kind == PRAISE:
                 ok &= part["accept_u"] < loyalty[part["author"]] ** 2
