@@ -39,7 +39,7 @@ install-test: $(STAMP)-test
 demo: $(STAMP)
 	$(VENV)/bin/hubspoke run scenario=baseline
 
-# one test worker per core (pytest-xdist, work stealing); the suite takes ~4-4.5 min on 2 cores
+# one test worker per core (pytest-xdist, work stealing); the suite takes ~3 min on 2 cores
 test: $(STAMP)-test
 	$(PY) -m pytest -n auto --dist worksteal
 
