@@ -73,34 +73,36 @@ def interval(metric: str, lo: float, hi: float, signed: bool = False) -> str:
     return f"[{number(metric, lo, signed)}, {number(metric, hi, signed)}]"
 
 
-def tables(folder: Path) -> str:
+def tables(folder: Path, extra: tuple[str, ...] = ()) -> str:
+    """The page's three tables; `extra` metrics join the headline ones (e.g. attack_reach)."""
+    headline = (*HEADLINE, *extra)
     runs = pd.read_parquet(folder / "runs.parquet")
     meta = json.loads((folder / "comparison.json").read_text())
     reference = meta.get("reference") or runs["arm"].iloc[0]
     arms = list(dict.fromkeys(runs["arm"]))
     by_arm = {arm: frame.sort_values("replication") for arm, frame in runs.groupby("arm")}
     out = [
-        "| arm | " + " | ".join(f"`{m}`" for m in HEADLINE) + " |",
-        "|---|" + "---|" * len(HEADLINE),
+        "| arm | " + " | ".join(f"`{m}`" for m in headline) + " |",
+        "|---|" + "---|" * len(headline),
     ]
     for arm in arms:
         cells = []
-        for metric in HEADLINE:
+        for metric in headline:
             mean, lo, hi, _ = mean_ci(by_arm[arm][metric].to_numpy(dtype=float))
             cells.append(f"{number(metric, mean)} {interval(metric, lo, hi)}")
         label = f"{arm} (reference)" if arm == reference else arm
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     out += [
         "",
-        f"| arm − {reference} | " + " | ".join(f"`{m}`" for m in HEADLINE) + " |",
-        "|---|" + "---|" * len(HEADLINE),
+        f"| arm − {reference} | " + " | ".join(f"`{m}`" for m in headline) + " |",
+        "|---|" + "---|" * len(headline),
     ]
     base = by_arm[reference]
     for arm in arms:
         if arm == reference:
             continue
         cells = []
-        for metric in HEADLINE:
+        for metric in headline:
             a = by_arm[arm][metric].to_numpy(dtype=float)
             b = base[metric].to_numpy(dtype=float)
             mean, lo, hi, _ = paired_ci(a, b)
@@ -125,7 +127,9 @@ def tables(folder: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path, help="a `hubspoke compare` results folder")
-    print(tables(parser.parse_args().folder), end="")
+    parser.add_argument("--extra", nargs="*", default=(), help="more headline metrics")
+    args = parser.parse_args()
+    print(tables(args.folder, tuple(args.extra)), end="")
 
 
 if __name__ == "__main__":
