@@ -235,13 +235,18 @@ class HubspokeModel(mesa.Model):
         """Outreach during a crisis: influencers stop spreading and vouch for the brand.
 
         The accusation's origin is not won over; an influencer already spreading
-        it is, with chance `influencers.recruit_spreader_prob`.
+        it is, with chance `influencers.recruit_spreader_prob`. One engaged before
+        the crisis (`strategy.engage_influencers`) is asked too, and vouches: the
+        relationship is what "be prepared" buys.
         """
         cfg, state = self.config.influencers, self.population.crisis
         for influencer in self.influencers:
             spreading = state[influencer.node] == SPREADING
             started_it = influencer.node in self.attack_origins
-            if not influencer.answer_outreach(spreading, started_it, cfg.recruit_spreader_prob):
+            already = influencer.engaged and not started_it
+            if not already and not influencer.answer_outreach(
+                spreading, started_it, cfg.recruit_spreader_prob
+            ):
                 continue
             if cfg.engaged_stifles:
                 if spreading:

@@ -203,3 +203,24 @@ def test_the_day_close_runs_every_step_of_the_contract_in_order():
     assert names.index("record") < names.index("next_day") == len(names) - 1
     model.run()
     assert len(model.rows) == 3
+
+
+def test_influencers_engaged_before_the_crisis_vouch_at_the_declaration():
+    """Outreach at the declaration: every engaged influencer but the origin vouches once,
+    whether it was won over then or engaged from day 0 (strategy.engage_influencers)."""
+    overrides = ["population.size=2000", "days=40", "strategy=enterprise"]
+    vouched = {}
+    for before in (False, True):
+        config = sim.load_config(
+            "influencer_outreach", [*overrides, f"strategy.engage_influencers={before}"]
+        )
+        model = HubspokeModel(config, 3)
+        model.run_until(24.0 * config.attack.start_day)  # the attack is about to start
+        model.attack_origins = {model.influencers[0].node}  # as if it started it
+        model.ledger.positive_weight[:] = 0.0
+        model._engage_influencers()
+        weight = model.ledger.positive_weight
+        others = [i.node for i in model.influencers[1:]]
+        vouched[before] = int((weight[others] == 1.0).sum())
+        assert weight[model.influencers[0].node] == 0.0  # the origin never vouches
+    assert vouched[True] == vouched[False] == len(model.influencers) - 1
