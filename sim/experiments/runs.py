@@ -143,6 +143,7 @@ def perform(
     multirun job's folder would.
     """
     from sim.config import config_fingerprint, load_config
+    from sim.config.inert import InertSettingWarning
     from sim.results import provenance, simulate
 
     row: dict[str, Any] = {
@@ -156,8 +157,12 @@ def perform(
     record = RunRecord(spec, row)
     started = time.perf_counter()
     try:
-        # the overrides exactly as the batch's up-front checks loaded them: a cached config
-        config = load_config(spec.scenario, spec.all_overrides)
+        # the overrides exactly as the batch's up-front checks loaded them: a cached config;
+        # those checks said once which of the user's settings have no effect, and a drawn
+        # assumption that an arm cannot feel is not the user's concern (one line per run was)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InertSettingWarning)
+            config = load_config(spec.scenario, spec.all_overrides)
         config.output.plots = False
         config.seed = spec.seed
         row["config_hash"] = config_fingerprint(config)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, load_config
+from sim.config.inert import InertSettingWarning
 from sim.engine.metrics import LOWER_IS_BETTER
 
 KINDS = ("none", "calibrated", "structural", "full")
@@ -132,7 +133,9 @@ def draws_for(
     arm, arm_overrides = next(iter(arms.items()))
     for k, line in enumerate(draw_overrides(draws)):
         try:
-            load_config(scenario, [*overrides, *line, *arm_overrides])
+            with warnings.catch_warnings():  # drawn keys an arm cannot feel: not the user's
+                warnings.simplefilter("ignore", InertSettingWarning)
+                load_config(scenario, [*overrides, *line, *arm_overrides])
         except ConfigError as exc:
             raise ConfigError(f"uncertainty={uncertainty}: draw {k}, arm {arm}: {exc}") from None
     return draws
