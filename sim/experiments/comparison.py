@@ -21,7 +21,7 @@ from sim.engine.metrics import LOWER_IS_BETTER, VALUE_NOTE
 from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import RunRecord, RunSpec, check_metrics, execute
 from sim.experiments.specs import KEY_METRICS
-from sim.experiments.uncertainty import deciders, draw_overrides, draws_for
+from sim.experiments.uncertainty import beaten_or_tied, deciders, draw_overrides, draws_for
 from sim.report.stats import mean_ci, paired_ci, welch_ci
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
@@ -84,12 +84,13 @@ class Comparison:
             )
             modal = orders.mode().iloc[0]
             best = wide.mean().idxmin() if lower else wide.mean().idxmax()
-            per_rep = wide.idxmin(axis=1) if lower else wide.idxmax(axis=1)
+            beaten, tied = beaten_or_tied(wide, best, -1.0 if lower else 1.0)
             rows.append(
                 {
                     "metric": metric,
                     "best_on_average": best,
-                    "top_share": float((per_rep == best).mean()),
+                    # strictly best: a replication where arms tie is no arm's
+                    "top_share": float((~beaten & ~tied).mean()),
                     "modal_order": modal,
                     "modal_share": float((orders == modal).mean()),
                 }
@@ -242,12 +243,14 @@ class Comparison:
             if pair == "reference" and metric not in VERDICT_METRICS:
                 continue
             first = group.iloc[0]
-            share = first["win_share"] if pair == "reference" else 1 - first["flip_rate"]
+            ties = 0.0 if pair == "reference" else float(first["tie_share"])
+            share = first["win_share"] if pair == "reference" else 1 - first["flip_rate"] - ties
             head = (
                 f"{metric}: {arm} beats {first['versus']} in {share:.0%} of draws"
                 if pair == "reference"
                 else f"{metric}: {arm} is first in {share:.0%} of draws "
-                f"(runner-up {first['versus']})"
+                + (f"and ties in {ties:.0%} " if ties > 0 else "")
+                + f"(runner-up {first['versus']})"
             )
             flipping = group[group["flips"]]
             if len(flipping):

@@ -254,6 +254,15 @@ def _value(value) -> str:
     return repr(float(value))
 
 
+def beaten_or_tied(wide: pd.DataFrame, arm: str, sign: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication: does another arm do better than `arm` (sign +1: higher is better),
+    or, failing that, exactly as well?"""
+    mine = wide[arm].to_numpy()[:, None] * sign
+    others = wide.drop(columns=arm).to_numpy() * sign
+    beaten = (others > mine).any(axis=1)
+    return beaten, ~beaten & (others == mine).any(axis=1)
+
+
 def deciders(
     runs: pd.DataFrame,
     draws: pd.DataFrame | None,
@@ -266,8 +275,11 @@ def deciders(
     The pairs are the best arm on average against the runner-up (`pair` = "top") and
     every arm against the reference (`pair` = "reference"). The lead is their paired
     difference, replication by replication, signed so that positive favours `arm`;
-    `win_share` is the share of draws in which `arm` does better than `versus`, and
-    `flip_rate` (top pairs) the share in which the top arm is not first among all arms.
+    `win_share` is the share of draws in which `arm` does better than `versus`;
+    `flip_rate` (top pairs) the share in which another arm does better than the top
+    arm, and `tie_share` the share in which none does better but one does as well (a
+    draw where, say, the attack was never detected leaves every stance the same: that
+    is no arm's win).
     For each drawn key: the Spearman rank correlation of the lead with the key's value,
     and the mean lead in the lowest and the highest third of the drawn values. `flips`
     when those two means have opposite signs, each beyond two standard errors: which of
@@ -287,7 +299,7 @@ def deciders(
         lower = metric in LOWER_IS_BETTER
         sign = -1.0 if lower else 1.0
         order = wide.mean().sort_values(ascending=lower).index
-        best = wide.idxmin(axis=1) if lower else wide.idxmax(axis=1)
+        beaten, tied = beaten_or_tied(wide, order[0], sign)
         pairs = [("top", order[0], order[1])]
         if reference is not None:
             pairs += [("reference", arm, reference) for arm in arms if arm != reference]
@@ -299,7 +311,8 @@ def deciders(
                 "arm": arm,
                 "versus": versus,
                 "win_share": float((lead > 0).mean()),
-                "flip_rate": float(best.ne(arm).mean()) if kind == "top" else float("nan"),
+                "flip_rate": float(beaten.mean()) if kind == "top" else float("nan"),
+                "tie_share": float(tied.mean()) if kind == "top" else float("nan"),
             }
             for key in draws.columns:
                 values = draws[key].to_numpy(dtype=float)[wide.index.to_numpy()]

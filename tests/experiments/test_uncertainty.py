@@ -184,3 +184,19 @@ def test_a_drawn_switch_is_read_off_and_on():
     verdict = next(v for v in comparison.verdicts() if v.startswith("churn_rate: a beats b"))
     assert "it turns with posts.recovery_ceiling (lead -0.5" in verdict
     assert "when off, +1" in verdict and "when on)" in verdict
+
+
+def test_a_draw_where_every_arm_ties_is_no_arms_win():
+    """Three of ten draws leave both arms the same (say, an attack never detected): the top
+    arm is first in the other seven, and the ties are reported as ties, not as wins."""
+    n = 10
+    a = [5.0] * 7 + [1.0] * 3
+    rows = [{"arm": "a", "replication": k, "m": a[k]} for k in range(n)]
+    rows += [{"arm": "b", "replication": k, "m": 1.0} for k in range(n)]
+    runs, draws = pd.DataFrame(rows), pd.DataFrame({"x": np.linspace(0, 1, n)})
+    top = deciders(runs, draws, ["a", "b"], ["m"]).query("pair == 'top'").iloc[0]
+    assert (top["flip_rate"], top["tie_share"]) == (0.0, 0.3)
+    comparison = Comparison("synthetic", {"a": [], "b": []}, "b", runs, pd.DataFrame(), ["m"],
+                            "structural", draws)  # fmt: skip
+    assert comparison.ranking().set_index("metric").loc["m", "top_share"] == 0.7
+    assert comparison.verdicts()[0].startswith("m: a is first in 70% of draws and ties in 30%")
