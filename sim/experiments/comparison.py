@@ -256,7 +256,7 @@ class Comparison:
             if len(flipping):
                 keys = "; ".join(f"{r['key']} ({_ends(r)})" for _, r in flipping.iterrows())
                 sentences.append(f"{head}; it turns with {keys}")
-            elif share in (0.0, 1.0):
+            elif share in (0.0, 1.0) and ties == 0:
                 sentences.append(f"{head}: robust, in every draw")
             elif abs(first["rho"]) > 2 / np.sqrt(max(len(self.draws) - 1, 1)):
                 sentences.append(

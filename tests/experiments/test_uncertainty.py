@@ -200,3 +200,15 @@ def test_a_draw_where_every_arm_ties_is_no_arms_win():
                             "structural", draws)  # fmt: skip
     assert comparison.ranking().set_index("metric").loc["m", "top_share"] == 0.7
     assert comparison.verdicts()[0].startswith("m: a is first in 70% of draws and ties in 30%")
+
+
+def test_a_lead_that_is_mostly_ties_is_not_called_robust():
+    n = 10
+    rows = [{"arm": "a", "replication": k, "m": 2.0 if k == 0 else 1.0} for k in range(n)]
+    rows += [{"arm": "b", "replication": k, "m": 1.0} for k in range(n)]
+    runs, draws = pd.DataFrame(rows), pd.DataFrame({"x": np.linspace(0, 1, n)})
+    comparison = Comparison("synthetic", {"a": [], "b": []}, "b", runs, pd.DataFrame(), ["m"],
+                            "structural", draws)  # fmt: skip
+    verdict = comparison.verdicts()[0]
+    assert verdict.startswith("m: a is first in 10% of draws and ties in 90%")
+    assert "robust" not in verdict
