@@ -188,13 +188,12 @@ def _compose_files(sources: Sources, selections: Sequence[str]) -> DictConfig:
 
 
 @functools.lru_cache(maxsize=64)
-def _compose_files_cached(sources_key: tuple, selections: tuple[str, ...]) -> DictConfig:
+def _compose_builtin(
+    scenario: str, label: str, strategy: str | None, selections: tuple[str, ...]
+) -> DictConfig:
     # the files of a built-in scenario and strategy do not change: compose them once
     # (~0.12 s) and set each call's values on a copy (~1 ms)
-    return _compose_files(_SOURCES[sources_key], selections)
-
-
-_SOURCES: dict[tuple, Sources] = {}
+    return _compose_files(Sources(scenario, label, strategy), selections)
 
 
 def _compose(scenario: str, overrides: Iterable[str]) -> tuple[DictConfig, Sources]:
@@ -211,10 +210,11 @@ def _compose(scenario: str, overrides: Iterable[str]) -> tuple[DictConfig, Sourc
     texts = [o.text for o in parsed]
     sources, selections, values = _selected(scenario, parsed)
     try:
-        if sources.cacheable:
-            key = (sources.scenario, sources.scenario_label, sources.strategy)
-            _SOURCES.setdefault(key, sources)
-            cfg = copy.deepcopy(_compose_files_cached(key, tuple(selections)))
+        if sources.cacheable:  # no user files or folders: built-ins only
+            built = _compose_builtin(
+                sources.scenario, sources.scenario_label, sources.strategy, tuple(selections)
+            )
+            cfg = copy.deepcopy(built)
         else:  # a user's file may change between calls: composed afresh
             cfg = _compose_files(sources, selections)
         with warnings.catch_warnings():
@@ -256,7 +256,9 @@ def to_config(cfg: DictConfig) -> Config:
     return config
 
 
-def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Config:
+def load_config(
+    scenario: str = "baseline", overrides: Iterable[str] = (), *, warn: bool = True
+) -> Config:
     """Compose, type-check and check the config of one run (a fresh object each call).
 
     Args:
@@ -264,6 +266,9 @@ def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Co
         overrides: Hydra overrides, e.g. ["strategy=enterprise", "team.hub.staff=3"];
             `strategy=` and `scenario=` take names or file paths, `search_path=DIR` adds
             the user's folder of scenarios/ and strategy/ files.
+        warn: say (InertSettingWarning) which overrides have no effect under this
+            config; batches turn it off where the overrides are not the user's own
+            (drawn assumptions, probes) or were already checked once.
 
     Returns:
         The typed `Config`. Bad input raises `ConfigError` with one line naming the
@@ -275,7 +280,8 @@ def load_config(scenario: str = "baseline", overrides: Iterable[str] = ()) -> Co
         raise ConfigError(f"overrides={overrides!r}: must be a list of key=value texts")
     overrides = tuple(overrides)
     config = _load_or_cached(scenario, overrides)
-    warn_inert(config, [o.partition("=")[0].lstrip("+") for o in overrides])
+    if warn:
+        warn_inert(config, [o.partition("=")[0].lstrip("+") for o in overrides])
     return config
 
 

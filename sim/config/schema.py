@@ -50,7 +50,8 @@ class Segment:
         0.14,
         "base churn at the reference loyalty with no open issue. The standard tier is "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.10-0.22); basic and premium keep "
+        "(docs/calibration.md; plausible range 0.025-0.21, not bounded below by the total churn "
+        "published); basic and premium keep "
         "their ratio to it (0.218, 0.093): "
         "an effective ~25 %/year once open issues and loyalty act, as in German mobile (25 %) "
         "and US internet providers (22 %) (Thomas, Blattberg & Fox 2004, Table 1)",
@@ -342,7 +343,8 @@ class Posts:
         "a customer asks the brand something on social about once in 370 years (0.0027 a "
         "customer-year): a third of the ~0.01 inbound posts a customer-year that brands see "
         "(T-Mobile ~0.008, Southwest ~0.008, Tesco ~0.026, BT ~0.003; Southwest 2017: a "
-        "third questions). Calibrated to the target set 'published' (docs/calibration.md)",
+        "third questions). Calibrated to the target set 'published' (docs/calibration.md; "
+        "plausible range 3.0e-6-2.1e-5)",
         unit="1/customer/day",
         range=NONNEG,
     )
@@ -384,7 +386,7 @@ class Posts:
         7.0,
         "mean hours before an author stops waiting (exponential; 0 = never). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 3.5-12 h): with a typical brand's "
+        "(docs/calibration.md; plausible range 3.0-12 h): with a typical brand's "
         "part-time manager it gives Sprout Social's 88 % unanswered within 72 h and "
         "~10 h mean response (customers expected ~4 h, Sprout 2016)",
         unit="h",
@@ -404,7 +406,7 @@ class Posts:
         "loyalty gained from an instant public reply (restoring only, posts.recovery_ceiling). "
         "calibrated to the target set 'published' "
         "(docs/calibration.md; plausible range "
-        "0.052-0.135): the willingness-to-pay rises after replies within 6 min, after an hour and "
+        "0.025-0.145): the willingness-to-pay rises after replies within 6 min, after an hour and "
         "on average (Twitter & Applied Marketing Science 2016), discounted 1.8x for stated "
         "rather than actual willingness to pay (Kanya et al. 2019), read as revenue rises",
         range=UNIT,
@@ -419,7 +421,8 @@ class Posts:
         1.4,
         "delay at which a reply is worth half an instant one (hyperbolic form). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.88-2.0, the top of the range searched): "
+        "(docs/calibration.md; plausible range 0.44-5.4 h, not bounded below ~0.4 h by the "
+        "figures): "
         "the gradient between a "
         "reply within 6 min ($20) and one after an hour ($2.33), Twitter & Applied "
         "Marketing Science 2016",

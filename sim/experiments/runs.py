@@ -15,7 +15,6 @@ import hashlib
 import json
 import time
 import traceback
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -76,9 +75,8 @@ def _summary_keys(scenario: str, overrides: tuple[str, ...]) -> tuple[str, ...]:
     from sim.results import simulate
 
     tiny = ["population.size=300", "days=2", "output.plots=false"]
-    with warnings.catch_warnings():  # the probe's inert settings are not the user's concern
-        warnings.simplefilter("ignore")
-        return tuple(simulate(load_config(scenario, [*overrides, *tiny]), 0).summary)
+    # the probe's inert settings are not the user's concern
+    return tuple(simulate(load_config(scenario, [*overrides, *tiny], warn=False), 0).summary)
 
 
 def check_metrics(
@@ -143,7 +141,6 @@ def perform(
     multirun job's folder would.
     """
     from sim.config import config_fingerprint, load_config
-    from sim.config.inert import InertSettingWarning
     from sim.results import provenance, simulate
 
     row: dict[str, Any] = {
@@ -160,9 +157,7 @@ def perform(
         # the overrides exactly as the batch's up-front checks loaded them: a cached config;
         # those checks said once which of the user's settings have no effect, and a drawn
         # assumption that an arm cannot feel is not the user's concern (one line per run was)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InertSettingWarning)
-            config = load_config(spec.scenario, spec.all_overrides)
+        config = load_config(spec.scenario, spec.all_overrides, warn=False)
         config.output.plots = False
         config.seed = spec.seed
         row["config_hash"] = config_fingerprint(config)

@@ -19,7 +19,6 @@ from the low to the high third of their range, turn the lead around.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, load_config
-from sim.config.inert import InertSettingWarning
 from sim.engine.metrics import LOWER_IS_BETTER
 
 KINDS = ("none", "calibrated", "structural", "full")
@@ -133,9 +131,8 @@ def draws_for(
     arm, arm_overrides = next(iter(arms.items()))
     for k, line in enumerate(draw_overrides(draws)):
         try:
-            with warnings.catch_warnings():  # drawn keys an arm cannot feel: not the user's
-                warnings.simplefilter("ignore", InertSettingWarning)
-                load_config(scenario, [*overrides, *line, *arm_overrides])
+            # drawn keys an arm cannot feel: not the user's concern
+            load_config(scenario, [*overrides, *line, *arm_overrides], warn=False)
         except ConfigError as exc:
             raise ConfigError(f"uncertainty={uncertainty}: draw {k}, arm {arm}: {exc}") from None
     return draws
@@ -168,9 +165,7 @@ def _felt(
         for end in (0, 1):
             ends = [f"{a.key}={a.ends()[end]}" for a in assumptions]
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    config = load_config(scenario, [*overrides, *ends, *arm_overrides])
+                config = load_config(scenario, [*overrides, *ends, *arm_overrides], warn=False)
             except ConfigError:
                 _name_the_bad_range(assumptions, scenario, overrides, arm_overrides, source)
                 raise
@@ -189,9 +184,7 @@ def _name_the_bad_range(
     for a in assumptions:
         for end in a.ends():
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    load_config(scenario, [*overrides, f"{a.key}={end}", *arm_overrides])
+                load_config(scenario, [*overrides, f"{a.key}={end}", *arm_overrides], warn=False)
             except ConfigError as exc:
                 raise ConfigError(
                     f"uncertainty={source}: assumptions.{a.key}.range=[{a.low:g}, "
@@ -219,9 +212,7 @@ def _hypercube_draws(
         return pd.DataFrame(index=range(replications))
     rng = np.random.default_rng([int(seed), 0x57C])
     unit = qmc.LatinHypercube(d=len(assumptions), seed=rng).random(replications)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        defaults = load_config(scenario, list(overrides))
+    defaults = load_config(scenario, list(overrides), warn=False)
     columns = {}
     for j, a in enumerate(assumptions):
         if a.switch:
