@@ -48,13 +48,11 @@ class Segment:
     )
     churn_per_year: float = param(
         0.14,
-        "base churn at the reference loyalty with no open issue. The standard tier is "
-        "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.025-0.21, not bounded below by the total churn "
-        "published); basic and premium keep "
-        "their ratio to it (0.218, 0.093): "
-        "an effective ~25 %/year once open issues and loyalty act, as in German mobile (25 %) "
-        "and US internet providers (22 %) (Thomas, Blattberg & Fox 2004, Table 1)",
+        "base churn at the reference loyalty with no open issue, before population.churn_scale. "
+        "Brand input (your churn by tier); the defaults 0.218 / 0.14 / 0.093 (basic / standard "
+        "/ premium) are illustrative, higher tiers staying longer, and give, once open issues "
+        "and loyalty act, an effective ~25-29 %/year in the baseline, as in German mobile "
+        "(25 %) and US long distance (30 %) (Thomas, Blattberg & Fox 2004, Table 1)",
         unit="1/year",
         range=(0.0, 0.999),
     )
@@ -175,6 +173,15 @@ class Population:
         lambda: {"x": 0.35, "facebook": 0.35, "instagram": 0.2, "linkedin": 0.1},
         "brand input (your platform mix); the default is illustrative for a consumer brand",
         factory=True,
+    )
+    churn_scale: float = param(
+        1.0,
+        "the level of churn: every segment's base hazard times this. Calibrated to the "
+        "target set 'published' (docs/calibration.md; plausible range 0.45-1.25): the total "
+        "churn a year identifies the level, not how it splits between tiers (the tiers' base "
+        "rates are brand input)",
+        unit="x",
+        range=POSITIVE,
     )
     churn_loyalty_sensitivity: float = param(
         3.0,
@@ -386,7 +393,7 @@ class Posts:
         7.0,
         "mean hours before an author stops waiting (exponential; 0 = never). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 3.0-12 h): with a typical brand's "
+        "(docs/calibration.md; plausible range 3.0-11.7 h): with a typical brand's "
         "part-time manager it gives Sprout Social's 88 % unanswered within 72 h and "
         "~10 h mean response (customers expected ~4 h, Sprout 2016)",
         unit="h",
@@ -421,8 +428,8 @@ class Posts:
         1.4,
         "delay at which a reply is worth half an instant one (hyperbolic form). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.44-5.4 h, not bounded below ~0.4 h by the "
-        "figures): "
+        "(docs/calibration.md; plausible range 0.22-5.4 h; below ~0.15 h a reply after an "
+        "hour is worth too little): "
         "the gradient between a "
         "reply within 6 min ($20) and one after an hour ($2.33), Twitter & Applied "
         "Marketing Science 2016",

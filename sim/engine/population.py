@@ -10,7 +10,8 @@ stay fixed.
 Churn hazard per day (documented form)::
 
     h_i = h_seg * exp(k * (L_ref - L_i)) * (M if an issue is open else 1),
-    h_seg = -ln(1 - churn_per_year) / 365,  M = open_issue_churn_multiplier
+    h_seg = s * -ln(1 - churn_per_year) / 365,  s = churn_scale,
+    M = open_issue_churn_multiplier
     P(churn today) = 1 - exp(-h_i)
 
 With loyalty held constant this is a constant daily retention r = exp(-h_i),
@@ -66,7 +67,7 @@ class Population:
         self.segment_p = shares / shares.sum()
         self.margin_by_segment = np.array([cfg.segments[n].margin_per_day for n in names])
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
-        self.hazard_by_segment = -np.log1p(-annual) / 365.0
+        self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
         self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
         self.segment, self.loyalty, self.voice = self._traits(rng, size)
         self.baseline_loyalty = self.loyalty.copy()
