@@ -243,17 +243,21 @@ class Comparison:
             if pair == "reference" and metric not in VERDICT_METRICS:
                 continue
             first = group.iloc[0]
-            ties = 0.0 if pair == "reference" else float(first["tie_share"])
+            ties = float(first["tie_share"])
             share = first["win_share"] if pair == "reference" else 1 - first["flip_rate"] - ties
+            tied = f"and ties in {ties:.0%} " if ties > 0 else ""
             head = (
-                f"{metric}: {arm} beats {first['versus']} in {share:.0%} of draws"
+                f"{metric}: {arm} beats {first['versus']} in {share:.0%} of draws {tied}".rstrip()
                 if pair == "reference"
-                else f"{metric}: {arm} is first in {share:.0%} of draws "
-                + (f"and ties in {ties:.0%} " if ties > 0 else "")
-                + f"(runner-up {first['versus']})"
+                else f"{metric}: {arm} is first in {share:.0%} of draws {tied}"
+                f"(runner-up {first['versus']})"
             )
             flipping = group[group["flips"]]
-            if len(flipping):
+            if ties == 1.0:
+                sentences.append(f"{head}: the two do not differ on it in any draw")
+            elif share == 0.0 and ties == 0:
+                sentences.append(f"{head}: it does worse in every draw")
+            elif len(flipping):
                 keys = "; ".join(f"{r['key']} ({_ends(r)})" for _, r in flipping.iterrows())
                 sentences.append(f"{head}; it turns with {keys}")
             elif share in (0.0, 1.0) and ties == 0:

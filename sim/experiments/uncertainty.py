@@ -270,7 +270,7 @@ def deciders(
     `flip_rate` (top pairs) the share in which another arm does better than the top
     arm, and `tie_share` the share in which none does better but one does as well (a
     draw where, say, the attack was never detected leaves every stance the same: that
-    is no arm's win).
+    is no arm's win); for reference pairs, the share of draws where the two are equal.
     For each drawn key: the Spearman rank correlation of the lead with the key's value,
     and the mean lead in the lowest and the highest third of the drawn values. `flips`
     when those two means have opposite signs, each beyond two standard errors: which of
@@ -303,7 +303,9 @@ def deciders(
                 "versus": versus,
                 "win_share": float((lead > 0).mean()),
                 "flip_rate": float(beaten.mean()) if kind == "top" else float("nan"),
-                "tie_share": float(tied.mean()) if kind == "top" else float("nan"),
+                # against the reference a tie is equal values: an arm that cannot differ
+                # on this metric (no replies, the same churn) ties in every draw
+                "tie_share": float(tied.mean()) if kind == "top" else float((lead == 0).mean()),
             }
             for key in draws.columns:
                 values = draws[key].to_numpy(dtype=float)[wide.index.to_numpy()]

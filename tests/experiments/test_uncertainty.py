@@ -212,3 +212,22 @@ def test_a_lead_that_is_mostly_ties_is_not_called_robust():
     verdict = comparison.verdicts()[0]
     assert verdict.startswith("m: a is first in 10% of draws and ties in 90%")
     assert "robust" not in verdict
+
+
+def test_against_the_reference_ties_and_losses_are_not_called_robust():
+    """An arm equal to the reference in every draw ties; one worse in every draw loses."""
+    n = 10
+    rows = [{"arm": "same", "replication": k, "m": 1.0 + k} for k in range(n)]
+    rows += [{"arm": "worse", "replication": k, "m": 0.5 + k} for k in range(n)]
+    rows += [{"arm": "ref", "replication": k, "m": 1.0 + k} for k in range(n)]
+    runs = pd.DataFrame(rows).rename(columns={"m": "relationship_value_horizon"})
+    draws = pd.DataFrame({"x": np.linspace(0, 1, n)})
+    comparison = Comparison("synthetic", {"ref": [], "same": [], "worse": []}, "ref", runs,
+                            pd.DataFrame(), ["relationship_value_horizon"], "structural",
+                            draws)  # fmt: skip
+    verdicts = [v for v in comparison.verdicts() if " beats ref" in v]
+    assert verdicts == [
+        "relationship_value_horizon: same beats ref in 0% of draws and ties in 100%: "
+        "the two do not differ on it in any draw",
+        "relationship_value_horizon: worse beats ref in 0% of draws: it does worse in every draw",
+    ]
