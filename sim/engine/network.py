@@ -28,17 +28,39 @@ class FollowerGraph:
         # follows[i] are the accounts i follows (for word-of-mouth shares)
         self.follows = self.followers.T.tocsr()
         self.following_counts = np.diff(self.follows.indptr).astype(np.int64)
+        # followee_share's last flag and counts: a day changes few people's flags
+        self._flag: np.ndarray | None = None
+        self._flag_counts = np.zeros(0)
 
     @property
     def edges(self) -> int:
         return int(self.followers.nnz)
 
     def followee_share(self, flag: np.ndarray) -> np.ndarray:
-        """Per person, the share of the accounts they follow for which `flag` holds."""
-        counts = self.follows @ flag.astype(np.float64)
+        """Per person, the share of the accounts they follow for which `flag` holds.
+
+        The counts are kept from the previous call and updated through the audiences of
+        the people whose flag changed (a day's churn and conversions: about a thousand of a
+        million), which touches their followers only; the counts are whole numbers, so the
+        result is the full product's exactly.
+        """
+        flag = np.asarray(flag, dtype=bool)
+        previous = self._flag
+        changed = None if previous is None else np.flatnonzero(flag != previous)
+        if changed is not None and self._few_edges(changed):
+            owner, follower = self.audience_of(changed)
+            step = np.where(flag[changed], 1.0, -1.0)[owner]
+            counts = self._flag_counts + np.bincount(follower, weights=step, minlength=self.size)
+        else:
+            counts = self.follows @ flag.astype(np.float64)
+        self._flag, self._flag_counts = flag.copy(), counts
         return np.divide(
             counts, self.following_counts, out=np.zeros(self.size), where=self.following_counts > 0
         )
+
+    def _few_edges(self, nodes: np.ndarray) -> bool:
+        """Whether the audiences of `nodes` are a small part of all edges (a quarter)."""
+        return int(self.follower_counts[nodes].sum()) * 4 < self.followers.nnz
 
     def audience_of(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in `nodes`, follower) for every follower of every node."""
@@ -63,7 +85,15 @@ class FollowerGraph:
         return owner[keep], follower[keep]
 
     def exposure(self, weights: np.ndarray) -> np.ndarray:
-        """Per person, the summed weight of the posts they see (their followees' posts)."""
+        """Per person, the summed weight of the posts they see (their followees' posts).
+
+        A day's weights sit on its few posters: summing over their audiences reads those
+        edges only, where the full product reads every edge (40 ms a call at a million).
+        """
+        posters = np.flatnonzero(weights)
+        if self._few_edges(posters):
+            owner, follower = self.audience_of(posters)
+            return np.bincount(follower, weights=weights[posters][owner], minlength=self.size)
         return self.follows @ weights
 
     def random_follower(self, node: int, rng: np.random.Generator) -> int:

@@ -193,10 +193,12 @@ class Population:
     ) -> np.ndarray:
         """Prospects adopt with the exact one-day Bass probability, damped by negative exposure."""
         conv = self.cfg.conversion
-        prospect = self.state == PROSPECT
-        prob = conversion_probability(local_share, innovation, conv.imitation_per_day)
-        prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure)
-        adopting = prospect & (uniforms < prob)
+        # only prospects can adopt: their probabilities alone (a tenth of the reach)
+        prospects = np.flatnonzero(self.state == PROSPECT)
+        prob = conversion_probability(local_share[prospects], innovation, conv.imitation_per_day)
+        prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
+        adopting = np.zeros(self.size, dtype=bool)
+        adopting[prospects[uniforms[prospects] < prob]] = True
         self.state[adopting] = CUSTOMER
         # the same uniforms serve the disjoint groups: prospects, lapsed, competitor's
         back = (self.state == LAPSED) & (uniforms < conv.winback_per_day)

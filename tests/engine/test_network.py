@@ -201,3 +201,31 @@ def test_complete_graph_sample_audience_distinct_others_and_binomial_count():
     assert 3 not in picks
     assert min(picks) >= 0
     assert max(picks) < n
+
+
+def test_followee_share_kept_from_day_to_day_equals_the_full_product():
+    """The share is updated through the audiences of the people whose flag changed; over
+    days of a few changes, and a day of many (the full product again), it stays exact."""
+    rng = np.random.default_rng(3)
+    graph = build_graph(5_000, Network(kind="preferential_attachment"), rng)
+    flag = rng.random(graph.size) < 0.6
+    for changes in (0, 3, 40, 4_000, 12):
+        flip = rng.choice(graph.size, size=changes, replace=False)
+        flag[flip] = ~flag[flip]
+        full = graph.follows @ flag.astype(np.float64)
+        expected = np.divide(
+            full, graph.following_counts, out=np.zeros(graph.size),
+            where=graph.following_counts > 0,
+        )  # fmt: skip
+        np.testing.assert_array_equal(graph.followee_share(flag), expected)
+
+
+def test_exposure_from_a_few_posters_equals_the_full_product():
+    rng = np.random.default_rng(4)
+    graph = build_graph(5_000, Network(kind="preferential_attachment"), rng)
+    for posters in (0, 1, 25, 5_000):
+        weights = np.zeros(graph.size)
+        weights[rng.choice(graph.size, size=posters, replace=False)] = rng.random(posters)
+        np.testing.assert_allclose(
+            graph.exposure(weights), graph.follows @ weights, rtol=1e-12, atol=1e-15
+        )
