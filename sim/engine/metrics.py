@@ -116,6 +116,45 @@ def _quantile(values: list[float] | np.ndarray, q: float) -> float:
     return float(np.quantile(values, q)) if len(values) else math.nan
 
 
+QUANTILE_BINS = 1024  # buckets that narrow the search for an order statistic
+
+
+def quantiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """np.quantile's default (linear) quantiles of `values`, found faster on large arrays.
+
+    A day's loyalty quantiles over a million customers cost ~14 ms by partitioning the
+    whole array. Here one pass sorts the values into equal-width buckets, and each order
+    statistic needed is found by partitioning only its bucket: the same order statistics,
+    so the same quantiles (to the last bits of the interpolation).
+    """
+    n = len(values)
+    if n < 50_000:  # partitioning is as fast below this
+        return [float(v) for v in np.quantile(values, qs)]
+    low, high = float(values.min()), float(values.max())
+    if not high > low:
+        return [low] * len(qs)
+    scale = QUANTILE_BINS / (high - low)
+    bucket = np.minimum(((values - low) * scale).astype(np.intp), QUANTILE_BINS - 1)
+    ends = np.cumsum(np.bincount(bucket, minlength=QUANTILE_BINS))
+    positions = [q * (n - 1) for q in qs]
+    needed = sorted({min(math.floor(p) + d, n - 1) for p in positions for d in (0, 1)})
+    found: dict[int, float] = {}
+    for b in np.unique(np.searchsorted(ends, needed, side="right")):
+        start = int(ends[b - 1]) if b else 0
+        ks = [k for k in needed if start <= k < int(ends[b])]
+        ordered = np.partition(values[bucket == b], [k - start for k in ks])
+        found.update({k: float(ordered[k - start]) for k in ks})
+
+    out = []
+    for position in positions:
+        below = min(math.floor(position), n - 1)
+        t = position - below
+        a, b = found[below], found[min(below + 1, n - 1)]
+        # numpy's lerp: from the nearer end, so that t = 1 gives b exactly
+        out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+    return out
+
+
 def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
     if not len(loyalty):
         nan = math.nan
@@ -126,7 +165,7 @@ def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
             "loyalty_p90": nan,
             "nps_like": nan,
         }
-    p10, p50, p90 = np.quantile(loyalty, [0.1, 0.5, 0.9])
+    p10, p50, p90 = quantiles(loyalty, (0.1, 0.5, 0.9))
     return {
         "loyalty_mean": float(loyalty.mean()),
         "loyalty_p10": float(p10),

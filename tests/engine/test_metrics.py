@@ -17,6 +17,7 @@ from sim.engine.metrics import (
     inbound_mask,
     loyalty_stats,
     post_log,
+    quantiles,
     response_stats,
 )
 from sim.engine.posts import COMPLAINT, LEAD, MENTION, OUTCOME, PRAISE, QUESTION, PostBook
@@ -199,3 +200,18 @@ def test_post_log_has_one_row_per_post_and_readable_categories():
 def test_summarise_without_churn_or_discount_does_not_raise():
     s = summarise(_daily().assign(churned=0), _book(), 100, 0, 1.0, 150, 0.0, 0.0)
     assert math.isinf(s["clv_estimate"]) or math.isnan(s["clv_estimate"])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(0).beta(5, 3, 200_000),  # loyalty-like
+        np.round(np.random.default_rng(1).random(120_000), 2),  # many ties
+        np.r_[np.zeros(90_000), np.random.default_rng(2).random(500)],  # one crowded bucket
+        np.random.default_rng(3).normal(size=77_777),  # outside [0, 1], odd length
+        np.full(60_000, 0.3),  # constant
+    ],
+)
+def test_bucketed_quantiles_equal_numpys(values):
+    qs = (0.0, 0.1, 0.5, 0.9, 1.0)
+    np.testing.assert_allclose(quantiles(values, qs), np.quantile(values, qs), rtol=1e-12)
