@@ -11,6 +11,9 @@ import pandas as pd
 from sim.config.schema import POST_KINDS
 from sim.engine.posts import KIND, MENTION, OUTCOME, OUTCOMES, PostBook
 
+# the ledger's arrays with an entry per person, written through Ledger.weigh / flag_negative
+PER_PERSON = frozenset({"reply_weight", "negative_weight", "positive_weight", "negative_authors"})
+
 PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
 
 # summary metrics where less is better (for rankings); every other is "more is better"
@@ -88,6 +91,8 @@ class Ledger:
     positive_weight: np.ndarray = field(init=False)
     negative_authors: np.ndarray = field(init=False)
 
+    touched: list[np.ndarray] = field(default_factory=list)  # people given a weight today
+
     def __post_init__(self) -> None:
         self.posts_by_kind = np.zeros(len(KIND), dtype=np.int64)
         self.reply_weight = np.zeros(self.size)
@@ -95,16 +100,38 @@ class Ledger:
         self.positive_weight = np.zeros(self.size)
         self.negative_authors = np.zeros(self.size, dtype=bool)
 
+    def weigh(self, weights: np.ndarray, people: np.ndarray | int, values: object) -> None:
+        """Add `values` to the per-person `weights` (one of this ledger's) of `people`.
+
+        Every write goes through here so that the day's close and the reset read and
+        clear the few people written, not the whole reach.
+        """
+        np.add.at(weights, people, values)
+        self.touched.append(np.atleast_1d(people))
+
+    def flag_negative(self, people: np.ndarray) -> None:
+        self.negative_authors[people] = True
+        self.touched.append(np.atleast_1d(people))
+
+    def people_touched(self) -> np.ndarray:
+        """Everyone given a weight or a flag today, sorted, once each."""
+        if not self.touched:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(self.touched).astype(np.int64))
+
     def response(self, hours: float) -> None:
         self.response_hours.append(hours)
 
     def reset(self) -> None:
         """Back to an empty day: lists cleared, arrays zeroed, counts to their defaults."""
+        people = self.people_touched()
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "size":
                 continue
-            if isinstance(value, np.ndarray):
+            if f.name in PER_PERSON:  # only today's few were written
+                value[people] = 0
+            elif isinstance(value, np.ndarray):
                 value[:] = 0
             elif isinstance(value, list):
                 value.clear()

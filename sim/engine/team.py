@@ -295,7 +295,7 @@ class Team:
         posts.outcome[post] = REPLIED
         if kind == ATTACK:  # the crisis stance acts through the rumour (sim.engine.crisis)
             if self.attack_reply_goodwill:
-                self.ledger.reply_weight[author] += spin
+                self.ledger.weigh(self.ledger.reply_weight, author, spin)
             return
         outside = bool(posts.background[post])  # its author is not a simulated person
         if not outside:
@@ -319,7 +319,7 @@ class Team:
 
     def _reply_lifts(self, post: int, author: int, delay: float, spin: float) -> None:
         """A public reply: the author's followers see it; the author's loyalty rises."""
-        self.ledger.reply_weight[author] += spin
+        self.ledger.weigh(self.ledger.reply_weight, author, spin)
         pc = self.cfg.posts
         speed = reply_value(delay, pc.reply_speed_form, pc.reply_speed_scale_hours)
         pop = self.population

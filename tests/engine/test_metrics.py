@@ -60,13 +60,20 @@ def test_ledger_reset_clears_everything():
     ledger.resolution_hours.append(3.0)
     ledger.resolved = ledger.routed = ledger.broken = ledger.abandoned = ledger.leads_closed = 2
     ledger.compensation = 10.0
-    ledger.reply_weight[2] = 1.0
+    ledger.weigh(ledger.reply_weight, 2, 1.0)
+    ledger.weigh(ledger.negative_weight, np.array([0, 4, 4]), np.array([0.5, 1.0, 2.0]))
+    ledger.weigh(ledger.positive_weight, 1, 1.0)
+    ledger.flag_negative(np.array([3]))
+    assert ledger.negative_weight[4] == 3.0  # repeated people add up
+    assert list(ledger.people_touched()) == [0, 1, 2, 3, 4]
     ledger.reset()
     assert ledger.response_hours == [] and ledger.resolution_hours == []
     assert ledger.resolved == ledger.routed == ledger.broken == 0
     assert ledger.abandoned == ledger.leads_closed == 0
     assert ledger.compensation == 0.0
-    assert not ledger.reply_weight.any()
+    for weights in (ledger.reply_weight, ledger.negative_weight, ledger.positive_weight):
+        assert not weights.any()
+    assert not ledger.negative_authors.any() and ledger.touched == []
 
 
 def _book() -> PostBook:
