@@ -165,13 +165,12 @@ def _run_off(
     days = closed.size
     t = np.arange(1, days + 1, dtype=np.float64)[:, None]
     seg = segment[None, :]
-    no_issue = np.zeros(seg.shape, dtype=bool)
     static = gap is None
     if static:
         path = loyalty[None, :]
-        h0 = population.hazard(seg, path, no_issue)
+        h0 = population.hazard(seg, path, False)
         if issue_columns is not None:
-            h1 = population.hazard(seg, path, ~no_issue)
+            h1 = population.hazard(seg, path, True)
         margin = population.revenue_at(seg, path)[0]
     # carried from the last day of the previous chunk: the cumulative hazards
     # without and with an open issue, the survival-weighted mass freed of
@@ -183,13 +182,13 @@ def _run_off(
         b = min(a + chunk, days)
         if not static:
             path = loyalty + gap * closed[a:b, None]
-            h0 = population.hazard(seg, path, no_issue)
+            h0 = population.hazard(seg, path, False)
         cum0 = h0 * t[a:b] if static else _running(h0, last0)
         alive = np.exp(-cum0)
         if issue_columns is not None:
             stay, hit = issue_columns
             if not static:
-                h1 = population.hazard(seg, path, ~no_issue)
+                h1 = population.hazard(seg, path, True)
             cum1 = h1 * t[a:b] if static else _running(h1, last1)
             # ratio[k] = exp(H0 - H1) on the day before row k's day, ratio[k + 1]
             # on row k's day; <= 1 as the issue multiplier is >= 1 (schema), so

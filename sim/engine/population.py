@@ -124,19 +124,30 @@ class Population:
         return self.hazard(self.segment[people], self.loyalty[people], self.open_issues[people] > 0)
 
     def hazard(
-        self, segment: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray
+        self, segment: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray | bool
     ) -> np.ndarray:
         """The churn hazard per day for given segments, loyalties and open-issue flags.
 
         The one formula of the module docstring; the daily dynamics and the
         value projection beyond the run (sim.engine.horizon) both call it.
+        `has_open_issue` may be one flag for all (the projection's blocks).
         """
         cfg = self.cfg
-        hazard = self.hazard_by_segment[segment] * np.exp(
-            cfg.churn_loyalty_sensitivity * (cfg.churn_reference_loyalty - loyalty)
-        )
-        if cfg.open_issue_churn_multiplier != 1.0:
-            hazard = hazard * np.where(has_open_issue, cfg.open_issue_churn_multiplier, 1.0)
+        # in place where the values allow: the projection calls this on blocks of
+        # customers x days, where every temporary is a pass over memory
+        exponent = cfg.churn_reference_loyalty - loyalty
+        exponent *= cfg.churn_loyalty_sensitivity
+        np.exp(exponent, out=exponent)
+        hazard = self.hazard_by_segment[segment] * exponent
+        multiplier = cfg.open_issue_churn_multiplier
+        if multiplier == 1.0 or has_open_issue is False:
+            return hazard
+        if has_open_issue is True:
+            hazard *= multiplier
+        elif np.shape(has_open_issue) == hazard.shape:
+            hazard[has_open_issue] *= multiplier  # few have an open issue
+        else:
+            hazard = hazard * np.where(has_open_issue, multiplier, 1.0)
         return hazard
 
     def revenue_per_day(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
