@@ -58,3 +58,17 @@ def test_volume_per_customer_and_the_share_needing_a_response(simulate):
         (inbound & asks).sum() / inbound.sum(), rel=1e-12
     )
     assert 0 < summary["inbound_needing_response_share"] < 1  # praise asks for nothing
+
+
+def test_rank_correlation_equals_scipys_spearman_with_ties():
+    from scipy.stats import spearmanr
+
+    from sim.engine.summary import _rank_correlation
+
+    rng = np.random.default_rng(0)
+    for n in (3, 17, 2_000):
+        followers = rng.integers(0, 12, n).astype(float)  # many ties, as follower counts
+        hours = rng.exponential(1.0, n) - 0.05 * followers
+        expected = spearmanr(followers, hours).statistic
+        assert _rank_correlation(followers, hours) == pytest.approx(expected, rel=1e-12)
+    assert np.isnan(_rank_correlation(np.ones(5), np.arange(5.0)))
