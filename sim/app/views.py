@@ -78,7 +78,10 @@ def customers(rows: Sequence[dict], config: Config) -> Figure:
         ax.plot(day, _column(rows, "customers"), label="customers")
         ax.plot(day, _column(rows, "lapsed"), label="lapsed")
         ax.plot(day, _column(rows, "competitor"), label="with a competitor")
-        ax2.bar(day, _column(rows, "churned"), color="tab:red", alpha=0.3, label="churned a day")
+        ax2.fill_between(
+            day, _column(rows, "churned"), step="mid", color="tab:red", alpha=0.3,
+            label="churned a day",
+        )  # fmt: skip
     return _done(fig, config, ax, ax2, columns=4)
 
 
@@ -88,11 +91,10 @@ def posts(rows: Sequence[dict], config: Config) -> Figure:
     )
     day = _column(rows, "day")
     if len(day):
-        bottom = np.zeros(len(day))
-        for kind in POST_KINDS:
-            count = _column(rows, f"posts_{kind}")
-            ax.bar(day, count, bottom=bottom, width=0.9, label=kind)
-            bottom += np.nan_to_num(count)
+        # one stacked area per kind, not a bar per kind per day: a year of bars is
+        # thousands of patches, and each redraw of the live figure paid for them
+        counts = [np.nan_to_num(_column(rows, f"posts_{kind}")) for kind in POST_KINDS]
+        ax.stackplot(day, *counts, labels=POST_KINDS, step="mid")
         ax2.plot(day, 100 * _column(rows, "negative_share"), color="black", label="negative %")
     return _done(fig, config, ax, ax2, columns=4)
 
@@ -103,7 +105,9 @@ def service(rows: Sequence[dict], config: Config) -> Figure:
     )
     day = _column(rows, "day")
     if len(day):
-        ax.bar(day, _column(rows, "backlog"), color="tab:gray", alpha=0.5, label="backlog")
+        ax.fill_between(
+            day, _column(rows, "backlog"), step="mid", color="tab:gray", alpha=0.5, label="backlog"
+        )
         ax2.plot(
             day,
             _column(rows, "first_response_median_h"),
