@@ -25,7 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
 from sim.app.session import PRESET, AppModel, Arm, Session, WhatIf, horizon
-from sim.app.texts import METRICS, story
+from sim.app.texts import metric_list, story
 from sim.config import catalog
 from sim.config.schema import STANCES
 
@@ -135,7 +135,7 @@ def Story(model: AppModel):
     with solara.Card("The story"):
         _markdown(story(model.config.scenario))
     with solara.Card("What the numbers mean"):
-        _markdown("\n".join(f"- **{k}**: {v}" for k, v in METRICS.items()))
+        _markdown(metric_list())
 
 
 def _choices(strategy: str, stance: str, prefix: str, on_strategy, on_stance) -> None:

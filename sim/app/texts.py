@@ -78,3 +78,9 @@ METRICS: dict[str, str] = {
         "projected to the horizon (3 years) with no further service or cost, $"
     ),
 }
+
+
+def metric_list() -> str:
+    """The metrics as a Markdown list; names as code, so that `posts_<kind>` shows whole
+    (as bold text the `<kind>` was taken for an HTML tag and vanished)."""
+    return "\n".join(f"- `{name}`: {meaning}" for name, meaning in METRICS.items())

@@ -67,7 +67,7 @@ def loyalty(rows: Sequence[dict], config: Config) -> Figure:
         )
         ax.plot(day, _column(rows, "loyalty_mean"), label="mean loyalty")
         ax.plot(day, _column(rows, "nps_like"), "--", label="NPS-like")
-    ax.set_ylim(-0.2, 1.0)
+    ax.set_ylim(-1.0, 1.0)  # the NPS-like score runs from -1 to +1 (loyalty 0 to 1)
     return _done(fig, config, ax)
 
 

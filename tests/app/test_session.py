@@ -123,3 +123,13 @@ def test_every_scenario_has_a_story_and_every_metric_a_line():
         text = story(name)
         assert text.startswith("### ") and len(text) > 200 and "](" not in text
     assert "promoters" in METRICS["nps_like"]
+
+
+def test_the_metric_list_shows_every_name_whole():
+    import markdown
+
+    from sim.app.texts import metric_list
+
+    html = markdown.markdown(metric_list())
+    assert "<code>posts_&lt;kind&gt;</code>" in html  # not swallowed as an HTML tag
+    assert html.count("<li>") == len(METRICS)
