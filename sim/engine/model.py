@@ -438,7 +438,8 @@ class HubspokeModel(mesa.Model):
         pop, ledger = self.population, self.ledger
         prospects, customers, lapsed, competitor = pop.counts()
         active = np.flatnonzero(pop.state == CUSTOMER)
-        revenue = self.brand(float(pop.revenue_per_day(active).sum()))
+        loyalty = pop.loyalty[active]  # gathered once for the revenue and the loyalty stats
+        revenue = self.brand(float(pop.revenue_at(pop.segment[active], loyalty).sum()))
         costs = self._costs()
         cost = sum(costs.values())
         people = {
@@ -460,7 +461,7 @@ class HubspokeModel(mesa.Model):
             "day": self.day + 1,
             "time_h": now,
             **{name: self.brand(count) for name, count in people.items()},
-            **loyalty_stats(pop.loyalty[active]),
+            **loyalty_stats(loyalty),
         }
         for kind, name in enumerate(POST_KINDS):
             row[f"posts_{name}"] = int(ledger.posts_by_kind[kind])

@@ -70,6 +70,9 @@ class Population:
         self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
         self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
         self.segment, self.loyalty, self.voice = self._traits(rng, size)
+        # each person's base hazard, kept with their segment (turnover renews both): the
+        # daily churn step reads it instead of gathering it from the segments every day
+        self.base_hazard = self.hazard_by_segment[self.segment]
         self.baseline_loyalty = self.loyalty.copy()
         platforms = list(cfg.platforms)
         weights = np.array([cfg.platforms[n] for n in platforms])
@@ -121,7 +124,9 @@ class Population:
 
     def daily_hazard(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Today's churn hazard of `people` (everyone by default)."""
-        return self.hazard(self.segment[people], self.loyalty[people], self.open_issues[people] > 0)
+        return self._hazard(
+            self.base_hazard[people], self.loyalty[people], self.open_issues[people] > 0
+        )
 
     def hazard(
         self, segment: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray | bool
@@ -132,13 +137,18 @@ class Population:
         value projection beyond the run (sim.engine.horizon) both call it.
         `has_open_issue` may be one flag for all (the projection's blocks).
         """
+        return self._hazard(self.hazard_by_segment[segment], loyalty, has_open_issue)
+
+    def _hazard(
+        self, base: np.ndarray, loyalty: np.ndarray, has_open_issue: np.ndarray | bool
+    ) -> np.ndarray:
         cfg = self.cfg
         # in place where the values allow: the projection calls this on blocks of
         # customers x days, where every temporary is a pass over memory
         exponent = cfg.churn_reference_loyalty - loyalty
         exponent *= cfg.churn_loyalty_sensitivity
         np.exp(exponent, out=exponent)
-        hazard = self.hazard_by_segment[segment] * exponent
+        hazard = base * exponent
         multiplier = cfg.open_issue_churn_multiplier
         if multiplier == 1.0 or has_open_issue is False:
             return hazard
@@ -183,12 +193,15 @@ class Population:
         """Impressions fade: loyalty reverts towards each person's initial level."""
         if self.freeze_loyalty:
             return
-        self.loyalty += self.cfg.loyalty_drift_per_day * (self.baseline_loyalty - self.loyalty)
+        gap = self.baseline_loyalty - self.loyalty
+        gap *= self.cfg.loyalty_drift_per_day
+        self.loyalty += gap
 
     def forget_issues(self, uniforms: np.ndarray) -> None:
         """Unresolved issues stop weighing on a customer at rate 1/open_issue_days."""
-        has = self.open_issues > 0
-        expire = has & (uniforms < -np.expm1(-1.0 / self.cfg.open_issue_days))
+        # few people have an open issue: their uniforms only
+        people = np.flatnonzero(self.open_issues)
+        expire = people[uniforms[people] < -np.expm1(-1.0 / self.cfg.open_issue_days)]
         self.open_issues[expire] -= 1
 
     def churn(self, uniforms: np.ndarray) -> np.ndarray:
@@ -250,6 +263,7 @@ class Population:
         previous = self.state[slots].copy()
         self.state[slots] = PROSPECT
         self.segment[slots] = segment[keep]
+        self.base_hazard[slots] = self.hazard_by_segment[segment[keep]]
         self.loyalty[slots] = loyalty[keep]
         self.baseline_loyalty[slots] = loyalty[keep]
         self.voice[slots] = voice[keep]
