@@ -403,11 +403,10 @@ class HubspokeModel(mesa.Model):
             conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
         )
         local_share = graph.followee_share(pop.state == CUSTOMER)
-        before = pop.state.copy()
-        adopting = pop.convert(rng.random(pop.size), local_share, innovation, negative_exposure)
+        adopting, ledger.won_back, ledger.won_back_competitor = pop.convert(
+            rng.random(pop.size), local_share, innovation, negative_exposure
+        )
         ledger.converted = int(adopting.sum())
-        ledger.won_back = int((adopting & (before == LAPSED)).sum())
-        ledger.won_back_competitor = int((adopting & (before == COMPETITOR)).sum())
         slots, previous = pop.turnover(self.streams.turnover, cfg.population.turnover_per_day)
         ledger.entered = len(slots)
         ledger.left_lapsed = int((previous == LAPSED).sum())

@@ -218,23 +218,30 @@ class Population:
         local_share: np.ndarray,
         innovation: float,
         negative_exposure: np.ndarray,
-    ) -> np.ndarray:
-        """Prospects adopt with the exact one-day Bass probability, damped by negative exposure."""
+    ) -> tuple[np.ndarray, int, int]:
+        """Prospects adopt with the exact one-day Bass probability, damped by negative
+        exposure; lapsed customers and those with a competitor come back at their rates.
+
+        Returns everyone who became a customer (a mask) and how many came back from
+        lapsed and from a competitor. The same uniforms serve the three disjoint groups.
+        """
         conv = self.cfg.conversion
-        # only prospects can adopt: their probabilities alone (a tenth of the reach)
-        prospects = np.flatnonzero(self.state == PROSPECT)
+        state = self.state
+        # each group's own uniforms and probabilities (prospects are a tenth of the reach)
+        prospects = np.flatnonzero(state == PROSPECT)
+        lapsed = np.flatnonzero(state == LAPSED)
+        lost = np.flatnonzero(state == COMPETITOR)
         prob = conversion_probability(local_share[prospects], innovation, conv.imitation_per_day)
         prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
+        adopted = prospects[uniforms[prospects] < prob]
+        back = lapsed[uniforms[lapsed] < conv.winback_per_day]
+        back_lost = lost[uniforms[lost] < conv.competitor_winback_per_day]
         adopting = np.zeros(self.size, dtype=bool)
-        adopting[prospects[uniforms[prospects] < prob]] = True
-        self.state[adopting] = CUSTOMER
-        # the same uniforms serve the disjoint groups: prospects, lapsed, competitor's
-        back = (self.state == LAPSED) & (uniforms < conv.winback_per_day)
-        back |= (self.state == COMPETITOR) & (uniforms < conv.competitor_winback_per_day)
-        self.state[back] = CUSTOMER
-        adopting |= back
-        self.converted_total += int(adopting.sum())
-        return adopting
+        for people in (adopted, back, back_lost):
+            adopting[people] = True
+        state[adopting] = CUSTOMER
+        self.converted_total += len(adopted) + len(back) + len(back_lost)
+        return adopting, len(back), len(back_lost)
 
     def defect(self, people: np.ndarray) -> int:
         """Customers among `people` leave for a competitor (counted as churn too)."""

@@ -282,7 +282,7 @@ def test_convert_only_prospects_and_counts():
     prob = conversion_probability(share, p, q) * np.exp(
         -pop.cfg.conversion.negative_sensitivity * exposure
     )
-    adopted = pop.convert(np.random.default_rng(5).random(n), share, p, exposure)
+    adopted, _, _ = pop.convert(np.random.default_rng(5).random(n), share, p, exposure)
     assert not adopted[: n // 2].any()
     for part in (slice(n // 2, n // 2 + n // 4), slice(n // 2 + n // 4, n)):
         pr = prob[part][0]
@@ -303,12 +303,12 @@ def test_winback_returns_lapsed_customers():
     u = np.linspace(0, 1, 1000, endpoint=False) % 0.5  # uniforms 0..0.5 in each half
     pop.cfg.conversion.winback_per_day = 0.0
     pop.cfg.conversion.competitor_winback_per_day = 0.0
-    assert not pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000)).any()
+    assert not pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000))[0].any()
     pop.cfg.conversion.winback_per_day = 0.1
     pop.cfg.conversion.competitor_winback_per_day = 0.02
-    back = pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000))
-    assert back[:500].sum() == 100  # uniforms below 0.1 among 0, 0.001, ..., 0.499
-    assert back[500:].sum() == 20
+    back, from_lapsed, from_competitor = pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000))
+    assert back[:500].sum() == from_lapsed == 100  # uniforms below 0.1 among 0, ..., 0.499
+    assert back[500:].sum() == from_competitor == 20
     assert (pop.state[back] == CUSTOMER).all()
 
 
