@@ -22,25 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HEADLINE = (
-    "customers_final",
-    "churn_rate",
-    "loyalty_mean_final",
-    "nps_like_final",
-    "revenue_total",
-    "cost_to_serve_total",
-    "relationship_value_total",
-    "relationship_value_horizon",
-    "hub_utilisation",
-    "spoke_utilisation",
-    "first_response_median_h",
-    "first_response_p90_h",
-    "sla_attainment",
-    "unanswered_share",
-    "complaints_total",
-    "attack_reach",
-)
-
 CONFIG_HELP = """config overrides (key=value, Hydra syntax; every key in docs/parameters.md):
   scenario=NAME|PATH.yaml   strategy=NAME|PATH.yaml   search_path=DIR (your scenarios/, strategy/)
   common keys: seed, days, population.size, team.hub.staff, team.hub.coverage_hours,
@@ -245,10 +226,27 @@ def _run(parsed: Parsed) -> int:
     keys = [o.partition("=")[0].lstrip("+") for o in overrides]
     result.provenance["warnings"] = inert_settings(config, keys)
     result.save(run_dir)
-    print(f"scenario={config.scenario} strategy={config.strategy.name} seed={config.seed}")
-    for key in HEADLINE:
-        value = result.summary.get(key)
-        print(f"  {key:28s} {value:,.4g}" if value == value else f"  {key:28s} n/a")
+    from sim.report.headline import headline
+
+    crisis = config.strategy.crisis
+    print(
+        headline(
+            result.summary,
+            scenario=config.scenario,
+            strategy=config.strategy.name,
+            stance=crisis.stance if crisis.protocol else "none (no crisis protocol)",
+            seed=config.seed,
+            days=config.days,
+            horizon_days=config.value.horizon_days,
+            sla_hours=config.strategy.sla_hours,
+            # the choices the first line already names, and Hydra's own, left out
+            overrides=[
+                o
+                for o in parsed.overrides
+                if not o.startswith(("scenario=", "strategy=", "seed=", "hydra."))
+            ],
+        )
+    )
     print(f"results: {run_dir}")
     return 0
 
