@@ -96,8 +96,12 @@ def _run_dir_of(result: Done) -> Path:
 def test_run_succeeds_and_prints_headline(cli):
     result = cli["main"]
     assert result.returncode == 0, result.stderr
-    assert "scenario=baseline strategy=hub_and_spoke seed=3" in result.stdout
-    assert "churn_rate" in result.stdout
+    assert (
+        "scenario=baseline strategy=hub_and_spoke stance=none (no crisis protocol) seed=3"
+        in result.stdout
+    )
+    assert "% of the starting customers lost" in result.stdout  # churn_rate, read
+    assert "over the 20 days" in result.stdout and "$" in result.stdout
     assert str(_run_dir_of(result)) in result.stdout or "results:" in result.stdout
 
 
