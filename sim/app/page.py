@@ -24,8 +24,16 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
-from sim.app.session import PRESET, AppModel, Arm, Session, WhatIf, horizon
-from sim.app.texts import metric_list, story
+from sim.app.session import (
+    PRESET,
+    AppModel,
+    Arm,
+    Session,
+    WhatIf,
+    has_crisis_protocol,
+    horizon,
+)
+from sim.app.texts import NO_PROTOCOL, STANCE_TEXT, metric_list, story
 from sim.config import catalog
 from sim.config.schema import STANCES
 
@@ -139,13 +147,18 @@ def Story(model: AppModel):
 
 
 def _choices(strategy: str, stance: str, prefix: str, on_strategy, on_stance) -> None:
+    """A preset and a stance; the stance is disabled, and says why, where the preset has
+    no crisis protocol (it would change nothing), and explained in a line where it acts."""
     solara.Select(
         f"{prefix}strategy preset", value=strategy, values=catalog.strategy_names(),
         on_value=on_strategy,
     )  # fmt: skip
+    protocol = has_crisis_protocol(strategy)
     solara.Select(
-        f"{prefix}crisis stance", value=stance, values=[PRESET, *STANCES], on_value=on_stance
-    )
+        f"{prefix}crisis stance", value=stance, values=[PRESET, *STANCES], on_value=on_stance,
+        disabled=not protocol,
+    )  # fmt: skip
+    solara.Text(STANCE_TEXT.get(stance, stance) if protocol else NO_PROTOCOL)
 
 
 @solara.component
@@ -273,8 +286,6 @@ def Controls(session: Session, model: solara.Reactive, generation: solara.Reacti
             draft.value.strategy, draft.value.stance, "",
             lambda v: change("strategy", v), lambda v: change("stance", v),
         )  # fmt: skip
-        if not cfg.strategy.crisis.protocol:
-            solara.Text("this preset has no crisis protocol: it never responds to an attack")
         for name, label, current in FIELDS:
             solara.InputText(
                 f"{label} — now {current(cfg):g}",

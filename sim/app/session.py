@@ -10,6 +10,7 @@ logic can be tested and reused without a browser.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -281,3 +282,11 @@ def sample_network(model: HubspokeModel, size: int = 300) -> NetworkSample:
     layout = nx.spring_layout(g, seed=7, iterations=60)
     xy = np.array([layout[i] for i in range(len(nodes))])
     return NetworkSample(nodes, edges, xy, False)
+
+
+@functools.lru_cache(maxsize=64)
+def has_crisis_protocol(strategy: str) -> bool:
+    """Whether the preset ever declares a crisis (without one, a stance does nothing)."""
+    return sim.load_config(
+        "baseline", [f"strategy={strategy}"], warn=False
+    ).strategy.crisis.protocol

@@ -84,3 +84,16 @@ def metric_list() -> str:
     """The metrics as a Markdown list; names as code, so that `posts_<kind>` shows whole
     (as bold text the `<kind>` was taken for an HTML tag and vanished)."""
     return "\n".join(f"- `{name}`: {meaning}" for name, meaning in METRICS.items())
+
+
+# one line a stance, where it is chosen (Coombs 2007: situational crisis communication)
+STANCE_TEXT: dict[str, str] = {
+    "preset": "the preset's own stance",
+    "silence": "silence: say nothing and let the accusation run its course",
+    "deny": "deny: reject the accusation in public (helps against a false one, backfires "
+    "on a true one)",
+    "diminish": "diminish: play it down with excuses or justifications",
+    "apologise": "apologise: accept responsibility and say sorry in public",
+    "matched": "matched: deny a false accusation, apologise for a true one",
+}
+NO_PROTOCOL = "this preset has no crisis protocol: it never declares a crisis, so no stance acts"

@@ -33,6 +33,15 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
             notes.append(f"{key}: strategy {strategy.name} routes nothing to departments")
         elif key.startswith("strategy.crisis.") and not attack_happens:
             notes.append(f"{key}: scenario {config.scenario} has no brand attack in its window")
+        elif (
+            key.startswith("strategy.crisis.")
+            and key != "strategy.crisis.protocol"
+            and not strategy.crisis.protocol
+        ):  # without a protocol the team never declares a crisis: nothing of it acts
+            notes.append(
+                f"{key}: strategy {strategy.name} has no crisis protocol "
+                "(strategy.crisis.protocol=false)"
+            )
         elif key.startswith("attack.") and key != "attack.enabled" and not attack.enabled:
             notes.append(f"{key}: the attack is off (attack.enabled=false)")
         elif _other_truth(key, attack.is_true):

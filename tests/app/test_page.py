@@ -96,3 +96,23 @@ def test_what_if_page_runs_both_arms():
     click(rc, "Both +10 days")
     notes = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "day 10: mean loyalty A" in notes
+
+
+def test_the_stance_is_explained_and_disabled_where_the_preset_has_no_protocol():
+    rc = render()
+    stance = rc.find(v.Select, label="crisis stance").widget
+    texts = [str(w.children[0]) for w in rc.find(v.Html, tag="span").widgets if w.children]
+    if stance.disabled:  # the starting preset: whichever it is, the page says why
+        assert any("no crisis protocol" in t for t in texts)
+    strategy = rc.find(v.Select, label="strategy preset").widget
+    strategy.v_model = "reactive_fifo"  # answers, but never declares a crisis
+    stance = rc.find(v.Select, label="crisis stance").widget
+    assert stance.disabled
+    texts = [str(w.children[0]) for w in rc.find(v.Html, tag="span").widgets if w.children]
+    assert any("no crisis protocol" in t for t in texts)
+    strategy.v_model = "enterprise"
+    stance = rc.find(v.Select, label="crisis stance").widget
+    assert not stance.disabled
+    stance.v_model = "deny"
+    texts = [str(w.children[0]) for w in rc.find(v.Html, tag="span").widgets if w.children]
+    assert any(t.startswith("deny: reject the accusation") for t in texts)

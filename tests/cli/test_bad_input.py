@@ -147,6 +147,22 @@ def test_inert_settings_warn_once_and_are_recorded(tmp_path, capsys):
         sim.load_config("baseline", ["strategy.crisis.stance=deny"])
 
 
+def test_a_stance_under_a_preset_without_a_crisis_protocol_is_warned():
+    """reactive_fifo never declares a crisis, so a stance or delay chosen for it does
+    nothing (the same runs for deny and apologise): said, not silently accepted."""
+    keys = ["strategy.crisis.stance=deny", "strategy.crisis.delay_hours=5"]
+    with pytest.warns(InertSettingWarning, match="reactive_fifo has no crisis protocol") as got:
+        sim.load_config("brand_attack_false", ["strategy=reactive_fifo", *keys])
+    assert len(got) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InertSettingWarning)  # a preset with one: no warning
+        sim.load_config("brand_attack_false", ["strategy=enterprise", *keys])
+        sim.load_config(  # switching the protocol on makes them act
+            "brand_attack_false",
+            ["strategy=reactive_fifo", "strategy.crisis.protocol=true", *keys],
+        )
+
+
 def test_cfg_job_prints_the_resolved_config_and_runs_nothing(tmp_path, capsys):
     code, out, _ = _run(["run", "--cfg", "job", "strategy=silence", "days=7"], tmp_path, capsys)
     assert code == 0 and "days: 7" in out and "name: silence" in out
