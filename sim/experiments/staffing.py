@@ -52,32 +52,66 @@ class Recommendation:
     parameters: list[str]
 
     def text(self) -> str:
-        lines = ["targets: " + ", ".join(f"{k} <= {v:g}" for k, v in self.targets.items())]
-        cols = [
-            *self.parameters,
-            "meets",
-            "cost_to_serve_total",
-            *self.targets,
-            "relationship_value_total",
-            "relationship_value_horizon",
+        """The report a person reads: every option with its units, which targets each
+        misses and by how much, the recommendation and the value of one more person."""
+        from sim.report.headline import short
+
+        money = ["relationship_value_total", "relationship_value_horizon"]
+        shown = list(dict.fromkeys(["cost_to_serve_total", *self.targets, *money]))
+        lines = [
+            "# Staffing recommendation",
+            "",
+            "Targets, met when the upper end of the metric's 95 % interval is within them: "
+            + ", ".join(f"`{k}` <= {short(k, v)}" for k, v in self.targets.items())
+            + ". Money is over the run's window (value to horizon: to the horizon, "
+            "discounted); each cell is a mean over the replications.",
+            "",
+            "| " + " | ".join([*self.parameters, "meets", *shown, "misses"]) + " |",
+            "|" + "---:|" * (len(self.parameters) + 1 + len(shown)) + "---|",
         ]
-        lines.append(self.points[[c for c in cols if c in self.points]].to_string(index=False))
+        for _, row in self.points.iterrows():
+            misses = [
+                f"`{m}` upper {short(m, row[m + '_high'])} > {short(m, bound)}"
+                for m, bound in self.targets.items()
+                if not row[m + "_high"] <= bound
+            ]
+            cells = [f"{row[p]:g}" for p in self.parameters]
+            cells.append("yes" if row["meets"] else "no")
+            cells += [short(m, row[m]) for m in shown]
+            cells.append("; ".join(misses) or "-")
+            lines.append("| " + " | ".join(cells) + " |")
         if self.recommended is None:
-            lines.append("\nno staffing option meets every target (95% CI upper bounds)")
+            lines.append("\nNo staffing option meets every target (95 % interval upper ends).")
         else:
             r = self.recommended
             option = ", ".join(f"{k}={r[k]:g}" for k in self.parameters)
-            lines.append(f"\nrecommended: {option}")
-            money = ["relationship_value_total", "relationship_value_horizon"]
-            for metric in dict.fromkeys(["cost_to_serve_total", *self.targets, *money]):
+            lines.append(
+                f"\n**Recommended: {option}**, the cheapest option that meets every target:"
+            )
+            for metric in shown:
                 lines.append(
-                    f"  {metric:28s} {r[metric]:,.4g}  95% CI [{r[metric + '_low']:,.4g}, "
-                    f"{r[metric + '_high']:,.4g}]"
+                    f"- `{metric}` {short(metric, r[metric])} (95 % interval "
+                    f"{short(metric, r[metric + '_low'])} to {short(metric, r[metric + '_high'])})"
                 )
         if not self.marginal.empty:
-            lines.append("\nmarginal value of one more hub staff member (paired, 95% CI):")
-            lines.append(self.marginal.to_string(index=False))
-            lines.append(f"\nd_rv: in the window; d_rv_horizon: to the horizon. {VALUE_NOTE}")
+            lines += [
+                "",
+                "Value of one more hub staff member (paired differences between neighbouring "
+                "levels, same seeds; per person added, 95 % interval):",
+                "",
+                "| from | to | value in the window | value to horizon |",
+                "|---:|---:|---:|---:|",
+            ]
+            for _, m in self.marginal.iterrows():
+                cells = [f"{m['from_staff']:g}", f"{m['to_staff']:g}"]
+                for short_name in ("rv", "rv_horizon"):
+                    key = f"d_{short_name}"
+                    cells.append(
+                        f"{short(key, m[key])} [{short(key, m[key + '_low'])}, "
+                        f"{short(key, m[key + '_high'])}]"
+                    )
+                lines.append("| " + " | ".join(cells) + " |")
+            lines.append(f"\n{VALUE_NOTE}")
         return "\n".join(lines)
 
 
@@ -199,7 +233,9 @@ def staffing(
 def write_report(result: Recommendation, out: Path) -> None:
     from sim.report.plots import plot_tradeoffs
 
-    atomic_write(out / "staffing.md", lambda p: p.write_text("```\n" + result.text() + "\n```\n"))
+    atomic_write(out / "staffing.md", lambda p: p.write_text(result.text() + "\n"))
+    # every option's means and intervals, for a spreadsheet
+    atomic_write(out / "staffing.csv", lambda p: result.points.to_csv(p, index=False))
     payload = {
         "targets": result.targets,
         "recommended": _clean(result.recommended),

@@ -103,3 +103,30 @@ def headline(
         value = reading(key, summary.get(key), days, horizon_days, sla_hours)
         lines.append(f"  {key:{width}s}  {value}")
     return "\n".join(lines)
+
+
+MONEY_METRICS = frozenset(
+    {
+        "revenue_total",
+        "cost_to_serve_total",
+        "relationship_value_total",
+        "relationship_value_horizon",
+        "customer_equity_final",
+        "wages_total",
+    }
+)
+
+
+def short(metric: str, value: float) -> str:
+    """A metric's value in a table cell: money, hours, a percentage or a plain number."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if metric in MONEY_METRICS or metric.startswith(("d_rv", "relationship_value")):
+        return money(value)
+    if metric.endswith("_h"):
+        return f"{value:,.2f} h"
+    if metric in SHARE_OF or metric.endswith(("_share", "_utilisation", "_rate")):
+        return f"{100 * value:.1f} %"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"

@@ -42,6 +42,12 @@ def test_recommendation_is_the_cheapest_option_meeting_every_target() -> None:
     assert (step["from_staff"], step["to_staff"]) == (1, 2)
     assert step["d_rv"] == pytest.approx(-100.0)
     assert step["d_rv_horizon"] == pytest.approx(-200.0)
+    text = result.text()
+    assert "**Recommended: team.hub.staff=2**" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 1 | no |")]
+    assert len(rows) == 1  # one staff misses the target ...
+    assert "`first_response_p90_h` upper" in rows[0] and "> 1.00 h" in rows[0]  # ... says how
+    assert "e+0" not in text and "$" in text
 
 
 def test_staffing_end_to_end(tmp_path) -> None:
@@ -55,6 +61,7 @@ def test_staffing_end_to_end(tmp_path) -> None:
         overrides=SMALL,
     )
     assert result.recommended is not None and result.recommended["team.hub.staff"] == 1
+    assert len(pd.read_csv(tmp_path / "staffing.csv")) == 2  # an option a row
     for name in (
         "staffing.md",
         "staffing.json",
