@@ -188,8 +188,10 @@ def WhatIfPanel(model: AppModel, session: Session):
     with solara.Card("What if: the same people, the same day, another strategy"):
         _markdown(
             "Both runs use this session's scenario, seed, population and hub settings; only "
-            "the strategy preset and the crisis stance differ (common random numbers), so "
-            "the gap is the strategy's doing, not luck."
+            "the strategy preset and the crisis stance differ, and both draw the same random "
+            "numbers. That removes most of the luck from the gap, not all of it: this is one "
+            "seed, so a small gap may change sign with another. For intervals over many "
+            "seeds, compare the two with `hubspoke compare`."
         )
         with solara.Row():
             with solara.Column():

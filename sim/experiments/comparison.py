@@ -42,6 +42,24 @@ def normalise_arms(arms: Arms) -> dict[str, list[str]]:
     return out
 
 
+FEW_REPLICATIONS = 5  # below this a t interval rests on a guess of the spread
+
+
+def few_replications_note(replications: int) -> str:
+    """Why an interval from so few replications means little, and what to do."""
+    return (
+        f"note: {replications} replications: each interval rests on {replications - 1} "
+        f"degree(s) of freedom (t = {_t_quantile(replications - 1):.1f}), so it says little; "
+        f"use {FEW_REPLICATIONS * 2} or more (replications=N) before reading differences"
+    )
+
+
+def _t_quantile(df: int) -> float:
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, df)) if df > 0 else float("inf")
+
+
 @dataclass
 class Comparison:
     """Runs, per-arm CIs and paired differences against the reference arm."""
@@ -152,6 +170,11 @@ class Comparison:
             + (", ".join(f"`{o}`" for o in self.overrides) or "the scenario as it is")
             + f"; seeds {self.seed}..{self.seed + int(self.runs['replication'].nunique()) - 1}.",
             "",
+        ]
+        replications = int(self.runs["replication"].nunique())
+        if replications < FEW_REPLICATIONS:
+            lines += [f"**{few_replications_note(replications).capitalize()}.**", ""]
+        lines += [
             "| metric | " + " | ".join(self.arms) + " |",
             "|---|" + "---:|" * len(self.arms),
         ]
@@ -199,11 +222,14 @@ class Comparison:
         """The table for a terminal: one block per metric, one line per arm."""
         table = self.table.set_index(["metric", "arm"])
         width = max(len(a) for a in self.arms) + 2
+        replications = int(self.runs["replication"].nunique())
         out = [
-            f"{self.scenario}: {int(self.runs['replication'].nunique())} replications per arm, "
+            f"{self.scenario}: {replications} replications per arm, "
             f"differences paired vs {self.reference} (95% CI, * excludes 0)",
             VALUE_NOTE,
         ]
+        if replications < FEW_REPLICATIONS:
+            out.append(few_replications_note(replications))
         for metric in self.metrics:
             if metric not in table.index.get_level_values(0):
                 continue

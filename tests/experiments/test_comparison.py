@@ -152,3 +152,11 @@ def test_compare_on_a_dask_cluster_gives_the_local_result():
             address=cluster.scheduler_address,
         )
     pd.testing.assert_frame_equal(local.runs, remote.runs)
+
+
+def test_too_few_replications_are_said_to_mean_little():
+    from sim.experiments.comparison import few_replications_note
+
+    note = few_replications_note(3)
+    assert "2 degree(s) of freedom" in note and "t = 4.3" in note  # t(0.975, 2) = 4.30
+    assert "10 or more" in note
