@@ -34,6 +34,7 @@ from sim.results import write_provenance
 METHODS = ("morris", "sobol")
 EXECUTION = ("jobs", "executor", "address", "progress")
 TOO_SMALL = "the sample is too small for these indices; raise n (sobol_n)"
+WIDE_INTERVAL = 0.1  # a Sobol index (0 to 1) known to no better than +-0.1
 
 
 @dataclass
@@ -240,8 +241,24 @@ def analyse(
             }
         ).sort_values("ST", ascending=False)
         cautions = sobol_warnings(table)
+    cautions += zero_effects(table, method, output)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return Sensitivity(method, output, table.reset_index(drop=True), cautions)
+
+
+def zero_effects(table: pd.DataFrame, method: str, output: str) -> list[str]:
+    """Parameters whose moving changed the output not at all: say why such a zero is not a
+    small effect but none (the mechanism it sets does not act in these runs)."""
+    if method == "morris":
+        none = table[(table["mu_star"] == 0) & (table["sigma"] == 0)]
+    else:
+        none = table[(table["ST"] == 0) & (table["ST_conf"] == 0)]
+    return [
+        f"{name} has no effect on {output} in these runs (the output did not change at all "
+        "when it moved): the mechanism it sets does not act in this scenario, e.g. an "
+        "attack setting where the attack never spreads through it"
+        for name in none["parameter"]
+    ]
 
 
 def sobol_warnings(table: pd.DataFrame) -> list[str]:
@@ -264,7 +281,22 @@ def sobol_warnings(table: pd.DataFrame) -> list[str]:
         problems.append(f"S1 > ST for {', '.join(above)}")
     if outside:
         problems.append(f"{', '.join(outside)} outside [0, 1]")
-    return [f"{'; '.join(problems)}: {TOO_SMALL}"] if problems else []
+    notes = [f"{'; '.join(problems)}: {TOO_SMALL}"] if problems else []
+    # S1 above ST within wide intervals: impossible for true indices, so sampling noise
+    # (with narrow ones the gap is too small to mislead, and is left unsaid)
+    noisy = [
+        row.parameter
+        for row in table.itertuples(index=False)
+        if row.S1 > row.ST
+        and row.parameter not in above
+        and max(row.S1_conf, row.ST_conf) > WIDE_INTERVAL
+    ]
+    if noisy:
+        notes.append(
+            f"S1 > ST for {', '.join(noisy)} within their (wide) intervals: true indices have "
+            "S1 <= ST, so the gap is sampling noise; read ST (and its interval)"
+        )
+    return notes
 
 
 def write_report(results: list[Sensitivity], out: Path) -> None:

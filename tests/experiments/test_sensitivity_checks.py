@@ -60,10 +60,13 @@ def test_s1_above_st_beyond_their_intervals_is_a_warning() -> None:
     assert warning.startswith("S1 > ST for X: ")
     (warning,) = sobol_warnings(_table(-0.30, 0.10, 0.20, 0.10))
     assert warning.startswith("S1 of X outside [0, 1]: ")
-    # within the intervals: noise, not a contradiction
-    assert sobol_warnings(_table(0.30, 0.20, 0.20, 0.20)) == []
-    assert sobol_warnings(_table(1.05, 0.10, 1.02, 0.10)) == []
+    # within the intervals: noise, not a contradiction, and said so
+    noise = "S1 > ST for X within their (wide) intervals: true indices have S1 <= ST"
+    assert [w[: len(noise)] for w in sobol_warnings(_table(0.30, 0.20, 0.20, 0.20))] == [noise]
+    assert [w[: len(noise)] for w in sobol_warnings(_table(1.05, 0.15, 1.02, 0.10))] == [noise]
+    assert sobol_warnings(_table(0.31, 0.05, 0.30, 0.05)) == []  # narrow: too small to say
     assert sobol_warnings(_table(-0.05, 0.10, 0.01, 0.02)) == []
+    assert sobol_warnings(_table(0.10, 0.05, 0.30, 0.05)) == []  # S1 <= ST: nothing to say
 
 
 def test_a_sample_giving_s1_above_st_is_reported_with_the_warning(tmp_path) -> None:
@@ -77,10 +80,14 @@ def test_a_sample_giving_s1_above_st_is_reported_with_the_warning(tmp_path) -> N
     result = analyse("sobol", problem, x, y, "y", seed=0)
     row = result.table.set_index("parameter").loc["a"]
     assert row["S1"] - row["ST"] > math.hypot(row["S1_conf"], row["ST_conf"])
-    assert result.warnings == [
+    assert result.warnings[0] == (
         "S1 > ST for a: the sample is too small for these indices; raise n (sobol_n)"
+    )
+    # b's column was built to change nothing: a zero effect, said to be one
+    assert result.warnings[1:] == [w for w in result.warnings if w.startswith("b has no effect")]
+    assert result.text().splitlines()[-len(result.warnings) :] == [
+        f"warning: {w}" for w in result.warnings
     ]
-    assert result.text().splitlines()[-1] == f"warning: {result.warnings[0]}"
     write_report([result], tmp_path)
     assert f"warning: {result.warnings[0]}" in (tmp_path / "sensitivity.md").read_text()
     assert json.loads((tmp_path / "sensitivity.json").read_text())[0]["warnings"] == (
@@ -136,3 +143,15 @@ def test_bad_arguments_fail_in_one_line_before_anything_runs(tmp_path, changes, 
         sim.sensitivity("baseline", **arguments)
     assert "\n" not in str(raised.value)
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("method", ["morris", "sobol"])
+def test_a_parameter_with_no_effect_at_all_is_explained(method) -> None:
+    """An output that never moves with a parameter (an attack setting where no attack
+    spreads) has indices of exactly zero: said to be no effect, not a small one."""
+    problem = _problem({"a": [0.0, 1.0], "b": [0.0, 1.0]})
+    x = design(method, problem, 16, 4, seed=0)
+    result = analyse(method, problem, x, 2.0 * x[:, 0], "attack_reach", seed=0)
+    (note,) = [w for w in result.warnings if "no effect" in w]
+    assert note.startswith("b has no effect on attack_reach in these runs")
+    assert not any(w.startswith("a has no effect") for w in result.warnings)
