@@ -116,13 +116,13 @@ class Result:
             lambda p: p.write_text(json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"),
         )
         if self.config.output.plots if plots is None else plots:
-            from sim.report.plots import plot_run, scenario_events
+            from sim.report.plots import crisis_events, plot_run, scenario_events
 
             plot_run(
                 self.daily,
                 out,
                 title=f"{self.config.scenario} / {self.config.strategy.name}",
-                events=scenario_events(self.config),
+                events=scenario_events(self.config) + crisis_events(self.config, self.summary),
             )
         # the summary goes last: its presence marks a complete run folder
         atomic_write(

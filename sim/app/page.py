@@ -32,6 +32,7 @@ from sim.app.session import (
     WhatIf,
     has_crisis_protocol,
     horizon,
+    run_events,
 )
 from sim.app.texts import NO_PROTOCOL, STANCE_TEXT, metric_list, story
 from sim.config import catalog
@@ -63,7 +64,9 @@ def _figure(draw: Callable) -> Callable:
 @solara.component
 def LiveFigure(model: AppModel, draw: Callable):
     update_counter.get()
-    Chart(lambda: draw(model.rows, model.config), [model, len(model.rows)])
+    Chart(
+        lambda: draw(model.rows, model.config, events=run_events(model)), [model, len(model.rows)]
+    )
 
 
 @solara.component
@@ -119,7 +122,7 @@ def Status(model: AppModel, session: Session):
 def Money(model: AppModel, session: Session):
     update_counter.get()
     Chart(
-        lambda: views.money(model.rows, model.config, model.horizon),
+        lambda: views.money(model.rows, model.config, model.horizon, run_events(model)),
         [model, len(model.rows), model.horizon and model.horizon["day"]],
     )
 

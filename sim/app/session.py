@@ -290,3 +290,16 @@ def has_crisis_protocol(strategy: str) -> bool:
     return sim.load_config(
         "baseline", [f"strategy={strategy}"], warn=False
     ).strategy.crisis.protocol
+
+
+def run_events(model: HubspokeModel) -> list:
+    """The crisis moments of the run so far, for the live figures' event markers."""
+    from sim.report.plots import crisis_events
+
+    storm = model.firestorm
+    if storm is None:
+        return []
+    return crisis_events(
+        model.config,
+        {"attack_detected_h": storm.detected_at, "attack_responded_h": storm.responded_at},
+    )

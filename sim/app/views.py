@@ -20,7 +20,14 @@ from matplotlib.lines import Line2D
 
 from sim.config.schema import POST_KINDS, Config
 from sim.engine.population import SPREADING, STIFLED
-from sim.report.plots import DOLLARS, decorate, legend_below, mark_events, scenario_events
+from sim.report.plots import (
+    DOLLARS,
+    Event,
+    decorate,
+    legend_below,
+    mark_events,
+    scenario_events,
+)
 
 SIZE = (6.4, 3.5)  # fits a SolaraViz grid cell (about 380 px tall) without a scrollbar
 CMAP = "RdYlGn"  # loyalty: red (low) to green (high)
@@ -48,13 +55,17 @@ def _twin_frame(
     return fig, ax, ax2
 
 
-def _done(fig: Figure, config: Config, ax, *twins, columns: int = 3) -> Figure:
-    decorate(ax, scenario_events(config), *twins, columns=columns)
+def _done(
+    fig: Figure, config: Config, ax, *twins, columns: int = 3, events: Sequence[Event] = ()
+) -> Figure:
+    """Mark the scenario's events and the run's own so far (`events`: the crisis declared,
+    the statement), put the legend below, lay out."""
+    decorate(ax, [*scenario_events(config), *events], *twins, columns=columns)
     fig.tight_layout()
     return fig
 
 
-def loyalty(rows: Sequence[dict], config: Config) -> Figure:
+def loyalty(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
     fig, ax = _frame(config, "Loyalty of customers", "loyalty (0-1) / NPS-like (-1 to +1)")
     day = _column(rows, "day")
     if len(day):
@@ -68,10 +79,10 @@ def loyalty(rows: Sequence[dict], config: Config) -> Figure:
         ax.plot(day, _column(rows, "loyalty_mean"), label="mean loyalty")
         ax.plot(day, _column(rows, "nps_like"), "--", label="NPS-like")
     ax.set_ylim(-1.0, 1.0)  # the NPS-like score runs from -1 to +1 (loyalty 0 to 1)
-    return _done(fig, config, ax)
+    return _done(fig, config, ax, events=events)
 
 
-def customers(rows: Sequence[dict], config: Config) -> Figure:
+def customers(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
     fig, ax, ax2 = _twin_frame(config, "Customers and churn", "people", "churned (people a day)")
     day = _column(rows, "day")
     if len(day):
@@ -82,10 +93,10 @@ def customers(rows: Sequence[dict], config: Config) -> Figure:
             day, _column(rows, "churned"), step="mid", color="tab:red", alpha=0.3,
             label="churned a day",
         )  # fmt: skip
-    return _done(fig, config, ax, ax2, columns=4)
+    return _done(fig, config, ax, ax2, columns=4, events=events)
 
 
-def posts(rows: Sequence[dict], config: Config) -> Figure:
+def posts(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
     fig, ax, ax2 = _twin_frame(
         config, "Inbound posts by kind", "posts a day", "negative share of posts (%)", ylim=(0, 100)
     )
@@ -96,10 +107,10 @@ def posts(rows: Sequence[dict], config: Config) -> Figure:
         counts = [np.nan_to_num(_column(rows, f"posts_{kind}")) for kind in POST_KINDS]
         ax.stackplot(day, *counts, labels=POST_KINDS, step="mid")
         ax2.plot(day, 100 * _column(rows, "negative_share"), color="black", label="negative %")
-    return _done(fig, config, ax, ax2, columns=4)
+    return _done(fig, config, ax, ax2, columns=4, events=events)
 
 
-def service(rows: Sequence[dict], config: Config) -> Figure:
+def service(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
     fig, ax, ax2 = _twin_frame(
         config, "The hub's queue", "backlog (posts waiting)", "first response, median (h)"
     )
@@ -122,10 +133,10 @@ def service(rows: Sequence[dict], config: Config) -> Figure:
             linewidth=0.8,
             label=f"target {config.strategy.sla_hours:g} h",
         )
-    return _done(fig, config, ax, ax2)
+    return _done(fig, config, ax, ax2, events=events)
 
 
-def attack(rows: Sequence[dict], config: Config) -> Figure:
+def attack(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
     fig, ax, ax2 = _twin_frame(
         config, "The accusation", "heard it (% of everyone in reach)", "spreading it now (people)"
     )
@@ -137,10 +148,15 @@ def attack(rows: Sequence[dict], config: Config) -> Figure:
         ax.text(0.5, 0.5, "no attack in this scenario", transform=ax.transAxes, ha="center")
     ax.set_ylim(bottom=0)
     ax2.set_ylim(bottom=0)
-    return _done(fig, config, ax, ax2)
+    return _done(fig, config, ax, ax2, events=events)
 
 
-def money(rows: Sequence[dict], config: Config, horizon: dict | None = None) -> Figure:
+def money(
+    rows: Sequence[dict],
+    config: Config,
+    horizon: dict | None = None,
+    events: Sequence[Event] = (),
+) -> Figure:
     title = "Money"
     if horizon:
         value = horizon["relationship_value_horizon"]
@@ -154,7 +170,7 @@ def money(rows: Sequence[dict], config: Config, horizon: dict | None = None) -> 
         ax2.plot(day, np.cumsum(revenue - cost), color="black", label="in-window value")
     ax.yaxis.set_major_formatter(DOLLARS)
     ax2.yaxis.set_major_formatter(DOLLARS)
-    return _done(fig, config, ax, ax2)
+    return _done(fig, config, ax, ax2, events=events)
 
 
 def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figure:

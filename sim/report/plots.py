@@ -68,9 +68,25 @@ def scenario_events(config) -> list[Event]:
     return events
 
 
+def crisis_events(config, summary) -> list[Event]:
+    """The run's crisis moments (from its summary): the crisis declared, the statement."""
+    from sim.engine.strategy import effective_stance
+
+    events = []
+    detected = summary.get("attack_detected_h", math.nan)
+    responded = summary.get("attack_responded_h", math.nan)
+    if detected == detected:  # not NaN: the team noticed and declared a crisis
+        events.append(Event(detected / 24.0, "crisis declared"))
+    if responded == responded:
+        stance = effective_stance(config.strategy.crisis.stance, config.attack.is_true)
+        events.append(Event(responded / 24.0, f"statement: {stance}"))
+    return events
+
+
 def mark_events(ax, events: Sequence[Event]) -> None:
-    """Dashed lines (and spans for events that last) with their labels, on a time axis."""
-    for event in events:
+    """Dashed lines (and spans for events that last) with their labels, on a time axis;
+    labels step down the plot so that events on nearby days stay readable."""
+    for row, event in enumerate(sorted(events, key=lambda e: e.day)):
         if event.days > 0:
             ax.axvspan(event.day, event.day + event.days, color="tab:orange", alpha=0.08)
         ax.axvline(event.day, color="tab:red", linewidth=0.8, linestyle="--")
@@ -78,7 +94,7 @@ def mark_events(ax, events: Sequence[Event]) -> None:
             event.label,
             (event.day, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -12),
+            xytext=(3, -12 - 9 * (row % 3)),
             textcoords="offset points",
             fontsize=7,
             color="tab:red",

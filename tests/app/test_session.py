@@ -133,3 +133,22 @@ def test_the_metric_list_shows_every_name_whole():
     html = markdown.markdown(metric_list())
     assert "<code>posts_&lt;kind&gt;</code>" in html  # not swallowed as an HTML tag
     assert html.count("<li>") == len(METRICS)
+
+
+def test_the_live_figures_mark_the_crisis_as_it_happens():
+    """Before the attack nothing is marked but the launch; once the team declares a crisis
+    and speaks, both moments are on every time plot."""
+    from sim.app import views
+    from sim.app.session import AppModel, Session, run_events
+
+    session = Session()
+    session.population = "3000"
+    model = AppModel(session)
+    assert model.config.attack.enabled and model.config.strategy.crisis.protocol
+    assert run_events(model) == []
+    model.step_days(45)
+    labels = [e.label for e in run_events(model)]
+    assert labels[0] == "crisis declared" and labels[1].startswith("statement: ")
+    figure = views.attack(model.rows, model.config, events=run_events(model))
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "crisis declared" in texts and labels[1] in texts
