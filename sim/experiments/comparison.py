@@ -382,7 +382,100 @@ class Comparison:
             lambda p: p.write_text(json.dumps(self.to_json(), indent=2) + "\n"),
         )
         plot_comparison(self, out)
+        atomic_write(out / "report.html", lambda p: p.write_text(self.report_html(out)))
         return out
+
+    def report_html(self, folder: Path) -> str:
+        """The comparison as one page to open and share: what was compared, what happened
+        in plain words, the table with units, the plots (from `folder`) and a glossary."""
+        from sim.report import html
+        from sim.report.headline import short
+
+        table = self.table.set_index(["metric", "arm"])
+        replications = int(self.runs["replication"].nunique())
+        setup = (
+            f"{', '.join(self.arms)} on the scenario {self.scenario}, {replications} "
+            f"replications each with common random numbers (seeds {self.seed} to "
+            f"{self.seed + replications - 1}), differences paired against {self.reference}; "
+            f"every arm ran with {', '.join(self.overrides) or 'the scenario as it is'}."
+        )
+        prose = [html.paragraph(setup), html.paragraph(VALUE_NOTE, "note")]
+        if replications < FEW_REPLICATIONS:
+            prose.append(html.paragraph(few_replications_note(replications), "note"))
+        happened = self._what_happened(table, short)
+        rows = []
+        for metric in self.metrics:
+            if metric not in table.index.get_level_values(0):
+                continue
+            cells = [metric]
+            for arm in self.arms:
+                r = table.loc[(metric, arm)]
+                cell = short(metric, r["mean"])
+                if arm != self.reference and np.isfinite(r["diff"]):
+                    mark = " *" if r["diff_excludes_zero"] else ""
+                    cell += (
+                        f" (Δ {_signed(short(metric, r['diff']))} [{short(metric, r['diff_low'])}"
+                        f", {short(metric, r['diff_high'])}]{mark})"
+                    )
+                cells.append(cell)
+            rows.append(cells)
+        sections = [
+            ("", "".join(prose)),
+            ("What happened", "".join(html.paragraph(t) for t in happened)),
+            (
+                "The metrics",
+                html.table(["metric", *self.arms], rows)
+                + html.paragraph(
+                    "Each cell: the mean over the replications; Δ the paired difference "
+                    f"against {self.reference} with its 95 % interval, * where it excludes 0.",
+                    "note",
+                ),
+            ),
+        ]
+        verdicts = self.verdicts()
+        if verdicts:
+            sections.append(
+                ("Which assumption decides", "".join(html.paragraph(v) for v in verdicts))
+            )
+        plots = sorted(Path(folder).glob("*.png"))
+        if plots:
+            sections.append(("Plots", "".join(html.image(p, p.stem) for p in plots)))
+        sections.append(("Glossary", html.glossary(self.metrics)))
+        return html.document(f"Comparison: {self.scenario}", sections)
+
+    def _what_happened(self, table: pd.DataFrame, short) -> list[str]:
+        """Plain sentences on value and churn: the best arm, and each arm against the
+        reference, with whether the paired interval excludes zero."""
+        sentences = []
+        for metric, word in (
+            ("relationship_value_horizon", "value to the horizon"),
+            ("churn_rate", "churn"),
+        ):
+            if metric not in table.index.get_level_values(0):
+                continue
+            means = {arm: table.loc[(metric, arm), "mean"] for arm in self.arms}
+            lower = metric in LOWER_IS_BETTER
+            best = min(means, key=means.get) if lower else max(means, key=means.get)
+            parts = []
+            for arm in self.arms:
+                if arm == self.reference:
+                    continue
+                r = table.loc[(metric, arm)]
+                clear = "clear" if r["diff_excludes_zero"] else "not clear: the interval spans 0"
+                parts.append(
+                    f"{arm} {_signed(short(metric, r['diff']))} ({short(metric, r['diff_low'])} "
+                    f"to {short(metric, r['diff_high'])}; {clear})"
+                )
+            sentences.append(
+                f"On {word}, {best} does best on average ({short(metric, means[best])}). "
+                f"Against {self.reference}: " + "; ".join(parts) + "."
+            )
+        return sentences
+
+
+def _signed(text: str) -> str:
+    """A formatted difference with its sign: +$1.2 M, -3.0 %."""
+    return text if text.startswith(("-", "n/a")) else f"+{text}"
 
 
 def _ends(row: pd.Series) -> str:

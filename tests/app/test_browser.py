@@ -132,3 +132,32 @@ def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     text = alert.first.inner_text().strip()
     assert "team.hub.staff=-1" in text and "\n" not in text
     assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_a_comparison_report_opens_in_the_browser_without_errors(browser, tmp_path):
+    """`hubspoke compare experiment=brand_attack_false` writes report.html: one file with
+    its plots embedded, which Chromium opens from disk with no console errors."""
+    folder = tmp_path / "cmp"
+    done = subprocess.run(
+        [str(HUBSPOKE), "compare", "experiment=brand_attack_false", "replications=2",
+         "population.size=1500", "days=30", f"hydra.run.dir={folder}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = browser.new_context(viewport={"width": 1200, "height": 2000}).new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "request",
+        lambda r: errors.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+    )
+    page.goto((folder / "report.html").as_uri())
+    assert page.title() == "Comparison: brand_attack_false"
+    for heading in ("What happened", "The metrics", "Plots", "Glossary"):
+        assert page.get_by_role("heading", name=heading).count() == 1
+    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
+    assert loaded and all(width > 0 for width in loaded)
+    assert "deny_fast" in page.locator("table").first.inner_text()
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert errors == [], errors
