@@ -22,7 +22,7 @@ from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import RunRecord, RunSpec, check_metrics, execute
 from sim.experiments.specs import KEY_METRICS
 from sim.experiments.uncertainty import beaten_or_tied, deciders, draw_overrides, draws_for
-from sim.report.stats import mean_ci, paired_ci, welch_ci
+from sim.report.stats import mean_ci, paired_ci, t_quantile, welch_ci
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
 # the metrics on which every arm's verdict against the reference is spelled out
@@ -49,15 +49,9 @@ def few_replications_note(replications: int) -> str:
     """Why an interval from so few replications means little, and what to do."""
     return (
         f"note: {replications} replications: each interval rests on {replications - 1} "
-        f"degree(s) of freedom (t = {_t_quantile(replications - 1):.1f}), so it says little; "
+        f"degree(s) of freedom (t = {t_quantile(replications - 1):.1f}), so it says little; "
         f"use {FEW_REPLICATIONS * 2} or more (replications=N) before reading differences"
     )
-
-
-def _t_quantile(df: int) -> float:
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, df)) if df > 0 else float("inf")
 
 
 @dataclass

@@ -70,16 +70,17 @@ def scenario_events(config) -> list[Event]:
 
 def crisis_events(config, summary) -> list[Event]:
     """The run's crisis moments (from its summary): the crisis declared, the statement."""
+    from sim.engine.clock import HOURS_PER_DAY
     from sim.engine.strategy import effective_stance
 
     events = []
     detected = summary.get("attack_detected_h", math.nan)
     responded = summary.get("attack_responded_h", math.nan)
     if detected == detected:  # not NaN: the team noticed and declared a crisis
-        events.append(Event(detected / 24.0, "crisis declared"))
+        events.append(Event(detected / HOURS_PER_DAY, "crisis declared"))
     if responded == responded:
         stance = effective_stance(config.strategy.crisis.stance, config.attack.is_true)
-        events.append(Event(responded / 24.0, f"statement: {stance}"))
+        events.append(Event(responded / HOURS_PER_DAY, f"statement: {stance}"))
     return events
 
 

@@ -10,7 +10,8 @@ from scipy import stats
 LEVEL = 0.95
 
 
-def _t(df: float) -> float:
+def t_quantile(df: float) -> float:
+    """The t quantile of a two-sided 95 % interval with `df` degrees of freedom."""
     return float(stats.t.ppf(0.5 + LEVEL / 2.0, df)) if df > 0 else math.nan
 
 
@@ -24,7 +25,7 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
     mean = float(x.mean())
     if n == 1:
         return mean, math.nan, math.nan, 1
-    half = _t(n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile(n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
     return mean, mean - half, mean + half, n
 
 
@@ -48,5 +49,5 @@ def welch_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, floa
     if se == 0:
         return diff, diff, diff
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = _t(df) * se
+    half = t_quantile(df) * se
     return diff, diff - half, diff + half
