@@ -397,16 +397,19 @@ class HubspokeModel(mesa.Model):
         pop.drift()
         rng = self.streams.population
         pop.forget_issues(rng.random(pop.size))
-        ledger.churned = int(pop.churn(rng.random(pop.size)).sum())
+        ledger.churned = len(pop.churn(rng.random(pop.size)))
         conv = cfg.population.conversion
         innovation = (
             conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
         )
-        local_share = graph.followee_share(pop.state == CUSTOMER)
+        customer = pop.state == CUSTOMER
         adopting, ledger.won_back, ledger.won_back_competitor = pop.convert(
-            rng.random(pop.size), local_share, innovation, negative_exposure
+            rng.random(pop.size),
+            lambda people: graph.followee_share(customer, people),
+            innovation,
+            negative_exposure,
         )
-        ledger.converted = int(adopting.sum())
+        ledger.converted = len(adopting)
         slots, previous = pop.turnover(self.streams.turnover, cfg.population.turnover_per_day)
         ledger.entered = len(slots)
         ledger.left_lapsed = int((previous == LAPSED).sum())

@@ -36,8 +36,9 @@ class FollowerGraph:
     def edges(self) -> int:
         return int(self.followers.nnz)
 
-    def followee_share(self, flag: np.ndarray) -> np.ndarray:
-        """Per person, the share of the accounts they follow for which `flag` holds.
+    def followee_share(self, flag: np.ndarray, people: np.ndarray | None = None) -> np.ndarray:
+        """Of each of `people` (everyone by default), the share of the accounts they follow
+        for which `flag` holds.
 
         The counts are kept from the previous call and updated through the audiences of
         the people whose flag changed (a day's churn and conversions: about a thousand of a
@@ -48,15 +49,16 @@ class FollowerGraph:
         previous = self._flag
         changed = None if previous is None else np.flatnonzero(flag != previous)
         if changed is not None and self._few_edges(changed):
-            owner, follower = self.audience_of(changed)
-            step = np.where(flag[changed], 1.0, -1.0)[owner]
-            counts = self._flag_counts + np.bincount(follower, weights=step, minlength=self.size)
+            if len(changed):
+                owner, follower = self.audience_of(changed)
+                np.add.at(self._flag_counts, follower, np.where(flag[changed], 1.0, -1.0)[owner])
         else:
-            counts = self.follows @ flag.astype(np.float64)
-        self._flag, self._flag_counts = flag.copy(), counts
-        return np.divide(
-            counts, self.following_counts, out=np.zeros(self.size), where=self.following_counts > 0
-        )
+            self._flag_counts = self.follows @ flag.astype(np.float64)
+        if changed is None or len(changed):
+            self._flag = flag.copy()
+        counts = self._flag_counts if people is None else self._flag_counts[people]
+        following = self.following_counts if people is None else self.following_counts[people]
+        return np.divide(counts, following, out=np.zeros(len(counts)), where=following > 0)
 
     def _few_edges(self, nodes: np.ndarray) -> bool:
         """Whether the audiences of `nodes` are a small part of all edges (a quarter)."""
@@ -123,9 +125,10 @@ class CompleteGraph:
     def edges(self) -> int:
         return self.size * (self.size - 1)
 
-    def followee_share(self, flag: np.ndarray) -> np.ndarray:
+    def followee_share(self, flag: np.ndarray, people: np.ndarray | None = None) -> np.ndarray:
         total = flag.sum()
-        return (total - flag) / max(self.size - 1, 1)
+        mine = flag if people is None else flag[people]
+        return (total - mine) / max(self.size - 1, 1)
 
     def count_among_followers(self, node: int, flags: np.ndarray) -> int:
         """How many of the others (everyone follows everyone) have their flag set."""

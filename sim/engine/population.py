@@ -26,6 +26,8 @@ exactly the continuous-time Bass curve sampled daily, whatever the tick.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.config.schema import Population as PopulationConfig
@@ -205,42 +207,72 @@ class Population:
         self.open_issues[expire] -= 1
 
     def churn(self, uniforms: np.ndarray) -> np.ndarray:
-        """Customers whose uniform falls below today's churn probability lapse."""
-        at_risk = self.state == CUSTOMER
-        leaving = at_risk & (uniforms < -np.expm1(-self.daily_hazard()))
+        """Customers whose uniform falls below today's churn probability lapse.
+
+        Returns the people who lapsed (sorted). Only those whose uniform is below
+        the largest probability anyone can have today are candidates (thinning):
+        the hazard is computed for them alone, and the others could not have left
+        whatever their loyalty, so the result is the full comparison's exactly.
+        """
+        candidates = np.flatnonzero(uniforms < self._churn_bound)
+        candidates = candidates[self.state[candidates] == CUSTOMER]
+        probability = -np.expm1(-self.daily_hazard(candidates))
+        leaving = candidates[uniforms[candidates] < probability]
         self.state[leaving] = LAPSED
-        self.churned_total += int(leaving.sum())
+        self.churned_total += len(leaving)
         return leaving
+
+    @property
+    def _churn_bound(self) -> float:
+        """An upper bound of anyone's daily churn probability (loyalty lies in [0, 1]).
+
+        Raised by a millionth so that rounding in the bound never excludes a
+        person whose own probability rounds a hair above it.
+        """
+        cfg = self.cfg
+        k, ref = cfg.churn_loyalty_sensitivity, cfg.churn_reference_loyalty
+        loyalty_factor = max(np.exp(k * ref), np.exp(k * (ref - 1.0)))
+        multiplier = max(1.0, cfg.open_issue_churn_multiplier)
+        hazard = float(self.hazard_by_segment.max()) * loyalty_factor * multiplier
+        return min(1.0, -np.expm1(-hazard) * (1.0 + 1e-6))
 
     def convert(
         self,
         uniforms: np.ndarray,
-        local_share: np.ndarray,
+        local_share: Callable[[np.ndarray], np.ndarray],
         innovation: float,
         negative_exposure: np.ndarray,
     ) -> tuple[np.ndarray, int, int]:
         """Prospects adopt with the exact one-day Bass probability, damped by negative
         exposure; lapsed customers and those with a competitor come back at their rates.
 
-        Returns everyone who became a customer (a mask) and how many came back from
-        lapsed and from a competitor. The same uniforms serve the three disjoint groups.
+        `local_share(people)` gives those people's share of customers among the
+        accounts they follow. Returns everyone who became a customer (sorted) and how
+        many came back from lapsed and from a competitor. The same uniforms serve the
+        three disjoint groups.
+
+        Only people whose uniform is below the largest probability of the day are
+        candidates (thinning, as in `churn`): a prospect's probability grows with its
+        local share and falls with negative exposure (never negative), so the one of a
+        prospect all of whose followees are customers, unexposed, bounds them all.
         """
         conv = self.cfg.conversion
-        state = self.state
-        # each group's own uniforms and probabilities (prospects are a tenth of the reach)
-        prospects = np.flatnonzero(state == PROSPECT)
-        lapsed = np.flatnonzero(state == LAPSED)
-        lost = np.flatnonzero(state == COMPETITOR)
-        prob = conversion_probability(local_share[prospects], innovation, conv.imitation_per_day)
+        q = conv.imitation_per_day
+        best_prospect = float(conversion_probability(np.ones(1), innovation, q)[0])
+        bound = max(best_prospect, conv.winback_per_day, conv.competitor_winback_per_day)
+        candidates = np.flatnonzero(uniforms < min(1.0, bound * (1.0 + 1e-6)))
+        state = self.state[candidates]
+        prospects = candidates[state == PROSPECT]
+        lapsed = candidates[state == LAPSED]
+        lost = candidates[state == COMPETITOR]
+        prob = conversion_probability(local_share(prospects), innovation, q)
         prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
         adopted = prospects[uniforms[prospects] < prob]
         back = lapsed[uniforms[lapsed] < conv.winback_per_day]
         back_lost = lost[uniforms[lost] < conv.competitor_winback_per_day]
-        adopting = np.zeros(self.size, dtype=bool)
-        for people in (adopted, back, back_lost):
-            adopting[people] = True
-        state[adopting] = CUSTOMER
-        self.converted_total += len(adopted) + len(back) + len(back_lost)
+        adopting = np.sort(np.concatenate([adopted, back, back_lost]))
+        self.state[adopting] = CUSTOMER
+        self.converted_total += len(adopting)
         return adopting, len(back), len(back_lost)
 
     def defect(self, people: np.ndarray) -> int:

@@ -218,6 +218,8 @@ def test_followee_share_kept_from_day_to_day_equals_the_full_product():
             where=graph.following_counts > 0,
         )  # fmt: skip
         np.testing.assert_array_equal(graph.followee_share(flag), expected)
+        some = rng.choice(graph.size, size=50, replace=False)
+        np.testing.assert_array_equal(graph.followee_share(flag, some), expected[some])
 
 
 def test_exposure_from_a_few_posters_equals_the_full_product():

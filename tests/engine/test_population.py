@@ -204,15 +204,33 @@ def test_churn_frequency_matches_hazard():
     expected = prob.sum()
     sd = math.sqrt((prob * (1 - prob)).sum())
     left = pop.churn(np.random.default_rng(2).random(n))
-    assert abs(left.sum() - expected) < 5 * sd
+    assert abs(len(left) - expected) < 5 * sd
     assert (pop.state[left] == LAPSED).all()
-    assert pop.churned_total == left.sum()
+    assert pop.churned_total == len(left)
     # only customers churn
     pop2 = _population(1000)
-    customers = pop2.state == CUSTOMER
+    customers = np.flatnonzero(pop2.state == CUSTOMER)
     gone = pop2.churn(np.zeros(1000))  # uniforms of 0: every customer at risk leaves
-    assert not gone[~customers].any()
-    assert gone[customers].all()
+    np.testing.assert_array_equal(gone, customers)
+
+
+@pytest.mark.parametrize("sensitivity", [0.0, 3.0, 8.0])
+def test_churn_by_candidates_equals_the_comparison_over_everyone(sensitivity):
+    """Thinning by the day's largest churn probability leaves out nobody who would leave:
+    the lapsed are exactly those whose uniform is below their own probability, with
+    loyalty at both ends of [0, 1], open issues, and uniforms just under the bound."""
+    n = 50_000
+    pop = _population(n, seed=3, churn_loyalty_sensitivity=sensitivity)
+    rng = np.random.default_rng(4)
+    pop.loyalty[:] = rng.choice([0.0, 1.0, 0.3], size=n)
+    pop.open_issues[rng.random(n) < 0.2] = 1
+    bound = pop._churn_bound
+    uniforms = rng.random(n) * bound * 1.05  # everyone near the bound, some above it
+    probability = -np.expm1(-pop.daily_hazard())
+    assert probability.max() <= bound
+    expected = np.flatnonzero((pop.state == CUSTOMER) & (uniforms < probability))
+    assert len(expected) > 100
+    np.testing.assert_array_equal(pop.churn(uniforms), expected)
 
 
 def test_open_issue_multiplies_hazard_and_is_forgotten():
@@ -282,7 +300,9 @@ def test_convert_only_prospects_and_counts():
     prob = conversion_probability(share, p, q) * np.exp(
         -pop.cfg.conversion.negative_sensitivity * exposure
     )
-    adopted, _, _ = pop.convert(np.random.default_rng(5).random(n), share, p, exposure)
+    people, _, _ = pop.convert(np.random.default_rng(5).random(n), share.__getitem__, p, exposure)
+    adopted = np.zeros(n, dtype=bool)
+    adopted[people] = True
     assert not adopted[: n // 2].any()
     for part in (slice(n // 2, n // 2 + n // 4), slice(n // 2 + n // 4, n)):
         pr = prob[part][0]
@@ -291,6 +311,30 @@ def test_convert_only_prospects_and_counts():
         assert abs(count - trials * pr) < 5 * math.sqrt(trials * pr * (1 - pr))
     assert pop.converted_total == adopted.sum()
     assert (pop.state[adopted] == CUSTOMER).all()
+
+
+def test_conversion_by_candidates_equals_the_comparison_over_everyone():
+    """Thinning by the day's largest conversion probability leaves out nobody: the
+    converts are exactly those whose uniform is below their own probability, with local
+    shares at both ends of [0, 1], exposure, and uniforms just under the bound."""
+    n = 60_000
+    pop = _population(n, seed=6)
+    rng = np.random.default_rng(7)
+    pop.state[:] = rng.choice([PROSPECT, CUSTOMER, LAPSED, COMPETITOR], size=n).astype(np.int8)
+    share = rng.choice([0.0, 1.0, 0.999999, 0.4], size=n)
+    exposure = np.where(rng.random(n) < 0.3, rng.random(n), 0.0)
+    innovation, conv = 0.002, pop.cfg.conversion
+    prob = conversion_probability(share, innovation, conv.imitation_per_day) * np.exp(
+        -conv.negative_sensitivity * exposure
+    )
+    prob = np.where(pop.state == LAPSED, conv.winback_per_day, prob)
+    prob = np.where(pop.state == COMPETITOR, conv.competitor_winback_per_day, prob)
+    prob = np.where(pop.state == CUSTOMER, 0.0, prob)
+    uniforms = rng.random(n) * prob.max() * 1.05
+    expected = np.flatnonzero(uniforms < prob)
+    assert len(expected) > 1_000
+    became, _, _ = pop.convert(uniforms, share.__getitem__, innovation, exposure)
+    np.testing.assert_array_equal(became, expected)
 
 
 def test_winback_returns_lapsed_customers():
@@ -303,12 +347,13 @@ def test_winback_returns_lapsed_customers():
     u = np.linspace(0, 1, 1000, endpoint=False) % 0.5  # uniforms 0..0.5 in each half
     pop.cfg.conversion.winback_per_day = 0.0
     pop.cfg.conversion.competitor_winback_per_day = 0.0
-    assert not pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000))[0].any()
+    no_share = np.zeros(1000).__getitem__
+    assert not len(pop.convert(u, no_share, 0.0, np.zeros(1000))[0])
     pop.cfg.conversion.winback_per_day = 0.1
     pop.cfg.conversion.competitor_winback_per_day = 0.02
-    back, from_lapsed, from_competitor = pop.convert(u, np.zeros(1000), 0.0, np.zeros(1000))
-    assert back[:500].sum() == from_lapsed == 100  # uniforms below 0.1 among 0, ..., 0.499
-    assert back[500:].sum() == from_competitor == 20
+    back, from_lapsed, from_competitor = pop.convert(u, no_share, 0.0, np.zeros(1000))
+    assert (back < 500).sum() == from_lapsed == 100  # uniforms below 0.1 among 0, ..., 0.499
+    assert (back >= 500).sum() == from_competitor == 20
     assert (pop.state[back] == CUSTOMER).all()
 
 
