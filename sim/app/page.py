@@ -39,6 +39,8 @@ from sim.config import catalog
 from sim.config.schema import STANCES
 
 TITLE = "hubspoke: a social-media team in a crisis"
+PLAY_DAYS = 5  # days a Play frame advances before the figures are redrawn
+PLAY_PAUSE_MS = 100  # pause between Play frames, so a click on Pause is seen at once
 
 
 def _markdown(text: str):
@@ -52,21 +54,20 @@ def _markdown(text: str):
     return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]))
 
 
-def _figure(draw: Callable) -> Callable:
-    """A SolaraViz view: `draw(rows, config)` redrawn whenever the model moves."""
+def _figure(view: views.TimeView) -> Callable:
+    """A SolaraViz view: the time figure `view`, its data redrawn whenever the model moves."""
 
-    def view(model: AppModel):
-        return LiveFigure(model, draw)
+    def component(model: AppModel):
+        return LiveFigure(model, view)
 
-    return view
+    return component
 
 
 @solara.component
-def LiveFigure(model: AppModel, draw: Callable):
+def LiveFigure(model: AppModel, view: views.TimeView):
     update_counter.get()
-    Chart(
-        lambda: draw(model.rows, model.config, events=run_events(model)), [model, len(model.rows)]
-    )
+    live = solara.use_memo(lambda: views.Live(view), [model])
+    Picture(lambda: live.png(model.rows, model.config, run_events(model)), [model, len(model.rows)])
 
 
 @solara.component
@@ -76,8 +77,14 @@ def Chart(build: Callable, dependencies: list):
     SolaraViz re-renders every view whenever anything moves (a step of the
     what-if, a tab change); redrawing seven figures each time costs ~2 s.
     """
-    figure = solara.use_memo(build, dependencies)
-    solara.FigureMatplotlib(figure, dependencies=dependencies, format="png")
+    Picture(lambda: views.png(build()), dependencies)
+
+
+@solara.component
+def Picture(encode: Callable[[], bytes], dependencies: list):
+    """A PNG made by `encode`, made again only when `dependencies` change."""
+    image = solara.use_memo(encode, dependencies)
+    solara.Image(image, format="png")
 
 
 def _people(population) -> str:
@@ -121,9 +128,11 @@ def Status(model: AppModel, session: Session):
 @solara.component
 def Money(model: AppModel, session: Session):
     update_counter.get()
-    Chart(
-        lambda: views.money(model.rows, model.config, model.horizon, run_events(model)),
-        [model, len(model.rows), model.horizon and model.horizon["day"]],
+    as_of = model.horizon and model.horizon["day"]
+    live = solara.use_memo(lambda: views.Live(views.money_view(model.horizon)), [model, as_of])
+    Picture(
+        lambda: live.png(model.rows, model.config, run_events(model)),
+        [model, len(model.rows), as_of],
     )
 
 
@@ -337,5 +346,9 @@ def Page():
         components=components,
         model_params={"session": session},
         name=TITLE,
-        play_interval=200,
+        # Play steps PLAY_DAYS days per frame: a frame (six figures redrawn) costs
+        # ~0.6-1 s at the largest size and a day ~17 ms, so a frame a day would
+        # advance about a day a second (benchmarks/bench_app.py measures it)
+        play_interval=PLAY_PAUSE_MS,
+        render_interval=PLAY_DAYS,
     ).key(f"run-{generation.value}")

@@ -11,9 +11,12 @@ markers, legends below the data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -33,122 +36,332 @@ SIZE = (6.4, 3.5)  # fits a SolaraViz grid cell (about 380 px tall) without a sc
 CMAP = "RdYlGn"  # loyalty: red (low) to green (high)
 
 
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes for the page, drawn once by Agg (`savefig` costs ~1.5
+    times as much for these figures)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return _encode(canvas)
+
+
 def _column(rows: Sequence[dict], key: str) -> np.ndarray:
     return np.array([row.get(key, np.nan) for row in rows], dtype=float)
 
 
-def _frame(config: Config, title: str, ylabel: str) -> tuple[Figure, object]:
+@dataclass(frozen=True)
+class TimeView:
+    """A live time figure: its `frame` (axes, labels, limits), drawn once for a run, and
+    its `data`, drawn from the daily rows onto those axes.
+
+    `draw` builds the whole figure at once; `Live` keeps it for a run and replaces
+    only the data as days pass, which is what lets Play redraw six of them a frame.
+    """
+
+    frame: Callable[[Config], tuple[Figure, list]]
+    data: Callable[[list, Sequence[dict], Config], None]
+    columns: int = 3  # legend columns
+
+    def __call__(
+        self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()
+    ) -> Figure:
+        """The figure of these rows, built from scratch."""
+        fig, axes = self.frame(config)
+        self.data(axes, rows, config)  # no rows: empty artists, so the legend is complete
+        decorate(axes[0], [*scenario_events(config), *events], *axes[1:], columns=self.columns)
+        _fit_limits([ax for ax in axes if ax.get_autoscaley_on()], Live.HEADROOM, force=True)
+        fig.tight_layout()
+        return fig
+
+
+class Live:
+    """One `TimeView`'s figure kept across the days of one run, drawn by blitting.
+
+    The frame (axes, ticks, labels, event markers, legend, layout) is drawn once
+    and kept as a picture; a new day removes the data artists, adds today's and
+    draws only them over the kept picture (~10 ms where a whole figure takes
+    ~65 ms). The frame is drawn again when it changes: another config, a new
+    event, the first day's data (the legend's entries), or data outside the
+    y-range. The y-ranges are set here, with headroom (`HEADROOM`), and never
+    shrink within a run, so the lines grow into a frame that seldom moves.
+    """
+
+    HEADROOM = 0.25  # share of the data's span added above (and below, if negative)
+
+    def __init__(self, view: TimeView) -> None:
+        self.view = view
+        self._key: int | None = None  # the config's id: a new config, a new frame
+        self.figure: Figure | None = None
+        self._events: tuple | None = None
+        self._marks: list = []  # the event markers' artists
+        self._axes: list = []
+        self._managed: list = []  # the axes whose y-range follows the data
+        self._data: list = []
+        self._canvas: FigureCanvasAgg | None = None
+        self._background = None  # the frame's pixels, without data
+
+    def update(self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
+        """Today's data on the kept frame (a new frame for another config)."""
+        if self.figure is None or id(config) != self._key:
+            self._key = id(config)
+            self.figure, self._axes = self.view.frame(config)
+            self._managed = [ax for ax in self._axes if ax.get_autoscaley_on()]
+            self._canvas = FigureCanvasAgg(self.figure)
+            self._data = self._draw_data(rows, config)
+            decorate(self._axes[0], (), *self._axes[1:], columns=self.view.columns)  # legend
+            self._events, self._marks = None, []
+            self._mark(config, events)
+            _fit_limits(self._managed, self.HEADROOM, force=True)
+            self.figure.tight_layout()
+            self._background = None
+            return self.figure
+        for artist in self._data:
+            artist.remove()
+        self._data = self._draw_data(rows, config)
+        self._mark(config, events)
+        if _fit_limits(self._managed, self.HEADROOM):
+            self.figure.tight_layout()  # the tick labels may be wider
+            self._background = None
+        return self.figure
+
+    def _mark(self, config: Config, events: Sequence[Event]) -> None:
+        """The scenario's and the run's events on the frame, marked again when they change
+        (on the same figure: a new one would measure every text again)."""
+        if tuple(events) == self._events:
+            return
+        self._events = tuple(events)
+        for artist in self._marks:
+            artist.remove()
+        ax = self._axes[0]
+        before = {id(a) for a in ax.get_children()}
+        mark_events(ax, [*scenario_events(config), *events])
+        self._marks = [a for a in ax.get_children() if id(a) not in before]
+        self._background = None
+
+    def png(self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> bytes:
+        """`update`, then the figure as PNG bytes: the data drawn over the kept frame."""
+        self.update(rows, config, events)
+        canvas = self._canvas
+        # a whole drawing paints the axes' frame and the event labels over the data:
+        # they are left out of the kept picture and painted after the data each time
+        over = [a for a in self._marks if a.get_zorder() > 2]
+        over += [spine for ax in self._axes for spine in ax.spines.values()]
+        if self._background is None:
+            for artist in self._data + over:
+                artist.set_visible(False)
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            for artist in self._data + over:
+                artist.set_visible(True)
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for ax in self._axes:  # a host and its twin, in the order a whole drawing has
+            for artist in self._data + over:
+                if artist.axes is ax:
+                    artist.draw(renderer)
+        return _encode(canvas)
+
+    def _draw_data(self, rows: Sequence[dict], config: Config) -> list:
+        """Draw the rows' data; the artists added, in the order a whole draw paints them."""
+        before = {id(a) for ax in self._axes for a in ax.get_children()}
+        self.view.data(self._axes, rows, config)
+        added = []
+        for ax in self._axes:  # twins paint after their host, each by zorder
+            mine = [a for a in ax.get_children() if id(a) not in before]
+            added += sorted(mine, key=lambda a: a.get_zorder())
+        return added
+
+
+def _fit_limits(axes: list, headroom: float, force: bool = False) -> bool:
+    """Set each axis's y-range to its data with headroom when the data left it (or
+    `force`); whether any range changed. Non-negative data keep 0 as the floor."""
+    changed = False
+    for ax in axes:
+        low, high = ax.dataLim.intervaly
+        if not (np.isfinite(low) and np.isfinite(high)):
+            continue
+        bottom, top = ax.get_ylim()
+        if not force and bottom <= low and high <= top:
+            continue
+        span = max(high - low, abs(high), abs(low), 1.0)
+        floor = 0.0 if low >= 0 else low - headroom * span
+        ceiling = high + headroom * span if high > 0 else 0.0 + headroom * span
+        ax.set_ylim(floor, ceiling)
+        changed = True
+    return changed
+
+
+def _encode(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas's pixels as PNG, compressed lightly (level 1: ~5 ms, files ~1.5 times
+    the size of the default level's, still tens of kB)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+        out, format="png", compress_level=1
+    )
+    return out.getvalue()
+
+
+def _frame(config: Config, title: str, ylabel: str) -> tuple[Figure, list]:
     fig = Figure(figsize=SIZE, dpi=100)
     ax = fig.add_subplot()
     ax.set(xlabel="day", ylabel=ylabel, title=title, xlim=(0, config.days + 1))
     ax.title.set_fontsize(10)
-    return fig, ax
+    return fig, [ax]
 
 
 def _twin_frame(
     config: Config, title: str, ylabel: str, right: str, **right_axis
-) -> tuple[Figure, object, object]:
+) -> tuple[Figure, list]:
     """A figure with a second quantity on the right axis (its label and limits)."""
-    fig, ax = _frame(config, title, ylabel)
+    fig, (ax,) = _frame(config, title, ylabel)
     ax2 = ax.twinx()
     ax2.set(ylabel=right, **right_axis)
-    return fig, ax, ax2
+    return fig, [ax, ax2]
 
 
-def _done(
-    fig: Figure, config: Config, ax, *twins, columns: int = 3, events: Sequence[Event] = ()
-) -> Figure:
-    """Mark the scenario's events and the run's own so far (`events`: the crisis declared,
-    the statement), put the legend below, lay out."""
-    decorate(ax, [*scenario_events(config), *events], *twins, columns=columns)
-    fig.tight_layout()
-    return fig
+def _loyalty_frame(config: Config) -> tuple[Figure, list]:
+    fig, axes = _frame(config, "Loyalty of customers", "loyalty (0-1) / NPS-like (-1 to +1)")
+    axes[0].set_ylim(-1.0, 1.0)  # the NPS-like score runs from -1 to +1 (loyalty 0 to 1)
+    return fig, axes
 
 
-def loyalty(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
-    fig, ax = _frame(config, "Loyalty of customers", "loyalty (0-1) / NPS-like (-1 to +1)")
+def _loyalty_data(axes: list, rows: Sequence[dict], config: Config) -> None:
+    (ax,) = axes
     day = _column(rows, "day")
-    if len(day):
-        ax.fill_between(
-            day,
-            _column(rows, "loyalty_p10"),
-            _column(rows, "loyalty_p90"),
-            alpha=0.25,
-            label="p10-p90 band",
-        )
-        ax.plot(day, _column(rows, "loyalty_mean"), label="mean loyalty")
-        ax.plot(day, _column(rows, "nps_like"), "--", label="NPS-like")
-    ax.set_ylim(-1.0, 1.0)  # the NPS-like score runs from -1 to +1 (loyalty 0 to 1)
-    return _done(fig, config, ax, events=events)
+    ax.fill_between(
+        day,
+        _column(rows, "loyalty_p10"),
+        _column(rows, "loyalty_p90"),
+        alpha=0.25,
+        color="tab:blue",
+        label="p10-p90 band",
+    )
+    ax.plot(day, _column(rows, "loyalty_mean"), color="tab:blue", label="mean loyalty")
+    ax.plot(day, _column(rows, "nps_like"), "--", color="tab:orange", label="NPS-like")
 
 
-def customers(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
-    fig, ax, ax2 = _twin_frame(config, "Customers and churn", "people", "churned (people a day)")
+loyalty = TimeView(_loyalty_frame, _loyalty_data)
+
+
+def _customers_frame(config: Config) -> tuple[Figure, list]:
+    return _twin_frame(config, "Customers and churn", "people", "churned (people a day)")
+
+
+def _customers_data(axes: list, rows: Sequence[dict], config: Config) -> None:
+    ax, ax2 = axes
     day = _column(rows, "day")
-    if len(day):
-        ax.plot(day, _column(rows, "customers"), label="customers")
-        ax.plot(day, _column(rows, "lapsed"), label="lapsed")
-        ax.plot(day, _column(rows, "competitor"), label="with a competitor")
-        ax2.fill_between(
-            day, _column(rows, "churned"), step="mid", color="tab:red", alpha=0.3,
-            label="churned a day",
-        )  # fmt: skip
-    return _done(fig, config, ax, ax2, columns=4, events=events)
+    for key, label, color in (
+        ("customers", "customers", "tab:blue"),
+        ("lapsed", "lapsed", "tab:orange"),
+        ("competitor", "with a competitor", "tab:green"),
+    ):
+        ax.plot(day, _column(rows, key), color=color, label=label)
+    ax2.fill_between(
+        day, _column(rows, "churned"), step="mid", color="tab:red", alpha=0.3,
+        label="churned a day",
+    )  # fmt: skip
 
 
-def posts(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
-    fig, ax, ax2 = _twin_frame(
+customers = TimeView(_customers_frame, _customers_data, columns=4)
+
+
+def _posts_frame(config: Config) -> tuple[Figure, list]:
+    return _twin_frame(
         config, "Inbound posts by kind", "posts a day", "negative share of posts (%)", ylim=(0, 100)
     )
+
+
+def _posts_data(axes: list, rows: Sequence[dict], config: Config) -> None:
+    ax, ax2 = axes
     day = _column(rows, "day")
-    if len(day):
-        # one stacked area per kind, not a bar per kind per day: a year of bars is
-        # thousands of patches, and each redraw of the live figure paid for them
-        counts = [np.nan_to_num(_column(rows, f"posts_{kind}")) for kind in POST_KINDS]
-        ax.stackplot(day, *counts, labels=POST_KINDS, step="mid")
-        ax2.plot(day, 100 * _column(rows, "negative_share"), color="black", label="negative %")
-    return _done(fig, config, ax, ax2, columns=4, events=events)
+    # one stacked area per kind, not a bar per kind per day: a year of bars is
+    # thousands of patches, and each redraw of the live figure paid for them
+    counts = [np.nan_to_num(_column(rows, f"posts_{kind}")) for kind in POST_KINDS]
+    colors = [f"C{i}" for i in range(len(POST_KINDS))]
+    ax.stackplot(day, *counts, labels=POST_KINDS, colors=colors, step="mid")
+    ax2.plot(day, 100 * _column(rows, "negative_share"), color="black", label="negative %")
 
 
-def service(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
-    fig, ax, ax2 = _twin_frame(
+posts = TimeView(_posts_frame, _posts_data, columns=4)
+
+
+def _service_frame(config: Config) -> tuple[Figure, list]:
+    return _twin_frame(
         config, "The hub's queue", "backlog (posts waiting)", "first response, median (h)"
     )
+
+
+def _service_data(axes: list, rows: Sequence[dict], config: Config) -> None:
+    ax, ax2 = axes
     day = _column(rows, "day")
-    if len(day):
-        ax.fill_between(
-            day, _column(rows, "backlog"), step="mid", color="tab:gray", alpha=0.5, label="backlog"
-        )
-        ax2.plot(
-            day,
-            _column(rows, "first_response_median_h"),
-            color="tab:blue",
-            marker=".",
-            label="median first response",
-        )
-        ax2.axhline(
-            config.strategy.sla_hours,
-            color="tab:blue",
-            linestyle=":",
-            linewidth=0.8,
-            label=f"target {config.strategy.sla_hours:g} h",
-        )
-    return _done(fig, config, ax, ax2, events=events)
+    ax.fill_between(
+        day, _column(rows, "backlog"), step="mid", color="tab:gray", alpha=0.5, label="backlog"
+    )
+    ax2.plot(
+        day,
+        _column(rows, "first_response_median_h"),
+        color="tab:blue",
+        marker=".",
+        label="median first response",
+    )
+    ax2.axhline(
+        config.strategy.sla_hours,
+        color="tab:blue",
+        linestyle=":",
+        linewidth=0.8,
+        label=f"target {config.strategy.sla_hours:g} h",
+    )
 
 
-def attack(rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
-    fig, ax, ax2 = _twin_frame(
+service = TimeView(_service_frame, _service_data)
+
+
+def _attack_frame(config: Config) -> tuple[Figure, list]:
+    fig, axes = _twin_frame(
         config, "The accusation", "heard it (% of everyone in reach)", "spreading it now (people)"
     )
-    day = _column(rows, "day")
-    if len(day):
-        ax.plot(day, 100 * _column(rows, "attack_aware_share"), color="tab:purple", label="aware")
-        ax2.plot(day, _column(rows, "attack_spreaders"), color="tab:red", label="spreaders")
     if not config.attack.enabled:
-        ax.text(0.5, 0.5, "no attack in this scenario", transform=ax.transAxes, ha="center")
-    ax.set_ylim(bottom=0)
-    ax2.set_ylim(bottom=0)
-    return _done(fig, config, ax, ax2, events=events)
+        axes[0].text(
+            0.5, 0.5, "no attack in this scenario", transform=axes[0].transAxes, ha="center"
+        )
+    return fig, axes
+
+
+def _attack_data(axes: list, rows: Sequence[dict], config: Config) -> None:
+    ax, ax2 = axes
+    day = _column(rows, "day")
+    ax.plot(day, 100 * _column(rows, "attack_aware_share"), color="tab:purple", label="aware")
+    ax2.plot(day, _column(rows, "attack_spreaders"), color="tab:red", label="spreaders")
+
+
+attack = TimeView(_attack_frame, _attack_data)
+
+
+def _money_frame(config: Config, horizon: dict | None = None) -> tuple[Figure, list]:
+    title = "Money"
+    if horizon:
+        value = horizon["relationship_value_horizon"]
+        title += f" — horizon value ${value / 1e6:,.2f}M (as of day {horizon['day']:.0f})"
+    fig, axes = _twin_frame(config, title, "$ a day", "in-window value, cumulative ($)")
+    for ax in axes:
+        ax.yaxis.set_major_formatter(DOLLARS)
+    return fig, axes
+
+
+def _money_data(axes: list, rows: Sequence[dict], config: Config) -> None:
+    ax, ax2 = axes
+    day = _column(rows, "day")
+    revenue, cost = _column(rows, "revenue"), _column(rows, "cost_to_serve")
+    ax.plot(day, revenue, color="tab:green", label="revenue")
+    ax.plot(day, cost, color="tab:red", label="cost to serve")
+    ax2.plot(day, np.cumsum(revenue - cost), color="black", label="in-window value")
+
+
+def money_view(horizon: dict | None = None) -> TimeView:
+    """The money figure; its title carries the horizon value once it is computed."""
+    return TimeView(lambda config: _money_frame(config, horizon), _money_data)
 
 
 def money(
@@ -157,20 +370,7 @@ def money(
     horizon: dict | None = None,
     events: Sequence[Event] = (),
 ) -> Figure:
-    title = "Money"
-    if horizon:
-        value = horizon["relationship_value_horizon"]
-        title += f" — horizon value ${value / 1e6:,.2f}M (as of day {horizon['day']:.0f})"
-    fig, ax, ax2 = _twin_frame(config, title, "$ a day", "in-window value, cumulative ($)")
-    day = _column(rows, "day")
-    if len(day):
-        revenue, cost = _column(rows, "revenue"), _column(rows, "cost_to_serve")
-        ax.plot(day, revenue, color="tab:green", label="revenue")
-        ax.plot(day, cost, color="tab:red", label="cost to serve")
-        ax2.plot(day, np.cumsum(revenue - cost), color="black", label="in-window value")
-    ax.yaxis.set_major_formatter(DOLLARS)
-    ax2.yaxis.set_major_formatter(DOLLARS)
-    return _done(fig, config, ax, ax2, events=events)
+    return money_view(horizon)(rows, config, events)
 
 
 def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figure:

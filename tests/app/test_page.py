@@ -7,7 +7,7 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
-from sim.app.page import Page  # noqa: E402
+from sim.app.page import PLAY_DAYS, Page  # noqa: E402
 
 
 def render():
@@ -54,10 +54,14 @@ def test_stepping_a_day_adds_a_row_and_redraws():
     assert day_line(rc) == "day 0 of 90"
 
 
-def test_mesa_step_button_is_one_day():
+def test_mesa_step_button_is_one_play_frame_of_days():
+    """Mesa's Step advances what one frame of Play does (PLAY_DAYS days, then a redraw);
+    the Run card's "Step one day" is the one-day step."""
     rc = render()
     click(rc, "Step")
-    assert day_line(rc) == "day 1 of 90"
+    assert day_line(rc) == f"day {PLAY_DAYS} of 90"
+    click(rc, "Step one day")
+    assert day_line(rc) == f"day {PLAY_DAYS + 1} of 90"
 
 
 def test_a_bad_value_shows_one_line_and_keeps_the_run():

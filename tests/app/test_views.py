@@ -1,0 +1,110 @@
+"""The app's live figures: kept for a run, their data replaced day by day."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.app import views
+from sim.app.session import Session, run_events
+from sim.report.plots import Event
+
+TIME_VIEWS = ("loyalty", "customers", "posts", "service", "attack")
+
+
+@pytest.fixture(scope="module")
+def model():
+    session = Session()
+    session.apply(population="2000")
+    return session.new_model()
+
+
+def _data_artists(fig) -> int:
+    return sum(len(ax.lines) + len(ax.collections) for ax in fig.axes)
+
+
+@pytest.mark.parametrize("name", TIME_VIEWS)
+def test_a_live_figure_is_kept_and_its_data_replaced(model, name):
+    view = getattr(views, name)
+    live = views.Live(view)
+    rows = []
+    live.update(rows, model.config)
+    for day in range(1, 4):
+        model.step_day()
+        rows = model.rows[:day]
+        fig = live.update(rows, model.config)
+        if day == 1:
+            first, artists = fig, _data_artists(fig)
+        # the same figure, the same number of artists (the old data removed, not piled up)
+        assert fig is first
+        assert _data_artists(fig) == artists
+    fresh = view(rows, model.config)
+    assert _data_artists(fresh) == artists
+    # the drawn lines are today's rows, in the fresh figure's colours
+    for kept, built in zip(fig.axes, fresh.axes, strict=True):
+        labelled = {line.get_label(): line for line in built.lines}
+        data = [line for line in kept.lines if not line.get_label().startswith("_")]
+        assert {line.get_label() for line in data} <= set(labelled)
+        for a in data:
+            b = labelled[a.get_label()]
+            np.testing.assert_array_equal(a.get_xdata(), b.get_xdata())
+            np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+            assert a.get_color() == b.get_color()
+    assert views.png(fig).startswith(b"\x89PNG")
+
+
+def test_a_new_event_is_marked_on_the_same_figure_once(model):
+    live = views.Live(views.loyalty)
+    before = live.update(model.rows, model.config)
+    first = Event(day=2.0, label="crisis declared")
+    second = Event(day=3.0, label="statement")
+    for events in ([first], [first, second], [first, second]):
+        after = live.update(model.rows, model.config, events)
+        assert after is before
+    labels = [t.get_text() for t in after.axes[0].texts]
+    assert labels.count("crisis declared") == 1 and labels.count("statement") == 1
+    fresh = views.loyalty(model.rows, model.config, [first, second])
+    assert sorted(labels) == sorted(t.get_text() for t in fresh.axes[0].texts)
+
+
+def test_blitted_picture_equals_a_whole_drawing(model):
+    """The data drawn over the kept frame give the pixels a whole draw of the same
+    figure gives (a day on, after the first drawing; and after the y-range grew)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(BytesIO(png)).convert("RGBA"), dtype=np.int16)
+
+    for name in TIME_VIEWS:
+        live = views.Live(getattr(views, name))
+        live.png(model.rows[:1], model.config)
+        for rows in (model.rows[:2], [{**r, "backlog": 1e4, "customers": 1e9} for r in model.rows]):
+            blitted = pixels(live.png(rows, model.config))
+            whole = pixels(views.png(live.figure))
+            # the same painting, up to a level of rounding in a few antialiased pixels
+            difference = np.abs(blitted - whole)
+            assert difference.max() <= 1, name
+            assert (difference > 0).any(axis=2).sum() <= 20, name
+
+
+def test_the_layout_is_redone_when_tick_labels_grow_wider():
+    session = Session()
+    session.apply(population="2000")
+    model = session.new_model()
+    model.step_days(2)
+    live = views.Live(views.customers)
+    small = {"customers": 50.0, "lapsed": 10.0, "competitor": 1.0}
+    live.update([{**row, **small} for row in model.rows], model.config)
+    left = live.figure.subplotpars.left
+    large = {key: count * 1000 for key, count in small.items()}
+    live.update([{**row, **large} for row in model.rows], model.config)
+    assert live.figure.subplotpars.left > left  # room made for the longer labels
+
+
+def test_live_money_view_carries_the_horizon_in_its_title(model):
+    horizon = {"relationship_value_horizon": 2.5e6, "day": 3.0}
+    fig = views.Live(views.money_view(horizon)).update(model.rows, model.config)
+    assert "$2.50M" in fig.axes[0].get_title()
+    assert run_events(model) == run_events(model)
