@@ -25,6 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
 from sim.app.session import (
+    POPULATION_RANGE,
     PRESET,
     AppModel,
     Arm,
@@ -139,15 +140,11 @@ def Money(model: AppModel, session: Session):
 @solara.component
 def Network(model: AppModel, session: Session):
     update_counter.get()
-    Chart(
-        lambda: views.network(
-            session.network_sample(model),
-            model.population.crisis,
-            model.population.loyalty,
-            len(model.rows),
-        ),
-        [model, len(model.rows)],
+    live = solara.use_memo(
+        lambda: views.Live(views.network_view(session.network_sample(model))), [model]
     )
+    people = (model.population.crisis, model.population.loyalty)
+    Picture(lambda: live.png(people, model.config), [model, len(model.rows)])
 
 
 @solara.component
@@ -253,7 +250,7 @@ FIELDS = (
     ("coverage_hours", "hub coverage (h a day)", lambda c: c.team.hub.coverage_hours),
     (
         "population",
-        "people simulated (a sample of the reach, 1,000-50,000)",
+        "people simulated (a sample of the reach, {:,}-{:,})".format(*POPULATION_RANGE),
         lambda c: c.population.size,
     ),
     ("seed", "seed", lambda c: c.seed),

@@ -24,9 +24,10 @@ from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.model import HubspokeModel
 from sim.engine.summary import horizon_value
 
-# a day at 50,000 people takes ~15 ms and a redraw ~0.5 s; beyond that the
-# page stops feeling live, below 1,000 the daily counts are mostly noise
-POPULATION_RANGE = (1_000, 50_000)
+# at 100,000 people a day takes ~35 ms and a redraw ~0.2 s, so +10 days shows in
+# under a second in the browser (benchmarks/bench_app.py); below 1,000 the daily
+# counts are mostly noise
+POPULATION_RANGE = (1_000, 100_000)
 DEFAULT_SCENARIO = "brand_attack_true"
 DEFAULT_POPULATION = 10_000
 PRESET = "preset"  # a control left at the strategy preset's (or scenario's) own value

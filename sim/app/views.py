@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -60,6 +61,7 @@ class TimeView:
     frame: Callable[[Config], tuple[Figure, list]]
     data: Callable[[list, Sequence[dict], Config], None]
     columns: int = 3  # legend columns
+    timeline: bool = True  # x is the day: the scenario's events are marked
 
     def __call__(
         self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()
@@ -67,7 +69,8 @@ class TimeView:
         """The figure of these rows, built from scratch."""
         fig, axes = self.frame(config)
         self.data(axes, rows, config)  # no rows: empty artists, so the legend is complete
-        decorate(axes[0], [*scenario_events(config), *events], *axes[1:], columns=self.columns)
+        marked = [*scenario_events(config), *events] if self.timeline else []
+        decorate(axes[0], marked, *axes[1:], columns=self.columns)
         _fit_limits([ax for ax in axes if ax.get_autoscaley_on()], Live.HEADROOM, force=True)
         fig.tight_layout()
         return fig
@@ -126,7 +129,7 @@ class Live:
     def _mark(self, config: Config, events: Sequence[Event]) -> None:
         """The scenario's and the run's events on the frame, marked again when they change
         (on the same figure: a new one would measure every text again)."""
-        if tuple(events) == self._events:
+        if tuple(events) == self._events or not self.view.timeline:
             return
         self._events = tuple(events)
         for artist in self._marks:
@@ -396,38 +399,24 @@ def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figu
     return fig
 
 
-def network(sample, crisis: np.ndarray, loyalty: np.ndarray, day: int) -> Figure:
-    """The sampled follower network: fill = loyalty, ring = rumour state."""
+def _network_frame(sample) -> tuple[Figure, list]:
+    """The sampled follower network's frame: its links, the colour bar, the legend."""
     fig = Figure(figsize=(5.6, 3.7), dpi=100)
     ax = fig.add_subplot()
     if len(sample.edges):
-        segments = sample.xy[sample.edges]  # (k, 2, 2)
         from matplotlib.collections import LineCollection
 
+        segments = sample.xy[sample.edges]  # (k, 2, 2)
         ax.add_collection(LineCollection(segments, colors="0.8", linewidths=0.4, zorder=1))
-    state = crisis[sample.nodes]
-    ring = np.where(state == SPREADING, "tab:red", np.where(state == STIFLED, "black", "0.6"))
-    width = np.where(state == 0, 0.3, 1.6)
-    points = ax.scatter(
-        sample.xy[:, 0],
-        sample.xy[:, 1],
-        c=loyalty[sample.nodes],
-        cmap=CMAP,
-        norm=Normalize(0.0, 1.0),
-        s=np.where(state == SPREADING, 46, 22),
-        edgecolors=ring,
-        linewidths=width,
-        zorder=2,
-    )
-    colorbar = fig.colorbar(points, ax=ax, shrink=0.7, pad=0.02)
+    colorbar = fig.colorbar(ScalarMappable(Normalize(0.0, 1.0), CMAP), ax=ax, shrink=0.7, pad=0.02)
     colorbar.set_label("loyalty (0-1)")
     note = "complete graph: links not drawn" if sample.complete else "grey lines: follows"
-    ax.set_title(
-        f"{len(sample.nodes)} people of the follower network, day {day} ({note})", fontsize=9
-    )
+    ax.set_title(f"{len(sample.nodes)} people of the follower network ({note})", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.autoscale_view()
+    low, high = sample.xy.min(axis=0), sample.xy.max(axis=0)
+    pad = 0.05 * np.maximum(high - low, 1e-9)
+    ax.set(xlim=(low[0] - pad[0], high[0] + pad[0]), ylim=(low[1] - pad[1], high[1] + pad[1]))
     handles = [
         Line2D(
             [],
@@ -446,5 +435,31 @@ def network(sample, crisis: np.ndarray, loyalty: np.ndarray, day: int) -> Figure
         )
     ]
     legend_below(ax, handles, [h.get_label() for h in handles], columns=3)
-    fig.tight_layout()
-    return fig
+    return fig, [ax]
+
+
+def _network_data(axes: list, sample, crisis: np.ndarray, loyalty: np.ndarray) -> None:
+    """The sampled people: fill = loyalty, ring = where they stand with the rumour."""
+    (ax,) = axes
+    state = crisis[sample.nodes]
+    ring = np.where(state == SPREADING, "tab:red", np.where(state == STIFLED, "black", "0.6"))
+    ax.scatter(
+        sample.xy[:, 0],
+        sample.xy[:, 1],
+        c=loyalty[sample.nodes],
+        cmap=CMAP,
+        norm=Normalize(0.0, 1.0),
+        s=np.where(state == SPREADING, 46, 22),
+        edgecolors=ring,
+        linewidths=np.where(state == 0, 0.3, 1.6),
+        zorder=2,
+    )
+
+
+def network_view(sample) -> TimeView:
+    """The sampled follower network as a live view; what it draws is (crisis, loyalty)."""
+    return TimeView(
+        lambda config: _network_frame(sample),
+        lambda axes, people, config: _network_data(axes, sample, *people),
+        timeline=False,
+    )

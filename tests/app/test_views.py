@@ -108,3 +108,21 @@ def test_live_money_view_carries_the_horizon_in_its_title(model):
     fig = views.Live(views.money_view(horizon)).update(model.rows, model.config)
     assert "$2.50M" in fig.axes[0].get_title()
     assert run_events(model) == run_events(model)
+
+
+def test_the_network_view_keeps_its_links_and_redraws_the_people(model):
+    from sim.app.session import Session
+
+    sample = Session().network_sample(model)
+    live = views.Live(views.network_view(sample))
+    pop = model.population
+    first = live.png((pop.crisis, pop.loyalty), model.config)
+    fig = live.figure
+    model.step_day()
+    crisis = pop.crisis.copy()
+    crisis[sample.nodes[:5]] = 1  # five of the drawn people start spreading
+    second = live.png((crisis, pop.loyalty), model.config)
+    assert live.figure is fig and first != second
+    (ax,) = [a for a in fig.axes if a.get_label() != "<colorbar>"]
+    assert len(ax.collections) == 2  # the links and today's people, nothing piled up
+    assert not ax.texts and not ax.lines  # no event markers on a network
