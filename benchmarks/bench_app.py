@@ -127,7 +127,7 @@ def main() -> int:
             page.evaluate(COUNT_FIGURES)
             first, days = day_now(page), day_total(page)
             started = time.perf_counter()
-            page.get_by_role("button", name="▶").click()
+            page.get_by_role("button", name="Play").click()
             # play for --play-seconds or until the run ends, whichever comes first
             last, played = first, 0.0
             while played < args.play_seconds and last < days:
@@ -135,7 +135,7 @@ def main() -> int:
                 last, played = day_now(page), time.perf_counter() - started
             figures = page.evaluate("window.__figures")
             if last < days:
-                page.get_by_role("button", name="❚❚").click()
+                page.get_by_role("button", name="Pause").click()
             browser.close()
     finally:
         child.send_signal(signal.SIGINT)

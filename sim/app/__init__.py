@@ -7,6 +7,6 @@ before anything imports Solara. The pieces:
 * `session`  settings -> config -> a model stepped a day at a time, per browser session;
 * `views`    the matplotlib figures and the follower-network drawing;
 * `texts`    the scenario stories and the one-line metric explanations;
-* `page`     the Solara components (built on Mesa's SolaraViz);
+* `page`     the Solara components: the page's frame, its tabs, Play;
 * `serve`    the command: options, start-up, the URL, Ctrl-C.
 """

@@ -1,26 +1,28 @@
-"""The app's page: Solara components on Mesa's SolaraViz (`solara run sim.app.page`).
+"""The app's page: Solara components (`solara run sim.app.page`).
 
 Every browser session renders its own `Page`, and `Page` creates that
 session's `Session` and model with `use_memo`: a classroom shares one server,
 and a module-level model would be one run that every student steps at once.
 
-SolaraViz gives the frame (app bar, sidebar, Play/Step/Reset, tabbed pages of
-views) and redraws the views when its `update_counter` moves. Its own
-parameter controls are not used: they re-create the model from keyword
-arguments with no validation, where ours go through `sim.load_config` and
-show its one-line error. Its Reset re-creates the model from the session
-(`model_params={"session": ...}`), so it rebuilds whatever settings are in
-force. A change of settings builds a new model and remounts SolaraViz (its
-`key`), which resets its Play and "finished" state with it.
+The page is its own frame: an app bar, the sidebar (the scenario's settings
+and the run's controls, Play among them) and three tabs named for what they
+hold (Run, What if, Story). It used to sit on Mesa's SolaraViz, which shows a
+student its developer controls (play and render intervals, threads, an
+empty parameters card, the model's clock in hours) and names its tabs
+"PAGE 0, 1, 2". Every setting goes through `sim.load_config` and shows its
+one-line error; a change of settings builds a new model and stops Play.
+Views re-render when `update_counter` (Mesa's, a Solara reactive counter)
+moves.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
 import solara
-from mesa.visualization import SolaraViz
+import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
@@ -55,15 +57,6 @@ def _markdown(text: str):
     return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]))
 
 
-def _figure(view: views.TimeView) -> Callable:
-    """A SolaraViz view: the time figure `view`, its data redrawn whenever the model moves."""
-
-    def component(model: AppModel):
-        return LiveFigure(model, view)
-
-    return component
-
-
 @solara.component
 def LiveFigure(model: AppModel, view: views.TimeView):
     update_counter.get()
@@ -75,7 +68,7 @@ def LiveFigure(model: AppModel, view: views.TimeView):
 def Chart(build: Callable, dependencies: list):
     """A figure drawn and encoded again only when `dependencies` change.
 
-    SolaraViz re-renders every view whenever anything moves (a step of the
+    The page re-renders every view whenever anything moves (a step of the
     what-if, a tab change); redrawing seven figures each time costs ~2 s.
     """
     Picture(lambda: views.png(build()), dependencies)
@@ -123,7 +116,10 @@ def Status(model: AppModel, session: Session):
             f"horizon value (to day {cfg.value.horizon_days:,}, as of day {value['day']:.0f}): "
             f"**${value['relationship_value_horizon']:,.0f}**"
         )
-    _markdown("Page 1: what if (two strategies, same seed). Page 2: the story, the metrics.")
+    _markdown(
+        "**What if**: two strategies on the same seed. **Story**: the scenario, and what "
+        "each number means."
+    )
 
 
 @solara.component
@@ -258,8 +254,8 @@ FIELDS = (
 
 
 @solara.component
-def Controls(session: Session, model: solara.Reactive, generation: solara.Reactive):
-    """The scenario's settings and the day controls; every change is checked by load_config."""
+def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive):
+    """The scenario's settings and the run's controls; every change is checked by load_config."""
     update_counter.get()
     draft = solara.use_reactive(session.settings)
     error = solara.use_reactive(session.error)
@@ -271,8 +267,8 @@ def Controls(session: Session, model: solara.Reactive, generation: solara.Reacti
             error.set(session.error)
             return
         error.set(None)
+        playing.set(False)
         model.set(session.new_model())
-        generation.set(generation.value + 1)
 
     def advance(days: int) -> None:
         model.value.step_days(days)
@@ -281,12 +277,24 @@ def Controls(session: Session, model: solara.Reactive, generation: solara.Reacti
         force_update()
 
     def reset() -> None:
+        playing.set(False)
         model.set(session.new_model())
-        generation.set(generation.value + 1)
 
     def value_now() -> None:
         model.value.horizon = horizon(model.value)
         force_update()
+
+    def play() -> None:
+        # a thread of its own (use_task): PLAY_DAYS days, a redraw, a short pause, until
+        # Pause, a new run or the end
+        run = model.value
+        while playing.value and model.value is run and not run.finished:
+            advance(PLAY_DAYS)
+            time.sleep(PLAY_PAUSE_MS / 1000)
+        if model.value is run:
+            playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value, model.value], prefer_threaded=True)
 
     with solara.Card("Scenario"):
         solara.Select(
@@ -306,15 +314,55 @@ def Controls(session: Session, model: solara.Reactive, generation: solara.Reacti
             )
         if error.value:
             solara.Error(error.value)
+    finished = model.value.finished
     with solara.Card("Run"):
         with solara.Row():
-            solara.Button("Step one day", on_click=lambda: advance(1), color="primary")
-            solara.Button("+10 days", on_click=lambda: advance(10), color="primary")
+            if playing.value:
+                solara.Button("Pause", on_click=lambda: playing.set(False), color="primary")
+            else:
+                solara.Button(
+                    "Play", on_click=lambda: playing.set(True), color="primary",
+                    disabled=finished,
+                )  # fmt: skip
+            solara.Button(
+                "Step one day", on_click=lambda: advance(1), color="primary",
+                disabled=playing.value or finished,
+            )  # fmt: skip
         with solara.Row():
-            solara.Button("Run to the end", on_click=lambda: advance(10**6), color="primary")
+            solara.Button(
+                "+10 days", on_click=lambda: advance(10), color="primary",
+                disabled=playing.value or finished,
+            )  # fmt: skip
+            solara.Button(
+                "Run to the end", on_click=lambda: advance(10**6), color="primary",
+                disabled=playing.value or finished,
+            )  # fmt: skip
+        with solara.Row():
             solara.Button("New run", on_click=reset)
-        solara.Button("Horizon value now", on_click=value_now, text=True)
-        solara.Text(f"day {len(model.value.rows)} of {model.value.config.days}")
+            solara.Button("Horizon value now", on_click=value_now, text=True)
+        with solara.Column():
+            solara.Text(f"day {len(model.value.rows)} of {model.value.config.days}")
+            _markdown(f"Play moves {PLAY_DAYS} days, redraws the figures, and goes on.")
+
+
+@solara.component
+def RunTab(model: AppModel, session: Session):
+    """The run's status and its figures, two to a row."""
+    figures = [
+        lambda: LiveFigure(model, views.loyalty),
+        lambda: Network(model, session),
+        lambda: LiveFigure(model, views.customers),
+        lambda: LiveFigure(model, views.attack),
+        lambda: LiveFigure(model, views.posts),
+        lambda: LiveFigure(model, views.service),
+        lambda: Money(model, session),
+    ]
+    with solara.Card():
+        Status(model, session)
+    for row in range(0, len(figures), 2):
+        with solara.Columns([1, 1]):
+            for draw in figures[row : row + 2]:
+                draw()
 
 
 @solara.component
@@ -323,29 +371,16 @@ def Page():
     session = solara.use_memo(Session, [])
     first = solara.use_memo(session.new_model, [])
     model = solara.use_reactive(first)
-    generation = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    solara.Title(TITLE)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
     with solara.Sidebar():
-        Controls(session, model, generation)
-    components = [
-        (lambda m: Status(m, session), 0),
-        (_figure(views.loyalty), 0),
-        (lambda m: Network(m, session), 0),
-        (_figure(views.customers), 0),
-        (_figure(views.attack), 0),
-        (_figure(views.posts), 0),
-        (_figure(views.service), 0),
-        (lambda m: Money(m, session), 0),
-        (lambda m: WhatIfPanel(m, session), 1),
-        (lambda m: Story(m), 2),
-    ]
-    SolaraViz(
-        model,
-        components=components,
-        model_params={"session": session},
-        name=TITLE,
-        # Play steps PLAY_DAYS days per frame: a frame (six figures redrawn) costs
-        # ~0.6-1 s at the largest size and a day ~17 ms, so a frame a day would
-        # advance about a day a second (benchmarks/bench_app.py measures it)
-        play_interval=PLAY_PAUSE_MS,
-        render_interval=PLAY_DAYS,
-    ).key(f"run-{generation.value}")
+        Controls(session, model, playing)
+    with solara.lab.Tabs():
+        with solara.lab.Tab("Run"):
+            RunTab(model.value, session)
+        with solara.lab.Tab("What if"):
+            WhatIfPanel(model.value, session)
+        with solara.lab.Tab("Story"):
+            Story(model.value)

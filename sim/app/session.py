@@ -85,9 +85,10 @@ def _check_population(text: str) -> None:
 class AppModel(HubspokeModel):
     """A HubspokeModel whose Mesa `step` is one simulated day.
 
-    SolaraViz's Step and Play buttons call `model.step()`, which in Mesa 3.5
-    advances one time unit, an hour here; a day is what a student wants to see.
-    Mesa wraps `step` in `Model.__init__`, so it is replaced afterwards.
+    In Mesa 3.5 `model.step()` (what Mesa's own tools call, and `running`
+    tells them when to stop) advances one time unit, an hour here; a day is
+    what a student wants to see. Mesa wraps `step` in `Model.__init__`, so it
+    is replaced afterwards.
     """
 
     def __init__(self, session: Session) -> None:

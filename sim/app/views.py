@@ -33,7 +33,7 @@ from sim.report.plots import (
     scenario_events,
 )
 
-SIZE = (6.4, 3.5)  # fits a SolaraViz grid cell (about 380 px tall) without a scrollbar
+SIZE = (6.4, 3.5)  # two to a row of the Run tab on a laptop screen
 CMAP = "RdYlGn"  # loyalty: red (low) to green (high)
 
 

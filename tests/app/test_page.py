@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import ipyvuetify as v
 import pytest
 
 solara = pytest.importorskip("solara")
 
-from sim.app.page import PLAY_DAYS, Page  # noqa: E402
+from sim.app.page import Page  # noqa: E402
 
 
 def render():
@@ -54,14 +56,52 @@ def test_stepping_a_day_adds_a_row_and_redraws():
     assert day_line(rc) == "day 0 of 90"
 
 
-def test_mesa_step_button_is_one_play_frame_of_days():
-    """Mesa's Step advances what one frame of Play does (PLAY_DAYS days, then a redraw);
-    the Run card's "Step one day" is the one-day step."""
+def _eventually(condition, deadline: float = 30.0):
+    """`condition()` once it is true (a render from Play's thread may be under way)."""
+    start = time.monotonic()
+    while not (result := condition()) and time.monotonic() - start < deadline:
+        time.sleep(0.05)
+    return result
+
+
+def _settled(rc, quiet: float = 2.0, deadline: float = 30.0) -> str:
+    """The day line once it has not changed for `quiet` seconds (a Play frame under way
+    lands first; a frame takes well under a second here, more on a loaded machine)."""
+    line, since, start = day_line(rc), time.monotonic(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() - start < deadline:
+        time.sleep(0.05)
+        if day_line(rc) != line:
+            line, since = day_line(rc), time.monotonic()
+    return line
+
+
+def test_play_advances_until_paused_and_a_new_run_stops_it():
     rc = render()
-    click(rc, "Step")
-    assert day_line(rc) == f"day {PLAY_DAYS} of 90"
-    click(rc, "Step one day")
-    assert day_line(rc) == f"day {PLAY_DAYS + 1} of 90"
+    click(rc, "Play")
+    assert _eventually(lambda: day_line(rc) != "day 0 of 90")
+    click(rc, "Pause")
+    # the button is Play again (once the render of a frame under way has finished)
+    assert _eventually(lambda: rc.find(v.Btn, children=["Play"]).widgets)
+    paused = _settled(rc)
+    assert int(paused.split()[1]) < 90  # paused before the end
+    time.sleep(1.0)
+    assert day_line(rc) == paused
+    click(rc, "Play")
+    click(rc, "New run")  # a new run: Play stops, the run starts at day 0
+    assert _settled(rc) == "day 0 of 90"
+    assert _eventually(lambda: rc.find(v.Btn, children=["Play"]).widgets)
+
+
+def test_tabs_are_named_for_what_they_hold_and_no_developer_controls_show():
+    rc = render()
+    tabs = [w.children[0] for w in rc.find(v.Tab).widgets]
+    assert tabs == ["Run", "What if", "Story"]
+    labels = {str(w.label) for w in rc.find(v.Slider).widgets} | {
+        str(w.label) for w in rc.find(v.Checkbox).widgets
+    }
+    assert not labels & {"Play Interval (ms)", "Render Interval (steps)", "Use Threads"}
+    cards = {w.children[0] for w in rc.find(v.CardTitle).widgets if w.children}
+    assert "Model Parameters" not in cards and "Information" not in cards
 
 
 def test_a_bad_value_shows_one_line_and_keeps_the_run():
