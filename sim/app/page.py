@@ -33,6 +33,8 @@ from sim.app.session import (
     Arm,
     Session,
     WhatIf,
+    daily_csv,
+    download_name,
     has_crisis_protocol,
     horizon,
     run_events,
@@ -58,10 +60,14 @@ def _markdown(text: str):
 
 
 @solara.component
-def LiveFigure(model: AppModel, view: views.TimeView):
+def LiveFigure(model: AppModel, view: views.TimeView, name: str):
     update_counter.get()
     live = solara.use_memo(lambda: views.Live(view), [model])
-    Picture(lambda: live.png(model.rows, model.config, run_events(model)), [model, len(model.rows)])
+    Picture(
+        lambda: live.png(model.rows, model.config, run_events(model)),
+        [model, len(model.rows)],
+        download_name(model, name, "png"),
+    )
 
 
 @solara.component
@@ -75,10 +81,13 @@ def Chart(build: Callable, dependencies: list):
 
 
 @solara.component
-def Picture(encode: Callable[[], bytes], dependencies: list):
-    """A PNG made by `encode`, made again only when `dependencies` change."""
+def Picture(encode: Callable[[], bytes], dependencies: list, filename: str | None = None):
+    """A PNG made by `encode`, made again only when `dependencies` change; with
+    `filename`, a button under it downloads that very picture."""
     image = solara.use_memo(encode, dependencies)
     solara.Image(image, format="png")
+    if filename is not None:
+        solara.FileDownload(image, filename=filename, label="PNG", mime_type="image/png")
 
 
 def _people(population) -> str:
@@ -130,6 +139,7 @@ def Money(model: AppModel, session: Session):
     Picture(
         lambda: live.png(model.rows, model.config, run_events(model)),
         [model, len(model.rows), as_of],
+        download_name(model, "money", "png"),
     )
 
 
@@ -140,7 +150,11 @@ def Network(model: AppModel, session: Session):
         lambda: views.Live(views.network_view(session.network_sample(model))), [model]
     )
     people = (model.population.crisis, model.population.loyalty)
-    Picture(lambda: live.png(people, model.config), [model, len(model.rows)])
+    Picture(
+        lambda: live.png(people, model.config),
+        [model, len(model.rows)],
+        download_name(model, "network", "png"),
+    )
 
 
 @solara.component
@@ -340,6 +354,13 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
         with solara.Row():
             solara.Button("New run", on_click=reset)
             solara.Button("Horizon value now", on_click=value_now, text=True)
+        run = model.value
+        solara.FileDownload(
+            lambda: daily_csv(run),
+            filename=download_name(run, "days", "csv"),
+            label="Download the days (CSV)",
+            mime_type="text/csv",
+        )
         with solara.Column():
             solara.Text(f"day {len(model.value.rows)} of {model.value.config.days}")
             _markdown(f"Play moves {PLAY_DAYS} days, redraws the figures, and goes on.")
@@ -349,12 +370,12 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
 def RunTab(model: AppModel, session: Session):
     """The run's status and its figures, two to a row."""
     figures = [
-        lambda: LiveFigure(model, views.loyalty),
+        lambda: LiveFigure(model, views.loyalty, "loyalty"),
         lambda: Network(model, session),
-        lambda: LiveFigure(model, views.customers),
-        lambda: LiveFigure(model, views.attack),
-        lambda: LiveFigure(model, views.posts),
-        lambda: LiveFigure(model, views.service),
+        lambda: LiveFigure(model, views.customers, "customers"),
+        lambda: LiveFigure(model, views.attack, "accusation"),
+        lambda: LiveFigure(model, views.posts, "posts"),
+        lambda: LiveFigure(model, views.service, "queue"),
         lambda: Money(model, session),
     ]
     with solara.Card():

@@ -115,6 +115,20 @@ class AppModel(HubspokeModel):
         self.step_days(self.config.days - len(self.rows))
 
 
+def daily_csv(model: HubspokeModel) -> str:
+    """The run's days so far as CSV, a row a day: the columns of a run's daily.parquet."""
+    return pd.DataFrame(model.rows).to_csv(index=False)
+
+
+def download_name(model: HubspokeModel, what: str, extension: str) -> str:
+    """'brand_attack_true_enterprise_seed1_day30_loyalty.png': which run, which day, what."""
+    cfg = model.config
+    return (
+        f"{cfg.scenario}_{cfg.strategy.name}_seed{cfg.seed}_day{len(model.rows)}_{what}"
+        f".{extension}"
+    )
+
+
 def horizon(model: HubspokeModel) -> dict[str, float]:
     """`relationship_value_horizon` of the run so far, as `sim.results.collect` computes it.
 

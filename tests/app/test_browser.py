@@ -113,6 +113,29 @@ def test_change_scenario_step_ten_days_in_the_browser(server, browser, tmp_path)
     assert startup < 60
 
 
+def test_the_days_and_a_figure_download_from_the_browser(server, browser, tmp_path):
+    """The Run card's CSV holds a row a day; a figure's PNG button gives that picture."""
+    url, _, _ = server
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.goto(url)
+    page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
+    page.get_by_role("button", name="+10 days").click()
+    page.get_by_text("day 10 of", exact=False).first.wait_for(timeout=30_000)
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Download the days (CSV)").click()
+    csv = tmp_path / download.value.suggested_filename
+    download.value.save_as(csv)
+    assert csv.name.endswith("_day10_days.csv")
+    lines = csv.read_text().splitlines()
+    assert lines[0].startswith("day,") and len(lines) == 11
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="PNG").first.click()
+    png = tmp_path / download.value.suggested_filename
+    download.value.save_as(png)
+    assert png.name.endswith("_day10_loyalty.png")
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
 def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     url, _, _ = server
     page = browser.new_context().new_page()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -152,3 +153,20 @@ def test_the_live_figures_mark_the_crisis_as_it_happens():
     figure = views.attack(model.rows, model.config, events=run_events(model))
     texts = [t.get_text() for t in figure.axes[0].texts]
     assert "crisis declared" in texts and labels[1] in texts
+
+
+def test_the_days_download_as_csv_with_the_run_in_its_name():
+    import io
+
+    from sim.app.session import daily_csv, download_name
+
+    session = Session(SMALL)
+    model = session.new_model()
+    model.step_days(3)
+    table = pd.read_csv(io.StringIO(daily_csv(model)))
+    assert list(table["day"]) == [1, 2, 3]
+    assert {"customers", "loyalty_mean", "revenue", "backlog"} <= set(table.columns)
+    np.testing.assert_allclose(table["customers"], [r["customers"] for r in model.rows])
+    name = download_name(model, "days", "csv")
+    cfg = model.config
+    assert name == f"{cfg.scenario}_{cfg.strategy.name}_seed{cfg.seed}_day3_days.csv"
