@@ -63,7 +63,7 @@ def main() -> None:
             for _ in range(3):
                 page.get_by_role("button", name="Both +10 days").click()
                 page.wait_for_timeout(2500)
-            page.get_by_text("day 30: mean loyalty", exact=False).wait_for(timeout=60_000)
+            page.get_by_text("day 30, mean over", exact=False).wait_for(timeout=60_000)
             page.screenshot(path=str(IMG / "app_what_if.png"))
             browser.close()
     finally:

@@ -38,10 +38,12 @@ from sim.app.session import (
     has_crisis_protocol,
     horizon,
     run_events,
+    whatif_seeds,
 )
 from sim.app.texts import NO_PROTOCOL, STANCE_TEXT, metric_list, story
 from sim.config import catalog
 from sim.config.schema import STANCES
+from sim.report.headline import money
 
 TITLE = "hubspoke: a social-media team in a crisis"
 PLAY_DAYS = 5  # days a Play frame advances before the figures are redrawn
@@ -126,7 +128,7 @@ def Status(model: AppModel, session: Session):
             f"**${value['relationship_value_horizon']:,.0f}**"
         )
     _markdown(
-        "**What if**: two strategies on the same seed. **Story**: the scenario, and what "
+        "**What if**: two strategies on the same seeds. **Story**: the scenario, and what "
         "each number means."
     )
 
@@ -198,19 +200,24 @@ def WhatIfPanel(model: AppModel, session: Session):
         force_update()
 
     def advance(days: int) -> None:
-        if session.whatif is None or session.whatif.configs[0] != _shared(session):
+        if session.whatif is None:  # none yet, or the settings changed since
             start()
+            if session.whatif is None:
+                return
         session.whatif.step_days(days)
         force_update()
 
     a, b = arms
     with solara.Card("What if: the same people, the same day, another strategy"):
+        seeds = whatif_seeds(model.config.population.size)
         _markdown(
-            "Both runs use this session's scenario, seed, population and hub settings; only "
-            "the strategy preset and the crisis stance differ, and both draw the same random "
-            "numbers. That removes most of the luck from the gap, not all of it: this is one "
-            "seed, so a small gap may change sign with another. For intervals over many "
-            "seeds, compare the two with `hubspoke compare`."
+            "Both strategies run on this session's scenario, population and hub settings, "
+            f"each on the same {seeds} seeds (the session's seed and the next ones; fewer "
+            "for a large population, so that a day stays quick). On each seed both draw the "
+            "same random numbers, so that seed's difference B - A is the strategy's doing "
+            "and that seed's luck; the line is the mean over the seeds and the band its 95 % "
+            "interval. Where the band straddles zero, these seeds cannot tell the two apart. "
+            "For more seeds, compare the two with `hubspoke compare`."
         )
         with solara.Row():
             with solara.Column():
@@ -237,21 +244,15 @@ def WhatIfPanel(model: AppModel, session: Session):
                 [pair, pair.days],
             )
             if pair.days:
-                ra, rb = (m.rows[-1] for m in pair.models)
+                loyalty, customers = pair.last("loyalty_mean"), pair.last("customers")
+                diff = pair.differences()
+                low, high = diff["value_low"][-1], diff["value_high"][-1]
                 _markdown(
-                    f"day {pair.days}: mean loyalty A {ra['loyalty_mean']:.3f} / "
-                    f"B {rb['loyalty_mean']:.3f}; customers A {ra['customers']:,.0f} / "
-                    f"B {rb['customers']:,.0f}"
+                    f"day {pair.days}, mean over {len(pair.seeds)} seeds: mean loyalty "
+                    f"A {loyalty[0]:.3f} / B {loyalty[1]:.3f}; customers A {customers[0]:,.0f} / "
+                    f"B {customers[1]:,.0f}; in-window value B - A {money(diff['value'][-1])} "
+                    f"(95 % interval {money(low)} to {money(high)})"
                 )
-
-
-def _shared(session: Session):
-    """The what-if's arm A config as the session's settings now give it (to spot a change)."""
-    a = session.whatif_arms[0]
-    try:
-        return replace(session.settings, strategy=a.strategy, stance=a.stance).config()
-    except Exception:
-        return None
 
 
 FIELDS = (

@@ -23,6 +23,7 @@ from sim.config.schema import Config
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.model import HubspokeModel
 from sim.engine.summary import horizon_value
+from sim.report.stats import t_quantile
 
 # at 100,000 people a day takes ~35 ms and a redraw ~0.2 s, so +10 days shows in
 # under a second in the browser (benchmarks/bench_app.py); below 1,000 the daily
@@ -124,8 +125,7 @@ def download_name(model: HubspokeModel, what: str, extension: str) -> str:
     """'brand_attack_true_enterprise_seed1_day30_loyalty.png': which run, which day, what."""
     cfg = model.config
     return (
-        f"{cfg.scenario}_{cfg.strategy.name}_seed{cfg.seed}_day{len(model.rows)}_{what}"
-        f".{extension}"
+        f"{cfg.scenario}_{cfg.strategy.name}_seed{cfg.seed}_day{len(model.rows)}_{what}.{extension}"
     )
 
 
@@ -181,6 +181,7 @@ class Session:
             self.error = str(exc)
             return self.error
         self.settings, self.config, self.error = settings, config, None
+        self.whatif = None  # its runs were of the old settings: it starts again
         return None
 
     def new_model(self) -> AppModel:
@@ -196,25 +197,43 @@ class Session:
         return self._samples[key]
 
 
+# simulated people the what-if may step at once (both arms, every seed): ~0.1 s a day
+WHATIF_PEOPLE = 200_000
+WHATIF_SEEDS = (2, 5)  # fewest and most seeds a side
+
+
+def whatif_seeds(size: int) -> int:
+    """Seeds a side for a population of `size`: as many as WHATIF_PEOPLE allows, 2 to 5."""
+    low, high = WHATIF_SEEDS
+    return max(low, min(high, WHATIF_PEOPLE // (2 * size)))
+
+
 class WhatIf:
-    """Two runs on the same seed and scenario that differ only in strategy.
+    """Two strategies on the same scenario, each run on the same few seeds.
 
     Common random numbers: the model's random streams are keyed by the seed
-    and by what they decide (sim.engine.streams), so the same people post the
-    same incidents in both arms and the difference is the strategy's doing.
+    and by what they decide (sim.engine.streams), so on each seed the same
+    people post the same incidents in both arms, and the paired difference B - A
+    of that seed is the strategy's doing and that seed's luck. Over the seeds
+    (the session's seed and the next ones) the mean difference comes with a 95 %
+    interval, so a gap that luck could make is seen as such.
     """
 
-    def __init__(self, session: Session, a: Arm, b: Arm) -> None:
+    def __init__(self, session: Session, a: Arm, b: Arm, seeds: int | None = None) -> None:
         self.arms = (a, b)
         self.configs = tuple(
             replace(session.settings, strategy=arm.strategy, stance=arm.stance).config()
             for arm in self.arms
         )
-        self.models = tuple(HubspokeModel(c, seed=c.seed) for c in self.configs)
+        count = seeds if seeds is not None else whatif_seeds(self.configs[0].population.size)
+        self.seeds = [self.configs[0].seed + i for i in range(count)]
+        self.runs = [
+            tuple(HubspokeModel(c, seed=seed) for c in self.configs) for seed in self.seeds
+        ]
 
     @property
     def days(self) -> int:
-        return len(self.models[0].rows)
+        return len(self.runs[0][0].rows)
 
     @property
     def finished(self) -> bool:
@@ -222,22 +241,36 @@ class WhatIf:
 
     def step_days(self, days: int) -> None:
         for _ in range(min(days, self.configs[0].days - self.days)):
-            for model in self.models:
-                model.run_until(model.time + HOURS_PER_DAY)
+            for pair in self.runs:
+                for model in pair:
+                    model.run_until(model.time + HOURS_PER_DAY)
 
     def differences(self) -> dict[str, np.ndarray]:
-        """B minus A, day by day: loyalty, customers and cumulative in-window value."""
-        a, b = (pd.DataFrame(m.rows) for m in self.models)
-        if a.empty:
+        """B minus A, day by day, over the seeds: for loyalty, customers, cumulative in-window
+        value and the accusation's reach, the mean (`<name>`) and the 95 % interval's ends
+        (`<name>_low`, `<name>_high`; a Student t interval over the paired seeds)."""
+        if not self.days:
             return {"day": np.array([])}
+        frames = [[pd.DataFrame(m.rows) for m in pair] for pair in self.runs]
         value = lambda d: (d["revenue"] - d["cost_to_serve"]).cumsum()  # noqa: E731
-        return {
-            "day": a["day"].to_numpy(),
-            "loyalty_mean": (b["loyalty_mean"] - a["loyalty_mean"]).to_numpy(),
-            "customers": (b["customers"] - a["customers"]).to_numpy(),
-            "value": (value(b) - value(a)).to_numpy(),
-            "attack_aware_share": (b["attack_aware_share"] - a["attack_aware_share"]).to_numpy(),
-        }
+        out = {"day": frames[0][0]["day"].to_numpy()}
+        for name in ("loyalty_mean", "customers", "value", "attack_aware_share"):
+            per_seed = np.array(
+                [
+                    (value(b) - value(a) if name == "value" else b[name] - a[name]).to_numpy()
+                    for a, b in frames
+                ]
+            )  # seeds x days
+            n = len(per_seed)
+            mean = per_seed.mean(axis=0)
+            half = t_quantile(n - 1) * per_seed.std(axis=0, ddof=1) / np.sqrt(n)
+            out[name], out[f"{name}_low"], out[f"{name}_high"] = mean, mean - half, mean + half
+        return out
+
+    def last(self, name: str) -> tuple[float, float]:
+        """Today's mean of `name` over the seeds, arm A and arm B."""
+        a, b = (float(np.mean([pair[i].rows[-1][name] for pair in self.runs])) for i in (0, 1))
+        return a, b
 
 
 # ------------------------------------------------------------------ network sample

@@ -387,7 +387,11 @@ def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figu
     )
     for ax, (key, ylabel, formatter) in zip(axes, panels, strict=True):
         if len(diff["day"]):
-            ax.plot(diff["day"], diff[key], color="tab:blue", label=label)
+            ax.fill_between(
+                diff["day"], diff[f"{key}_low"], diff[f"{key}_high"], color="tab:blue",
+                alpha=0.2, linewidth=0, label="95 % interval over the seeds",
+            )  # fmt: skip
+            ax.plot(diff["day"], diff[key], color="tab:blue", label="mean over the seeds")
         ax.axhline(0.0, color="black", linewidth=0.6)
         ax.set_ylabel(ylabel, fontsize=8)
         if formatter is not None:
@@ -395,7 +399,10 @@ def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figu
         mark_events(ax, scenario_events(config))
     axes[0].set_title(f"What if: {label}", fontsize=10)
     axes[-1].set(xlabel="day", xlim=(0, config.days + 1))
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:  # under the panels, off the data
+        fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.04 if handles else 0, 1, 1))
     return fig
 
 

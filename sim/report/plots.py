@@ -36,11 +36,13 @@ PLOT_FILES = (
 
 
 def _dollars(x: float, _pos) -> str:
-    if abs(x) >= 1e6:
-        return f"${x / 1e6:,.2f}M"
-    if abs(x) >= 1e3:
-        return f"${x / 1e3:,.0f}k"
-    return f"${x:,.0f}"
+    """$1.25M, $500k, $20; the sign before the currency (-$500k)."""
+    sign, size = ("-" if x < 0 else ""), abs(x)
+    if size >= 1e6:
+        return f"{sign}${size / 1e6:,.2f}M"
+    if size >= 1e3:
+        return f"{sign}${size / 1e3:,.{1 if size < 1e4 else 0}f}k"
+    return f"{sign}${size:,.0f}"
 
 
 DOLLARS = FuncFormatter(_dollars)

@@ -139,7 +139,8 @@ def test_what_if_page_runs_both_arms():
     rc.find(v.Tabs).widget.v_model = 1
     click(rc, "Both +10 days")
     notes = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
-    assert "day 10: mean loyalty A" in notes
+    assert "day 10, mean over 5 seeds: mean loyalty A" in notes
+    assert "95 % interval" in notes
 
 
 def test_the_stance_is_explained_and_disabled_where_the_preset_has_no_protocol():

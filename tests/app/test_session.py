@@ -91,8 +91,42 @@ def test_what_if_arms_share_the_seed_and_differ_only_in_strategy():
     assert pair.days == 25
     diff = pair.differences()
     assert len(diff["day"]) == 25
-    # before the attack (day 20) the same people did the same things in both arms
-    assert np.all(diff["customers"][:19] == 0)
+    # before the attack (day 20) the same people did the same things in both arms, on
+    # every seed: no difference and no interval
+    for key in ("customers", "customers_low", "customers_high"):
+        assert np.all(diff[key][:19] == 0)
+
+
+def test_what_if_runs_paired_seeds_and_gives_the_mean_difference_with_a_t_interval():
+    from sim.app.session import whatif_seeds
+    from sim.report.stats import t_quantile
+
+    session = Session(replace(SMALL, seed="5"))
+    pair = WhatIf(session, Arm("enterprise", "apologise"), Arm("enterprise", "deny"), seeds=3)
+    assert pair.seeds == [5, 6, 7]
+    assert [(a.seed, b.seed) for a, b in pair.runs] == [(5, 5), (6, 6), (7, 7)]
+    pair.step_days(30)
+    diff = pair.differences()
+    per_seed = np.array([b.rows[-1]["customers"] - a.rows[-1]["customers"] for a, b in pair.runs])
+    assert diff["customers"][-1] == pytest.approx(per_seed.mean())
+    half = t_quantile(2) * per_seed.std(ddof=1) / np.sqrt(3)
+    assert diff["customers_high"][-1] - diff["customers"][-1] == pytest.approx(half)
+    assert diff["customers_low"][-1] == pytest.approx(per_seed.mean() - half)
+    assert pair.last("customers") == pytest.approx(
+        tuple(np.mean([p[i].rows[-1]["customers"] for p in pair.runs]) for i in (0, 1))
+    )
+    # seeds a side: as many as the budget allows, 2 to 5
+    assert whatif_seeds(1_000) == 5 and whatif_seeds(100_000) == 2
+    assert 2 <= whatif_seeds(30_000) <= 5
+
+
+def test_a_settings_change_resets_the_what_if():
+    session = Session(SMALL)
+    session.whatif = WhatIf(session, Arm("enterprise", PRESET), Arm("enterprise", "deny"), 2)
+    assert session.apply(hub_staff="-1") is not None
+    assert session.whatif is not None  # a refused change changes nothing
+    assert session.apply(hub_staff="3") is None
+    assert session.whatif is None  # its runs were of the old settings
 
 
 def test_the_same_arms_give_no_difference():
