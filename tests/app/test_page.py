@@ -64,7 +64,7 @@ def _eventually(condition, deadline: float = 30.0):
     return result
 
 
-def _settled(rc, quiet: float = 2.0, deadline: float = 30.0) -> str:
+def _settled(rc, quiet: float = 1.0, deadline: float = 30.0) -> str:
     """The day line once it has not changed for `quiet` seconds (a Play frame under way
     lands first; a frame takes well under a second here, more on a loaded machine)."""
     line, since, start = day_line(rc), time.monotonic(), time.monotonic()
@@ -77,6 +77,7 @@ def _settled(rc, quiet: float = 2.0, deadline: float = 30.0) -> str:
 
 def test_play_advances_until_paused_and_a_new_run_stops_it():
     rc = render()
+    enter(rc, "people simulated", "2000")
     click(rc, "Play")
     assert _eventually(lambda: day_line(rc) != "day 0 of 90")
     click(rc, "Pause")
@@ -136,6 +137,7 @@ def test_two_sessions_have_their_own_models():
 
 def test_what_if_page_runs_both_arms():
     rc = render()
+    enter(rc, "people simulated", "2000")  # ten runs (two arms, five seeds): keep them small
     rc.find(v.Tabs).widget.v_model = 1
     click(rc, "Both +10 days")
     notes = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
