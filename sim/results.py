@@ -97,7 +97,8 @@ class Result:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def save(self, directory: str | os.PathLike, plots: bool | None = None) -> Path:
-        """Write config.yaml, daily.parquet, summary.json, provenance.json (+ posts, plots)."""
+        """Write config.yaml, daily.parquet, summary.json, provenance.json, report.html
+        (+ posts, plots)."""
         from sim.report.plots import PLOT_FILES
 
         out = Path(directory)
@@ -105,7 +106,7 @@ class Result:
         # the summary marks a complete folder: remove it first, and any file of an
         # earlier run in this folder that this save will not replace
         (out / "summary.json").unlink(missing_ok=True)
-        for name in ("posts.parquet", *PLOT_FILES):
+        for name in ("posts.parquet", "report.html", *PLOT_FILES):
             (out / name).unlink(missing_ok=True)
         atomic_write(out / "config.yaml", lambda p: p.write_text(config_to_yaml(self.config)))
         atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
@@ -124,6 +125,13 @@ class Result:
                 title=f"{self.config.scenario} / {self.config.strategy.name}",
                 events=scenario_events(self.config) + crisis_events(self.config, self.summary),
             )
+        from sim.report.run_page import run_report
+
+        page = run_report(
+            self.config, self.seed, self.summary, self.daily, self.provenance, out,
+            config_to_yaml(self.config),
+        )  # fmt: skip
+        atomic_write(out / "report.html", lambda p: p.write_text(page))
         # the summary goes last: its presence marks a complete run folder
         atomic_write(
             out / "summary.json",

@@ -137,7 +137,13 @@ def test_saving_into_a_used_folder_leaves_only_this_runs_files(simulate, tmp_pat
     assert (tmp_path / "posts.parquet").exists()
     later.save(tmp_path)
     names = {p.name for p in tmp_path.iterdir()}
-    assert names == {"config.yaml", "daily.parquet", "summary.json", "provenance.json"}
+    assert names == {
+        "config.yaml",
+        "daily.parquet",
+        "summary.json",
+        "provenance.json",
+        "report.html",
+    }
 
 
 def test_failed_save_into_a_used_folder_does_not_look_complete(simulate, tmp_path, monkeypatch):

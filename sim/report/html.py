@@ -19,6 +19,7 @@ th { background: #f3f3f3; }
 img { max-width: 100%; margin: 0.6em 0; }
 dt { font-family: monospace; font-weight: bold; margin-top: 0.5em; }
 .note { color: #555; font-size: 0.92em; }
+pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 """
 
 # what each metric a report shows means, in its unit (docs/model.md, summary metrics)
@@ -38,6 +39,11 @@ GLOSSARY: dict[str, str] = {
     "unanswered_share": "share of inbound posts never answered",
     "complaints_total": "complaints and complaint mentions published",
     "attack_reach": "share of people who heard the accusation",
+    "customers_final": "people buying from the brand at the end of the run",
+    "revenue_total": "margin earned from customers over the run ($)",
+    "spoke_utilisation": "liaison (spoke) busy hours over their reserved hours",
+    "first_response_median_h": "median hours from a post to the brand's first reply",
+    "sla_attainment": "share of inbound posts answered within the strategy's target hours",
     "attack_recovery_days": (
         "days from the attack's start until customers' mean loyalty is back to its level "
         "before it (n/a: not back within the run)"
@@ -61,6 +67,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def image(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def preformatted(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"
 
 
 def glossary(metrics: Sequence[str]) -> str:

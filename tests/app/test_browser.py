@@ -184,3 +184,31 @@ def test_a_comparison_report_opens_in_the_browser_without_errors(browser, tmp_pa
     assert "deny_fast" in page.locator("table").first.inner_text()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == [], errors
+
+
+def test_a_run_report_opens_in_the_browser_without_errors(browser, tmp_path):
+    """`hubspoke run` writes report.html: the run's story, headline, plots and provenance in
+    one file, which Chromium opens from disk with no console errors and no fetches."""
+    folder = tmp_path / "run"
+    done = subprocess.run(
+        [str(HUBSPOKE), "run", "scenario=brand_attack_true", "strategy=enterprise",
+         "population.size=1500", "days=30", f"hydra.run.dir={folder}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = browser.new_context(viewport={"width": 1200, "height": 2000}).new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "request",
+        lambda r: errors.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+    )
+    page.goto((folder / "report.html").as_uri())
+    assert page.title() == "Run: brand_attack_true / enterprise"
+    for heading in ("What happened", "The headline", "Plots", "Glossary"):
+        assert page.get_by_role("heading", name=heading).count() == 1
+    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
+    assert len(loaded) >= 5 and all(width > 0 for width in loaded)
+    assert "accusation" in page.locator("body").inner_text()
+    assert errors == [], errors

@@ -17,7 +17,7 @@ from sim.config import catalog
 from sim.report.plots import PLOT_FILES
 
 PLOTS = PLOT_FILES
-FILES = ("config.yaml", "daily.parquet", "summary.json", "provenance.json")
+FILES = ("config.yaml", "daily.parquet", "summary.json", "provenance.json", "report.html")
 
 FAST = ("population.size=2000", "days=20")
 HUBSPOKE = Path(sys.executable).parent / "hubspoke"
