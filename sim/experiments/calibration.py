@@ -469,6 +469,9 @@ class Calibration:
             replications=self.replications,
             seed=self.seed,
         )
+        from sim.report.html import save_markdown_page
+
+        save_markdown_page(out, f"Calibration: {self.targets.name}", "calibration.md")
         return out
 
 

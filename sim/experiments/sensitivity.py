@@ -177,6 +177,9 @@ def sensitivity(
         seed=seed,
         overrides=list(overrides),
     )
+    from sim.report.html import save_markdown_page
+
+    save_markdown_page(Path(out), f"Sensitivity ({method}): {scenario}", "sensitivity.md")
     return results
 
 

@@ -227,6 +227,9 @@ def staffing(
         seed=seed,
         overrides=list(overrides),
     )
+    from sim.report.html import save_markdown_page
+
+    save_markdown_page(Path(out), f"Staffing: {scenario}", "staffing.md")
     return result
 
 

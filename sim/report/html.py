@@ -92,3 +92,31 @@ def document(title: str, sections: Sequence[tuple[str, str]]) -> str:
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
         f"<body>{''.join(parts)}</body></html>\n"
     )
+
+
+def markdown_page(title: str, text: str, folder: Path) -> str:
+    """A job's Markdown report as one page: its text (tables kept), every plot in `folder`
+    embedded, and the folder's provenance.json when there is one."""
+    import json
+
+    import markdown
+
+    sections = [("", markdown.markdown(text, extensions=["tables", "fenced_code"]))]
+    plots = sorted(Path(folder).glob("*.png"))
+    if plots:
+        sections.append(("Plots", "".join(image(p, p.stem) for p in plots)))
+    provenance = Path(folder) / "provenance.json"
+    if provenance.is_file():
+        record = json.loads(provenance.read_text())
+        sections.append(("Provenance", preformatted(json.dumps(record, indent=2, sort_keys=True))))
+    return document(title, sections)
+
+
+def save_markdown_page(folder: Path, title: str, report: str) -> Path:
+    """Write report.html next to the job's Markdown report `report` (a file in `folder`)."""
+    from sim.report.io import atomic_write
+
+    folder = Path(folder)
+    page = markdown_page(title, (folder / report).read_text(), folder)
+    atomic_write(folder / "report.html", lambda p: p.write_text(page))
+    return folder / "report.html"

@@ -79,6 +79,8 @@ def test_synthetic_truth_is_recovered(synthetic_targets, tmp_path):
     assert result.table["ok"].all()
     for name in ("calibration.md", "calibration.json", "points.parquet", "plausible.parquet"):
         assert (tmp_path / name).is_file(), name
+    page = (tmp_path / "report.html").read_text()
+    assert "<table>" in page and page.count("data:image/png;base64,") >= 2
     assert (tmp_path / "targets.png").is_file() and (tmp_path / "parameters.png").is_file()
 
 

@@ -73,8 +73,19 @@ def test_staffing_end_to_end(tmp_path) -> None:
         assert (tmp_path / name).exists(), name
     payload = json.loads((tmp_path / "staffing.json").read_text())
     assert payload["recommended"]["team.hub.staff"] == 1
+    _assert_page(tmp_path, "Staffing: baseline", plots=4)
     with pytest.raises(sim.ConfigError, match=r"targets\.bogus"):
         recommend(sim.experiments.load(tmp_path / "sweep"), ["team.hub.staff"], {"bogus": 1.0})
+
+
+def _assert_page(folder, title: str, plots: int) -> None:
+    """report.html: the job's Markdown as HTML, its plots embedded, its provenance; nothing
+    fetched from the network."""
+    page = (folder / "report.html").read_text()
+    assert f"<title>{title}</title>" in page
+    assert page.count("data:image/png;base64,") == plots
+    assert "<h2>Provenance</h2>" in page and "&quot;seed&quot;" in page
+    assert "http://" not in page and "https://" not in page
 
 
 def test_morris_ranks_a_linear_function_by_its_slopes() -> None:
@@ -115,5 +126,6 @@ def test_sensitivity_end_to_end(tmp_path) -> None:
     assert np.all(table["mu_star"] >= 0)
     assert (tmp_path / "sensitivity.md").exists()
     assert (tmp_path / "sensitivity_morris_loyalty_mean_final.png").exists()
+    _assert_page(tmp_path, "Sensitivity (morris): baseline", plots=1)
     with pytest.raises(sim.ConfigError, match="must be \\[low, high\\]"):
         sim.sensitivity("baseline", {"team.hub.staff": [4, 1]}, ["churn_rate"], out=tmp_path / "x")
