@@ -32,6 +32,7 @@ PLOT_FILES = (
     "relationship_value.png",
     "response_backlog.png",
     "posts.png",
+    "dashboard.png",
 )
 
 
@@ -208,6 +209,79 @@ def plot_run(
     ax.set(xlabel="day", ylabel="posts per day", title=f"Posts by kind — {title}")
     paths.append(_finish(fig, out / "posts.png", events, ax, ax2, columns=7))
     return paths
+
+
+def plot_dashboard(
+    daily: pd.DataFrame,
+    path: Path,
+    title: str,
+    events: Sequence[Event],
+    headline: Sequence[tuple[str, str]],
+) -> Path:
+    """The run's story on one page: five panels over the days, every event marked, and the
+    headline (metric, reading) beside them."""
+    day = daily["day"]
+    fig = plt.figure(figsize=(18, 9))
+    grid = fig.add_gridspec(2, 3, hspace=0.55, wspace=0.55)
+    fig.suptitle(title, fontsize=13)
+
+    ax = fig.add_subplot(grid[0, 0])
+    ax.fill_between(day, daily["loyalty_p10"], daily["loyalty_p90"], alpha=0.25, label="p10-p90")
+    ax.plot(day, daily["loyalty_mean"], label="mean")
+    ax.plot(day, daily["nps_like"], "--", label="NPS-like")
+    ax.set(xlabel="day", ylabel="loyalty (0-1) / NPS-like (-1 to +1)", title="Loyalty")
+    decorate(ax, events, columns=3)
+
+    ax = fig.add_subplot(grid[0, 1])
+    ax.plot(day, daily["customers"], label="customers")
+    ax.set(xlabel="day", ylabel="people", title="Customers and churn")
+    ax2 = ax.twinx()
+    ax2.fill_between(day, daily["churned"], step="mid", color="tab:red", alpha=0.3,
+                     label="churned a day")  # fmt: skip
+    ax2.set_ylabel("churned (people a day)")
+    decorate(ax, events, ax2, columns=2)
+
+    ax = fig.add_subplot(grid[0, 2])
+    ax.plot(day, daily["revenue"].cumsum(), label="revenue")
+    ax.plot(day, daily["cost_to_serve"].cumsum(), label="cost to serve")
+    ax.plot(day, daily["relationship_value"].cumsum(), label="relationship value")
+    ax.set(xlabel="day", ylabel="cumulative since day 0 (US$)", title="Money")
+    ax.yaxis.set_major_formatter(DOLLARS)
+    decorate(ax, events, columns=3)
+
+    ax = fig.add_subplot(grid[1, 0])
+    ax.fill_between(day, daily["backlog"], step="mid", color="tab:gray", alpha=0.5,
+                    label="backlog")  # fmt: skip
+    ax.set(xlabel="day", ylabel="posts waiting at the end of the day", title="The hub's queue")
+    ax2 = ax.twinx()
+    ax2.plot(day, daily["first_response_median_h"], color="tab:blue", label="median first reply")
+    ax2.set_ylabel("first response (h)")
+    if daily["first_response_median_h"].isna().all():
+        ax.text(0.5, 0.5, "nobody answers under this strategy", transform=ax.transAxes,
+                ha="center")  # fmt: skip
+    decorate(ax, events, ax2, columns=2)
+
+    ax = fig.add_subplot(grid[1, 1])
+    if "attack_aware_share" in daily and daily["attack_aware_share"].max() > 0:
+        ax.plot(day, 100 * daily["attack_aware_share"], color="tab:purple", label="heard it")
+        ax.set(ylabel="heard the accusation (% of people)", title="The accusation")
+    else:
+        kinds = [c for c in daily.columns if c.startswith("posts_")]
+        ax.stackplot(day, *[daily[c].fillna(0) for c in kinds], step="mid",
+                     labels=[c.removeprefix("posts_") for c in kinds])  # fmt: skip
+        ax.set(ylabel="posts a day", title="Inbound posts by kind")
+    ax.set_xlabel("day")
+    decorate(ax, events, columns=3)
+
+    ax = fig.add_subplot(grid[1, 2])
+    ax.axis("off")
+    ax.set_title("The headline", loc="left")
+    text = "\n".join(f"{key}: {value}" for key, value in headline)
+    ax.text(0.0, 1.0, text, va="top", ha="left", fontsize=8.5, family="monospace",
+            transform=ax.transAxes, wrap=True)  # fmt: skip
+    atomic_write(path, lambda p: fig.savefig(p, dpi=90, format="png", bbox_inches="tight"))
+    plt.close(fig)
+    return path
 
 
 # ---------------------------------------------------------------- experiments
