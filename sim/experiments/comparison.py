@@ -22,7 +22,7 @@ from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import RunRecord, RunSpec, check_metrics, execute
 from sim.experiments.specs import KEY_METRICS
 from sim.experiments.uncertainty import beaten_or_tied, deciders, draw_overrides, draws_for
-from sim.report.stats import mean_ci, paired_ci, t_quantile, welch_ci
+from sim.report.stats import mean_ci, paired_ci, t_quantile, welch_ci, within_bounds
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
 # the metrics on which every arm's verdict against the reference is spelled out
@@ -130,6 +130,10 @@ class Comparison:
                 aligned = ref[metric].reindex(runs.index).to_numpy(dtype=np.float64)
                 diff, d_low, d_high, _ = paired_ci(values, aligned)
                 _, u_low, u_high = welch_ci(values, aligned)
+                # a share's interval stays within [0, 1], its difference's within [-1, 1]
+                low, high = within_bounds(metric, low, high)
+                d_low, d_high = within_bounds(metric, d_low, d_high, difference=True)
+                u_low, u_high = within_bounds(metric, u_low, u_high, difference=True)
                 rows.append(
                     {
                         "arm": arm,

@@ -29,6 +29,49 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+# the natural range of bounded summary metrics: a share or a loyalty cannot leave [0, 1],
+# the NPS-like score [-1, 1], a count or an hour cannot be negative
+_UNIT = (0.0, 1.0)
+BOUNDS: dict[str, tuple[float, float]] = {
+    "churn_rate": _UNIT,
+    "sla_attainment": _UNIT,
+    "attack_reach": _UNIT,
+    "loyalty_mean_final": _UNIT,
+    "loyalty_p10_final": _UNIT,
+    "loyalty_p90_final": _UNIT,
+    "nps_like_final": (-1.0, 1.0),
+    "spoke_resolution_rate": _UNIT,
+}
+
+
+def bounds_of(metric: str) -> tuple[float, float] | None:
+    """The natural range of `metric`, or None where it has none (money, differences)."""
+    if metric in BOUNDS:
+        return BOUNDS[metric]
+    if metric.endswith("_share"):
+        return _UNIT
+    if metric.endswith(("_total", "_final", "_h", "_days")) and not metric.startswith(
+        ("relationship_value", "customer_equity", "recovery_net")
+    ):
+        return (0.0, math.inf)
+    return None
+
+
+def within_bounds(
+    metric: str, low: float, high: float, difference: bool = False
+) -> tuple[float, float]:
+    """An interval cut at the metric's natural range (for a difference of two values in
+    [a, b]: [a - b, b - a]), so that it never claims an impossible value; unchanged for
+    metrics without one. A t interval of a share near 0 or 1 can cross the bound."""
+    bounds = bounds_of(metric)
+    if bounds is None:
+        return low, high
+    a, b = bounds
+    if difference:
+        a, b = a - b, b - a
+    return max(low, a), min(high, b)
+
+
 def paired_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float, int]:
     """Mean difference arm - reference over replications where both are finite."""
     a, b = np.asarray(arm, dtype=np.float64), np.asarray(reference, dtype=np.float64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -36,6 +37,24 @@ def test_table_has_paired_differences_against_the_first_arm(comparison) -> None:
     row = table.loc[("hub_and_spoke", "unanswered_share")]
     assert row["diff"] < 0 and row["diff_excludes_zero"]
     assert table.loc[("silence", "unanswered_share"), "mean"] == 1.0
+
+
+def test_no_interval_of_a_bounded_metric_leaves_its_range(comparison) -> None:
+    from sim.report.stats import bounds_of
+
+    table = comparison.table
+    for _, row in table.iterrows():
+        bounds = bounds_of(row["metric"])
+        if bounds is None or not np.isfinite(row["ci_low"]):
+            continue
+        low, high = bounds
+        assert low <= row["ci_low"] <= row["ci_high"] <= high, row["metric"]
+        span = high - low
+        if np.isfinite(row["diff_low"]):
+            assert -span <= row["diff_low"] <= row["diff_high"] <= span, row["metric"]
+    # silence answers nobody: its unanswered share is 1 in every replication, interval [1, 1]
+    silence = table.set_index(["arm", "metric"]).loc[("silence", "unanswered_share")]
+    assert silence["ci_low"] == silence["ci_high"] == 1.0
 
 
 def test_paired_interval_is_narrower_than_unpaired(comparison) -> None:

@@ -44,3 +44,22 @@ def test_welch_matches_scipy() -> None:
     ci = res.confidence_interval(0.95)
     assert (low, high) == pytest.approx((ci.low, ci.high))
     assert diff == pytest.approx(a.mean() - b.mean())
+
+
+def test_intervals_of_bounded_metrics_stay_within_their_range() -> None:
+    from sim.report.stats import bounds_of, within_bounds
+
+    # a churn rate near 0: the t interval of (0, 0, 0.01) crosses 0
+    _, low, high, _ = mean_ci(np.array([0.0, 0.0, 0.01]))
+    assert low < 0
+    assert within_bounds("churn_rate", low, high) == (0.0, high)
+    assert within_bounds("unanswered_share", -0.2, 1.3) == (0.0, 1.0)
+    assert within_bounds("nps_like_final", -1.4, 0.2) == (-1.0, 0.2)
+    # a difference of two shares lies in [-1, 1]; of two counts, anywhere
+    assert within_bounds("churn_rate", -1.5, 0.3, difference=True) == (-1.0, 0.3)
+    assert within_bounds("complaints_total", -50.0, 20.0, difference=True) == (-50.0, 20.0)
+    assert within_bounds("complaints_total", -50.0, 20.0) == (0.0, 20.0)
+    # money has no bound, and an undefined interval stays undefined
+    assert bounds_of("relationship_value_total") is None
+    assert within_bounds("relationship_value_total", -5.0, 5.0) == (-5.0, 5.0)
+    assert all(math.isnan(v) for v in within_bounds("churn_rate", math.nan, math.nan))
