@@ -67,7 +67,12 @@ def _attack_story(config: Config, s: Mapping[str, float]) -> str:
     )
     detected = s.get("attack_detected_h", math.nan)
     responded = s.get("attack_responded_h", math.nan)
-    if _finite(detected):
+    if not config.strategy.crisis.protocol:
+        text += (
+            f" The strategy {config.strategy.name} has no crisis protocol: no crisis was "
+            "declared and no statement made."
+        )
+    elif _finite(detected):
         text += f" The team detected it on day {detected / HOURS_PER_DAY:.1f}"
         if _finite(responded):
             text += (
@@ -76,7 +81,7 @@ def _attack_story(config: Config, s: Mapping[str, float]) -> str:
             )
         text += "."
     else:
-        text += " The team never detected it."
+        text += " The team did not detect it within the run."
     recovery = s.get("attack_recovery_days", math.nan)
     if _finite(recovery):
         text += (

@@ -31,6 +31,16 @@ def test_what_happened_tells_the_runs_own_numbers(attack_run):
     assert "nan" not in text
 
 
+def test_a_preset_without_a_crisis_protocol_is_said_to_have_none():
+    config = sim.load_config(
+        "brand_attack_true", ["population.size=1000", "days=30", "strategy=hub_and_spoke"]
+    )
+    result = sim.run(config)
+    text = " ".join(what_happened(result.config, result.summary, result.daily))
+    assert "hub_and_spoke has no crisis protocol: no crisis was declared" in text
+    assert "detect" not in text
+
+
 def test_a_run_without_an_attack_tells_no_accusation():
     config = sim.load_config("baseline", ["population.size=1000", "days=10"])
     result = sim.run(config)
