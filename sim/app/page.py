@@ -44,9 +44,11 @@ from sim.app.texts import NO_PROTOCOL, STANCE_TEXT, metric_list, story
 from sim.config import catalog
 from sim.config.schema import STANCES
 from sim.report.headline import money
+from sim.report.stats import t_quantile
 
 TITLE = "hubspoke: a social-media team in a crisis"
 PLAY_DAYS = 5  # days a Play frame advances before the figures are redrawn
+FEW_SEEDS = 5  # below this the what-if says its interval means little (as compare does)
 PLAY_PAUSE_MS = 100  # pause between Play frames, so a click on Pause is seen at once
 
 
@@ -219,6 +221,12 @@ def WhatIfPanel(model: AppModel, session: Session):
             "interval. Where the band straddles zero, these seeds cannot tell the two apart. "
             "For more seeds, compare the two with `hubspoke compare`."
         )
+        if seeds < FEW_SEEDS:
+            _markdown(
+                f"With {seeds} seeds the interval rests on {seeds - 1} degree(s) of freedom "
+                f"(t = {t_quantile(seeds - 1):.1f}): it is wide and says little. Fewer people "
+                "simulated allow more seeds."
+            )
         with solara.Row():
             with solara.Column():
                 _choices(

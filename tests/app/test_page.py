@@ -142,6 +142,10 @@ def test_what_if_page_runs_both_arms():
     click(rc, "Both +10 days")
     notes = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "day 10, mean over 5 seeds: mean loyalty A" in notes
+    assert "degree(s) of freedom" not in notes  # five seeds: no warning
+    enter(rc, "people simulated", "100000")  # two seeds at the largest size: warned
+    notes = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "With 2 seeds the interval rests on 1 degree(s) of freedom (t = 12.7)" in notes
     assert "95 % interval" in notes
 
 
