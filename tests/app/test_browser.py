@@ -136,6 +136,33 @@ def test_the_days_and_a_figure_download_from_the_browser(server, browser, tmp_pa
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
+def test_play_and_pause_in_the_browser(server, browser):
+    """Play moves the day on by itself and redraws the figures; Pause stops it; no errors."""
+    url, _, _ = server
+    page = browser.new_context().new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
+    before = _image_sources(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "() => { const m = document.body.innerText.match(/day (\\d+) of/);"
+        " return m && Number(m[1]) >= 10; }",
+        timeout=60_000,
+    )
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # the frame under way lands
+    paused = page.locator("body").inner_text()
+    page.wait_for_timeout(1500)
+    day = [line for line in paused.splitlines() if line.startswith("day ")]
+    assert day and day[0] in page.locator("body").inner_text()  # no further days
+    assert len(set(_image_sources(page)) - set(before)) >= 6  # the figures were redrawn
+    assert errors == [], errors
+
+
 def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     url, _, _ = server
     page = browser.new_context().new_page()
