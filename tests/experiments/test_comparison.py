@@ -40,10 +40,29 @@ def test_table_has_paired_differences_against_the_first_arm(comparison) -> None:
 
 
 def test_no_interval_of_a_bounded_metric_leaves_its_range(comparison) -> None:
+    from sim.experiments.comparison import Comparison
     from sim.report.stats import bounds_of
 
-    table = comparison.table
-    for _, row in table.iterrows():
+    # churn rates near 0: their raw t intervals cross 0 (mean 0.0033, half-width 0.014),
+    # and the arm's differences to the reference reach below -1 unclipped
+    runs = pd.DataFrame(
+        {
+            "arm": ["a"] * 3 + ["b"] * 3,
+            "replication": [0, 1, 2] * 2,
+            "seed": [0, 1, 2] * 2,
+            "churn_rate": [0.0, 0.0, 0.01, 0.98, 0.0, 0.99],
+            "relationship_value_total": [-5.0, 0.0, 5.0, -5.0, 0.0, 5.0],
+        }
+    )
+    synthetic = Comparison("baseline", {"a": [], "b": []}, "a", runs, pd.DataFrame())
+    table = synthetic.table.set_index(["arm", "metric"])
+    assert table.loc[("a", "churn_rate"), "ci_low"] == 0.0
+    assert table.loc[("b", "churn_rate"), "ci_high"] == 1.0
+    assert table.loc[("b", "churn_rate"), "diff_high"] <= 1.0
+    assert table.loc[("b", "churn_rate"), "diff_unpaired_high"] <= 1.0
+    assert table.loc[("a", "relationship_value_total"), "ci_low"] < -5.0  # money: no bound
+    # and in a real comparison, no row leaves its range
+    for _, row in comparison.table.iterrows():
         bounds = bounds_of(row["metric"])
         if bounds is None or not np.isfinite(row["ci_low"]):
             continue
@@ -53,7 +72,7 @@ def test_no_interval_of_a_bounded_metric_leaves_its_range(comparison) -> None:
         if np.isfinite(row["diff_low"]):
             assert -span <= row["diff_low"] <= row["diff_high"] <= span, row["metric"]
     # silence answers nobody: its unanswered share is 1 in every replication, interval [1, 1]
-    silence = table.set_index(["arm", "metric"]).loc[("silence", "unanswered_share")]
+    silence = comparison.table.set_index(["arm", "metric"]).loc[("silence", "unanswered_share")]
     assert silence["ci_low"] == silence["ci_high"] == 1.0
 
 
