@@ -44,6 +44,14 @@ COUNT_FIGURES = """() => {
 }"""
 
 
+def find_chromium(who: str) -> str:
+    """The system Chromium (Playwright cannot download its own here), or exit saying so."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit(f"{who}: no chromium on PATH (Debian: apt-get install chromium)")
+    return chromium
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,9 +97,7 @@ def main() -> int:
     parser.add_argument("--max-ten-days", type=float, default=1.0)
     parser.add_argument("--min-days-per-second", type=float, default=5.0)
     args = parser.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("bench_app: no chromium on PATH (Debian: apt-get install chromium)")
+    chromium = find_chromium("bench_app")
     from playwright.sync_api import sync_playwright
 
     child, url = start_app()

@@ -10,14 +10,13 @@ and the What if tab (enterprise/deny minus enterprise/apologise) at day 30.
 
 from __future__ import annotations
 
-import shutil
 import signal
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_app import day_now, start_app  # noqa: E402
+from bench_app import day_now, find_chromium, start_app  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 VIEWPORT = {"width": 1440, "height": 1500}
@@ -38,9 +37,7 @@ def ten_days(page, times: int) -> None:
 
 
 def main() -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("app_screenshots: no chromium on PATH")
+    chromium = find_chromium("app_screenshots")
     from playwright.sync_api import sync_playwright
 
     child, url = start_app()

@@ -117,18 +117,14 @@ class Result:
             lambda p: p.write_text(json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"),
         )
         if self.config.output.plots if plots is None else plots:
-            from sim.report.headline import HEADLINE, reading
+            from sim.report.headline import readings
             from sim.report.plots import crisis_events, plot_dashboard, plot_run, scenario_events
 
             cfg = self.config
             title = f"{cfg.scenario} / {cfg.strategy.name}"
             events = scenario_events(cfg) + crisis_events(cfg, self.summary)
             plot_run(self.daily, out, title=title, events=events)
-            lines = [
-                (key, reading(key, self.summary.get(key), cfg.days, cfg.value.horizon_days,
-                              cfg.strategy.sla_hours))
-                for key in HEADLINE
-            ]  # fmt: skip
+            lines = readings(self.summary, cfg.days, cfg.value.horizon_days, cfg.strategy.sla_hours)
             plot_dashboard(
                 self.daily, out / "dashboard.png",
                 f"{title}, seed {self.seed}, {cfg.days} days: the run on one page", events, lines,

@@ -367,15 +367,6 @@ def money_view(horizon: dict | None = None) -> TimeView:
     return TimeView(lambda config: _money_frame(config, horizon), _money_data)
 
 
-def money(
-    rows: Sequence[dict],
-    config: Config,
-    horizon: dict | None = None,
-    events: Sequence[Event] = (),
-) -> Figure:
-    return money_view(horizon)(rows, config, events)
-
-
 def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figure:
     """What-if: B minus A, day by day, on three stacked axes."""
     fig = Figure(figsize=(6.4, 6.4), dpi=100)

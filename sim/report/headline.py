@@ -49,7 +49,9 @@ def money(value: float, currency: str = "$") -> str:
 
 
 def hours(value: float) -> str:
-    """0.15 h (9 min); 14.4 h; minutes shown below two hours."""
+    """0.15 h (9 min); 14.4 h; minutes shown below two hours; n/a when undefined."""
+    if value is None or math.isnan(value):
+        return "n/a"
     if value < 2:
         return f"{value:.2f} h ({value * 60:.0f} min)"
     return f"{value:,.1f} h"
@@ -99,10 +101,18 @@ def headline(
     if overrides:
         lines.append("  with " + " ".join(overrides))
     width = max(len(k) for k in HEADLINE)
-    for key in HEADLINE:
-        value = reading(key, summary.get(key), days, horizon_days, sla_hours)
+    for key, value in readings(summary, days, horizon_days, sla_hours):
         lines.append(f"  {key:{width}s}  {value}")
     return "\n".join(lines)
+
+
+def readings(
+    summary: Mapping[str, float], days: int, horizon_days: int, sla_hours: float = 1.0
+) -> list[tuple[str, str]]:
+    """(metric, reading) for every headline metric, in the headline's order."""
+    return [
+        (key, reading(key, summary.get(key), days, horizon_days, sla_hours)) for key in HEADLINE
+    ]
 
 
 MONEY_METRICS = frozenset(

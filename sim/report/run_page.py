@@ -13,7 +13,7 @@ import pandas as pd
 from sim.config.schema import Config
 from sim.engine.clock import HOURS_PER_DAY
 from sim.report import html
-from sim.report.headline import HEADLINE, hours, money, reading
+from sim.report.headline import HEADLINE, hours, money, readings
 
 
 def stance_of(config: Config) -> str:
@@ -52,7 +52,7 @@ def what_happened(config: Config, summary: Mapping[str, float], daily: pd.DataFr
         f"nine in ten within {hours(s.get('first_response_p90_h', math.nan))}. The hub's staff "
         f"were busy {100 * s.get('hub_utilisation', math.nan):.0f} % of their staffed hours."
     )
-    lines.append(service.replace("nan h (nan min)", "n/a"))
+    lines.append(service)
     if config.attack.enabled:
         lines.append(_attack_story(config, s))
     return lines
@@ -126,11 +126,7 @@ def run_report(
         prose.append(html.paragraph("Set on the command line: " + " ".join(overrides), "note"))
     for warning in provenance.get("warnings") or []:
         prose.append(html.paragraph(f"Warning: {warning}", "note"))
-    rows = [
-        [key, reading(key, summary.get(key), config.days, config.value.horizon_days,
-                      config.strategy.sla_hours)]
-        for key in HEADLINE
-    ]  # fmt: skip
+    rows = readings(summary, config.days, config.value.horizon_days, config.strategy.sla_hours)
     sections = [
         ("", "".join(prose)),
         (

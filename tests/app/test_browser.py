@@ -184,6 +184,21 @@ def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     assert "Traceback" not in page.locator("body").inner_text()
 
 
+def _open_report(browser, path: Path):
+    """A report.html opened from disk; the list collects console errors, page errors and
+    any request that is not the file itself or an embedded image (nothing is fetched)."""
+    page = browser.new_context(viewport={"width": 1200, "height": 2000}).new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "request",
+        lambda r: errors.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+    )
+    page.goto(path.as_uri())
+    return page, errors
+
+
 def test_a_comparison_report_opens_in_the_browser_without_errors(browser, tmp_path):
     """`hubspoke compare experiment=brand_attack_false` writes report.html: one file with
     its plots embedded, which Chromium opens from disk with no console errors."""
@@ -194,15 +209,7 @@ def test_a_comparison_report_opens_in_the_browser_without_errors(browser, tmp_pa
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    page = browser.new_context(viewport={"width": 1200, "height": 2000}).new_page()
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "request",
-        lambda r: errors.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
-    )
-    page.goto((folder / "report.html").as_uri())
+    page, errors = _open_report(browser, folder / "report.html")
     assert page.title() == "Comparison: brand_attack_false"
     for heading in ("What happened", "The metrics", "Plots", "Glossary"):
         assert page.get_by_role("heading", name=heading).count() == 1
@@ -223,15 +230,7 @@ def test_a_run_report_opens_in_the_browser_without_errors(browser, tmp_path):
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    page = browser.new_context(viewport={"width": 1200, "height": 2000}).new_page()
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "request",
-        lambda r: errors.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
-    )
-    page.goto((folder / "report.html").as_uri())
+    page, errors = _open_report(browser, folder / "report.html")
     assert page.title() == "Run: brand_attack_true / enterprise"
     for heading in ("What happened", "The headline", "Plots", "Glossary"):
         assert page.get_by_role("heading", name=heading).count() == 1
