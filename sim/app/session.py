@@ -25,7 +25,7 @@ from sim.engine.model import HubspokeModel
 from sim.engine.summary import horizon_value
 from sim.report.stats import t_quantile
 
-# at 100,000 people a day takes ~35 ms and a redraw ~0.2 s, so +10 days shows in
+# at 100,000 people a day takes ~10 ms and a redraw ~0.3 s, so +10 days shows in
 # under a second in the browser (benchmarks/bench_app.py); below 1,000 the daily
 # counts are mostly noise
 POPULATION_RANGE = (1_000, 100_000)
