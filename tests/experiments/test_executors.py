@@ -19,8 +19,10 @@ from sim.experiments.sweeps import load, sweep
 
 psutil = pytest.importorskip("psutil")
 
-SMALL = ["population.size=1200", "days=15"]
-# 60 runs of about 0.3 s each on two workers: about 10 s uninterrupted
+SMALL = ["population.size=1200", "days=60"]
+# 60 runs on two workers: about 7 s uninterrupted (measured), long enough that the
+# signal lands mid-sweep even when the test's own polling is slowed by a busy machine
+# (with 15 days the whole sweep took under 3 s and once ended before the signal)
 GRID = {"team.hub.staff": list(range(1, 6)), "strategy.priority": ["fifo", "severity"]}
 REPLICATIONS = 3
 
