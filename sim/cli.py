@@ -226,6 +226,7 @@ def _run(parsed: Parsed) -> int:
     keys = [o.partition("=")[0].lstrip("+") for o in overrides]
     result.provenance["warnings"] = inert_settings(config, keys)
     result.save(run_dir)
+    from sim.report.currency import currency_of
     from sim.report.headline import headline
 
     crisis = config.strategy.crisis
@@ -239,6 +240,7 @@ def _run(parsed: Parsed) -> int:
             days=config.days,
             horizon_days=config.value.horizon_days,
             sla_hours=config.strategy.sla_hours,
+            currency=currency_of(config),
             # the choices the first line already names, and Hydra's own, left out
             overrides=[
                 o
@@ -347,12 +349,18 @@ def _multirun(overrides: list[str]) -> int:
 def _report_sweep(folder: Path, metrics: Sequence[str] | None = None) -> int:
     from sim.experiments.specs import KEY_METRICS
     from sim.experiments.sweeps import points_report
+    from sim.report.currency import Currency
+    from sim.report.headline import short
 
     metrics = list(metrics or KEY_METRICS)
     points, parameters, runs, failed = points_report(folder, metrics)
-    shown = [*parameters, "runs", *[m for m in metrics if m in points][:5]]
-    print(points[[c for c in shown if c in points]].to_string(index=False))
-    print(f"\n{runs} runs ({failed} failed); dataset: {folder}")
+    currency = Currency(points.attrs["currency"])
+    shown = [m for m in metrics if m in points][:5]
+    table = points[[*parameters, "runs"]].copy()
+    for metric in shown:  # money in its currency, shares as percentages, not 1.19e+08
+        table[metric] = [short(metric, value, currency) for value in points[metric]]
+    print(table.to_string(index=False))
+    print(f"\n{runs} runs ({failed} failed); dataset and report.html: {folder}")
     return 1 if failed else 0
 
 

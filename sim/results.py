@@ -117,17 +117,22 @@ class Result:
             lambda p: p.write_text(json.dumps(self.provenance, indent=2, sort_keys=True) + "\n"),
         )
         if self.config.output.plots if plots is None else plots:
+            from sim.report.currency import currency_of
             from sim.report.headline import readings
             from sim.report.plots import crisis_events, plot_dashboard, plot_run, scenario_events
 
             cfg = self.config
+            currency = currency_of(cfg)
             title = f"{cfg.scenario} / {cfg.strategy.name}"
             events = scenario_events(cfg) + crisis_events(cfg, self.summary)
-            plot_run(self.daily, out, title=title, events=events)
-            lines = readings(self.summary, cfg.days, cfg.value.horizon_days, cfg.strategy.sla_hours)
+            plot_run(self.daily, out, title=title, events=events, currency=currency)
+            lines = readings(
+                self.summary, cfg.days, cfg.value.horizon_days, cfg.strategy.sla_hours, currency
+            )
             plot_dashboard(
                 self.daily, out / "dashboard.png",
                 f"{title}, seed {self.seed}, {cfg.days} days: the run on one page", events, lines,
+                currency,
             )  # fmt: skip
         from sim.report.run_page import run_report
 

@@ -43,6 +43,7 @@ from sim.app.session import (
 from sim.app.texts import NO_PROTOCOL, STANCE_TEXT, metric_list, story
 from sim.config import catalog
 from sim.config.schema import STANCES
+from sim.report.currency import currency_of
 from sim.report.headline import money
 from sim.report.stats import t_quantile
 
@@ -121,13 +122,14 @@ def Status(model: AppModel, session: Session):
         _markdown(
             f"customers {last['customers']:,.0f} · mean loyalty {last['loyalty_mean']:.3f} · "
             f"NPS-like {last['nps_like']:+.2f} · heard the accusation "
-            f"{100 * last['attack_aware_share']:.1f} % · in-window value ${value:,.0f}"
+            f"{100 * last['attack_aware_share']:.1f} % · in-window value "
+            f"{money(value, currency_of(cfg))}"
         )
     value = model.horizon
     if value:
         _markdown(
             f"horizon value (to day {cfg.value.horizon_days:,}, as of day {value['day']:.0f}): "
-            f"**${value['relationship_value_horizon']:,.0f}**"
+            f"**{money(value['relationship_value_horizon'], currency_of(cfg))}**"
         )
     _markdown(
         "**What if**: two strategies on the same seeds. **Story**: the scenario, and what "
@@ -255,11 +257,13 @@ def WhatIfPanel(model: AppModel, session: Session):
                 loyalty, customers = pair.last("loyalty_mean"), pair.last("customers")
                 diff = pair.differences()
                 low, high = diff["value_low"][-1], diff["value_high"][-1]
+                currency = currency_of(pair.configs[0])
                 _markdown(
                     f"day {pair.days}, mean over {len(pair.seeds)} seeds: mean loyalty "
                     f"A {loyalty[0]:.3f} / B {loyalty[1]:.3f}; customers A {customers[0]:,.0f} / "
-                    f"B {customers[1]:,.0f}; in-window value B - A {money(diff['value'][-1])} "
-                    f"(95 % interval {money(low)} to {money(high)})"
+                    f"B {customers[1]:,.0f}; in-window value B - A "
+                    f"{money(diff['value'][-1], currency)} (95 % interval "
+                    f"{money(low, currency)} to {money(high, currency)})"
                 )
 
 

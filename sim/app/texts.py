@@ -70,12 +70,12 @@ METRICS: dict[str, str] = {
     "first_response_median_h": "median hours from a post to the brand's first reply that day",
     "attack_aware_share": "share of everyone in reach who has heard the accusation, %",
     "attack_spreaders": "people passing the accusation on right now",
-    "revenue": "what today's customers spend in a day, $ a day",
-    "cost_to_serve": "wages, tools, content, outreach, compensation and fixes, $ a day",
-    "relationship_value (in-window)": "revenue minus cost to serve, summed over the days run, $",
+    "revenue": "what today's customers spend in a day, money a day (the scenario's currency)",
+    "cost_to_serve": "wages, tools, content, outreach, compensation and fixes, money a day",
+    "relationship_value (in-window)": "revenue minus cost to serve, summed over the days run",
     "relationship_value_horizon": (
         "the window's value discounted, plus the expected margins of today's customers "
-        "projected to the horizon (3 years) with no further service or cost, $"
+        "projected to the horizon (3 years) with no further service or cost"
     ),
 }
 

@@ -24,8 +24,8 @@ from matplotlib.lines import Line2D
 
 from sim.config.schema import POST_KINDS, Config
 from sim.engine.population import SPREADING, STIFLED
+from sim.report.currency import currency_of
 from sim.report.plots import (
-    DOLLARS,
     Event,
     decorate,
     legend_below,
@@ -343,13 +343,19 @@ attack = TimeView(_attack_frame, _attack_data)
 
 
 def _money_frame(config: Config, horizon: dict | None = None) -> tuple[Figure, list]:
+    currency = currency_of(config)
     title = "Money"
     if horizon:
-        value = horizon["relationship_value_horizon"]
-        title += f" — horizon value ${value / 1e6:,.2f}M (as of day {horizon['day']:.0f})"
-    fig, axes = _twin_frame(config, title, "$ a day", "in-window value, cumulative ($)")
+        value = currency.amount(horizon["relationship_value_horizon"])
+        title += f" — horizon value {value} (as of day {horizon['day']:.0f})"
+    fig, axes = _twin_frame(
+        config,
+        title,
+        currency.label("a day"),
+        currency.label("in-window value, cumulative"),
+    )
     for ax in axes:
-        ax.yaxis.set_major_formatter(DOLLARS)
+        ax.yaxis.set_major_formatter(currency.formatter)
     return fig, axes
 
 
@@ -371,10 +377,11 @@ def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figu
     """What-if: B minus A, day by day, on three stacked axes."""
     fig = Figure(figsize=(6.4, 6.4), dpi=100)
     axes = fig.subplots(3, 1, sharex=True)
+    currency = currency_of(config)
     panels = (
         ("loyalty_mean", "mean loyalty, B - A (0-1 scale)", None),
         ("customers", "customers, B - A (people)", None),
-        ("value", "in-window value, B - A ($)", DOLLARS),
+        ("value", currency.label("in-window value, B - A"), currency.formatter),
     )
     for ax, (key, ylabel, formatter) in zip(axes, panels, strict=True):
         if len(diff["day"]):

@@ -71,8 +71,9 @@ How to read the tables:
   scenario and the `hub_and_spoke` strategy preset, in that order, then the
   command-line overrides: the presets and scenarios override some defaults (see
   [Strategy presets](#strategy-presets) and [Scenarios](#scenarios)).
-- **unit**: `$` is money, `h` hours, `1/day` a rate per day. An empty unit means
-  the value is dimensionless: a share, probability, multiplier or count.
+- **unit**: `$` is money in the run's currency (`output.currency`, USD unless set),
+  `h` hours, `1/day` a rate per day. An empty unit means the value is dimensionless: a
+  share, probability, multiplier or count.
 - **allowed** is what validation accepts (`sim.config.check_config`); a run with a
   value outside it stops with a one-line error naming the key.
 - **why** is the reason for the default: a published source, or "assumption"

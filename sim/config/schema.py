@@ -860,10 +860,41 @@ class Events:
     seasons: list[SeasonalPeak] = param(list, "seasonal peaks", factory=True)
 
 
+# ISO 4217 codes and the symbol reports write before an amount
+CURRENCIES: dict[str, str] = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CHF": "CHF ",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "NZD": "NZ$",
+    "SEK": "SEK ",
+    "NOK": "NOK ",
+    "DKK": "DKK ",
+    "PLN": "PLN ",
+    "INR": "₹",
+    "CNY": "CN¥",
+    "KRW": "₩",
+    "SGD": "S$",
+    "HKD": "HK$",
+    "BRL": "R$",
+    "MXN": "MX$",
+    "ZAR": "ZAR ",
+}
+
+
 @dataclass
 class Output:
     posts: bool = param(False, "write posts.parquet, a row per post")
     plots: bool = param(True, "write PNG plots")
+    currency: str = param(
+        "USD",
+        "the currency every amount is shown in (a label: money inputs are taken in it, "
+        "nothing is converted)",
+        choices=tuple(CURRENCIES),
+    )
 
 
 @dataclass

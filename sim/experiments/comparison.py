@@ -22,7 +22,14 @@ from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import RunRecord, RunSpec, check_metrics, execute
 from sim.experiments.specs import KEY_METRICS
 from sim.experiments.uncertainty import beaten_or_tied, deciders, draw_overrides, draws_for
-from sim.report.stats import mean_ci, paired_ci, t_quantile, welch_ci, within_bounds
+from sim.report.stats import (
+    FEW_REPLICATIONS,
+    few_replications_note,
+    mean_ci,
+    paired_ci,
+    welch_ci,
+    within_bounds,
+)
 
 Arms = Mapping[str, Sequence[str]] | Sequence[str]
 # the metrics on which every arm's verdict against the reference is spelled out
@@ -42,18 +49,6 @@ def normalise_arms(arms: Arms) -> dict[str, list[str]]:
     return out
 
 
-FEW_REPLICATIONS = 5  # below this a t interval rests on a guess of the spread
-
-
-def few_replications_note(replications: int) -> str:
-    """Why an interval from so few replications means little, and what to do."""
-    return (
-        f"note: {replications} replications: each interval rests on {replications - 1} "
-        f"degree(s) of freedom (t = {t_quantile(replications - 1):.1f}), so it says little; "
-        f"use {FEW_REPLICATIONS * 2} or more (replications=N) before reading differences"
-    )
-
-
 @dataclass
 class Comparison:
     """Runs, per-arm CIs and paired differences against the reference arm."""
@@ -68,6 +63,7 @@ class Comparison:
     draws: pd.DataFrame | None = None  # the parameter set each replication used
     overrides: list[str] = field(default_factory=list)  # applied to every arm
     seed: int = 0
+    currency: str = "USD"  # output.currency, the same in every arm
 
     def ranking(self) -> pd.DataFrame:
         """How stable the ranking of the arms is across replications, per metric.
@@ -163,6 +159,8 @@ class Comparison:
             "`*` marks a difference whose CI excludes zero.",
             "",
             VALUE_NOTE,
+            "",
+            f"Money is in {self.currency}.",
             "",
             "Every arm ran with: "
             + (", ".join(f"`{o}`" for o in self.overrides) or "the scenario as it is")
@@ -345,6 +343,7 @@ class Comparison:
             "arms": self.arms,
             "key_metrics": self.metrics,
             "uncertainty": self.uncertainty,
+            "currency": self.currency,
             "parameter_draws": None
             if self.draws is None
             else json.loads(self.draws.to_json(orient="records")),
@@ -371,6 +370,7 @@ class Comparison:
             replications=int(self.runs["replication"].nunique()),
             seed=self.seed,
             uncertainty=self.uncertainty,
+            currency=self.currency,
         )
         atomic_write(out / "runs.parquet", lambda p: self.runs.to_parquet(p, index=False))
         atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
@@ -386,9 +386,13 @@ class Comparison:
     def report_html(self, folder: Path) -> str:
         """The comparison as one page to open and share: what was compared, what happened
         in plain words, the table with units, the plots (from `folder`) and a glossary."""
+        from functools import partial
+
         from sim.report import html
+        from sim.report.currency import Currency
         from sim.report.headline import short
 
+        short = partial(short, currency=Currency(self.currency))
         table = self.table.set_index(["metric", "arm"])
         replications = int(self.runs["replication"].nunique())
         setup = (
@@ -438,7 +442,7 @@ class Comparison:
         plots = sorted(Path(folder).glob("*.png"))
         if plots:
             sections.append(("Plots", "".join(html.image(p, p.stem) for p in plots)))
-        sections.append(("Glossary", html.glossary(self.metrics)))
+        sections.append(("Glossary", html.glossary(self.metrics, self.currency)))
         return html.document(f"Comparison: {self.scenario}", sections)
 
     def _what_happened(self, table: pd.DataFrame, short) -> list[str]:
@@ -548,11 +552,17 @@ def compare(
     if reference not in arms:
         raise ConfigError(f"reference={reference}: not an arm; allowed: {', '.join(arms)}")
     _check_not_shadowed(overrides, arms)
+    currencies = {}
     for arm, arm_overrides in arms.items():  # bad input fails here, before any run
         try:
-            load_config(scenario, [*overrides, *arm_overrides])
+            currencies[arm] = load_config(scenario, [*overrides, *arm_overrides]).output.currency
         except ConfigError as exc:
             raise ConfigError(f"arm {arm}: {exc}") from None
+    if len(set(currencies.values())) > 1:
+        shown = ", ".join(f"{arm}={code}" for arm, code in currencies.items())
+        raise ConfigError(
+            f"output.currency: the arms differ ({shown}); money is compared in one currency"
+        )
     if metrics:
         first = next(iter(arms.values()))
         check_metrics(scenario, [*overrides, *first], [("metrics", m) for m in metrics])
@@ -588,8 +598,9 @@ def compare(
     if unknown:
         raise ConfigError(f"metrics={unknown[0]}: not a summary metric")
     return Comparison(
-        scenario, arms, reference, runs, daily, chosen, uncertainty, draws, list(overrides), seed
-    )
+        scenario, arms, reference, runs, daily, chosen, uncertainty, draws, list(overrides), seed,
+        currency=next(iter(currencies.values())),
+    )  # fmt: skip
 
 
 def _check_not_shadowed(overrides: Sequence[str], arms: Mapping[str, Sequence[str]]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError, arguments
+from sim.config import ConfigError, arguments, load_config
 from sim.engine.metrics import VALUE_NOTE
 from sim.experiments.runs import check_metrics
 from sim.experiments.sweeps import load, summarise_points, sweep
@@ -50,12 +50,17 @@ class Recommendation:
     targets: dict[str, float]
     recommended: dict[str, Any] | None
     parameters: list[str]
+    currency: str = "USD"  # output.currency of the scenario
 
     def text(self) -> str:
         """The report a person reads: every option with its units, which targets each
         misses and by how much, the recommendation and the value of one more person."""
+        from functools import partial
+
+        from sim.report.currency import Currency
         from sim.report.headline import short
 
+        short = partial(short, currency=Currency(self.currency))
         money = ["relationship_value_total", "relationship_value_horizon"]
         shown = list(dict.fromkeys(["cost_to_serve_total", *self.targets, *money]))
         lines = [
@@ -63,8 +68,8 @@ class Recommendation:
             "",
             "Targets, met when the upper end of the metric's 95 % interval is within them: "
             + ", ".join(f"`{k}` <= {short(k, v)}" for k, v in self.targets.items())
-            + ". Money is over the run's window (value to horizon: to the horizon, "
-            "discounted); each cell is a mean over the replications.",
+            + f". Money is in {self.currency}, over the run's window (value to horizon: to the "
+            "horizon, discounted); each cell is a mean over the replications.",
             "",
             "| " + " | ".join([*self.parameters, "meets", *shown, "misses"]) + " |",
             "|" + "---:|" * (len(self.parameters) + 1 + len(shown)) + "---|",
@@ -116,7 +121,10 @@ class Recommendation:
 
 
 def recommend(
-    data: pd.DataFrame, parameters: Sequence[str], targets: Mapping[str, float]
+    data: pd.DataFrame,
+    parameters: Sequence[str],
+    targets: Mapping[str, float],
+    currency: str = "USD",
 ) -> Recommendation:
     metrics = list(dict.fromkeys([*CURVE_METRICS, *targets]))
     missing = [m for m in targets if m not in data.columns]
@@ -130,7 +138,12 @@ def recommend(
     chosen = points[meets].sort_values("cost_to_serve_total")
     recommended = chosen.iloc[0].to_dict() if len(chosen) else None
     return Recommendation(
-        points, marginal_value(data, parameters), dict(targets), recommended, list(parameters)
+        points,
+        marginal_value(data, parameters),
+        dict(targets),
+        recommended,
+        list(parameters),
+        currency,
     )
 
 
@@ -197,6 +210,7 @@ def staffing(
     bounds = {str(m): arguments.number(f"targets.{m}", b) for m, b in targets.items()}
     check_report_folder(Path(out), "out", "sweep")
     check_metrics(scenario, overrides, [(f"targets.{m}", m) for m in bounds])
+    currency = load_config(scenario, list(overrides)).output.currency
     grid: dict[str, list[Any]] = {STAFF: sorted(set(counts))}
     if coverage_hours:
         grid["team.hub.coverage_hours"] = [
@@ -215,7 +229,7 @@ def staffing(
         overrides=overrides,
         **execution,
     )
-    result = recommend(load(folder), list(grid), bounds)
+    result = recommend(load(folder), list(grid), bounds, currency)
     write_report(result, Path(out))
     write_provenance(
         Path(out),
@@ -234,19 +248,28 @@ def staffing(
 
 
 def write_report(result: Recommendation, out: Path) -> None:
+    from sim.report.currency import Currency
     from sim.report.plots import plot_tradeoffs
 
     atomic_write(out / "staffing.md", lambda p: p.write_text(result.text() + "\n"))
     # every option's means and intervals, for a spreadsheet
     atomic_write(out / "staffing.csv", lambda p: result.points.to_csv(p, index=False))
     payload = {
+        "currency": result.currency,
         "targets": result.targets,
         "recommended": _clean(result.recommended),
         "options": [_clean(r) for r in result.points.to_dict(orient="records")],
         "marginal": [_clean(r) for r in result.marginal.to_dict(orient="records")],
     }
     atomic_write(out / "staffing.json", lambda p: p.write_text(json.dumps(payload, indent=2)))
-    plot_tradeoffs(result.points, result.parameters, result.recommended, out)
+    plot_tradeoffs(
+        result.points,
+        result.parameters,
+        result.recommended,
+        out,
+        Currency(result.currency),
+        result.targets,
+    )
 
 
 def _clean(row: dict | None) -> dict | None:

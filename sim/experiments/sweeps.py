@@ -488,16 +488,32 @@ def sweep(
 def points_report(
     folder: str | Path, metrics: Sequence[str]
 ) -> tuple[pd.DataFrame, list[str], int, int]:
-    """Per design point means and CIs of `metrics`, written to points.csv in the sweep folder.
+    """Per design point means and CIs of `metrics`, written to points.csv in the sweep folder
+    with a plot of each metric across the sweep and report.html, the sweep on one page.
 
-    Returns the points table, the swept parameters, and the numbers of runs and failures.
+    Returns the points table (its `attrs["currency"]` the sweep's currency code), the swept
+    parameters, and the numbers of runs and failures.
     """
+    from sim.config import load_config
+    from sim.report.currency import currency_of
+    from sim.report.plots import plot_sweep
+    from sim.report.sweep_page import sweep_report
+
     folder = Path(folder)
     data = load(folder)
-    parameters = json.loads((folder / MANIFEST).read_text())["parameters"]
+    manifest = json.loads((folder / MANIFEST).read_text())
+    parameters = manifest["parameters"]
     failed = int((data["status"] != "ok").sum())
-    points = summarise_points(data, parameters, [m for m in metrics if m in data])
+    metrics = [m for m in metrics if m in data]
+    points = summarise_points(data, parameters, metrics)
     atomic_write(folder / "points.csv", lambda p: points.to_csv(p, index=False))
+    currency = currency_of(load_config(manifest["scenario"], manifest["overrides"]))
+    for old in folder.glob("sweep_*.png"):  # a resumed sweep's plots are all new
+        old.unlink()
+    plot_sweep(points, parameters, metrics[:4], folder, currency)
+    page = sweep_report(folder, manifest, points, metrics, len(data), failed, currency)
+    atomic_write(folder / "report.html", lambda p: p.write_text(page))
+    points.attrs["currency"] = currency.code
     return points, parameters, len(data), failed
 
 

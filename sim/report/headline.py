@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from sim.report.currency import USD, Currency
+
 # the headline's metrics, in the order printed, each with how to read it
 HEADLINE: dict[str, str] = {
     "customers_final": "people",
@@ -37,15 +39,9 @@ SHARE_OF = {
 }
 
 
-def money(value: float, currency: str = "$") -> str:
+def money(value: float, currency: Currency = USD) -> str:
     """$3.15 B, $349.7 M, $168,600, -$12,300: three significant figures above a million."""
-    sign = "-" if value < 0 else ""
-    size = abs(value)
-    if size >= 1e9:
-        return f"{sign}{currency}{size / 1e9:,.2f} B"
-    if size >= 1e6:
-        return f"{sign}{currency}{size / 1e6:,.1f} M"
-    return f"{sign}{currency}{size:,.0f}"
+    return currency.amount(value)
 
 
 def hours(value: float) -> str:
@@ -58,16 +54,22 @@ def hours(value: float) -> str:
 
 
 def reading(
-    key: str, value: float | None, days: int, horizon_days: int, sla_hours: float = 1.0
+    key: str,
+    value: float | None,
+    days: int,
+    horizon_days: int,
+    sla_hours: float = 1.0,
+    currency: Currency = USD,
 ) -> str:
     """One metric's value with its unit, period or meaning; 'n/a' when undefined."""
     kind = HEADLINE.get(key, "")
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if kind == "money_window":
-        return f"{money(value)} over the {days} days"
+        return f"{money(value, currency)} over the {days} days"
     if kind == "money_horizon":
-        return f"{money(value)} to {horizon_days / 365:g} years from the start (discounted)"
+        years = horizon_days / 365
+        return f"{money(value, currency)} to {years:g} years from the start (discounted)"
     if kind == "share":
         meaning = SHARE_OF.get(key, "").format(sla=sla_hours)
         return f"{100 * value:.1f} % {meaning}".rstrip()
@@ -95,23 +97,29 @@ def headline(
     horizon_days: int,
     sla_hours: float = 1.0,
     overrides: Sequence[str] = (),
+    currency: Currency = USD,
 ) -> str:
     """The printed headline of a run: what was run, then a line a metric."""
     lines = [f"scenario={scenario} strategy={strategy} stance={stance} seed={seed}"]
     if overrides:
         lines.append("  with " + " ".join(overrides))
     width = max(len(k) for k in HEADLINE)
-    for key, value in readings(summary, days, horizon_days, sla_hours):
+    for key, value in readings(summary, days, horizon_days, sla_hours, currency):
         lines.append(f"  {key:{width}s}  {value}")
     return "\n".join(lines)
 
 
 def readings(
-    summary: Mapping[str, float], days: int, horizon_days: int, sla_hours: float = 1.0
+    summary: Mapping[str, float],
+    days: int,
+    horizon_days: int,
+    sla_hours: float = 1.0,
+    currency: Currency = USD,
 ) -> list[tuple[str, str]]:
     """(metric, reading) for every headline metric, in the headline's order."""
     return [
-        (key, reading(key, summary.get(key), days, horizon_days, sla_hours)) for key in HEADLINE
+        (key, reading(key, summary.get(key), days, horizon_days, sla_hours, currency))
+        for key in HEADLINE
     ]
 
 
@@ -127,15 +135,20 @@ MONEY_METRICS = frozenset(
 )
 
 
-def short(metric: str, value: float) -> str:
+def is_share(metric: str) -> bool:
+    """Whether a summary metric is a share (shown as a percentage)."""
+    return metric in SHARE_OF or metric.endswith(("_share", "_utilisation", "_rate", "_reach"))
+
+
+def short(metric: str, value: float, currency: Currency = USD) -> str:
     """A metric's value in a table cell: money, hours, a percentage or a plain number."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if metric in MONEY_METRICS or metric.startswith(("d_rv", "relationship_value")):
-        return money(value)
+        return money(value, currency)
     if metric.endswith("_h"):
         return f"{value:,.2f} h"
-    if metric in SHARE_OF or metric.endswith(("_share", "_utilisation", "_rate")):
+    if is_share(metric):
         return f"{100 * value:.1f} %"
     if float(value).is_integer():
         return f"{value:,.0f}"

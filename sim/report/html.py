@@ -22,25 +22,28 @@ dt { font-family: monospace; font-weight: bold; margin-top: 0.5em; }
 pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 """
 
-# what each metric a report shows means, in its unit (docs/model.md, summary metrics)
+# what each metric a report shows means, in its unit (docs/model.md, summary metrics);
+# {currency} is the report's currency code
 GLOSSARY: dict[str, str] = {
     "loyalty_mean_final": "mean loyalty of the customers at the end, 0 (none) to 1 (devoted)",
     "churn_rate": "customers lost over the run, as a share of the customers at the start",
-    "relationship_value_total": "revenue minus cost to serve over the run, undiscounted ($)",
+    "relationship_value_total": (
+        "revenue minus cost to serve over the run, undiscounted ({currency})"
+    ),
     "relationship_value_horizon": (
         "the run's value discounted, plus the expected margins of the customers left at the "
-        "end projected to the horizon (three years) with no further service or cost ($)"
+        "end projected to the horizon (three years) with no further service or cost ({currency})"
     ),
-    "customer_equity_final": "the projected margins of the customers left at the end ($)",
+    "customer_equity_final": "the projected margins of the customers left at the end ({currency})",
     "hub_utilisation": "hub busy hours over hub staffed hours",
-    "cost_to_serve_total": "wages, tools, content, outreach, compensation and fixes ($)",
+    "cost_to_serve_total": "wages, tools, content, outreach, compensation and fixes ({currency})",
     "nps_like_final": "share of customers with loyalty >= 0.8 minus share <= 0.4; -1 to +1",
     "first_response_p90_h": "90th percentile of hours from a post to the brand's first reply",
     "unanswered_share": "share of inbound posts never answered",
     "complaints_total": "complaints and complaint mentions published",
     "attack_reach": "share of people who heard the accusation",
     "customers_final": "people buying from the brand at the end of the run",
-    "revenue_total": "margin earned from customers over the run ($)",
+    "revenue_total": "margin earned from customers over the run ({currency})",
     "spoke_utilisation": "liaison (spoke) busy hours over their reserved hours",
     "first_response_median_h": "median hours from a post to the brand's first reply",
     "sla_attainment": "share of inbound posts answered within the strategy's target hours",
@@ -73,9 +76,10 @@ def preformatted(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-def glossary(metrics: Sequence[str]) -> str:
+def glossary(metrics: Sequence[str], currency: str = "USD") -> str:
+    """What each of `metrics` means, money in `currency` (an ISO 4217 code)."""
     items = "".join(
-        f"<dt>{html.escape(m)}</dt><dd>{html.escape(GLOSSARY[m])}</dd>"
+        f"<dt>{html.escape(m)}</dt><dd>{html.escape(GLOSSARY[m].format(currency=currency))}</dd>"
         for m in metrics
         if m in GLOSSARY
     )

@@ -19,8 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
 
+from sim.report.currency import USD, Currency
+from sim.report.headline import MONEY_METRICS, is_share
 from sim.report.io import atomic_write
 
 if TYPE_CHECKING:
@@ -34,19 +35,6 @@ PLOT_FILES = (
     "posts.png",
     "dashboard.png",
 )
-
-
-def _dollars(x: float, _pos) -> str:
-    """$1.25M, $500k, $20; the sign before the currency (-$500k)."""
-    sign, size = ("-" if x < 0 else ""), abs(x)
-    if size >= 1e6:
-        return f"{sign}${size / 1e6:,.2f}M"
-    if size >= 1e3:
-        return f"{sign}${size / 1e3:,.{1 if size < 1e4 else 0}f}k"
-    return f"{sign}${size:,.0f}"
-
-
-DOLLARS = FuncFormatter(_dollars)
 
 
 @dataclass(frozen=True)
@@ -152,7 +140,11 @@ def _save(fig, path: Path, rect: tuple[float, float, float, float] | None = None
 
 
 def plot_run(
-    daily: pd.DataFrame, out: Path, title: str = "", events: Sequence[Event] = ()
+    daily: pd.DataFrame,
+    out: Path,
+    title: str = "",
+    events: Sequence[Event] = (),
+    currency: Currency = USD,
 ) -> list[Path]:
     """Five PNGs: loyalty, customers and churn, money, response time and backlog, posts."""
     day = daily["day"]
@@ -182,8 +174,8 @@ def plot_run(
     ax.plot(day, daily["revenue"].cumsum(), label="revenue")
     ax.plot(day, daily["cost_to_serve"].cumsum(), label="cost to serve")
     ax.plot(day, daily["relationship_value"].cumsum(), label="relationship value")
-    ax.set(xlabel="day", ylabel="cumulative since day 0 (US$)", title=f"Money — {title}")
-    ax.yaxis.set_major_formatter(DOLLARS)
+    ax.set(xlabel="day", ylabel=currency.label("cumulative since day 0"), title=f"Money — {title}")
+    ax.yaxis.set_major_formatter(currency.formatter)
     paths.append(_finish(fig, out / "relationship_value.png", events, ax, columns=3))
 
     fig, ax = plt.subplots(figsize=(7, 4.4))
@@ -220,6 +212,7 @@ def plot_dashboard(
     title: str,
     events: Sequence[Event],
     headline: Sequence[tuple[str, str]],
+    currency: Currency = USD,
 ) -> Path:
     """The run's story on one page: five panels over the days, every event marked, and the
     headline (metric, reading) beside them."""
@@ -248,8 +241,8 @@ def plot_dashboard(
     ax.plot(day, daily["revenue"].cumsum(), label="revenue")
     ax.plot(day, daily["cost_to_serve"].cumsum(), label="cost to serve")
     ax.plot(day, daily["relationship_value"].cumsum(), label="relationship value")
-    ax.set(xlabel="day", ylabel="cumulative since day 0 (US$)", title="Money")
-    ax.yaxis.set_major_formatter(DOLLARS)
+    ax.set(xlabel="day", ylabel=currency.label("cumulative since day 0"), title="Money")
+    ax.yaxis.set_major_formatter(currency.formatter)
     decorate(ax, events, columns=3)
 
     ax = fig.add_subplot(grid[1, 0])
@@ -290,9 +283,17 @@ def plot_dashboard(
 # ---------------------------------------------------------------- experiments
 
 
+# the daily columns a comparison shows as bands across replications, with their axis labels
+DAILY_BANDS = (
+    ("loyalty_mean", "customers' mean loyalty (0-1)"),
+    ("customers", "customers (people)"),
+    ("backlog", "hub backlog (posts waiting at the day's end)"),
+)
+
+
 def plot_comparison(comparison: Comparison, out: Path) -> list[Path]:
     paths = [_metric_bars(comparison, out / "metrics_ci.png")]
-    for column, label in (("loyalty_mean", "customers' mean loyalty"), ("backlog", "hub backlog")):
+    for column, label in DAILY_BANDS:
         if column in comparison.daily.columns:
             paths.append(_daily_bands(comparison, column, label, out / f"daily_{column}.png"))
     return paths
@@ -305,6 +306,7 @@ def _metric_bars(comparison: Comparison, path: Path) -> Path:
     rows = math.ceil(len(metrics) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), squeeze=False)
     arms = list(comparison.arms)
+    currency = Currency(comparison.currency)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         means = np.array([table.loc[(metric, a), "mean"] for a in arms], dtype=float)
         low = np.array([table.loc[(metric, a), "ci_low"] for a in arms], dtype=float)
@@ -315,6 +317,9 @@ def _metric_bars(comparison: Comparison, path: Path) -> Path:
         ax.bar(range(len(arms)), np.nan_to_num(means), yerr=err, color=colors, capsize=3)
         ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
         ax.set_title(metric, fontsize=9)
+        if metric in MONEY_METRICS:
+            ax.yaxis.set_major_formatter(currency.formatter)
+            ax.set_ylabel(currency.code, fontsize=8)
         finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)]])
         if len(finite) and finite.min() > 0 and finite.max() / max(finite.min(), 1e-12) < 1.5:
             pad = (finite.max() - finite.min()) * 0.5 or finite.max() * 0.01
@@ -327,7 +332,8 @@ def _metric_bars(comparison: Comparison, path: Path) -> Path:
 
 
 def _daily_bands(comparison: Comparison, column: str, label: str, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    """Each arm's daily mean over the replications with its 95 % band (mean +- 1.96 SE)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
     daily = comparison.daily
     for arm in comparison.arms:
         sub = daily[daily["arm"] == arm].groupby("day")[column]
@@ -335,27 +341,57 @@ def _daily_bands(comparison: Comparison, column: str, label: str, path: Path) ->
         half = 1.96 * sd / np.sqrt(n)
         ax.plot(mean.index, mean.values, label=arm)
         ax.fill_between(mean.index, (mean - half).values, (mean + half).values, alpha=0.2)
-    ax.set(xlabel="day", ylabel=label, title=f"{comparison.scenario}: {label} per arm (95% band)")
-    ax.legend(fontsize=8)
-    _save(fig, path)
+    replications = int(comparison.runs["replication"].nunique())
+    ax.set(
+        xlabel="day",
+        ylabel=label,
+        title=f"{comparison.scenario}: per arm, mean of {replications} replications (95% band)",
+    )
+    config = _arm_config(comparison)
+    events = scenario_events(config) if config is not None else []
+    _finish(fig, path, events, ax)
     return path
 
 
-def plot_tradeoffs(points, parameters, recommended, out: Path) -> list[Path]:
-    """Cost to serve against relationship value / equity and against p90 first response."""
+def _arm_config(comparison: Comparison):
+    """The reference arm's config, for the scenario's events (None if it no longer loads)."""
+    from sim.config import ConfigError, load_config
+
+    try:
+        return load_config(
+            comparison.scenario, [*comparison.overrides, *comparison.arms[comparison.reference]]
+        )
+    except ConfigError:
+        return None
+
+
+def plot_tradeoffs(
+    points, parameters, recommended, out: Path, currency: Currency = USD, targets=None
+) -> list[Path]:
+    """Cost to serve against relationship value / equity and against p90 first response;
+    a target (metric -> upper bound) on a plotted metric is drawn as a line."""
+    targets = targets or {}
     paths = []
     series = _series(points, parameters)
     for y, label, name in (
-        ("relationship_value_total", "relationship value over the run ($)", "tradeoff_value.png"),
+        (
+            "relationship_value_total",
+            currency.label("relationship value over the run"),
+            "tradeoff_value.png",
+        ),
         (
             "relationship_value_horizon",
-            "relationship value to the horizon ($, discounted)",
+            currency.label("relationship value to the horizon, discounted"),
             "tradeoff_value_horizon.png",
         ),
-        ("customer_equity_final", "customer equity at the end ($)", "tradeoff_equity.png"),
+        (
+            "customer_equity_final",
+            currency.label("customer equity at the end"),
+            "tradeoff_equity.png",
+        ),
         ("first_response_p90_h", "first response p90 (h)", "tradeoff_response.png"),
     ):
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig, ax = plt.subplots(figsize=(7, 4.8))
         for label_series, frame in series:
             x = frame["cost_to_serve_total"].to_numpy(dtype=float)
             mid = frame[y].to_numpy(dtype=float)
@@ -375,12 +411,20 @@ def plot_tradeoffs(points, parameters, recommended, out: Path) -> list[Path]:
                 label="recommended",
                 zorder=5,
             )
+        if y in targets:
+            ax.axhline(
+                targets[y], color="tab:red", linestyle="--", linewidth=1,
+                label=f"target: at most {targets[y]:g}",
+            )  # fmt: skip
         ax.set(
-            xlabel="cost to serve over the run ($)",
+            xlabel=currency.label("cost to serve over the run"),
             ylabel=label,
-            title=f"Trade-off: {label} (labels: {parameters[0]})",
+            title=f"Trade-off (point labels: {parameters[0]})",
         )
-        ax.legend(fontsize=8)
+        ax.xaxis.set_major_formatter(currency.formatter)
+        if y in MONEY_METRICS:
+            ax.yaxis.set_major_formatter(currency.formatter)
+        legend_below(ax, columns=3)
         paths.append(out / name)
         _save(fig, paths[-1])
     return paths
@@ -472,4 +516,68 @@ def plot_calibration(calibration, out: Path, threshold: float = 3.0) -> list[Pat
         fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False)
         paths.append(out / "parameters.png")
         _save(fig, paths[-1], rect=(0, 0, 1, 0.92))
+    return paths
+
+
+# ---------------------------------------------------------------- sweeps
+def metric_axis(axis, metric: str, currency: Currency = USD) -> None:
+    """Label a summary metric's axis with its unit, and format its ticks: money in the
+    currency, shares as percentages, hours as hours."""
+    from matplotlib.ticker import PercentFormatter
+
+    if metric in MONEY_METRICS:
+        axis.set_major_formatter(currency.formatter)
+        axis.set_label_text(currency.label(metric))
+    elif is_share(metric):
+        axis.set_major_formatter(PercentFormatter(1.0))
+        axis.set_label_text(f"{metric} (%)")
+    elif metric.endswith("_h"):
+        axis.set_label_text(f"{metric} (hours)")
+    else:
+        axis.set_label_text(metric)
+
+
+SWEEP_LINES = 6  # more levels of the second parameter than this: points, not lines
+
+
+def plot_sweep(
+    points: pd.DataFrame,
+    parameters: Sequence[str],
+    metrics: Sequence[str],
+    out: Path,
+    currency: Currency = USD,
+) -> list[Path]:
+    """A metric's mean and 95 % interval at each design point, against the first swept
+    parameter; a line for each level of the second (a grid), or points (a sample)."""
+    paths = []
+    if not parameters or points.empty:
+        return paths
+    x_key = parameters[0]
+    series_key = parameters[1] if len(parameters) > 1 else None
+    groups = [(None, points)]
+    if series_key is not None and points[series_key].nunique() <= SWEEP_LINES:
+        groups = list(points.groupby(series_key, sort=True))
+    numeric = pd.api.types.is_numeric_dtype(points[x_key])
+    levels = sorted(points[x_key].unique()) if not numeric else None
+    for metric in metrics:
+        if metric not in points:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4.6))
+        for level, frame in groups:
+            frame = frame.sort_values(x_key)
+            x = frame[x_key] if numeric else frame[x_key].map(levels.index)
+            mid = frame[metric].to_numpy(dtype=float)
+            err = np.vstack([mid - frame[f"{metric}_low"], frame[f"{metric}_high"] - mid])
+            label = "mean and 95 % interval" if level is None else f"{series_key}={level}"
+            ax.errorbar(
+                x, mid, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label,
+                linestyle="-" if frame[x_key].nunique() <= 12 else "none",
+            )  # fmt: skip
+        if not numeric:
+            ax.set_xticks(range(len(levels)), [str(v) for v in levels], rotation=20)
+        ax.set(xlabel=x_key, title=f"{metric} across the sweep")
+        metric_axis(ax.yaxis, metric, currency)
+        legend_below(ax, columns=3)
+        paths.append(out / f"sweep_{metric}.png")
+        _save(fig, paths[-1])
     return paths

@@ -13,6 +13,7 @@ import pandas as pd
 from sim.config.schema import Config
 from sim.engine.clock import HOURS_PER_DAY
 from sim.report import html
+from sim.report.currency import currency_of
 from sim.report.headline import HEADLINE, hours, money, readings
 
 
@@ -26,6 +27,7 @@ def what_happened(config: Config, summary: Mapping[str, float], daily: pd.DataFr
     """The run in a few sentences a person reads without the code, from its own numbers."""
     s = summary
     days = config.days
+    currency = currency_of(config)
     lines = []
     start, end = s.get("customers_start", math.nan), s.get("customers_final", math.nan)
     first_loyalty = float(daily["loyalty_mean"].iloc[0]) if len(daily) else math.nan
@@ -37,12 +39,19 @@ def what_happened(config: Config, summary: Mapping[str, float], daily: pd.DataFr
         f"first day to {s.get('loyalty_mean_final', math.nan):.3f} at the end (0 none, "
         "1 devoted)."
     )
+    revenue, cost, value, horizon = (
+        money(s.get(key, math.nan), currency)
+        for key in (
+            "revenue_total",
+            "cost_to_serve_total",
+            "relationship_value_total",
+            "relationship_value_horizon",
+        )
+    )
     lines.append(
-        f"Revenue was {money(s.get('revenue_total', math.nan))} and the cost to serve "
-        f"{money(s.get('cost_to_serve_total', math.nan))}, so the relationship value over the "
-        f"run was {money(s.get('relationship_value_total', math.nan))}; with the customers "
-        f"left at the end projected to {config.value.horizon_days / 365:g} years "
-        f"(discounted), {money(s.get('relationship_value_horizon', math.nan))}."
+        f"Revenue was {revenue} and the cost to serve {cost}, so the relationship value over "
+        f"the run was {value}; with the customers left at the end projected to "
+        f"{config.value.horizon_days / 365:g} years (discounted), {horizon}."
     )
     answered = 1.0 - s.get("unanswered_share", math.nan)
     service = (
@@ -126,7 +135,10 @@ def run_report(
         prose.append(html.paragraph("Set on the command line: " + " ".join(overrides), "note"))
     for warning in provenance.get("warnings") or []:
         prose.append(html.paragraph(f"Warning: {warning}", "note"))
-    rows = readings(summary, config.days, config.value.horizon_days, config.strategy.sla_hours)
+    currency = currency_of(config)
+    rows = readings(
+        summary, config.days, config.value.horizon_days, config.strategy.sla_hours, currency
+    )
     sections = [
         ("", "".join(prose)),
         (
@@ -138,7 +150,7 @@ def run_report(
     plots = sorted(Path(folder).glob("*.png"))
     if plots:
         sections.append(("Plots", "".join(html.image(p, p.stem) for p in plots)))
-    sections.append(("Glossary", html.glossary(list(HEADLINE))))
+    sections.append(("Glossary", html.glossary(list(HEADLINE), currency.code)))
     shown = {k: provenance[k] for k in sorted(provenance) if k not in ("overrides", "warnings")}
     sections.append(
         (

@@ -94,3 +94,15 @@ def welch_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, floa
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = t_quantile(df) * se
     return diff, diff - half, diff + half
+
+
+FEW_REPLICATIONS = 5  # below this a t interval rests on a guess of the spread
+
+
+def few_replications_note(replications: int) -> str:
+    """Why an interval from so few replications means little, and what to do."""
+    return (
+        f"note: {replications} replications: each interval rests on {replications - 1} "
+        f"degree(s) of freedom (t = {t_quantile(replications - 1):.1f}), so it says little; "
+        f"use {FEW_REPLICATIONS * 2} or more (replications=N) before reading differences"
+    )

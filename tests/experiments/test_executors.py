@@ -19,12 +19,14 @@ from sim.experiments.sweeps import load, sweep
 
 psutil = pytest.importorskip("psutil")
 
-SMALL = ["population.size=1200", "days=60"]
-# 60 runs on two workers: about 7 s uninterrupted (measured), long enough that the
-# signal lands mid-sweep even when the test's own polling is slowed by a busy machine
-# (with 15 days the whole sweep took under 3 s and once ended before the signal)
+SMALL = ["population.size=1200", "days=15"]
+# 60 runs; in the sweep that is stopped each run first waits SLOW_RUN_S, so that it lasts
+# about 15 s uninterrupted and the signal lands mid-sweep however busy the machine (the
+# runs alone took under 3 s, and under the whole suite the sweep once ended before the
+# test had seen its first file)
 GRID = {"team.hub.staff": list(range(1, 6)), "strategy.priority": ["fifo", "severity"]}
 REPLICATIONS = 3
+SLOW_RUN_S = 0.5
 
 
 @contextlib.contextmanager
@@ -56,7 +58,15 @@ def test_sigterm_stops_the_workers_of_a_local_sweep_and_resume_completes(tmp_pat
     marker = f"hubspoke-sigterm-test-{uuid.uuid4().hex}"
     code = (
         f"# {marker}\n"
-        "import sim.experiments.sweeps as s\n"
+        "import time\n"
+        "import sim.experiments.runs as r, sim.experiments.sweeps as s\n"
+        "perform = r.perform\n"
+        "def slow(*a, **k):\n"
+        f"    time.sleep({SLOW_RUN_S})\n"
+        "    return perform(*a, **k)\n"
+        # pickled by reference to the forked workers, under the name it replaces
+        "slow.__module__, slow.__qualname__ = r.__name__, 'perform'\n"
+        "r.perform = slow\n"
         f"s.sweep('baseline', grid={GRID!r}, replications={REPLICATIONS}, out={str(out)!r},"
         f" jobs=2, overrides={SMALL!r})\n"
     )
@@ -69,6 +79,7 @@ def test_sigterm_stops_the_workers_of_a_local_sweep_and_resume_completes(tmp_pat
             time.sleep(0.05)
         workers = parent.children(recursive=True)
         assert len(workers) >= 2, workers
+        assert proc.poll() is None, "the sweep ended before the signal was sent"
         proc.send_signal(signal.SIGTERM)
         stopped = time.time()
         code_at_exit = proc.wait(timeout=30)
