@@ -5,7 +5,8 @@
 Starts `hubspoke app`, drives it in the system Chromium through Playwright as
 a student would (brand_attack_true, the enterprise preset, 10,000 people, seed
 1) and saves: the Run tab at day 30 with the stance apologise and with deny,
-and the What if tab (enterprise/deny minus enterprise/apologise) at day 30.
+the What if tab (enterprise/deny minus enterprise/apologise) at day 30, and the
+Story tab.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ def main() -> None:
                 page.wait_for_timeout(2500)
             page.get_by_text("day 30, mean over", exact=False).wait_for(timeout=60_000)
             page.screenshot(path=str(IMG / "app_what_if.png"))
+            page.get_by_role("tab", name="Story").click()
+            page.get_by_text("What the numbers mean", exact=False).first.wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(IMG / "app_story.png"))
             browser.close()
     finally:
         child.send_signal(signal.SIGINT)

@@ -267,10 +267,18 @@ def WhatIfPanel(model: AppModel, session: Session):
                 )
 
 
+# settings with a natural range: a slider (name, label, current value, min, max, step)
+SLIDERS = (
+    (
+        "delay_hours", "response delay after detection (h)",
+        lambda c: c.strategy.crisis.delay_hours, 0, 72, 1,
+    ),
+    ("hub_staff", "hub staff (people)", lambda c: c.team.hub.staff, 0, 30, 1),
+    ("coverage_hours", "hub coverage (h a day)", lambda c: c.team.hub.coverage_hours, 1, 24, 1),
+)  # fmt: skip
+
+# settings without one: typed
 FIELDS = (
-    ("delay_hours", "response delay after detection (h)", lambda c: c.strategy.crisis.delay_hours),
-    ("hub_staff", "hub staff (people)", lambda c: c.team.hub.staff),
-    ("coverage_hours", "hub coverage (h a day)", lambda c: c.team.hub.coverage_hours),
     (
         "population",
         "people simulated (a sample of the reach, {:,}-{:,})".format(*POPULATION_RANGE),
@@ -289,8 +297,11 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
     cfg = session.config
 
     def change(name: str, value) -> None:
-        draft.set(replace(draft.value, **{name: str(value)}))
-        if session.apply(**{name: str(value)}) is not None:
+        change_all({name: str(value)})
+
+    def change_all(values: dict[str, str]) -> None:
+        draft.set(replace(draft.value, **values))
+        if session.apply(**values) is not None:
             error.set(session.error)
             return
         error.set(None)
@@ -332,6 +343,30 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
             draft.value.strategy, draft.value.stance, "",
             lambda v: change("strategy", v), lambda v: change("stance", v),
         )  # fmt: skip
+        protocol = has_crisis_protocol(draft.value.strategy)
+        for name, label, current, low, high, step in SLIDERS:
+            value = current(cfg)
+            ignored = name == "delay_hours" and not protocol  # the preset never answers one
+            note = (
+                " (the preset has no crisis protocol)"
+                if ignored
+                else ("" if getattr(draft.value, name) else " (preset)")
+            )
+            # the label above, the slider below at the card's full width (a slider's own
+            # label sits beside it and leaves the track a few pixels in a sidebar)
+            with solara.Column(gap="0px", classes=["mt-1", "mb-6"]):
+                solara.Text(f"{label}: {value:g}{note}", style={"font-size": "0.85em"})
+                solara.SliderInt(
+                    "", value=round(min(max(value, low), high)),
+                    min=low, max=high, step=step, tick_labels="end_points",
+                    on_value=lambda v, name=name: change(name, v), disabled=ignored,
+                )  # fmt: skip
+        if any(getattr(draft.value, name) for name, *_ in SLIDERS):
+            solara.Button(
+                "Back to the preset's values",
+                on_click=lambda: change_all({name: "" for name, *_ in SLIDERS}),
+                text=True,
+            )
         for name, label, current in FIELDS:
             solara.InputText(
                 f"{label} — now {current(cfg):g}",

@@ -169,7 +169,7 @@ def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     page.goto(url)
     # the whole page first: the field's key handlers are wired once it has rendered
     page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
-    field = page.get_by_label("hub staff", exact=False)
+    field = page.get_by_label("people simulated", exact=False)
     alert = page.locator(".v-alert")
     for _ in range(3):  # a key press sent while the page is still wiring up can be lost
         field.fill("-1")
@@ -180,7 +180,7 @@ def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
         except PlaywrightTimeout:
             continue
     text = alert.first.inner_text().strip()
-    assert "team.hub.staff=-1" in text and "\n" not in text
+    assert "population.size=-1" in text and "\n" not in text
     assert "Traceback" not in page.locator("body").inner_text()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
-from sim.app.page import Page  # noqa: E402
+from sim.app.page import SLIDERS, Page  # noqa: E402
 
 
 def render():
@@ -41,8 +41,10 @@ def test_controls_render_with_the_scenario_and_its_choices():
     stance = rc.find(v.Select, label="crisis stance").widget
     assert {"preset", "apologise", "deny"} <= set(stance.items)
     labels = [w.label for w in rc.find(v.TextField).widgets]
-    assert any(label.startswith("hub staff") for label in labels)
     assert any(label.startswith("people simulated") for label in labels)
+    assert len(rc.find(v.Slider).widgets) == len(SLIDERS)
+    assert _slider_label(rc, "hub staff").startswith("hub staff (people): ")
+    assert _slider_label(rc, "hub coverage").startswith("hub coverage (h a day): ")
     assert day_line(rc) == "day 0 of 90"
 
 
@@ -108,15 +110,50 @@ def test_tabs_are_named_for_what_they_hold_and_no_developer_controls_show():
 def test_a_bad_value_shows_one_line_and_keeps_the_run():
     rc = render()
     click(rc, "Step one day")
-    enter(rc, "hub staff", "-1")
+    enter(rc, "people simulated", "-1")
     alert = rc.find(v.Alert).widget
     message = alert.children[0]
-    assert "team.hub.staff=-1" in message and "\n" not in message
+    assert "population.size=-1" in message and "\n" not in message
     assert day_line(rc) == "day 1 of 90"  # the run in progress is kept
-    enter(rc, "hub staff", "3")
+    enter(rc, "people simulated", "3000")
     assert not rc.find(v.Alert).widgets
     assert day_line(rc) == "day 0 of 90"  # a valid change starts a new run
-    assert any(w.label.endswith("now 3") for w in rc.find(v.TextField).widgets)
+    assert any(w.label.endswith("now 3000") for w in rc.find(v.TextField).widgets)
+
+
+def _texts(rc) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Html, tag="span").widgets if w.children]
+
+
+def _slider_label(rc, label_start: str) -> str:
+    """The line above a slider (its label)."""
+    return next(t for t in _texts(rc) if t.startswith(label_start))
+
+
+def _slider(rc, label_start: str):
+    """A slider, found by its label's start (the sliders come in the order of SLIDERS)."""
+    index = next(i for i, row in enumerate(SLIDERS) if row[1].startswith(label_start))
+    return rc.find(v.Slider).widgets[index]
+
+
+def test_a_slider_sets_its_value_and_the_preset_comes_back():
+    rc = render()
+    click(rc, "Step one day")
+    assert _slider_label(rc, "hub staff").endswith("(preset)")
+    _slider(rc, "hub staff").v_model = 7
+    assert day_line(rc) == "day 0 of 90"  # a new run, with seven
+    assert _slider_label(rc, "hub staff") == "hub staff (people): 7"
+    click(rc, "Back to the preset's values")
+    assert _slider_label(rc, "hub staff").endswith("(preset)")
+    assert not rc.find(v.Btn, children=["Back to the preset's values"]).widgets
+
+
+def test_the_delay_slider_is_disabled_under_a_preset_without_a_crisis_protocol():
+    rc = render()
+    assert not _slider(rc, "response delay").disabled  # enterprise has a protocol
+    rc.find(v.Select, label="strategy preset").widget.v_model = "hub_and_spoke"
+    assert _slider(rc, "response delay").disabled
+    assert "no crisis protocol" in _slider_label(rc, "response delay")
 
 
 def test_changing_the_scenario_starts_a_new_run_of_it():
