@@ -30,6 +30,7 @@ from sim.report.plots import (
     decorate,
     legend_below,
     mark_events,
+    people_axis,
     scenario_events,
 )
 
@@ -249,7 +250,10 @@ loyalty = TimeView(_loyalty_frame, _loyalty_data)
 
 
 def _customers_frame(config: Config) -> tuple[Figure, list]:
-    return _twin_frame(config, "Customers and churn", "people", "churned (people a day)")
+    fig, axes = _twin_frame(config, "Customers and churn", "people", "churned (people a day)")
+    for ax in axes:
+        people_axis(ax.yaxis)
+    return fig, axes
 
 
 def _customers_data(axes: list, rows: Sequence[dict], config: Config) -> None:

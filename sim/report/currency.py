@@ -30,15 +30,9 @@ class Currency:
         return f"{sign}{self.symbol}{size:,.0f}"
 
     def tick(self, value: float, _position=None) -> str:
-        """An axis tick: $3.40B, $1.25M, €500k, £20; the sign before the currency (-$500k)."""
-        sign, size = ("-" if value < 0 else ""), abs(value)
-        if size >= 1e9:
-            return f"{sign}{self.symbol}{size / 1e9:,.2f}B"
-        if size >= 1e6:
-            return f"{sign}{self.symbol}{size / 1e6:,.2f}M"
-        if size >= 1e3:
-            return f"{sign}{self.symbol}{size / 1e3:,.{1 if size < 1e4 else 0}f}k"
-        return f"{sign}{self.symbol}{size:,.0f}"
+        """An axis tick: $3.4B, $1.25M, $350M, €500k, £20; the sign before the currency."""
+        sign = "-" if value < 0 else ""
+        return f"{sign}{self.symbol}{compact(abs(value))}"
 
     @property
     def formatter(self):
@@ -50,6 +44,18 @@ class Currency:
     def label(self, quantity: str) -> str:
         """An axis label with the currency as the unit: 'cost to serve (EUR)'."""
         return f"{quantity} ({self.code})"
+
+
+def compact(size: float) -> str:
+    """A non-negative amount or count in three significant figures at most (thousands in
+    two): 3.40B, 1.25M, 350M, 2.5k, 20 (ticks of a money or people axis, with no offset
+    like 1e6 above the axis)."""
+    for scale, suffix, most in ((1e9, "B", 2), (1e6, "M", 2), (1e3, "k", 1)):
+        if size >= scale:
+            scaled = size / scale
+            decimals = min(most, 2 if scaled < 10 else (1 if scaled < 100 else 0))
+            return f"{scaled:,.{decimals}f}{suffix}"
+    return f"{size:,.0f}"
 
 
 USD = Currency()

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.report.currency import USD, Currency
+from sim.report.currency import USD, Currency, compact
 from sim.report.headline import MONEY_METRICS, is_share
 from sim.report.io import atomic_write
 
@@ -35,6 +35,15 @@ PLOT_FILES = (
     "posts.png",
     "dashboard.png",
 )
+
+
+def people_axis(axis) -> None:
+    """Counts of people as 4.50M, 120k, 950: no offset like 1e6 above the axis."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(
+        FuncFormatter(lambda x, _pos: ("-" if x < 0 else "") + compact(abs(x)))
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,13 @@ def decorate(ax, events: Sequence[Event], *twins, columns: int = 4) -> None:
         legend_below(ax, handles, labels, columns=columns)
 
 
+def say_if_nobody_answers(ax, daily: pd.DataFrame) -> None:
+    """A response-time plot with no reply at all says why it is empty."""
+    if daily["first_response_median_h"].isna().all():
+        ax.text(0.5, 0.5, "nobody answers under this strategy", transform=ax.transAxes,
+                ha="center")  # fmt: skip
+
+
 def _finish(fig, path: Path, events: Sequence[Event], ax, *twins, columns: int = 4) -> Path:
     """Decorate a time plot (events, legend below) and save it."""
     decorate(ax, events, *twins, columns=columns)
@@ -168,6 +184,8 @@ def plot_run(
     )
     ax2.set_ylabel("churned (people per day)")
     ax.set(xlabel="day", ylabel="people", title=f"Customers and churn — {title}")
+    people_axis(ax.yaxis)
+    people_axis(ax2.yaxis)
     paths.append(_finish(fig, out / "customers_churn.png", events, ax, ax2, columns=5))
 
     fig, ax = plt.subplots(figsize=(7, 4.4))
@@ -182,6 +200,7 @@ def plot_run(
     ax.plot(day, daily["first_response_median_h"], label="median first response")
     ax.plot(day, daily["first_response_p90_h"], label="p90 first response")
     ax.set(xlabel="day", ylabel="first response (h)", title=f"Response time and backlog — {title}")
+    say_if_nobody_answers(ax, daily)
     ax2 = ax.twinx()
     ax2.plot(day, daily["backlog"], color="tab:gray", linestyle=":", label="hub backlog")
     if "spoke_backlog" in daily:
@@ -235,6 +254,8 @@ def plot_dashboard(
     ax2.fill_between(day, daily["churned"], step="mid", color="tab:red", alpha=0.3,
                      label="churned a day")  # fmt: skip
     ax2.set_ylabel("churned (people a day)")
+    people_axis(ax.yaxis)
+    people_axis(ax2.yaxis)
     decorate(ax, events, ax2, columns=2)
 
     ax = fig.add_subplot(grid[0, 2])
@@ -252,9 +273,7 @@ def plot_dashboard(
     ax2 = ax.twinx()
     ax2.plot(day, daily["first_response_median_h"], color="tab:blue", label="median first reply")
     ax2.set_ylabel("first response (h)")
-    if daily["first_response_median_h"].isna().all():
-        ax.text(0.5, 0.5, "nobody answers under this strategy", transform=ax.transAxes,
-                ha="center")  # fmt: skip
+    say_if_nobody_answers(ax, daily)
     decorate(ax, events, ax2, columns=2)
 
     ax = fig.add_subplot(grid[1, 1])

@@ -184,6 +184,64 @@ def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     assert "Traceback" not in page.locator("body").inner_text()
 
 
+def _open_app(browser, url: str):
+    """The app in a new page, once its figures are drawn; the list collects console errors."""
+    page = browser.new_context(viewport={"width": 1500, "height": 1300}).new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
+    page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
+    return page, errors
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick `option` in the first vuetify select labelled `label`."""
+    page.locator(".v-select", has=page.get_by_text(label, exact=True)).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_stances_are_explained_and_ignored_ones_disabled_in_the_browser(server, browser):
+    """Each stance chosen says in a line what it does; under a preset without a crisis
+    protocol the stance and the delay are disabled and the page says why."""
+    from sim.app.texts import NO_PROTOCOL, STANCE_TEXT
+
+    url, _, _ = server
+    page, errors = _open_app(browser, url)
+    sidebar = page.locator(".v-navigation-drawer")
+    assert STANCE_TEXT["preset"] in sidebar.inner_text()
+    for stance in ("deny", "apologise"):
+        _choose(page, "crisis stance", stance)
+        page.get_by_text(STANCE_TEXT[stance]).first.wait_for(timeout=30_000)
+    stance_select = page.locator(".v-select", has=page.get_by_text("crisis stance", exact=True))
+    assert "v-input--is-disabled" not in stance_select.first.get_attribute("class")
+    _choose(page, "strategy preset", "hub_and_spoke")
+    page.get_by_text(NO_PROTOCOL).first.wait_for(timeout=30_000)
+    assert "v-input--is-disabled" in stance_select.first.get_attribute("class")
+    delay = sidebar.locator(".v-slider").first  # the first slider: the delay
+    assert "v-slider--disabled" in delay.get_attribute("class")
+    assert "no crisis protocol" in sidebar.inner_text()
+    assert errors == [], errors
+
+
+def test_the_what_if_shows_the_difference_with_its_interval_in_the_browser(server, browser):
+    """What if: both arms step on the same seeds; the text gives B - A with its 95 %
+    interval and the figure its band."""
+    url, _, _ = server
+    page, errors = _open_app(browser, url)
+    field = page.get_by_label("people simulated", exact=False)
+    field.fill("2000")  # ten small runs (two arms, five seeds)
+    field.press("Enter")
+    page.get_by_text("2,000 simulated", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="What if").click()
+    page.get_by_role("button", name="Both +10 days").click()
+    summary = page.get_by_text("day 10, mean over", exact=False).first
+    summary.wait_for(timeout=60_000)
+    text = summary.inner_text()
+    assert "5 seeds" in text and "95 % interval" in text and "B - A" in text
+    assert page.locator(".v-window-item--active img").count() == 1  # the differences' figure
+    assert errors == [], errors
+
+
 def _open_report(browser, path: Path):
     """A report.html opened from disk; the list collects console errors, page errors and
     any request that is not the file itself or an embedded image (nothing is fetched)."""
