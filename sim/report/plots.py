@@ -308,13 +308,19 @@ DAILY_BANDS = (
     ("customers", "customers (people)"),
     ("backlog", "hub backlog (posts waiting at the day's end)"),
 )
+# ... and as paired differences with the reference arm
+DAILY_DIFFERENCES = ("loyalty_mean", "customers")
 
 
 def plot_comparison(comparison: Comparison, out: Path) -> list[Path]:
     paths = [_metric_bars(comparison, out / "metrics_ci.png")]
     for column, label in DAILY_BANDS:
-        if column in comparison.daily.columns:
-            paths.append(_daily_bands(comparison, column, label, out / f"daily_{column}.png"))
+        if column not in comparison.daily.columns:
+            continue
+        paths.append(_daily_bands(comparison, column, label, out / f"daily_{column}.png"))
+        if column in DAILY_DIFFERENCES and len(comparison.arms) > 1:
+            path = out / f"daily_{column}_difference.png"
+            paths.append(_daily_differences(comparison, column, label, path))
     return paths
 
 
@@ -330,15 +336,19 @@ def _metric_bars(comparison: Comparison, path: Path) -> Path:
         means = np.array([table.loc[(metric, a), "mean"] for a in arms], dtype=float)
         low = np.array([table.loc[(metric, a), "ci_low"] for a in arms], dtype=float)
         high = np.array([table.loc[(metric, a), "ci_high"] for a in arms], dtype=float)
+        ax.set_title(metric, fontsize=9)
+        ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
+        if not np.isfinite(means).any():
+            ax.text(0.5, 0.5, "undefined in every run (n/a)", transform=ax.transAxes,
+                    ha="center", fontsize=8)  # fmt: skip
+            ax.set_yticks([])
+            continue
         err = np.vstack([means - low, high - means])
         err = np.where(np.isfinite(err), err, 0.0)
         colors = ["tab:gray" if a == comparison.reference else "tab:blue" for a in arms]
         ax.bar(range(len(arms)), np.nan_to_num(means), yerr=err, color=colors, capsize=3)
-        ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
-        ax.set_title(metric, fontsize=9)
-        if metric in MONEY_METRICS:
-            ax.yaxis.set_major_formatter(currency.formatter)
-            ax.set_ylabel(currency.code, fontsize=8)
+        metric_axis(ax.yaxis, metric, currency)
+        ax.yaxis.label.set_fontsize(7)
         finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)]])
         if len(finite) and finite.min() > 0 and finite.max() / max(finite.min(), 1e-12) < 1.5:
             pad = (finite.max() - finite.min()) * 0.5 or finite.max() * 0.01
@@ -351,25 +361,55 @@ def _metric_bars(comparison: Comparison, path: Path) -> Path:
 
 
 def _daily_bands(comparison: Comparison, column: str, label: str, path: Path) -> Path:
-    """Each arm's daily mean over the replications with its 95 % band (mean +- 1.96 SE)."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.4))
-    daily = comparison.daily
-    for arm in comparison.arms:
-        sub = daily[daily["arm"] == arm].groupby("day")[column]
-        mean, sd, n = sub.mean(), sub.std(ddof=1), sub.count()
-        half = 1.96 * sd / np.sqrt(n)
-        ax.plot(mean.index, mean.values, label=arm)
-        ax.fill_between(mean.index, (mean - half).values, (mean + half).values, alpha=0.2)
+    """Each arm's daily mean over the replications with its 95 % band (t interval)."""
     replications = int(comparison.runs["replication"].nunique())
-    ax.set(
-        xlabel="day",
-        ylabel=label,
-        title=f"{comparison.scenario}: per arm, mean of {replications} replications (95% band)",
-    )
+    title = f"{comparison.scenario}: per arm, mean of {replications} replications (95% band)"
+    return _daily_plot(comparison, column, label, title, path, paired=False)
+
+
+def _daily_differences(comparison: Comparison, column: str, label: str, path: Path) -> Path:
+    """Each arm minus the reference, day by day, paired by replication (the same seeds):
+    the mean difference and its 95 % t interval. Between arms the seeds' own luck
+    cancels, so these bands are far narrower than the arms' own."""
+    reference = comparison.reference
+    title = f"{comparison.scenario}: paired difference with {reference} (95% band)"
+    label = f"{label}, arm - {reference}"
+    return _daily_plot(comparison, column, label, title, path, paired=True)
+
+
+def _daily_plot(
+    comparison: Comparison, column: str, label: str, title: str, path: Path, paired: bool
+) -> Path:
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    for arm, mean, low, high in _daily_intervals(comparison, column, paired):
+        ax.plot(mean.index, mean.values, label=arm)
+        ax.fill_between(mean.index, low.values, high.values, alpha=0.2)
+    if paired:
+        ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set(xlabel="day", ylabel=label, title=title)
+    if column == "customers":
+        people_axis(ax.yaxis)
     config = _arm_config(comparison)
-    events = scenario_events(config) if config is not None else []
-    _finish(fig, path, events, ax)
+    _finish(fig, path, scenario_events(config) if config is not None else [], ax)
     return path
+
+
+def _daily_intervals(comparison: Comparison, column: str, paired: bool):
+    """(arm, mean, low, high) per day over the replications: of the arm's own values, or
+    (paired) of its difference with the reference arm on the same replication."""
+    from sim.report.stats import t_quantile
+
+    wide = comparison.daily.pivot_table(
+        index=["day", "replication"], columns="arm", values=column, aggfunc="first"
+    )
+    for arm in comparison.arms:
+        if paired and arm == comparison.reference:
+            continue
+        values = wide[arm] - wide[comparison.reference] if paired else wide[arm]
+        by_day = values.groupby(level="day")
+        mean, sd, n = by_day.mean(), by_day.std(ddof=1), by_day.count()
+        half = (n - 1).map(lambda df: t_quantile(df) if df >= 1 else np.nan) * sd / np.sqrt(n)
+        yield arm, mean, mean - half, mean + half
 
 
 def _arm_config(comparison: Comparison):
@@ -552,6 +592,8 @@ def metric_axis(axis, metric: str, currency: Currency = USD) -> None:
         axis.set_label_text(f"{metric} (%)")
     elif metric.endswith("_h"):
         axis.set_label_text(f"{metric} (hours)")
+    elif metric.endswith("_days"):
+        axis.set_label_text(f"{metric} (days)")
     else:
         axis.set_label_text(metric)
 

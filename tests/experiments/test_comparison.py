@@ -198,3 +198,28 @@ def test_too_few_replications_are_said_to_mean_little():
     note = few_replications_note(3)
     assert "2 degree(s) of freedom" in note and "t = 4.3" in note  # t(0.975, 2) = 4.30
     assert "10 or more" in note
+
+
+def test_daily_differences_are_paired_by_replication() -> None:
+    """Arm b is arm a plus 5 on every replication, whose levels differ by thousands: the
+    arms' own bands are wide, the paired difference is exactly 5 with no width."""
+    from sim.experiments.comparison import Comparison
+    from sim.report.plots import _daily_intervals
+    from sim.report.stats import t_quantile
+
+    levels = np.array([1000.0, 4000.0, 9000.0])
+    rows = [
+        {"arm": arm, "replication": k, "day": day, "customers": level + day + shift}
+        for arm, shift in (("a", 0.0), ("b", 5.0))
+        for k, level in enumerate(levels)
+        for day in (1, 2)
+    ]
+    runs = pd.DataFrame({"arm": ["a", "b"] * 3, "replication": [0, 0, 1, 1, 2, 2]})
+    synthetic = Comparison("synthetic", {"a": [], "b": []}, "a", runs, pd.DataFrame(rows))
+    ((arm, mean, low, high),) = _daily_intervals(synthetic, "customers", paired=True)
+    assert arm == "b"
+    np.testing.assert_allclose(mean.to_numpy(), 5.0)
+    np.testing.assert_allclose((high - low).to_numpy(), 0.0, atol=1e-9)
+    own = {a: (m, lo, hi) for a, m, lo, hi in _daily_intervals(synthetic, "customers", False)}
+    half = t_quantile(2) * levels.std(ddof=1) / np.sqrt(3)
+    np.testing.assert_allclose((own["a"][2] - own["a"][0]).to_numpy(), half, rtol=1e-9)
