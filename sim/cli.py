@@ -303,15 +303,11 @@ def _multirun_plan(overrides: list[str]) -> Multirun:
             "run -m: give at least one key with several values besides seed, e.g. days=30,60 "
             "(for seeds alone: hubspoke compare, or a sweep's replications=)"
         )
-    first = int(seeds[0])
-    if [int(s) for s in seeds] != list(range(first, first + len(seeds))):
-        raise UsageError(
-            f"seed={','.join(map(str, seeds))}: a multirun's seeds must be consecutive "
-            "(replication k uses seed + k)"
-        )
     scenario = next((o.partition("=")[2] for o in fixed if o.startswith("scenario=")), "baseline")
     fixed = [o for o in fixed if not o.startswith("scenario=")]
-    return Multirun(scenario, grid, [int(s) for s in seeds], fixed, out)
+    from sim.experiments.sweeps import seed_list
+
+    return Multirun(scenario, grid, seed_list(seeds), fixed, out)
 
 
 def _show_multirun(plan: Multirun) -> int:
@@ -336,8 +332,7 @@ def _multirun(overrides: list[str]) -> int:
         sweep(
             plan.scenario,
             grid=plan.grid,
-            replications=len(plan.seeds),
-            seed=plan.seeds[0],
+            seeds=plan.seeds,
             out=folder,
             overrides=plan.fixed,
             progress=True,
@@ -478,17 +473,41 @@ def _sweep(parsed: Parsed) -> int:
             raise UsageError("scenario= goes with grid.KEY=[...]; a spec names its own")
         spec, out, label, execution = _batch(parsed, "sweep")
     check_metrics(spec.scenario, spec.overrides, [("metrics", m) for m in spec.metrics])
+    seeds = parsed.options.get("seeds")
+    if seeds is not None and ("seed" in parsed.options or "replications" in parsed.options):
+        raise UsageError("give seeds=[...] or seed= and replications=, not both")
     folder = sweep(
         spec.scenario,
         grid=spec.grid,
         samples=spec.samples,
         replications=spec.replications,
         seed=spec.seed,
+        seeds=seeds,
         out=out or new_run_folder(None, label),
         overrides=spec.overrides,
+        save_runs=parsed.options.get("save_runs", False),
         **execution,
     )
     return _report_sweep(folder, spec.metrics)
+
+
+def _seeds_option(text: str) -> list[int]:
+    """seeds=[0,5,9] (or 0,5,9): a list of whole numbers; the sweep checks them as seeds."""
+    items = [t.strip() for t in text.strip().strip("[]").split(",") if t.strip()]
+    try:
+        return [int(t) for t in items]
+    except ValueError:
+        raise UsageError(f"seeds={text}: must be a list of whole numbers, e.g. [0,5,9]") from None
+
+
+def _save_runs_option(text: str) -> bool:
+    """A switch: true or false (also 1/0, yes/no)."""
+    value = text.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise UsageError(f"save_runs={text}: not allowed; allowed: true, false")
 
 
 def _prefixed(
@@ -727,7 +746,20 @@ COMMANDS: dict[str, Command] = {
             "experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",
             "[scenario=NAME] grid.KEY=[a,b] [grid.KEY2=[x,y]] [replications=R] [out=DIR]",
         ),
-        {**BATCH, "scenario": Option(str, "the scenario of an ad-hoc grid")},
+        {
+            **BATCH,
+            "scenario": Option(str, "the scenario of an ad-hoc grid"),
+            "seeds": Option(
+                _seeds_option,
+                "any list of seeds, [0,5,9] (instead of seed=, "
+                "replications=): replication k uses the k-th",
+            ),
+            "save_runs": Option(
+                _save_runs_option,
+                "true: keep each run's own files, daily table "
+                "included, in out/jobs/ (sim.experiments.load_daily stacks them)",
+            ),
+        },
         overrides=True,
     ),
     "staff": Command(

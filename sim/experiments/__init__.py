@@ -8,6 +8,6 @@ analyses built on them: `comparison` (strategies with paired CIs), `staffing`
 `calibration` (history matching to published targets).
 """
 
-from sim.experiments.sweeps import load, sweep
+from sim.experiments.sweeps import load, load_daily, sweep
 
-__all__ = ["load", "sweep"]
+__all__ = ["load", "load_daily", "sweep"]

@@ -98,14 +98,18 @@ def plan(
     replications: int,
     seed: int,
     overrides: Sequence[str] = (),
+    seeds: Sequence[int] | None = None,
 ) -> list[RunSpec]:
-    """Every design point times `replications`; replication k uses seed + k everywhere."""
-    if replications < 1:
-        raise ConfigError(f"replications={replications}: must be >= 1")
+    """Every design point times `replications`; replication k uses seed + k everywhere
+    (or seeds[k], when a list of seeds is given: then there are len(seeds) replications)."""
+    if seeds is None:
+        if replications < 1:
+            raise ConfigError(f"replications={replications}: must be >= 1")
+        seeds = [seed + k for k in range(replications)]
     return [
-        RunSpec(scenario, seed + k, tuple(overrides), tuple(point.items()), k)
+        RunSpec(scenario, int(s), tuple(overrides), tuple(point.items()), k)
         for point in points
-        for k in range(replications)
+        for k, s in enumerate(seeds)
     ]
 
 

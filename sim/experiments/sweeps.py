@@ -400,6 +400,36 @@ def load(directory: str | Path) -> pd.DataFrame:
     return data[[c for c in front if c in data.columns] + rest].reset_index(drop=True)
 
 
+def load_daily(directory: str | Path) -> pd.DataFrame:
+    """Every finished run's daily table, stacked: a row per run and day, with `run_id`,
+    the design point's keys, `replication` and `seed` first.
+
+    The daily tables are kept only by a sweep run with `save_runs=True` (on the
+    command line `save_runs=true`; `hubspoke run -m` always keeps them).
+    """
+    data = load(directory)
+    ok = data[data["status"] == "ok"] if len(data) else data
+    if ok.empty:
+        raise ConfigError(f"{directory}: no finished run in this sweep")
+    jobs = Path(directory) / JOBS
+    keys = [c for c in read_manifest(Path(directory) / MANIFEST)["parameters"] if c in data]
+    frames = []
+    for row in ok[["run_id", *keys, "replication", "seed"]].itertuples(index=False):
+        path = jobs / row.run_id / "daily.parquet"
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: no daily table; the sweep kept none for this run (run a new sweep "
+                "with save_runs=true to keep every run's days)"
+            )
+        try:
+            daily = pd.read_parquet(path)
+        except (OSError, pa.ArrowException):
+            raise ConfigError(f"{path}: corrupted daily table; not Parquet") from None
+        front = dict(zip(["run_id", *keys, "replication", "seed"], row, strict=True))
+        frames.append(daily.assign(**front)[[*front, *daily.columns]])
+    return pd.concat(frames, ignore_index=True)
+
+
 # ---------------------------------------------------------------- the sweep
 def sweep(
     scenario: str,
@@ -415,6 +445,7 @@ def sweep(
     progress: bool = False,
     points: Sequence[Mapping[str, Any]] | None = None,
     save_runs: bool = False,
+    seeds: Sequence[int] | None = None,
 ) -> Path:
     """Run (or resume) a sweep into `out`. See the module docstring.
 
@@ -424,17 +455,24 @@ def sweep(
         samples: {"design": "lhs"|"random", "n": N, "ranges": {key: [low, high]}};
             exactly one of the two (or explicit `points`).
         replications: runs per design point; replication k uses seed + k.
+        seeds: instead of `replications` and `seed`, any list of distinct seeds:
+            replication k uses seeds[k] (a sample design is drawn with seeds[0]).
         out: the sweep folder (created, or resumed if it holds this very sweep).
         jobs, executor, address: where the runs execute (local pool or Dask).
         overrides: applied to every run before the design point's values.
-        save_runs: also keep each run's own files in `out/jobs/<run id>/` (a multirun).
+        save_runs: also keep each run's own files in `out/jobs/<run id>/` (config,
+            daily table, summary, provenance, report): `load_daily(out)` stacks the days.
 
     Returns:
         The folder; `load(folder)` reads the dataset.
     """
     arguments.text("scenario", scenario)
-    replications = arguments.integer("replications", replications, 1)
-    seed = arguments.seed(seed, replications)
+    if seeds is not None:
+        seeds = seed_list(seeds)
+        replications, seed = len(seeds), seeds[0]
+    else:
+        replications = arguments.integer("replications", replications, 1)
+        seed = arguments.seed(seed, replications)
     jobs = arguments.optional_integer("jobs", jobs, 1)
     check_executor(executor, jobs, address)
     if isinstance(overrides, str):
@@ -443,7 +481,7 @@ def sweep(
     if points is None:
         points = design_points(scenario, grid, samples, seed, overrides)
     # identical design points (possible in Morris designs) are one run
-    planned = plan(scenario, points, replications, seed, overrides)
+    planned = plan(scenario, points, replications, seed, overrides, seeds)
     runs = list({r.run_id: r for r in planned}.values())
     _check_not_swept(points, overrides)
     _check_values(scenario, points, overrides)
@@ -457,6 +495,7 @@ def sweep(
         "samples": dict(samples) if samples else None,
         "replications": replications,
         "seed": seed,
+        "seeds": seeds if seeds is not None else [seed + k for k in range(replications)],
         "overrides": overrides,
         "planned": len(runs),
         "fingerprint": fingerprint,
@@ -482,7 +521,26 @@ def sweep(
         failures += not record.ok
     if failures and progress:
         print(f"{failures} run(s) failed; their errors are in the dataset", file=sys.stderr)
+    from sim.results import write_provenance
+
+    # the folder's own record: what was planned, with this session's code and packages
+    write_provenance(
+        Path(out), "sweep", **{k: v for k, v in manifest.items() if k != "run_ids"},
+        save_runs=save_runs, finished=len(store.finished()), failed_this_session=failures,
+    )  # fmt: skip
     return Path(out)
+
+
+def seed_list(seeds: Any) -> list[int]:
+    """A list of distinct seeds, each a valid seed; one line naming what is wrong."""
+    from sim.config.arguments import SEED_MAX
+
+    if isinstance(seeds, (str, int)) or not list(seeds):
+        raise ConfigError(f"seeds={seeds!r}: must be a non-empty list of seeds, e.g. [0, 5, 9]")
+    values = [arguments.integer(f"seeds[{i}]", s, 0, SEED_MAX) for i, s in enumerate(seeds)]
+    if len(set(values)) != len(values):
+        raise ConfigError(f"seeds={values}: each seed once (a repeated seed repeats a run)")
+    return values
 
 
 def points_report(

@@ -69,12 +69,18 @@ def sweep_report(
 ) -> str:
     parameters = list(manifest["parameters"])
     replications = int(manifest["replications"])
+    seeds = manifest.get("seeds") or list(range(manifest["seed"], manifest["seed"] + replications))
+    shown_seeds = (
+        f"seeds {seeds[0]} to {seeds[-1]}"
+        if seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+        else "seeds " + ", ".join(map(str, seeds))
+    )
     design = "grid" if manifest.get("grid") else "sample"
     setup = (
         f"A {design} over {', '.join(parameters) or 'no parameter'} on the scenario "
         f"{manifest['scenario']}: {len(points)} design points, {replications} replications "
-        f"each (seeds {manifest['seed']} to {manifest['seed'] + replications - 1}, common "
-        f"random numbers across the points), {runs} of {manifest['planned']} runs finished"
+        f"each ({shown_seeds}, common random numbers across the points), "
+        f"{runs} of {manifest['planned']} runs finished"
         f" ({failed} failed). Every run used "
         f"{', '.join(manifest.get('overrides') or []) or 'the scenario as it is'}. "
         f"Money is in {currency.code}."

@@ -72,7 +72,8 @@ REFUSED = [
     (["sweep", "grid.team.hub.staff=1", "out=OUT"], "must be a non-empty list"),
     (["run", "--cfg", "hydra"], "--cfg job"),
     (["run", "-m", "days=5"], "at least one key with several values"),
-    (["run", "-m", "days=5,6", "seed=0,2"], "must be consecutive"),
+    (["run", "-m", "days=5,6", "seed=0,0"], "each seed once"),
+    (["run", "-m", "days=5,6", "seed=0,x"], "seeds[1]='x': not an integer"),
     (["nonsense"], "unknown command 'nonsense'"),
     # refusals after the default folder was chosen leave no empty folder behind
     (["calibrate", "targets=published", "mode=check", "replications=1"], "replications=1"),
