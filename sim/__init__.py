@@ -8,7 +8,8 @@ folder = sim.sweep("baseline", grid={"team.hub.staff": [1, 2, 3]}, out="my_sweep
 
 from sim.config import ConfigError, load_config
 
-__version__ = "0.1.0"
+# the minor version changes whenever the default results change (CHANGELOG.md)
+__version__ = "0.2.0"
 __all__ = [
     "ConfigError",
     "Result",

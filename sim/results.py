@@ -22,7 +22,7 @@ from sim.engine.model import HubspokeModel
 from sim.engine.summary import summarise_run
 from sim.report.io import atomic_write, json_ready
 
-_PACKAGES = ("hubspoke", "mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
+_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
 
 
 def _git(*args: str) -> str | None:
@@ -42,7 +42,11 @@ def environment() -> dict[str, Any]:
 
     Computed once per process: a sweep's workers ask for it on every run.
     """
-    versions = {}
+    import sim
+
+    # hubspoke's own from the code (an editable install's metadata keeps the version it
+    # was installed with); the others from their metadata
+    versions = {"hubspoke": sim.__version__}
     for name in _PACKAGES:
         try:
             versions[name] = metadata.version(name)
