@@ -600,6 +600,30 @@ def _range(key: str, text: str) -> list[float]:
     return values
 
 
+def _discover(parsed: Parsed) -> int:
+    from sim.experiments.discovery import discover
+
+    options = parsed.options
+    for needed in ("sweep", "outcome"):
+        if needed not in options:
+            raise UsageError(f"discover needs {needed}=...; hubspoke discover --help")
+    # everything is checked and computed before a folder is made: bad input leaves none
+    found = discover(
+        options["sweep"],
+        options["outcome"],
+        above=options.get("above"),
+        below=options.get("below"),
+        method=options.get("method", "prim"),
+        peel_alpha=options.get("peel_alpha", 0.05),
+        min_coverage=options.get("min_coverage", 0.5),
+        boxes=options.get("boxes", 1),
+    )
+    folder = found.save(new_run_folder(options.get("out"), "discover"))
+    print("\n".join(found.sentences()))
+    print(f"results: {folder}")
+    return 0
+
+
 def _calibrate(parsed: Parsed) -> int:
     from sim.experiments.calibration import calibrate
 
@@ -780,6 +804,28 @@ COMMANDS: dict[str, Command] = {
             "morris_levels": Option(int, "Morris grid levels, even (overrides the spec)"),
         },
         overrides=True,
+    ),
+    "discover": Command(
+        _discover,
+        "scenario discovery on a sweep: which parameter ranges lead to an outcome (PRIM, CART)",
+        (
+            "sweep=DIR outcome=METRIC above=VALUE|median|pNN [boxes=N] [out=DIR]",
+            "sweep=DIR outcome=METRIC below=VALUE|median|pNN [method=prim|cart] "
+            "[peel_alpha=A] [min_coverage=C]",
+        ),
+        {
+            "sweep": Option(str, "the sweep folder (hubspoke sweep)"),
+            "outcome": Option(str, "a summary metric of the sweep's runs"),
+            "above": Option(str, "runs of interest: outcome above a number, median or pNN"),
+            "below": Option(str, "runs of interest: outcome below a number, median or pNN"),
+            "method": Option(str, "prim (default) or cart (the EMA Workbench's)"),
+            "peel_alpha": Option(float, "PRIM: share of runs peeled a step (default 0.05)"),
+            "min_coverage": Option(
+                float, "PRIM: the densest box with at least this coverage (default 0.5)"
+            ),
+            "boxes": Option(int, "how many boxes at most (default 1)"),
+            "out": Option(str, "the results folder (default outputs/DATE/TIME-discover)"),
+        },
     ),
     "calibrate": Command(
         _calibrate,

@@ -20,7 +20,7 @@ from sim.config.schema import Config
 from sim.engine.metrics import post_log
 from sim.engine.model import HubspokeModel
 from sim.engine.summary import summarise_run
-from sim.report.io import atomic_write, json_ready
+from sim.report.io import atomic_write, json_ready, write_json
 
 _PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "matplotlib")
 
@@ -146,10 +146,7 @@ class Result:
         )  # fmt: skip
         atomic_write(out / "report.html", lambda p: p.write_text(page))
         # the summary goes last: its presence marks a complete run folder
-        atomic_write(
-            out / "summary.json",
-            lambda p: p.write_text(json.dumps(json_ready(self.summary), indent=2) + "\n"),
-        )
+        write_json(out / "summary.json", json_ready(self.summary))
         return out
 
 

@@ -355,7 +355,7 @@ class Comparison:
 
     def save(self, directory: str | Path) -> Path:
         """runs.parquet, daily.parquet, comparison.md, comparison.json, provenance.json, plots."""
-        from sim.report.io import atomic_write
+        from sim.report.io import atomic_write, write_json
         from sim.report.plots import plot_comparison
         from sim.results import write_provenance
 
@@ -375,10 +375,7 @@ class Comparison:
         atomic_write(out / "runs.parquet", lambda p: self.runs.to_parquet(p, index=False))
         atomic_write(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
         atomic_write(out / "comparison.md", lambda p: p.write_text(self.markdown()))
-        atomic_write(
-            out / "comparison.json",
-            lambda p: p.write_text(json.dumps(self.to_json(), indent=2) + "\n"),
-        )
+        write_json(out / "comparison.json", self.to_json())
         plot_comparison(self, out)
         atomic_write(out / "report.html", lambda p: p.write_text(self.report_html(out)))
         return out

@@ -65,14 +65,11 @@ class WrongWorlds:
         }
 
     def save(self, directory: str | Path) -> Path:
-        from sim.report.io import atomic_write
+        from sim.report.io import atomic_write, write_json
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write(
-            out / "wrong_worlds.json",
-            lambda p: p.write_text(json.dumps(self.to_json(), indent=2) + "\n"),
-        )
+        write_json(out / "wrong_worlds.json", self.to_json())
         atomic_write(out / "wrong_worlds.txt", lambda p: p.write_text(self.text() + "\n"))
         return out
 

@@ -60,3 +60,10 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_json(path: Path, record: object) -> None:
+    """`record` as indented JSON at `path`, written atomically."""
+    import json
+
+    atomic_write(path, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))

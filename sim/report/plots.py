@@ -642,3 +642,54 @@ def plot_sweep(
         paths.append(out / f"sweep_{metric}.png")
         _save(fig, paths[-1])
     return paths
+
+
+# ---------------------------------------------------------------- scenario discovery
+def plot_discovery(discovery, out: Path) -> list[Path]:
+    """PRIM's peeling trajectory (coverage against density, the chosen point ringed) and
+    each box's restricted keys as bars over their whole swept range."""
+    paths = []
+    if discovery.boxes and discovery.boxes[0].trajectory:
+        fig, ax = plt.subplots(figsize=(6.5, 4.8))
+        for i, box in enumerate(discovery.boxes, start=1):
+            points = pd.DataFrame(box.trajectory)
+            shown = ax.scatter(points["coverage"], points["density"], c=points["res_dim"],
+                               cmap="viridis", s=18, label=f"box {i} peeling")  # fmt: skip
+            ax.scatter([box.coverage], [box.density], s=160, facecolors="none",
+                       edgecolors="red", label=f"box {i} chosen")  # fmt: skip
+        bar = fig.colorbar(shown, ax=ax, label="keys restricted (count)")
+        most = int(max(max(p["res_dim"] for p in b.trajectory) for b in discovery.boxes))
+        bar.set_ticks(range(most + 1))
+        ax.set(
+            xlabel="coverage (share of the runs of interest in the box)",
+            ylabel="density (share of the box's runs of interest)",
+            xlim=(0, 1.02),
+            ylim=(0, 1.02),
+            title=f"PRIM trade-off: {discovery.outcome} {discovery.direction} threshold",
+        )
+        ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        legend_below(ax, columns=2)
+        paths.append(out / "discovery_tradeoff.png")
+        _save(fig, paths[-1])
+    rows = [(i, key) for i, box in enumerate(discovery.boxes, 1) for key in box.restricted]
+    if rows:
+        fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 1.6))
+        for y, (i, key) in enumerate(rows):
+            low, high = discovery.ranges[key]
+            box_low, box_high = discovery.boxes[i - 1].limits[key]
+            span = (high - low) or 1.0
+            ax.barh(y, 1.0, left=0.0, color="lightgray")
+            ax.barh(y, (box_high - box_low) / span, left=(box_low - low) / span, color="tab:blue")
+            ax.text(1.02, y, f"{box_low:,.3g} to {box_high:,.3g} (of {low:,.3g} to {high:,.3g})",
+                    va="center", fontsize=8)  # fmt: skip
+        ax.set_yticks(range(len(rows)), [f"box {i}: {key}" for i, key in rows], fontsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("position in the key's swept range (0 = lowest, 1 = highest)")
+        ax.set_title(f"Where {discovery.outcome} is {discovery.direction} the threshold")
+        ax.invert_yaxis()
+        fig.subplots_adjust(left=0.3, right=0.68, bottom=0.9 / (0.55 * len(rows) + 1.6))
+        paths.append(out / "discovery_boxes.png")
+        atomic_write(paths[-1], lambda p: fig.savefig(p, dpi=110, format="png"))
+        plt.close(fig)
+    return paths
