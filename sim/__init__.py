@@ -26,7 +26,7 @@ __all__ = [
 
 # subpackages reachable as attributes after a plain `import sim` (sim.experiments.load(...));
 # imported on first use, so `import sim` stays light. The app is left out: it needs its extra.
-SUBPACKAGES = ("config", "engine", "experiments", "report", "validation")
+SUBPACKAGES = ("config", "engine", "experiments", "report", "validation", "ema")
 
 
 def __getattr__(name: str):

@@ -37,17 +37,22 @@ from sim.report.io import atomic_write, check_report_folder, write_json
 METHODS = ("prim", "cart")
 
 
-def _ema():
-    """The EMA Workbench's rule induction, or one line saying how to install it."""
+def workbench():
+    """The EMA Workbench module, or one line saying how to install it."""
     try:
-        with warnings.catch_warnings():  # its optional cluster back-end, not used here
+        with warnings.catch_warnings():  # its optional cluster back-ends, not used here
             warnings.simplefilter("ignore", UserWarning)
-            from ema_workbench.analysis import cart, prim
+            import ema_workbench
+            import ema_workbench.analysis
     except ImportError:
-        raise ConfigError(
-            'discovery needs the EMA Workbench: pip install -e ".[discovery]"'
-        ) from None
-    return prim, cart
+        raise ConfigError('the EMA Workbench is needed: pip install -e ".[discovery]"') from None
+    return ema_workbench
+
+
+def _ema():
+    """The Workbench's rule induction: PRIM and CART."""
+    analysis = workbench().analysis
+    return analysis.prim, analysis.cart
 
 
 @dataclass

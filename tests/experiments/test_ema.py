@@ -1,0 +1,79 @@
+"""sim.ema: hubspoke as an EMA Workbench model, run by hubspoke's own runner."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+ew = pytest.importorskip("ema_workbench")
+
+import sim  # noqa: E402
+from sim.config import ConfigError  # noqa: E402
+
+TINY = ["population.size=600", "days=8"]
+
+
+def test_the_parameters_follow_the_config_types():
+    model = sim.ema.model(
+        "baseline",
+        uncertainties={"team.hub.staff": (0, 4), "posts.reply_gain": (0.02, 0.1)},
+        levers={"strategy.priority": ["fifo", "severity"]},
+        outcomes=["unanswered_share"],
+        overrides=TINY,
+    )
+    kinds = {p.name: type(p).__name__ for p in [*model.uncertainties, *model.levers]}
+    assert kinds == {
+        "team.hub.staff": "IntegerParameter",
+        "posts.reply_gain": "RealParameter",
+        "strategy.priority": "CategoricalParameter",
+    }
+    assert type(model).__name__ == "Model"
+
+
+def test_workbench_experiments_equal_hubspokes_own_runs():
+    model = sim.ema.model(
+        "baseline",
+        uncertainties={"team.hub.staff": (0, 4), "posts.reply_gain": (0.02, 0.1)},
+        outcomes=["unanswered_share", "loyalty_mean_final"],
+        overrides=TINY,
+        replications=2,
+        seed=5,
+    )
+    assert [r["seed"] for r in model.replications] == [5, 6]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        experiments, outcomes = ew.perform_experiments(model, 3)
+    for i in range(3):
+        row = experiments.iloc[i]
+        config = sim.load_config(
+            "baseline",
+            [*TINY, f"team.hub.staff={int(row['team.hub.staff'])}",
+             f"posts.reply_gain={float(row['posts.reply_gain'])!r}"],
+        )  # fmt: skip
+        alone = [sim.run(config, seed=s).summary for s in (5, 6)]
+        for name in ("unanswered_share", "loyalty_mean_final"):
+            expected = np.mean([summary[name] for summary in alone])
+            assert outcomes[name][i] == pytest.approx(expected, rel=1e-12), name
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"uncertainties": {"team.hub.staffs": (0, 4)}}, "team.hub.staffs"),
+        ({"uncertainties": {"posts.reply_gain": (0.1, 0.02)}}, "low < high"),
+        ({"uncertainties": {"team.hub.staff": (-2, 4)}}, "team.hub.staff=-2"),
+        ({"uncertainties": {"team.hub.staff": 3}}, "give a range as (low, high)"),
+        ({"uncertainties": {"team.hub.staff": (0, 4)}, "outcomes": ["nope"]}, "nope"),
+        (
+            {"uncertainties": {"team.hub.staff": (0, 4)}, "levers": {"team.hub.staff": [1]}},
+            "both an uncertainty and a lever",
+        ),
+        ({"uncertainties": {}}, "name at least one config key"),
+    ],
+)
+def test_bad_input_is_one_line(kwargs, fragment):
+    with pytest.raises(ConfigError) as caught:
+        sim.ema.model("baseline", overrides=TINY, **kwargs)
+    assert fragment in str(caught.value) and "\n" not in str(caught.value)
