@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "compare",
+    "discover",
     "load_config",
     "run",
     "sensitivity",
@@ -58,6 +59,10 @@ def __getattr__(name: str):
         from sim.experiments.calibration import calibrate
 
         return calibrate
+    if name == "discover":
+        from sim.experiments.discovery import discover
+
+        return discover
     if name == "sensitivity":
         from sim.experiments.sensitivity import sensitivity
 
