@@ -43,15 +43,28 @@ class Runner:
     seed: int
 
     def __call__(self, **values: Any) -> dict[str, float]:
+        from sim.experiments.daily_outcomes import is_daily, parse
         from sim.experiments.runs import RunSpec, format_value, perform
 
         seed = int(values.pop("seed", self.seed))
         point = tuple((key, _plain(value)) for key, value in values.items())
         settings = (*self.overrides, *(f"{k}={format_value(v)}" for k, v in point))
-        record = perform(RunSpec(self.scenario, seed, settings))
+        daily = {name: parse(name) for name in self.outcomes if is_daily(name)}
+        columns = sorted({"day", *(d.column for d in daily.values())}) if daily else ()
+        record = perform(RunSpec(self.scenario, seed, settings), daily_columns=columns)
         if not record.ok:
             raise RuntimeError(f"{self.scenario} with {' '.join(settings)}: {record.row['error']}")
-        return {name: float(record.summary[name]) for name in self.outcomes}
+        return {
+            outcome_name(name): daily[name].of(record.daily)
+            if name in daily
+            else float(record.summary[name])
+            for name in self.outcomes
+        }
+
+
+def outcome_name(name: str) -> str:
+    """The Workbench's name of an outcome: a Python identifier (backlog@sum: backlog_sum)."""
+    return name.replace("@", "_")
 
 
 def _plain(value: Any) -> Any:
@@ -108,11 +121,15 @@ def model(
     Args:
         uncertainties, levers: config key -> (low, high) for a range (integer keys
             give IntegerParameters) or a list of values (CategoricalParameter).
-        outcomes: summary metrics (default: the key metrics of `hubspoke compare`).
+        outcomes: summary metrics (default: the key metrics of `hubspoke compare`), or
+            daily outcomes COLUMN@WHEN: loyalty_mean@day30, backlog@sum
+            (sim.experiments.daily_outcomes), named COLUMN_WHEN in the Workbench (its
+            names are Python identifiers).
         replications: runs per experiment; replication k uses seed + k, and each
             outcome is their mean.
         overrides: applied to every run before the Workbench's values.
     """
+    from sim.experiments.daily_outcomes import daily_columns, is_daily, parse
     from sim.experiments.discovery import workbench
     from sim.experiments.runs import check_metrics
     from sim.experiments.specs import KEY_METRICS
@@ -128,15 +145,19 @@ def model(
     if shared:
         raise ConfigError(f"{sorted(shared)[0]}: both an uncertainty and a lever; pick one")
     chosen = list(outcomes) if outcomes is not None else list(KEY_METRICS)
-    check_metrics(scenario, overrides, [("outcomes", m) for m in chosen])
+    check_metrics(scenario, overrides, [("outcomes", m) for m in chosen if not is_daily(m)])
+    if any(is_daily(m) for m in chosen):
+        columns, days = daily_columns(scenario, overrides)
+        for outcome in filter(is_daily, chosen):
+            parse(outcome, columns, days)
     runner = Runner(scenario, tuple(overrides), tuple(chosen), seed)
     if replications > 1:
         built = ew.ReplicatorModel(name, function=runner)
         built.replications = [{"seed": seed + k} for k in range(replications)]
-        built.outcomes = [ew.ScalarOutcome(m, function=np.mean) for m in chosen]
+        built.outcomes = [ew.ScalarOutcome(outcome_name(m), function=np.mean) for m in chosen]
     else:
         built = ew.Model(name, function=runner)
-        built.outcomes = [ew.ScalarOutcome(m) for m in chosen]
+        built.outcomes = [ew.ScalarOutcome(outcome_name(m)) for m in chosen]
     built.uncertainties = [
         _parameter(ew, scenario, overrides, k, v, "uncertainties") for k, v in uncertainties.items()
     ]

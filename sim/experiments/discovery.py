@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, arguments
+from sim.experiments.daily_outcomes import is_daily
 from sim.report.io import atomic_write, check_report_folder, write_json
 
 METHODS = ("prim", "cart")
@@ -211,7 +212,9 @@ def discover(
 
     Args:
         data: a sweep folder (its finished runs) or a frame of runs.
-        outcome: a summary metric (a column of the sweep's dataset).
+        outcome: a summary metric (a column of the sweep's dataset), or a daily
+            outcome COLUMN@WHEN (sim.experiments.daily_outcomes) of a sweep whose runs
+            were kept (save_runs=True).
         above, below: exactly one: a number, "median" or "pNN".
         method: "prim" (default) or "cart".
         peel_alpha: PRIM's share of the runs peeled at each step (0.01-0.5).
@@ -234,6 +237,8 @@ def discover(
     if out is not None:
         check_report_folder(Path(out), "out", "discovery")
     frame, parameters = _runs(data)
+    if is_daily(outcome):
+        frame = _with_daily_outcome(frame, data, outcome)
     if outcome not in frame.columns or outcome in parameters:
         raise ConfigError(f"outcome={outcome}: not a summary metric of this sweep")
     frame = frame[np.isfinite(pd.to_numeric(frame[outcome], errors="coerce"))]
@@ -281,6 +286,21 @@ def _runs(data: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if frame.empty:
         raise ConfigError("sweep: no finished run to describe")
     return frame.reset_index(drop=True), list(parameters)
+
+
+def _with_daily_outcome(frame: pd.DataFrame, data, outcome: str) -> pd.DataFrame:
+    """The runs with a daily outcome (COLUMN@WHEN) from their kept daily tables."""
+    from sim.experiments.daily_outcomes import parse, per_run
+    from sim.experiments.sweeps import load_daily
+
+    if isinstance(data, pd.DataFrame):
+        raise ConfigError(
+            f"outcome={outcome}: a daily outcome needs the sweep folder, its runs kept "
+            "(save_runs=true)"
+        )
+    days = load_daily(data)
+    daily = parse(outcome, list(days.columns), int(days["day"].max()))
+    return frame.assign(**{outcome: frame["run_id"].map(per_run(days, daily))})
 
 
 def _keys(frame: pd.DataFrame, candidates: list[str]) -> tuple[list[str], list[str]]:

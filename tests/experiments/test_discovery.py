@@ -117,3 +117,24 @@ def test_the_command_on_a_sweep_writes_its_files_and_bad_input_leaves_none(tmp_p
     err = capsys.readouterr().err
     assert code == 2 and "selects no run" in err and len(err.strip().splitlines()) == 1
     assert not bad.exists()
+
+
+def test_a_daily_outcome_of_kept_runs_is_discovered(tmp_path):
+    """backlog@sum (post-days waiting at the day's ends) is high where the hub is small."""
+    from sim.experiments.sweeps import load_daily
+
+    runs = sweep(
+        "baseline", samples={"design": "lhs", "n": 16, "ranges": {"team.hub.staff": [0, 4]}},
+        out=tmp_path / "kept", jobs=2, overrides=["population.size=600", "days=8"],
+        save_runs=True,
+    )  # fmt: skip
+    found = discover(runs, "backlog@sum", above="median")
+    (box,) = found.boxes
+    assert box.restricted == ["team.hub.staff"] and box.limits["team.hub.staff"][0] == 0
+    days = load_daily(runs)
+    areas = days.groupby("run_id")["backlog"].sum()
+    assert found.of_interest == int((areas > np.median(areas)).sum())
+    with pytest.raises(ConfigError, match="save_runs=true"):
+        discover(sweep("baseline", grid={"team.hub.staff": [0, 2]}, out=tmp_path / "bare",
+                       jobs=1, overrides=["population.size=600", "days=8"]),
+                 "backlog@sum", above="median")  # fmt: skip

@@ -77,3 +77,31 @@ def test_bad_input_is_one_line(kwargs, fragment):
     with pytest.raises(ConfigError) as caught:
         sim.ema.model("baseline", overrides=TINY, **kwargs)
     assert fragment in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_daily_outcomes_are_read_from_the_runs_days():
+    model = sim.ema.model(
+        "baseline", uncertainties={"team.hub.staff": (0, 4)},
+        outcomes=["backlog@sum", "loyalty_mean@day5", "customers@last"], overrides=TINY,
+    )  # fmt: skip
+    names = [o.name for o in model.outcomes]
+    assert names == ["backlog_sum", "loyalty_mean_day5", "customers_last"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        experiments, outcomes = ew.perform_experiments(model, 2)
+    staff = int(experiments["team.hub.staff"][0])
+    daily = sim.run(sim.load_config("baseline", [*TINY, f"team.hub.staff={staff}"]), seed=0).daily
+    assert outcomes["backlog_sum"][0] == daily["backlog"].sum()
+    assert outcomes["loyalty_mean_day5"][0] == daily.loc[daily["day"] == 5, "loyalty_mean"].item()
+    assert outcomes["customers_last"][0] == daily["customers"].iloc[-1]
+
+
+@pytest.mark.parametrize(
+    "outcome, fragment",
+    [("backlog@day99", "outside the run's days"), ("blacklog@sum", "not a daily column"),
+     ("backlog@median", "after @ give dayN")],
+)  # fmt: skip
+def test_bad_daily_outcomes_are_one_line(outcome, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        sim.ema.model("baseline", uncertainties={"team.hub.staff": (0, 4)},
+                      outcomes=[outcome], overrides=TINY)  # fmt: skip
