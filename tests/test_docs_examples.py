@@ -45,10 +45,12 @@ def test_the_readme_example_runs_as_written(tmp_path):
 def test_subpackages_are_reachable_after_import_sim():
     code = (
         "import sim\n"
-        "for name in ('experiments', 'config', 'engine', 'report', 'validation', 'results'):\n"
+        "names = ('experiments', 'config', 'engine', 'report', 'validation', 'results', 'ema')\n"
+        "for name in names:\n"
         "    getattr(sim, name)\n"
-        "assert callable(sim.experiments.load) and callable(sim.calibrate)\n"
-        "for name in ('compare', 'sweep', 'staffing', 'sensitivity', 'calibrate'):\n"
+        "assert callable(sim.experiments.load) and callable(sim.experiments.load_daily)\n"
+        "assert callable(sim.ema.model)\n"
+        "for name in ('compare', 'sweep', 'staffing', 'sensitivity', 'calibrate', 'discover'):\n"
         "    assert callable(getattr(sim, name)), name\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
