@@ -25,9 +25,10 @@ from sim.config import ConfigError
 from sim.config.arguments import choice, integer, number
 from sim.config.arguments import seed as check_seed
 from sim.engine.metrics import VALUE_NOTE
+from sim.experiments.daily_outcomes import daily_columns, is_daily, parse, per_run
 from sim.experiments.executors import check as check_executor
 from sim.experiments.runs import check_metrics, plan
-from sim.experiments.sweeps import _key_type, sweep_finished
+from sim.experiments.sweeps import _key_type, load_daily, sweep_finished
 from sim.report.io import atomic_write
 from sim.results import write_provenance
 
@@ -129,7 +130,9 @@ def sensitivity(
 
     Args:
         parameters: config key -> [low, high].
-        outputs: summary metrics to analyse.
+        outputs: summary metrics to analyse, or daily outcomes COLUMN@WHEN
+            (loyalty_mean@day30, backlog@sum; sim.experiments.daily_outcomes): then
+            every run's days are kept in out/sweep/jobs/.
         method: "morris" (screening, `n` >= 2 trajectories of `levels` levels, an even
             number >= 2) or "sobol" (variance-based, `n` base samples, a power of 2;
             n x (parameters + 2) runs).
@@ -145,7 +148,12 @@ def sensitivity(
     check_arguments(method, n, levels, replications, seed, outputs, execution)
     problem = _problem(parameters)
     types = {k: _key_type(scenario, k, overrides) for k in problem["names"]}
-    check_metrics(scenario, overrides, [("outputs", o) for o in outputs])
+    daily = [o for o in outputs if is_daily(o)]
+    check_metrics(scenario, overrides, [("outputs", o) for o in outputs if not is_daily(o)])
+    if daily:
+        columns, days = daily_columns(scenario, list(overrides))
+        for output in daily:
+            parse(output, columns, days)
     x = design(method, problem, n, levels, seed)
     points = [
         {
@@ -154,9 +162,15 @@ def sensitivity(
         }
         for row in x
     ]
+    folder = Path(out) / "sweep"
     data = sweep_finished(
-        scenario, points, replications, seed, Path(out) / "sweep", overrides, **execution
-    )
+        scenario, points, replications, seed, folder, overrides, save_runs=bool(daily),
+        **execution,
+    )  # fmt: skip
+    if daily:  # read from each run's kept days
+        days = load_daily(folder)
+        for output in daily:
+            data[output] = data["run_id"].map(per_run(days, parse(output)))
     results = []
     for output in outputs:
         if output not in data.columns:

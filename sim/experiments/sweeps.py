@@ -582,6 +582,7 @@ def sweep_finished(
     seed: int,
     out: str | Path,
     overrides: Sequence[str],
+    save_runs: bool = False,
     **execution: Any,
 ) -> pd.DataFrame:
     """Run (or resume) the sweep of `points` and return its dataset; failed runs are an error.
@@ -596,6 +597,7 @@ def sweep_finished(
         seed=seed,
         out=out,
         overrides=overrides,
+        save_runs=save_runs,
         **execution,
     )
     data = load(folder)

@@ -129,3 +129,21 @@ def test_sensitivity_end_to_end(tmp_path) -> None:
     _assert_page(tmp_path, "Sensitivity (morris): baseline", plots=1)
     with pytest.raises(sim.ConfigError, match="must be \\[low, high\\]"):
         sim.sensitivity("baseline", {"team.hub.staff": [4, 1]}, ["churn_rate"], out=tmp_path / "x")
+
+
+def test_sensitivity_of_a_daily_outcome(tmp_path) -> None:
+    """The area under the daily backlog moves with the hub's staff, not the reply's gain:
+    Morris ranks staff first, and the outputs are read from each run's kept days."""
+    from sim.experiments.sweeps import load, load_daily
+
+    (result,) = sim.sensitivity(
+        "baseline", {"team.hub.staff": [0, 4], "posts.reply_gain": [0.02, 0.1]},
+        ["backlog@sum"], method="morris", n=3, out=tmp_path, jobs=1,
+        overrides=["population.size=600", "days=8"],
+    )  # fmt: skip
+    assert result.table.iloc[0]["parameter"] == "team.hub.staff"
+    days = load_daily(tmp_path / "sweep")
+    assert days["run_id"].nunique() == len(load(tmp_path / "sweep"))
+    with pytest.raises(sim.ConfigError, match="not a daily column"):
+        sim.sensitivity("baseline", {"team.hub.staff": [0, 4]}, ["blacklog@sum"],
+                        out=tmp_path / "y")  # fmt: skip
