@@ -510,6 +510,13 @@ def _save_runs_option(text: str) -> bool:
     raise UsageError(f"save_runs={text}: not allowed; allowed: true, false")
 
 
+def _target_value(key: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{key}={text}: must be a number") from None
+
+
 def _prefixed(
     overrides: Sequence[str], prefix: str, read: Callable[[str, str], object]
 ) -> tuple[dict, list[str]]:
@@ -539,7 +546,16 @@ def _grid_values(key: str, text: str) -> list:
 def _staff(parsed: Parsed) -> int:
     from sim.experiments.staffing import staffing
 
+    typed, parsed.overrides = _prefixed(parsed.overrides, "targets.", _target_value)
     spec, out, label, execution = _batch(parsed, "staffing")
+    for key, value in typed.items():  # targets.M=V, targets.M.at_least=V, targets.M.at_most=V
+        metric, _, direction = key.rpartition(".")
+        if direction in ("at_least", "at_most"):
+            spec.targets[metric] = {direction: value}
+        else:
+            spec.targets[key] = value
+    if "staff" in parsed.options:
+        spec.staff = _grid_values("staff", parsed.options["staff"])
     out = out or new_run_folder(None, label)
     result = staffing(
         spec.scenario,
@@ -789,8 +805,12 @@ COMMANDS: dict[str, Command] = {
     "staff": Command(
         _staff,
         "recommended staffing and trade-off curves",
-        ("experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",),
-        BATCH,
+        (
+            "experiment=NAME|PATH [out=DIR] [jobs=N] [key=value ...]",
+            "experiment=NAME [staff=[2,3,4]] [targets.METRIC=V] [targets.METRIC.at_least=V] "
+            "[targets.METRIC.at_most=V]",
+        ),
+        {**BATCH, "staff": Option(str, "hub staff counts to try, [2,3,4] (overrides the spec)")},
         overrides=True,
     ),
     "sensitivity": Command(

@@ -43,14 +43,76 @@ CURVE_METRICS = (
 )
 
 
+AT_MOST, AT_LEAST = "at_most", "at_least"
+# used only when the user names no target at all, and then said so
+DEFAULT_TARGETS = {"first_response_p90_h": {AT_MOST: 1.0}}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A metric's bound with its direction; met by an option when its whole 95 %
+    interval is on the right side (the upper end for at_most, the lower for at_least)."""
+
+    metric: str
+    direction: str  # AT_MOST or AT_LEAST
+    value: float
+
+    @property
+    def sign(self) -> str:
+        return "<=" if self.direction == AT_MOST else ">="
+
+    def met(self, low: float, high: float) -> bool:
+        return bool(high <= self.value if self.direction == AT_MOST else low >= self.value)
+
+    def edge(self) -> str:
+        """The end of the interval that must meet the bound: high or low."""
+        return "high" if self.direction == AT_MOST else "low"
+
+    def to_json(self) -> dict[str, float]:
+        return {self.direction: self.value}
+
+
+def read_targets(raw: Mapping[str, Any]) -> list[Target]:
+    """Targets as a manager writes them: metric -> {at_least: v} or {at_most: v}, or a bare
+    number in the metric's natural direction (at most for what is better lower, such as
+    response times and churn; at least for what is better higher, such as SLA attainment;
+    a metric with no natural direction, such as utilisation, must say which)."""
+    from sim.engine.metrics import LOWER_IS_BETTER
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"targets={raw!r}: metric -> bound, e.g. {{first_response_p90_h: 1}}")
+    out = []
+    for metric, spec in raw.items():
+        if isinstance(spec, Mapping):
+            keys = set(spec)
+            if len(keys) != 1 or not keys <= {AT_MOST, AT_LEAST}:
+                raise ConfigError(
+                    f"targets.{metric}={dict(spec)}: give one of at_least or at_most, "
+                    f"e.g. targets.{metric}.at_most=1"
+                )
+            direction = next(iter(keys))
+            value = arguments.number(f"targets.{metric}.{direction}", spec[direction])
+        else:
+            value = arguments.number(f"targets.{metric}", spec)
+            if "utilisation" in metric:
+                raise ConfigError(
+                    f"targets.{metric}={spec}: say the direction, "
+                    f"targets.{metric}.at_most={spec} or targets.{metric}.at_least={spec}"
+                )
+            direction = AT_MOST if metric in LOWER_IS_BETTER else AT_LEAST
+        out.append(Target(str(metric), direction, value))
+    return out
+
+
 @dataclass
 class Recommendation:
     points: pd.DataFrame  # one row per staffing option: means and CIs
     marginal: pd.DataFrame  # value of one more hub staff member, per step
-    targets: dict[str, float]
+    targets: list[Target]
     recommended: dict[str, Any] | None
     parameters: list[str]
     currency: str = "USD"  # output.currency of the scenario
+    assumed_targets: bool = False  # the user named none: the default was used
 
     def text(self) -> str:
         """The report a person reads: every option with its units, which targets each
@@ -62,23 +124,34 @@ class Recommendation:
 
         short = partial(short, currency=Currency(self.currency))
         money = ["relationship_value_total", "relationship_value_horizon"]
-        shown = list(dict.fromkeys(["cost_to_serve_total", *self.targets, *money]))
-        lines = [
-            "# Staffing recommendation",
-            "",
-            "Targets, met when the upper end of the metric's 95 % interval is within them: "
-            + ", ".join(f"`{k}` <= {short(k, v)}" for k, v in self.targets.items())
+        metrics = [t.metric for t in self.targets]
+        shown = list(dict.fromkeys(["cost_to_serve_total", *metrics, "hub_utilisation", *money]))
+        shown = [m for m in shown if m in self.points]
+        lines = ["# Staffing recommendation", ""]
+        if self.assumed_targets:
+            lines += [
+                "**No target was given: the default, p90 first response at most 1 h, was "
+                "assumed.**",
+                "",
+            ]
+        lines += [
+            "Targets, met when the metric's whole 95 % interval is within them (its upper "
+            "end for an upper bound, its lower end for a lower bound): "
+            + ", ".join(f"`{t.metric}` {t.sign} {short(t.metric, t.value)}" for t in self.targets)
             + f". Money is in {self.currency}, over the run's window (value to horizon: to the "
-            "horizon, discounted); each cell is a mean over the replications.",
+            "horizon, discounted); hub_utilisation is the occupancy of staffed hub hours; each "
+            "cell is a mean over the replications.",
             "",
             "| " + " | ".join([*self.parameters, "meets", *shown, "misses"]) + " |",
             "|" + "---:|" * (len(self.parameters) + 1 + len(shown)) + "---|",
         ]
         for _, row in self.points.iterrows():
             misses = [
-                f"`{m}` upper {short(m, row[m + '_high'])} > {short(m, bound)}"
-                for m, bound in self.targets.items()
-                if not row[m + "_high"] <= bound
+                f"`{t.metric}` {'upper' if t.direction == AT_MOST else 'lower'} "
+                f"{short(t.metric, row[t.metric + '_' + t.edge()])} "
+                f"{'>' if t.direction == AT_MOST else '<'} {short(t.metric, t.value)}"
+                for t in self.targets
+                if not t.met(row[t.metric + "_low"], row[t.metric + "_high"])
             ]
             cells = [f"{row[p]:g}" for p in self.parameters]
             cells.append("yes" if row["meets"] else "no")
@@ -86,7 +159,7 @@ class Recommendation:
             cells.append("; ".join(misses) or "-")
             lines.append("| " + " | ".join(cells) + " |")
         if self.recommended is None:
-            lines.append("\nNo staffing option meets every target (95 % interval upper ends).")
+            lines.append("\nNo staffing option meets every target (95 % intervals).")
         else:
             r = self.recommended
             option = ", ".join(f"{k}={r[k]:g}" for k in self.parameters)
@@ -123,24 +196,27 @@ class Recommendation:
 def recommend(
     data: pd.DataFrame,
     parameters: Sequence[str],
-    targets: Mapping[str, float],
+    targets: Mapping[str, Any] | Sequence[Target],
     currency: str = "USD",
 ) -> Recommendation:
-    metrics = list(dict.fromkeys([*CURVE_METRICS, *targets]))
-    missing = [m for m in targets if m not in data.columns]
+    targets = read_targets(targets) if isinstance(targets, Mapping) else list(targets)
+    metrics = list(dict.fromkeys([*CURVE_METRICS, *(t.metric for t in targets)]))
+    missing = [t.metric for t in targets if t.metric not in data.columns]
     if missing:
         raise ConfigError(f"targets.{missing[0]}: not a summary metric")
-    points = summarise_points(data, parameters, metrics)
+    points = summarise_points(data, parameters, [m for m in metrics if m in data.columns])
     meets = np.ones(len(points), dtype=bool)
-    for metric, bound in targets.items():
-        meets &= points[f"{metric}_high"].to_numpy() <= bound
+    for target in targets:
+        low = points[f"{target.metric}_low"].to_numpy()
+        high = points[f"{target.metric}_high"].to_numpy()
+        meets &= np.array([target.met(lo, hi) for lo, hi in zip(low, high, strict=True)])
     points.insert(len(parameters), "meets", meets)
     chosen = points[meets].sort_values("cost_to_serve_total")
     recommended = chosen.iloc[0].to_dict() if len(chosen) else None
     return Recommendation(
         points,
         marginal_value(data, parameters),
-        dict(targets),
+        targets,
         recommended,
         list(parameters),
         currency,
@@ -176,7 +252,7 @@ def marginal_value(data: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFram
 def staffing(
     scenario: str,
     staff: Sequence[int],
-    targets: Mapping[str, float],
+    targets: Mapping[str, Any] | None = None,
     replications: int = 10,
     seed: int = 0,
     out: str | Path = "staffing",
@@ -189,7 +265,9 @@ def staffing(
 
     Args:
         staff: hub staff counts to try (>= 0).
-        targets: summary metric -> upper bound its 95% CI must stay under.
+        targets: summary metric -> {at_most: v} or {at_least: v}, or a bare number in
+            the metric's natural direction (see `read_targets`). None or empty: the
+            default, p90 first response at most 1 h, and the report says it was assumed.
         coverage_hours: hub coverage hours a day to try as well (optional).
         spokes: department -> liaison counts to try as well (optional).
 
@@ -202,14 +280,10 @@ def staffing(
     if isinstance(staff, (str, int)) or not list(staff):
         raise ConfigError(f"staff={staff!r}: needs a non-empty list of hub staff counts >= 0")
     counts = [arguments.integer(f"staff[{i}]", s, 0) for i, s in enumerate(staff)]
-    if not isinstance(targets, Mapping) or not targets:
-        raise ConfigError(
-            f"targets={targets!r}: name at least one metric and its upper bound, "
-            "e.g. {'first_response_p90_h': 1.0}"
-        )
-    bounds = {str(m): arguments.number(f"targets.{m}", b) for m, b in targets.items()}
+    assumed = not targets
+    bounds = read_targets(DEFAULT_TARGETS if assumed else targets)
     check_report_folder(Path(out), "out", "sweep")
-    check_metrics(scenario, overrides, [(f"targets.{m}", m) for m in bounds])
+    check_metrics(scenario, overrides, [(f"targets.{t.metric}", t.metric) for t in bounds])
     currency = load_config(scenario, list(overrides)).output.currency
     grid: dict[str, list[Any]] = {STAFF: sorted(set(counts))}
     if coverage_hours:
@@ -230,13 +304,15 @@ def staffing(
         **execution,
     )
     result = recommend(load(folder), list(grid), bounds, currency)
+    result.assumed_targets = assumed
     write_report(result, Path(out))
     write_provenance(
         Path(out),
         "staffing",
         scenario=scenario,
         grid=grid,
-        targets=bounds,
+        targets={t.metric: t.to_json() for t in bounds},
+        targets_assumed=assumed,
         replications=replications,
         seed=seed,
         overrides=list(overrides),
@@ -256,7 +332,8 @@ def write_report(result: Recommendation, out: Path) -> None:
     atomic_write(out / "staffing.csv", lambda p: result.points.to_csv(p, index=False))
     payload = {
         "currency": result.currency,
-        "targets": result.targets,
+        "targets": {t.metric: t.to_json() for t in result.targets},
+        "targets_assumed": result.assumed_targets,
         "recommended": _clean(result.recommended),
         "options": [_clean(r) for r in result.points.to_dict(orient="records")],
         "marginal": [_clean(r) for r in result.marginal.to_dict(orient="records")],
@@ -268,7 +345,7 @@ def write_report(result: Recommendation, out: Path) -> None:
         result.recommended,
         out,
         Currency(result.currency),
-        result.targets,
+        {t.metric: t for t in result.targets},
     )
 
 

@@ -428,7 +428,7 @@ def plot_tradeoffs(
     points, parameters, recommended, out: Path, currency: Currency = USD, targets=None
 ) -> list[Path]:
     """Cost to serve against relationship value / equity and against p90 first response;
-    a target (metric -> upper bound) on a plotted metric is drawn as a line."""
+    a target (metric -> staffing.Target) on a plotted metric is drawn as a line."""
     targets = targets or {}
     paths = []
     series = _series(points, parameters)
@@ -471,9 +471,10 @@ def plot_tradeoffs(
                 zorder=5,
             )
         if y in targets:
+            target = targets[y]
             ax.axhline(
-                targets[y], color="tab:red", linestyle="--", linewidth=1,
-                label=f"target: at most {targets[y]:g}",
+                target.value, color="tab:red", linestyle="--", linewidth=1,
+                label=f"target: {target.direction.replace('_', ' ')} {target.value:g}",
             )  # fmt: skip
         ax.set(
             xlabel=currency.label("cost to serve over the run"),

@@ -1,0 +1,89 @@
+"""Staffing targets as a manager writes them: explicit direction, nothing added unasked."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.config import ConfigError
+from sim.experiments.specs import load_spec
+from sim.experiments.staffing import AT_LEAST, AT_MOST, Target, read_targets, recommend
+
+
+def test_a_bare_number_takes_the_metrics_natural_direction():
+    targets = read_targets(
+        {"first_response_p90_h": 1, "sla_attainment": 0.8, "churn_rate": {"at_least": 0.01}}
+    )
+    assert targets == [
+        Target("first_response_p90_h", AT_MOST, 1.0),
+        Target("sla_attainment", AT_LEAST, 0.8),  # better higher: at least, not at most
+        Target("churn_rate", AT_LEAST, 0.01),  # explicit wins
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ({"hub_utilisation": 0.85}, "say the direction"),
+        ({"sla_attainment": {"at_least": 0.8, "at_most": 0.9}}, "one of at_least or at_most"),
+        ({"sla_attainment": {"above": 0.8}}, "one of at_least or at_most"),
+        ({"sla_attainment": "most"}, "targets.sla_attainment"),
+    ],
+)
+def test_bad_targets_are_one_line(raw, fragment):
+    with pytest.raises(ConfigError) as caught:
+        read_targets(raw)
+    assert fragment in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_an_at_least_target_is_met_by_the_lower_end_of_the_interval():
+    rows = []
+    for staff, sla in ((1, 0.70), (2, 0.82), (3, 0.95)):
+        for rep, noise in enumerate((-0.01, 0.0, 0.01)):
+            rows.append(
+                {"team.hub.staff": staff, "replication": rep, "status": "ok",
+                 "cost_to_serve_total": 100.0 * staff, "sla_attainment": sla + noise,
+                 "relationship_value_total": 0.0, "relationship_value_horizon": 0.0}
+            )  # fmt: skip
+    result = recommend(pd.DataFrame(rows), ["team.hub.staff"], {"sla_attainment": 0.8})
+    # staff 2's mean 0.82 is above 0.8 but its interval (t, 2 df: +-0.025) reaches below
+    assert list(result.points["meets"]) == [False, False, True]
+    assert result.recommended["team.hub.staff"] == 3
+    assert "`sla_attainment` lower" in result.text() and "< 80.0 %" in result.text()
+
+
+def test_a_spec_gets_no_target_it_did_not_write(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("kind: staffing\nscenario: baseline\nstaff: [1, 2]\n"
+                    "targets:\n  sla_attainment: 0.8\n")  # fmt: skip
+    assert load_spec(str(path), "staffing").targets == {"sla_attainment": 0.8}
+
+
+def test_targets_and_staff_on_the_command_line(tmp_path, capsys):
+    path = tmp_path / "plain.yaml"
+    path.write_text("kind: staffing\nscenario: baseline\nstaff: [4, 5]\nreplications: 2\n")
+    out = tmp_path / "out"
+    code = main(["staff", f"experiment={path}", "staff=[0,2]", "targets.sla_attainment=0.2",
+                 "targets.hub_utilisation.at_most=0.99", "population.size=600", "days=6",
+                 "jobs=1", f"out={out}"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    record = json.loads((out / "staffing.json").read_text())
+    assert record["targets"] == {
+        "sla_attainment": {"at_least": 0.2},
+        "hub_utilisation": {"at_most": 0.99},
+    }
+    assert record["targets_assumed"] is False
+    assert sorted(o["team.hub.staff"] for o in record["options"]) == [0, 2]
+    code = main(["staff", f"experiment={path}", "population.size=600", "days=6", "jobs=1",
+                 "staff=[1]", f"out={tmp_path / 'assumed'}"])  # fmt: skip
+    assert code == 0
+    text = (tmp_path / "assumed" / "staffing.md").read_text()
+    assert "No target was given: the default, p90 first response at most 1 h, was assumed" in text
+    capsys.readouterr()
+    code = main(["staff", f"experiment={path}", "targets.sla_attainment=most",
+                 f"out={tmp_path / 'bad'}"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "targets.sla_attainment=most: must be a number" in err
