@@ -136,7 +136,10 @@ class RunRecord:
 
 
 def perform(
-    spec: RunSpec, daily_columns: Sequence[str] = (), save_to: str | None = None
+    spec: RunSpec,
+    daily_columns: Sequence[str] = (),
+    save_to: str | None = None,
+    post_outcomes: Sequence[str] = (),
 ) -> RunRecord:
     """Run one spec in this process; never raises: a failure is a record with status 'failed'.
 
@@ -165,7 +168,14 @@ def perform(
         config.output.plots = False
         config.seed = spec.seed
         row["config_hash"] = config_fingerprint(config)
+        if post_outcomes:  # computed from the post log (output only: the run is the same)
+            config.output.posts = True
         result = simulate(config, spec.seed)
+        if post_outcomes:
+            from sim.experiments.post_outcomes import parse
+
+            for name in post_outcomes:
+                result.summary[name] = parse(name).of(result.posts)
         if save_to is not None:
             result.provenance["overrides"] = spec.all_overrides
             result.save(Path(save_to) / spec.run_id)
@@ -195,6 +205,7 @@ def execute(
     already_done: int = 0,
     daily_columns: Sequence[str] = (),
     save_to: str | None = None,
+    post_outcomes: Sequence[str] = (),
 ) -> Iterator[tuple[int, RunRecord]]:
     """Run `specs` and yield (index into `specs`, record) as each finishes.
 
@@ -205,6 +216,8 @@ def execute(
         progress: show the progress bar, counting `already_done` runs as finished
             (a resumed sweep).
         daily_columns: daily columns each record keeps (for plots of a comparison).
+        post_outcomes: outcomes of each run's posts added to its summary
+            (`answered_within_Nh[@KIND]`, sim.experiments.post_outcomes).
         save_to: a folder for each run's own files (see `perform`).
     """
     check(executor, jobs, address)
@@ -213,7 +226,12 @@ def execute(
         if progress
         else None
     )
-    function = partial(perform, daily_columns=tuple(daily_columns), save_to=save_to)
+    function = partial(
+        perform,
+        daily_columns=tuple(daily_columns),
+        save_to=save_to,
+        post_outcomes=tuple(post_outcomes),
+    )
     try:
         for index, record in dispatch(function, specs, executor, jobs, address):
             if bar is not None:

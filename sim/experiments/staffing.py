@@ -23,6 +23,8 @@ import pandas as pd
 
 from sim.config import ConfigError, arguments, load_config
 from sim.engine.metrics import VALUE_NOTE
+from sim.experiments.post_outcomes import is_post_outcome
+from sim.experiments.post_outcomes import parse as parse_post_outcome
 from sim.experiments.runs import check_metrics
 from sim.experiments.sweeps import load, summarise_points, sweep
 from sim.report.io import atomic_write, check_report_folder
@@ -283,7 +285,13 @@ def staffing(
     assumed = not targets
     bounds = read_targets(DEFAULT_TARGETS if assumed else targets)
     check_report_folder(Path(out), "out", "sweep")
-    check_metrics(scenario, overrides, [(f"targets.{t.metric}", t.metric) for t in bounds])
+    from_posts = [t.metric for t in bounds if is_post_outcome(t.metric)]
+    for name in from_posts:
+        parse_post_outcome(name)
+    check_metrics(
+        scenario, overrides,
+        [(f"targets.{t.metric}", t.metric) for t in bounds if t.metric not in from_posts],
+    )  # fmt: skip
     currency = load_config(scenario, list(overrides)).output.currency
     grid: dict[str, list[Any]] = {STAFF: sorted(set(counts))}
     if coverage_hours:
@@ -301,6 +309,7 @@ def staffing(
         seed=seed,
         out=Path(out) / "sweep",
         overrides=overrides,
+        post_outcomes=from_posts,
         **execution,
     )
     result = recommend(load(folder), list(grid), bounds, currency)

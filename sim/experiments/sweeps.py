@@ -446,6 +446,7 @@ def sweep(
     points: Sequence[Mapping[str, Any]] | None = None,
     save_runs: bool = False,
     seeds: Sequence[int] | None = None,
+    post_outcomes: Sequence[str] = (),
 ) -> Path:
     """Run (or resume) a sweep into `out`. See the module docstring.
 
@@ -460,6 +461,8 @@ def sweep(
         out: the sweep folder (created, or resumed if it holds this very sweep).
         jobs, executor, address: where the runs execute (local pool or Dask).
         overrides: applied to every run before the design point's values.
+        post_outcomes: outcomes of each run's posts to add to its row,
+            `answered_within_Nh[@KIND]` (sim.experiments.post_outcomes).
         save_runs: also keep each run's own files in `out/jobs/<run id>/` (config,
             daily table, summary, provenance, report): `load_daily(out)` stacks the days.
 
@@ -515,6 +518,7 @@ def sweep(
         scenario,
         already_done=len(runs) - len(todo),
         save_to=str(Path(out).resolve() / JOBS) if save_runs else None,
+        post_outcomes=post_outcomes,
     )
     for _, record in batch:
         store.write(record.row)

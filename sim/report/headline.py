@@ -137,7 +137,11 @@ MONEY_METRICS = frozenset(
 
 def is_share(metric: str) -> bool:
     """Whether a summary metric is a share (shown as a percentage)."""
-    return metric in SHARE_OF or metric.endswith(("_share", "_utilisation", "_rate", "_reach"))
+    return (
+        metric in SHARE_OF
+        or metric.endswith(("_share", "_utilisation", "_rate", "_reach"))
+        or metric.startswith("answered_within_")
+    )
 
 
 def short(metric: str, value: float, currency: Currency = USD) -> str:

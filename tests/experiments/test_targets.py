@@ -87,3 +87,43 @@ def test_targets_and_staff_on_the_command_line(tmp_path, capsys):
                  f"out={tmp_path / 'bad'}"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "targets.sla_attainment=most: must be a number" in err
+
+
+def test_answered_within_the_sla_is_the_summarys_sla_attainment():
+    from sim.experiments.runs import RunSpec, perform
+
+    record = perform(
+        RunSpec("baseline", 3, ("population.size=800", "days=10", "strategy.sla_hours=2")),
+        post_outcomes=("answered_within_2h", "answered_within_2h@complaint"),
+    )
+    assert record.summary["answered_within_2h"] == record.summary["sla_attainment"]
+    assert 0 < record.summary["answered_within_2h@complaint"] <= 1
+    nobody = perform(
+        RunSpec("baseline", 3, ("population.size=800", "days=10", "team.hub.staff=0")),
+        post_outcomes=("answered_within_24h@complaint",),
+    )
+    assert nobody.summary["answered_within_24h@complaint"] == 0.0  # no hub: nobody answers
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [("answered_within_xh", "write answered_within_Nh"), ("answered_within_1h@mention",
+     "not an inbound kind"), ("answered_within_0h", "more than 0 hours")],
+)  # fmt: skip
+def test_bad_post_outcomes_are_one_line(name, fragment):
+    from sim.experiments.post_outcomes import parse
+
+    with pytest.raises(ConfigError, match=fragment):
+        parse(name)
+
+
+def test_a_complaint_service_target_staffs_the_hub(tmp_path):
+    from sim.experiments.staffing import staffing
+
+    result = staffing(
+        "baseline", staff=[0, 3], targets={"answered_within_4h@complaint": 0.5},
+        replications=4, out=tmp_path, jobs=1, overrides=["population.size=800", "days=8"],
+    )  # fmt: skip
+    assert list(result.points["meets"]) == [False, True]  # nobody answers without a hub
+    assert result.points["answered_within_4h@complaint"].iloc[0] == 0.0
+    assert "`answered_within_4h@complaint` >= 50.0 %" in result.text()

@@ -1,0 +1,62 @@
+"""Outcomes read from a run's posts: the service a manager promises, by kind of post.
+
+`answered_within_Nh` is the share of inbound posts (addressed to the brand; mentions
+are found only by listening and are not inbound) whose first reply came within N
+hours, a post never answered counting as not; `answered_within_Nh@KIND` the same
+for one kind (complaint, question, praise, lead, attack). With N the strategy's
+`sla_hours` and no kind it equals the summary's `sla_attainment` (tested).
+Staffing targets take them (`targets.answered_within_1h@complaint.at_least=0.8`);
+a run asked for them keeps its post log to compute them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.config import ConfigError
+from sim.config.schema import POST_KINDS
+
+PATTERN = re.compile(r"answered_within_(\d+(?:\.\d+)?)h(?:@(\w+))?")
+INBOUND_KINDS = tuple(k for k in POST_KINDS if k != "mention")
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    name: str
+    hours: float
+    kind: str | None
+
+    def of(self, log: pd.DataFrame) -> float:
+        """The share in one run's post log (`output.posts`); NaN when no such post came."""
+        inbound = log["addressed"] & (log["kind"] != "mention")
+        if self.kind is not None:
+            inbound &= log["kind"] == self.kind
+        n = int(inbound.sum())
+        if n == 0:
+            return math.nan
+        return float((log.loc[inbound, "response_time_h"] <= self.hours).sum() / n)
+
+
+def is_post_outcome(name: str) -> bool:
+    return name.startswith("answered_within_")
+
+
+def parse(name: str) -> PostOutcome:
+    match = PATTERN.fullmatch(name)
+    if match is None:
+        raise ConfigError(
+            f"{name}: write answered_within_Nh, or answered_within_Nh@KIND with KIND one of "
+            f"{', '.join(INBOUND_KINDS)}"
+        )
+    hours, kind = float(match.group(1)), match.group(2)
+    if kind is not None and kind not in INBOUND_KINDS:
+        raise ConfigError(
+            f"{name}: {kind} is not an inbound kind; allowed: {', '.join(INBOUND_KINDS)}"
+        )
+    if hours <= 0:
+        raise ConfigError(f"{name}: the window must be more than 0 hours")
+    return PostOutcome(name, hours, kind)
