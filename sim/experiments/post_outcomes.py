@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError
@@ -60,3 +61,26 @@ def parse(name: str) -> PostOutcome:
     if hours <= 0:
         raise ConfigError(f"{name}: the window must be more than 0 hours")
     return PostOutcome(name, hours, kind)
+
+
+def by_hour_of_week(
+    log: pd.DataFrame, hours: float, kind: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(share answered within `hours`, inbound posts) by weekday (rows, Monday first) and
+    hour of the day the post was made (columns), from one run's post log; NaN where no
+    post came."""
+    from sim.engine.clock import DAYS_PER_WEEK, HOURS_PER_DAY
+
+    inbound = log["addressed"] & (log["kind"] != "mention")
+    if kind is not None:
+        inbound &= log["kind"] == kind
+    created = log.loc[inbound, "created_h"].to_numpy()
+    answered = (log.loc[inbound, "response_time_h"] <= hours).to_numpy()
+    weekday = (created // HOURS_PER_DAY).astype(int) % DAYS_PER_WEEK
+    hour = (created % HOURS_PER_DAY).astype(int)
+    cell = weekday * 24 + hour
+    posts = np.bincount(cell, minlength=168).reshape(7, 24)
+    hits = np.bincount(cell, weights=answered, minlength=168).reshape(7, 24)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(posts > 0, hits / np.maximum(posts, 1), np.nan)
+    return share, posts

@@ -107,6 +107,40 @@ def read_targets(raw: Mapping[str, Any]) -> list[Target]:
 
 
 @dataclass
+class ServiceByHour:
+    """One run of an option: the share of inbound posts answered within `hours`, by
+    weekday (rows, Monday first) and hour of the day posted (columns)."""
+
+    option: dict[str, float]
+    seed: int
+    hours: float
+    share: np.ndarray  # 7 x 24, NaN where no post came
+    posts: np.ndarray  # 7 x 24
+
+    def blocks(self, width: int = 4) -> list[tuple[str, float, int]]:
+        """(hours of the day, share answered, posts) in blocks of `width` hours."""
+        out = []
+        for start in range(0, 24, width):
+            posts = self.posts[:, start : start + width]
+            hits = np.nansum(self.share[:, start : start + width] * posts)
+            n = int(posts.sum())
+            out.append((f"{start:02d}:00-{start + width:02d}:00", hits / n if n else np.nan, n))
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        from sim.engine.clock import WEEKDAYS
+
+        return pd.DataFrame(
+            [
+                {"weekday": WEEKDAYS[d], "hour": h, "posts": int(self.posts[d, h]),
+                 "answered_within_share": self.share[d, h]}
+                for d in range(7)
+                for h in range(24)
+            ]
+        )  # fmt: skip
+
+
+@dataclass
 class Recommendation:
     points: pd.DataFrame  # one row per staffing option: means and CIs
     marginal: pd.DataFrame  # value of one more hub staff member, per step
@@ -115,6 +149,7 @@ class Recommendation:
     parameters: list[str]
     currency: str = "USD"  # output.currency of the scenario
     assumed_targets: bool = False  # the user named none: the default was used
+    service: ServiceByHour | None = None  # the chosen option's service by hour of week
 
     def text(self) -> str:
         """The report a person reads: every option with its units, which targets each
@@ -192,6 +227,25 @@ class Recommendation:
                     )
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append(f"\n{VALUE_NOTE}")
+        if self.service is not None:
+            service = self.service
+            option = ", ".join(f"{k}={v:g}" for k, v in service.option.items())
+            lines += [
+                "",
+                "## Service by hour of the day",
+                "",
+                f"{option} ({'recommended' if self.recommended else 'the most staffed'}), "
+                f"one run (seed {service.seed}): the share of inbound posts answered within "
+                f"{service.hours:g} h, by the hour they were posted (service_by_hour.csv has "
+                "every hour of the week; service_by_hour.png shows it):",
+                "",
+                "| posted | answered in time | posts |",
+                "|---|---:|---:|",
+            ]
+            lines += [
+                f"| {block} | {short('x_share', value)} | {posts:,} |"
+                for block, value, posts in service.blocks()
+            ]
         return "\n".join(lines)
 
 
@@ -314,6 +368,7 @@ def staffing(
     )
     result = recommend(load(folder), list(grid), bounds, currency)
     result.assumed_targets = assumed
+    result.service = service_by_hour(scenario, overrides, result, seed)
     write_report(result, Path(out))
     write_provenance(
         Path(out),
@@ -332,6 +387,26 @@ def staffing(
     return result
 
 
+def service_by_hour(
+    scenario: str, overrides: Sequence[str], result: Recommendation, seed: int
+) -> ServiceByHour:
+    """The recommended option (else the most staffed) run once with its post log: service
+    by the hour of the week posts were made."""
+    from sim.experiments.post_outcomes import by_hour_of_week
+    from sim.experiments.runs import format_value
+    from sim.results import run
+
+    points = result.points.sort_values(result.parameters[0])
+    option = result.recommended or points.iloc[-1].to_dict()
+    values = {k: option[k] for k in result.parameters}
+    whole = {k: int(v) if float(v).is_integer() else float(v) for k, v in values.items()}
+    settings = [*overrides, *(f"{k}={format_value(v)}" for k, v in whole.items())]
+    config = load_config(scenario, [*settings, "output.posts=true"])
+    log = run(config, seed).posts
+    share, posts = by_hour_of_week(log, config.strategy.sla_hours)
+    return ServiceByHour(whole, seed, config.strategy.sla_hours, share, posts)
+
+
 def write_report(result: Recommendation, out: Path) -> None:
     from sim.report.currency import Currency
     from sim.report.plots import plot_tradeoffs
@@ -348,6 +423,12 @@ def write_report(result: Recommendation, out: Path) -> None:
         "marginal": [_clean(r) for r in result.marginal.to_dict(orient="records")],
     }
     atomic_write(out / "staffing.json", lambda p: p.write_text(json.dumps(payload, indent=2)))
+    if result.service is not None:
+        from sim.report.plots import plot_service_by_hour
+
+        frame = result.service.frame()
+        atomic_write(out / "service_by_hour.csv", lambda p: frame.to_csv(p, index=False))
+        plot_service_by_hour(result.service, out / "service_by_hour.png")
     plot_tradeoffs(
         result.points,
         result.parameters,

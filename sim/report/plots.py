@@ -694,3 +694,24 @@ def plot_discovery(discovery, out: Path) -> list[Path]:
         atomic_write(paths[-1], lambda p: fig.savefig(p, dpi=110, format="png"))
         plt.close(fig)
     return paths
+
+
+def plot_service_by_hour(service, path: Path) -> Path:
+    """A week of service: the share of inbound posts answered in time, by weekday and hour
+    of the day posted (grey: no post came)."""
+    from sim.engine.clock import WEEKDAYS
+
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="lightgray")
+    shown = ax.imshow(np.ma.masked_invalid(service.share), aspect="auto", cmap=cmap,
+                      vmin=0, vmax=1)  # fmt: skip
+    bar = fig.colorbar(shown, ax=ax)
+    bar.set_label(f"answered within {service.hours:g} h (%)")
+    bar.ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_yticks(range(7), WEEKDAYS)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    option = ", ".join(f"{k}={v:g}" for k, v in service.option.items())
+    ax.set(xlabel="hour of the day posted", ylabel="weekday",
+           title=f"Service by hour of week: {option}, seed {service.seed}")  # fmt: skip
+    _save(fig, path)
+    return path

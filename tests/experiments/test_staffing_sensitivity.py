@@ -69,11 +69,16 @@ def test_staffing_end_to_end(tmp_path) -> None:
         "tradeoff_equity.png",
         "tradeoff_value_horizon.png",
         "tradeoff_response.png",
+        "service_by_hour.png",
     ):
         assert (tmp_path / name).exists(), name
     payload = json.loads((tmp_path / "staffing.json").read_text())
     assert payload["recommended"]["team.hub.staff"] == 1
-    _assert_page(tmp_path, "Staffing: baseline", plots=4)
+    _assert_page(tmp_path, "Staffing: baseline", plots=5)
+    # the recommended option's service by hour of week, from one run with its post log
+    service = pd.read_csv(tmp_path / "service_by_hour.csv")
+    assert len(service) == 168 and service["posts"].sum() > 0
+    assert "## Service by hour of the day" in result.text()
     with pytest.raises(sim.ConfigError, match=r"targets\.bogus"):
         recommend(sim.experiments.load(tmp_path / "sweep"), ["team.hub.staff"], {"bogus": 1.0})
 

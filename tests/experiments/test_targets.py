@@ -127,3 +127,23 @@ def test_a_complaint_service_target_staffs_the_hub(tmp_path):
     assert list(result.points["meets"]) == [False, True]  # nobody answers without a hub
     assert result.points["answered_within_4h@complaint"].iloc[0] == 0.0
     assert "`answered_within_4h@complaint` >= 50.0 %" in result.text()
+
+
+def test_service_by_hour_of_week_adds_up_to_the_runs_share():
+    import numpy as np
+
+    import sim
+    from sim.experiments.post_outcomes import by_hour_of_week, parse
+
+    log = sim.run(
+        sim.load_config("baseline", ["population.size=1500", "days=14", "output.posts=true"]),
+        seed=1,
+    ).posts
+    share, posts = by_hour_of_week(log, 1.0)
+    assert (
+        posts.shape == (7, 24)
+        and posts.sum() == (log["addressed"] & (log["kind"] != "mention")).sum()
+    )
+    overall = np.nansum(share * posts) / posts.sum()
+    assert overall == pytest.approx(parse("answered_within_1h").of(log), rel=1e-12)
+    assert np.nanmax(share[:, :6]) == 0.0  # the default hub is off shift at night
