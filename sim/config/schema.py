@@ -514,6 +514,13 @@ class Hub:
         "go to the department (sensitivity 0.5-0.95)",
         range=UNIT,
     )
+    shrinkage: float = param(
+        0.0,
+        "brand input: share of rostered hours not spent on posts (breaks, meetings, "
+        "training); modelled as slower handling, each post taking 1 / (1 - shrinkage) of its "
+        "time, wages paid for every rostered hour; 0 keeps the calibrated baseline",
+        range=(0.0, 0.9),
+    )
 
 
 @dataclass

@@ -122,9 +122,10 @@ class Team:
         self.population, self.defects, self.ledger = population, defects, ledger
         # the root-cause floor is set from the everyday levels, before any shock
         hub = cfg.team.hub
+        # shrinkage: the share of rostered time not on posts stretches each post's handling
         self.handle_hours = np.array(
             [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
-        )
+        ) / (1.0 - hub.shrinkage)
         self.staff: list[HubStaff] = []
         starts = staggered_starts(
             hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
