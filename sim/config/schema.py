@@ -483,6 +483,18 @@ class Posts:
 
 # ---------------------------------------------------------------- team
 @dataclass
+class Temps:
+    start_day: float = param(30.0, "first day the temporary staff work", unit="day", range=NONNEG)
+    days: float = param(28.0, "how long they stay", unit="days", range=NONNEG)
+    staff: int = param(
+        1,
+        "decision: temporary hub staff for the window, on the hub's own shift pattern and wage",
+        unit="people",
+        range=(0, None),
+    )
+
+
+@dataclass
 class Hub:
     staff: int = param(
         2,
@@ -513,6 +525,9 @@ class Hub:
         "assumption: share of questions the hub answers itself from what it knows; the rest "
         "go to the department (sensitivity 0.5-0.95)",
         range=UNIT,
+    )
+    temps: list[Temps] = param(
+        list, "decision: temporary hub staff for date windows (a peak season)", factory=True
     )
     shrinkage: float = param(
         0.0,
