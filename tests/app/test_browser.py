@@ -295,3 +295,22 @@ def test_a_run_report_opens_in_the_browser_without_errors(browser, tmp_path):
     assert len(loaded) >= 5 and all(width > 0 for width in loaded)
     assert "accusation" in page.locator("body").inner_text()
     assert errors == [], errors
+
+
+def test_a_sweep_report_opens_in_the_browser_without_errors(browser, tmp_path):
+    """`hubspoke sweep` writes report.html beside its dataset: the design points, what moved
+    each metric, the plots; Chromium opens it from disk with no errors and no fetches."""
+    folder = tmp_path / "sweep"
+    done = subprocess.run(
+        [str(HUBSPOKE), "sweep", "grid.team.hub.staff=[0,2]", "replications=2",
+         "population.size=800", "days=8", "jobs=1", f"out={folder}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page, errors = _open_report(browser, folder / "report.html")
+    assert page.title() == "Sweep: baseline"
+    for heading in ("What moved the metrics", "The design points", "Plots", "Glossary"):
+        assert page.get_by_role("heading", name=heading).count() == 1
+    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
+    assert len(loaded) == 4 and all(width > 0 for width in loaded)
+    assert errors == [], errors
