@@ -151,6 +151,9 @@ class Recommendation:
     assumed_targets: bool = False  # the user named none: the default was used
     service: ServiceByHour | None = None  # the chosen option's service by hour of week
 
+    def _what_carries_value(self, short) -> str:
+        return _carries(self.marginal, short)
+
     def text(self) -> str:
         """The report a person reads: every option with its units, which targets each
         misses and by how much, the recommendation and the value of one more person."""
@@ -227,6 +230,8 @@ class Recommendation:
                     )
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append(f"\n{VALUE_NOTE}")
+            if "d_revenue_low" in self.marginal and "d_cost" in self.marginal:
+                lines.append("\n" + self._what_carries_value(short))
         if self.service is not None:
             service = self.service
             option = ", ".join(f"{k}={v:g}" for k, v in service.option.items())
@@ -247,6 +252,27 @@ class Recommendation:
                 for block, value, posts in service.blocks()
             ]
         return "\n".join(lines)
+
+
+def _carries(marginal: pd.DataFrame, short) -> str:
+    """Whether one more person changes what customers spend, or only the cost."""
+    unclear = marginal[(marginal["d_revenue_low"] <= 0) & (marginal["d_revenue_high"] >= 0)]
+    if len(unclear) == len(marginal):
+        return (
+            "In every step the revenue difference's 95 % interval includes 0: within the "
+            "window, one more person changes the cost to serve by "
+            + ", ".join(short("d_rv", c) for c in marginal["d_cost"])
+            + " (per person added, step by step), not measurably what customers spend; the "
+            "in-window value ranks the options by their cost."
+        )
+    steps = ", ".join(
+        f"{r['from_staff']:g} to {r['to_staff']:g}"
+        for _, r in marginal.drop(unclear.index).iterrows()
+    )
+    return (
+        f"Revenue changes beyond its 95 % interval from {steps} hub staff: there the extra "
+        "service moves what customers spend, not only the cost."
+    )
 
 
 def recommend(
@@ -296,7 +322,11 @@ def marginal_value(data: pd.DataFrame, parameters: Sequence[str]) -> pd.DataFram
             for metric, short in (
                 ("relationship_value_total", "rv"),
                 ("relationship_value_horizon", "rv_horizon"),
+                ("revenue_total", "revenue"),
+                ("cost_to_serve_total", "cost"),
             ):
+                if metric not in a.columns:
+                    continue
                 diff, lo, hi, _ = paired_ci(a[metric].to_numpy(), b[metric].to_numpy())
                 row[f"d_{short}"] = diff / per_person
                 row[f"d_{short}_low"] = lo / per_person

@@ -147,3 +147,18 @@ def test_service_by_hour_of_week_adds_up_to_the_runs_share():
     overall = np.nansum(share * posts) / posts.sum()
     assert overall == pytest.approx(parse("answered_within_1h").of(log), rel=1e-12)
     assert np.nanmax(share[:, :6]) == 0.0  # the default hub is off shift at night
+
+
+def test_the_report_says_whether_staff_change_revenue_or_only_cost():
+    from sim.experiments.staffing import _carries
+    from sim.report.headline import short
+
+    steps = pd.DataFrame(
+        {"from_staff": [1, 2], "to_staff": [2, 3], "d_cost": [19_200.0, 19_200.0],
+         "d_revenue_low": [-500.0, -300.0], "d_revenue_high": [800.0, 400.0]}
+    )  # fmt: skip
+    assert "ranks the options by their cost" in _carries(steps, short)
+    assert "$19,200, $19,200" in _carries(steps, short)
+    steps.loc[0, ["d_revenue_low", "d_revenue_high"]] = [2_000.0, 9_000.0]
+    moved = _carries(steps, short)
+    assert "from 1 to 2 hub staff" in moved and "moves what customers spend" in moved
