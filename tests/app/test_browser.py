@@ -256,21 +256,30 @@ def _open_report(browser, path: Path):
     return page, errors
 
 
+def _command_report(browser, args: list[str], folder: Path, title: str, headings: tuple):
+    """Run `hubspoke ARGS` (writing into `folder`), open its report.html in Chromium and
+    check its title and headings; the page, its errors, and each image's loaded width."""
+    done = subprocess.run([str(HUBSPOKE), *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    page, errors = _open_report(browser, folder / "report.html")
+    assert page.title() == title
+    for heading in headings:
+        assert page.get_by_role("heading", name=heading).count() == 1
+    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
+    return page, errors, loaded
+
+
 def test_a_comparison_report_opens_in_the_browser_without_errors(browser, tmp_path):
     """`hubspoke compare experiment=brand_attack_false` writes report.html: one file with
     its plots embedded, which Chromium opens from disk with no console errors."""
     folder = tmp_path / "cmp"
-    done = subprocess.run(
-        [str(HUBSPOKE), "compare", "experiment=brand_attack_false", "replications=2",
-         "population.size=1500", "days=30", f"hydra.run.dir={folder}"],
-        capture_output=True, text=True, timeout=300,
+    page, errors, loaded = _command_report(
+        browser,
+        ["compare", "experiment=brand_attack_false", "replications=2", "population.size=1500",
+         "days=30", f"hydra.run.dir={folder}"],
+        folder, "Comparison: brand_attack_false",
+        ("What happened", "The metrics", "Plots", "Glossary"),
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    page, errors = _open_report(browser, folder / "report.html")
-    assert page.title() == "Comparison: brand_attack_false"
-    for heading in ("What happened", "The metrics", "Plots", "Glossary"):
-        assert page.get_by_role("heading", name=heading).count() == 1
-    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
     assert loaded and all(width > 0 for width in loaded)
     assert "deny_fast" in page.locator("table").first.inner_text()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
@@ -281,17 +290,13 @@ def test_a_run_report_opens_in_the_browser_without_errors(browser, tmp_path):
     """`hubspoke run` writes report.html: the run's story, headline, plots and provenance in
     one file, which Chromium opens from disk with no console errors and no fetches."""
     folder = tmp_path / "run"
-    done = subprocess.run(
-        [str(HUBSPOKE), "run", "scenario=brand_attack_true", "strategy=enterprise",
-         "population.size=1500", "days=30", f"hydra.run.dir={folder}"],
-        capture_output=True, text=True, timeout=300,
+    page, errors, loaded = _command_report(
+        browser,
+        ["run", "scenario=brand_attack_true", "strategy=enterprise", "population.size=1500",
+         "days=30", f"hydra.run.dir={folder}"],
+        folder, "Run: brand_attack_true / enterprise",
+        ("What happened", "The headline", "Plots", "Glossary"),
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    page, errors = _open_report(browser, folder / "report.html")
-    assert page.title() == "Run: brand_attack_true / enterprise"
-    for heading in ("What happened", "The headline", "Plots", "Glossary"):
-        assert page.get_by_role("heading", name=heading).count() == 1
-    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
     assert len(loaded) >= 5 and all(width > 0 for width in loaded)
     assert "accusation" in page.locator("body").inner_text()
     assert errors == [], errors
@@ -301,16 +306,12 @@ def test_a_sweep_report_opens_in_the_browser_without_errors(browser, tmp_path):
     """`hubspoke sweep` writes report.html beside its dataset: the design points, what moved
     each metric, the plots; Chromium opens it from disk with no errors and no fetches."""
     folder = tmp_path / "sweep"
-    done = subprocess.run(
-        [str(HUBSPOKE), "sweep", "grid.team.hub.staff=[0,2]", "replications=2",
-         "population.size=800", "days=8", "jobs=1", f"out={folder}"],
-        capture_output=True, text=True, timeout=300,
+    _, errors, loaded = _command_report(
+        browser,
+        ["sweep", "grid.team.hub.staff=[0,2]", "replications=2", "population.size=800",
+         "days=8", "jobs=1", f"out={folder}"],
+        folder, "Sweep: baseline",
+        ("What moved the metrics", "The design points", "Plots", "Glossary"),
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    page, errors = _open_report(browser, folder / "report.html")
-    assert page.title() == "Sweep: baseline"
-    for heading in ("What moved the metrics", "The design points", "Plots", "Glossary"):
-        assert page.get_by_role("heading", name=heading).count() == 1
-    loaded = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
     assert len(loaded) == 4 and all(width > 0 for width in loaded)
     assert errors == [], errors
