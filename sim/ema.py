@@ -72,19 +72,14 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _current(config, key: str) -> Any:
-    value = config
-    for part in key.split("."):
-        value = getattr(value, part)
-    return value
-
-
 def _parameter(ew, scenario: str, overrides: list[str], key: str, spec: Any, role: str):
     """A Workbench parameter for config key `key`: a range (low, high) or a list of values,
     each value checked by the config layer as `hubspoke run` would."""
+    from sim.experiments.sweeps import _key_type
+
     try:
-        current = _current(load_config(scenario, overrides), key)
-    except AttributeError:
+        kind = _key_type(scenario, key, overrides)
+    except ConfigError:
         raise ConfigError(f"{role}.{key}: not a config key (docs/parameters.md)") from None
     if isinstance(spec, tuple) and len(spec) == 2:
         low, high = spec
@@ -92,9 +87,9 @@ def _parameter(ew, scenario: str, overrides: list[str], key: str, spec: Any, rol
             load_config(scenario, [*overrides, f"{key}={value}"])
         if not low < high:
             raise ConfigError(f"{role}.{key}={list(spec)}: the range needs low < high")
-        if isinstance(current, bool):
+        if issubclass(kind, bool):
             raise ConfigError(f"{role}.{key}: a switch takes a list of values, [true, false]")
-        if isinstance(current, int):
+        if issubclass(kind, int):
             return ew.IntegerParameter(key, int(low), int(high))
         return ew.RealParameter(key, float(low), float(high))
     if isinstance(spec, list) and spec:

@@ -157,10 +157,10 @@ class Discovery:
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "discovery.json", self.to_json())
+        record = self.to_json()
+        write_json(out / "discovery.json", record)
         atomic_write(out / "discovery.md", lambda p: p.write_text(self.markdown()))
         plot_discovery(self, out)
-        record = self.to_json()
         shown = ("outcome", "rule", "method", "keys", "runs", "of_interest")
         write_provenance(out, "discovery", **{key: record[key] for key in shown})
         from sim.report.html import save_markdown_page
@@ -355,10 +355,8 @@ def _prim(x: pd.DataFrame, y: np.ndarray, alpha: float, min_coverage: float, cou
             box.select(int(best))
             point = trajectory.loc[best]
             result = _box(box.box_lims[int(best)], algorithm.box_init, point)
-            result.trajectory = [
-                {k: float(row[k]) for k in ("coverage", "density", "mass", "res_dim")}
-                for _, row in trajectory.iterrows()
-            ]
+            columns = ["coverage", "density", "mass", "res_dim"]
+            result.trajectory = trajectory[columns].astype(float).to_dict("records")
             if not result.restricted:  # the whole sweep: nothing narrower describes them
                 break
             found.append(result)

@@ -151,9 +151,6 @@ class Recommendation:
     assumed_targets: bool = False  # the user named none: the default was used
     service: ServiceByHour | None = None  # the chosen option's service by hour of week
 
-    def _what_carries_value(self, short) -> str:
-        return _carries(self.marginal, short)
-
     def text(self) -> str:
         """The report a person reads: every option with its units, which targets each
         misses and by how much, the recommendation and the value of one more person."""
@@ -231,7 +228,7 @@ class Recommendation:
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append(f"\n{VALUE_NOTE}")
             if "d_revenue_low" in self.marginal and "d_cost" in self.marginal:
-                lines.append("\n" + self._what_carries_value(short))
+                lines.append("\n" + _carries(self.marginal, short))
         if self.service is not None:
             service = self.service
             option = ", ".join(f"{k}={v:g}" for k, v in service.option.items())

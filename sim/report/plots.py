@@ -314,13 +314,16 @@ DAILY_DIFFERENCES = ("loyalty_mean", "customers")
 
 def plot_comparison(comparison: Comparison, out: Path) -> list[Path]:
     paths = [_metric_bars(comparison, out / "metrics_ci.png")]
+    config = _arm_config(comparison)
+    events = scenario_events(config) if config is not None else []
     for column, label in DAILY_BANDS:
         if column not in comparison.daily.columns:
             continue
-        paths.append(_daily_bands(comparison, column, label, out / f"daily_{column}.png"))
+        path = out / f"daily_{column}.png"
+        paths.append(_daily_plot(comparison, column, label, path, events, paired=False))
         if column in DAILY_DIFFERENCES and len(comparison.arms) > 1:
             path = out / f"daily_{column}_difference.png"
-            paths.append(_daily_differences(comparison, column, label, path))
+            paths.append(_daily_plot(comparison, column, label, path, events, paired=True))
     return paths
 
 
@@ -360,37 +363,33 @@ def _metric_bars(comparison: Comparison, path: Path) -> Path:
     return path
 
 
-def _daily_bands(comparison: Comparison, column: str, label: str, path: Path) -> Path:
-    """Each arm's daily mean over the replications with its 95 % band (t interval)."""
-    replications = int(comparison.runs["replication"].nunique())
-    title = f"{comparison.scenario}: per arm, mean of {replications} replications (95% band)"
-    return _daily_plot(comparison, column, label, title, path, paired=False)
-
-
-def _daily_differences(comparison: Comparison, column: str, label: str, path: Path) -> Path:
-    """Each arm minus the reference, day by day, paired by replication (the same seeds):
-    the mean difference and its 95 % t interval. Between arms the seeds' own luck
-    cancels, so these bands are far narrower than the arms' own."""
-    reference = comparison.reference
-    title = f"{comparison.scenario}: paired difference with {reference} (95% band)"
-    label = f"{label}, arm - {reference}"
-    return _daily_plot(comparison, column, label, title, path, paired=True)
-
-
 def _daily_plot(
-    comparison: Comparison, column: str, label: str, title: str, path: Path, paired: bool
+    comparison: Comparison,
+    column: str,
+    label: str,
+    path: Path,
+    events: Sequence[Event],
+    paired: bool,
 ) -> Path:
+    """Each arm's daily mean over the replications with its 95 % band (t interval); or,
+    `paired`, each arm minus the reference on the same seeds, whose bands are far
+    narrower than the arms' own (the seeds' own luck cancels)."""
     fig, ax = plt.subplots(figsize=(7.5, 4.4))
     for arm, mean, low, high in _daily_intervals(comparison, column, paired):
         ax.plot(mean.index, mean.values, label=arm)
         ax.fill_between(mean.index, low.values, high.values, alpha=0.2)
     if paired:
+        reference = comparison.reference
         ax.axhline(0.0, color="black", linewidth=0.6)
+        label = f"{label}, arm - {reference}"
+        title = f"{comparison.scenario}: paired difference with {reference} (95% band)"
+    else:
+        replications = int(comparison.runs["replication"].nunique())
+        title = f"{comparison.scenario}: per arm, mean of {replications} replications (95% band)"
     ax.set(xlabel="day", ylabel=label, title=title)
     if column == "customers":
         people_axis(ax.yaxis)
-    config = _arm_config(comparison)
-    _finish(fig, path, scenario_events(config) if config is not None else [], ax)
+    _finish(fig, path, events, ax)
     return path
 
 
