@@ -308,10 +308,12 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
         playing.set(False)
         model.set(session.new_model())
 
-    def advance(days: int) -> None:
-        model.value.step_days(days)
-        if model.value.finished:
-            model.value.horizon = horizon(model.value)
+    def advance(days: int, run: AppModel | None = None) -> None:
+        # Play passes its own run: a new run started meanwhile must not be stepped by it
+        run = model.value if run is None else run
+        run.step_days(days)
+        if run.finished:
+            run.horizon = horizon(run)
         force_update()
 
     def reset() -> None:
@@ -327,7 +329,7 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
         # Pause, a new run or the end
         run = model.value
         while playing.value and model.value is run and not run.finished:
-            advance(PLAY_DAYS)
+            advance(PLAY_DAYS, run)
             time.sleep(PLAY_PAUSE_MS / 1000)
         if model.value is run:
             playing.set(False)
