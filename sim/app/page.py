@@ -314,7 +314,8 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
         run.step_days(days)
         if run.finished:
             run.horizon = horizon(run)
-        force_update()
+        if run is model.value:  # a stale run's frame must not redraw the page under the new run
+            force_update()
 
     def reset() -> None:
         playing.set(False)

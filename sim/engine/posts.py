@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.config.schema import POST_KINDS, Demand, Posts
 from sim.engine.clock import HOURS_PER_DAY
+from sim.engine.keyed import KeyedDraws, draw_key
 from sim.engine.population import CUSTOMER, PROSPECT
 
 KIND = {name: i for i, name in enumerate(POST_KINDS)}
@@ -151,7 +152,7 @@ class Batch:
 
 
 def marks(rng: np.random.Generator, count: int, cfg: Posts) -> dict[str, np.ndarray]:
-    """The per-post random marks, drawn for every candidate (common random numbers)."""
+    """The per-post random marks of `count` posts, drawn in turn from a sequential stream."""
     patience = (
         rng.exponential(cfg.patience_hours, count)
         if cfg.patience_hours > 0
@@ -168,24 +169,44 @@ def marks(rng: np.random.Generator, count: int, cfg: Posts) -> dict[str, np.ndar
     }
 
 
+# a candidate's keyed fields (sim.engine.keyed): when, the thinning tests, the marks
+_TIME, _ACCEPT, _TOPIC, _VOICE = range(1, 5)
+_MARKS = {
+    "addressed": 5,
+    "handle_work": 6,
+    "patience": 7,
+    "spoke_work": 8,
+    "follow_u": 9,
+    "listen_u": 10,
+    "defect_u": 11,
+}
+
+
+def keyed_marks(draws: KeyedDraws, index: np.ndarray, cfg: Posts) -> dict[str, np.ndarray]:
+    """The marks of the candidates `index`: the same values as long as the key is the same."""
+    u = draws.uniform(index, np.fromiter(_MARKS.values(), dtype=np.uint64))
+    column = {name: u[:, i] for i, name in enumerate(_MARKS)}
+    exponential = {name: -np.log1p(-column[name]) for name in ("handle_work", "spoke_work")}
+    return {
+        "addressed": column["addressed"] < cfg.addressed_share,
+        **exponential,
+        "patience": -cfg.patience_hours * np.log1p(-column["patience"])
+        if cfg.patience_hours > 0
+        else np.full(len(index), np.inf),
+        **{name: column[name] for name in ("follow_u", "listen_u", "defect_u")},
+    }
+
+
 Part = dict[str, np.ndarray]
 
 
-def _select(part: Part, keep: np.ndarray) -> Part:
-    # a few of many candidates are kept: index them once, not a boolean mask per column
-    index = np.flatnonzero(keep)
-    return {name: values[index] for name, values in part.items()}
-
-
-def categorical(rng: np.random.Generator, p: np.ndarray, count: int) -> np.ndarray:
-    """`rng.choice(len(p), size=count, p=p)`, the same draws and values, faster for few
-    categories: Generator.choice inverts the cumulative shares with one uniform each
-    (searchsorted, ~15 ns a draw); comparing with each share's bound is ~4 ns a draw.
-    """
+def category(u: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The category of each uniform in `u` under shares `p` (the inverse of their
+    cumulative shares; for a few categories, a comparison with each bound beats
+    searchsorted)."""
     cdf = np.cumsum(p, dtype=np.float64)
     cdf /= cdf[-1]
-    u = rng.random(count)
-    index = np.zeros(count, dtype=np.int64)
+    index = np.zeros(len(u), dtype=np.int64)
     for bound in cdf[:-1]:
         index += u >= bound
     return index
@@ -214,6 +235,43 @@ class DailyRhythm:
         return hour + np.clip(within, 0.0, 1.0 - 1e-12)
 
 
+class Candidates:
+    """A day's candidates of one kind: a Poisson count at the bound rate, each drawn by key.
+
+    Each thinning test narrows `index` (the surviving candidates) and draws only
+    what it needs for them; `part` then draws the survivors' time and marks.
+    The count, every candidate's author and the key are the only draws from the
+    sequential stream (none depends on the run's state), so the stream stays
+    aligned whatever the run's state rejects.
+    """
+
+    def __init__(self, rng: np.random.Generator, expected: float, size: int) -> None:
+        count = int(rng.poisson(expected))
+        # every candidate has an author: drawn in turn, the stream stays aligned all the same
+        self.author = rng.integers(0, size, count)
+        self.draws = KeyedDraws(draw_key(rng))
+        self.index = np.arange(count, dtype=np.int64)
+        self.extra: dict[str, np.ndarray] = {}  # fields drawn for the tests, kept in the part
+
+    def keep(self, ok: np.ndarray) -> None:
+        """Keep the candidates where `ok` (a mask over the current survivors)."""
+        where = np.flatnonzero(ok)
+        self.index, self.author = self.index[where], self.author[where]
+        self.extra = {name: values[where] for name, values in self.extra.items()}
+
+    def uniform(self, field: int) -> np.ndarray:
+        return self.draws.uniform(self.index, field)
+
+    def part(self, cfg: Posts, rhythm: DailyRhythm, start: float) -> Part:
+        """The survivors as a part: author, created, their drawn fields and marks."""
+        return {
+            "author": self.author,
+            "created": start + rhythm.times(self.uniform(_TIME)),
+            **self.extra,
+            **keyed_marks(self.draws, self.index, cfg),
+        }
+
+
 class PostGenerator:
     """Daily arrivals of incidents, questions, praise and sales leads, by thinning."""
 
@@ -230,20 +288,8 @@ class PostGenerator:
 
     def _candidates(
         self, rng: np.random.Generator, rate: float, start: float, people: float
-    ) -> Part:
-        count = int(rng.poisson(rate * people * self.rhythm.day_factor(start)))
-        # the time's uniform is kept and turned into an hour only for accepted candidates
-        # (_timed): most candidates are rejected, the values are the same either way
-        return {
-            "author": rng.integers(0, self.size, count),
-            "time_u": rng.random(count),
-            "accept_u": rng.random(count),
-            **marks(rng, count, self.cfg),
-        }
-
-    def _timed(self, part: Part, start: float) -> Part:
-        part["created"] = start + self.rhythm.times(part.pop("time_u"))
-        return part
+    ) -> Candidates:
+        return Candidates(rng, rate * people * self.rhythm.day_factor(start), self.size)
 
     def incidents(
         self,
@@ -265,22 +311,17 @@ class PostGenerator:
         """
         bound = self.cfg.incident_rate_per_day * season * self.topic_p * self.max_defect
         people = self.size if people is None else people
-        part = self._candidates(rng, float(bound.sum()), day_start, people)
-        count = len(part["author"])
-        total = bound.sum()
-        part["topic"] = (
-            categorical(rng, bound / total, count)
-            if total > 0
-            else rng.choice(len(bound), size=count)
-        )
-        part["voice_u"] = rng.random(count)
-        topic = part["topic"]
-        ok = (state[part["author"]] == CUSTOMER) & (
-            part["accept_u"] * self.max_defect[topic] < defect_level[topic]
-        )
+        total = float(bound.sum())
+        c = self._candidates(rng, total, day_start, people)
+        c.keep(state[c.author] == CUSTOMER)
+        p = bound / total if total > 0 else np.full(len(bound), 1.0 / len(bound))
+        c.extra["topic"] = category(c.uniform(_TOPIC), p)
+        topic = c.extra["topic"]
+        c.keep(c.uniform(_ACCEPT) * self.max_defect[topic] < defect_level[topic])
+        c.extra["voice_u"] = c.uniform(_VOICE)
         if voice is not None:
-            ok &= part["voice_u"] < voice[part["author"]]
-        return self._timed(_select(part, ok), day_start)
+            c.keep(c.extra["voice_u"] < voice[c.author])
+        return c.part(self.cfg, self.rhythm, day_start)
 
     def chatter(
         self,
@@ -300,12 +341,12 @@ class PostGenerator:
             (PRAISE, cfg.praise_rate_per_day, CUSTOMER),
             (LEAD, cfg.lead_rate_per_day, PROSPECT),
         ):
-            part = self._candidates(rng, rate * season, day_start, people)
-            part["topic"] = categorical(rng, self.topic_p, len(part["author"]))
-            ok = state[part["author"]] == who
+            c = self._candidates(rng, rate * season, day_start, people)
+            c.keep(state[c.author] == who)
             if kind == PRAISE:
-                ok &= part["accept_u"] < loyalty[part["author"]] ** 2
-            out[kind] = self._timed(_select(part, ok), day_start)
+                c.keep(c.uniform(_ACCEPT) < loyalty[c.author] ** 2)
+            c.extra["topic"] = category(c.uniform(_TOPIC), self.topic_p)
+            out[kind] = c.part(cfg, self.rhythm, day_start)
         return out
 
 

@@ -1,0 +1,71 @@
+"""Random numbers by key and index: any candidate's draws without the draws of the others.
+
+Daily arrivals are thinned from candidates (sim.engine.posts): most candidates
+are rejected, and which ones depends on the run's state (who is a customer,
+the defect levels, voice). Drawn from a sequential stream, every candidate
+needs all its marks drawn so that the stream stays aligned between arms that
+reject different candidates (common random numbers). A keyed draw needs no
+alignment: the value of field `f` of candidate `i` under key `k` is a fixed
+function of (k, i, f), so each candidate is drawn only as far as it survives
+the tests before, and arms still share every surviving candidate's values.
+
+The function is SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable
+pseudorandom number generators", OOPSLA): its output mix applied to the
+Weyl sequence `k + c * 0x9E3779B97F4A7C15` at counter c = i * FIELDS + f,
+the generator that seeds xoshiro and passes BigCrush. The key of each day's
+candidates is drawn from the subsystem's own stream, so everything still
+follows from the run's seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FIELDS = 16  # fields per candidate: counters i * FIELDS + f never collide for f < FIELDS
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 2.0**-53
+
+
+def draw_key(rng: np.random.Generator) -> int:
+    """A fresh key from a sequential stream (one draw, whatever follows)."""
+    return int(rng.integers(0, 2**63))
+
+
+class KeyedDraws:
+    """Uniforms, integers and exponentials for (candidate index, field) under one key."""
+
+    def __init__(self, key: int) -> None:
+        self.key = np.uint64(key)
+
+    def bits(self, index: np.ndarray, field: int | np.ndarray) -> np.ndarray:
+        """64 random bits per index (uint64), the same for the same (key, index, field).
+
+        With an array of fields, a column per field (one pass for all of them).
+        """
+        fields = np.asarray(field, dtype=np.uint64)
+        if fields.size and not (fields < FIELDS).all():
+            raise ValueError(f"fields must be in [0, {FIELDS}), got {field}")
+        index = np.asarray(index, dtype=np.uint64)
+        if fields.ndim:
+            index = index[:, None]
+        z = (index * np.uint64(FIELDS) + fields) * _GOLDEN + self.key  # wraps modulo 2**64
+        z ^= z >> np.uint64(30)
+        z *= _MIX1
+        z ^= z >> np.uint64(27)
+        z *= _MIX2
+        z ^= z >> np.uint64(31)
+        return z
+
+    def uniform(self, index: np.ndarray, field: int | np.ndarray) -> np.ndarray:
+        """Uniform on [0, 1) with 53 random bits (a column per field for an array of them)."""
+        return (self.bits(index, field) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+    def integers(self, index: np.ndarray, field: int, high: int) -> np.ndarray:
+        """Uniform integers in [0, high) (bias below 2**-53 * high; high is a head count)."""
+        return (self.uniform(index, field) * high).astype(np.int64)
+
+    def exponential(self, index: np.ndarray, field: int, scale: float = 1.0) -> np.ndarray:
+        """Exponential with mean `scale` by inversion (1 - u lies in (0, 1])."""
+        return -scale * np.log1p(-self.uniform(index, field))

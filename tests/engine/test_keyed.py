@@ -1,0 +1,61 @@
+"""sim.engine.keyed: draws by (key, index, field), uniform, independent and repeatable."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.engine.keyed import FIELDS, KeyedDraws
+
+N = 200_000
+
+
+def test_the_same_key_index_and_field_give_the_same_value_in_any_order():
+    draws = KeyedDraws(12345)
+    index = np.arange(1000)
+    every = draws.uniform(index, 3)
+    some = np.array([7, 999, 0, 500])
+    np.testing.assert_array_equal(draws.uniform(some, 3), every[some])
+    # a block of fields equals the fields one by one
+    block = draws.uniform(index, np.array([3, 5], dtype=np.uint64))
+    np.testing.assert_array_equal(block[:, 0], every)
+    np.testing.assert_array_equal(block[:, 1], draws.uniform(index, 5))
+
+
+def test_uniforms_are_uniform():
+    u = KeyedDraws(1).uniform(np.arange(N), 0)
+    assert ((u >= 0) & (u < 1)).all()
+    # Kolmogorov-Smirnov at the 0.1 % level for a fixed key: fails by chance once in 1,000 keys
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    # the mean of N uniforms: sd sqrt(1/12 / N)
+    assert abs(u.mean() - 0.5) < 4 * math.sqrt(1 / 12 / N)
+
+
+def test_fields_indices_and_keys_are_uncorrelated():
+    index = np.arange(N)
+    a = KeyedDraws(7).uniform(index, 0)
+    b = KeyedDraws(7).uniform(index, 1)  # another field of the same candidates
+    c = KeyedDraws(8).uniform(index, 0)  # the same field under the next key
+    d = KeyedDraws(7).uniform(index + 1, 0)  # the neighbouring candidate
+    # a sample correlation of independent variables has sd 1 / sqrt(N)
+    for other in (b, c, d):
+        assert abs(np.corrcoef(a, other)[0, 1]) < 4 / math.sqrt(N)
+
+
+def test_exponentials_and_integers_have_their_distributions():
+    draws = KeyedDraws(99)
+    x = draws.exponential(np.arange(N), 2, scale=48.0)
+    assert (x >= 0).all()
+    assert abs(x.mean() - 48.0) < 4 * 48.0 / math.sqrt(N)  # sd of the mean: scale / sqrt(N)
+    k = draws.integers(np.arange(N), 4, 10)
+    assert k.min() == 0 and k.max() == 9
+    counts = np.bincount(k, minlength=10)
+    assert stats.chisquare(counts).pvalue > 1e-3
+
+
+def test_a_field_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="fields must be in"):
+        KeyedDraws(1).uniform(np.arange(3), FIELDS)
