@@ -88,6 +88,8 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "reply_uplift": (np.float64, np.nan),
     "resolved_at": (np.float64, np.nan),
     "outcome": (np.int8, 0),
+    # a complaint, tagged or found by listening (is_problem), set when the post is added
+    "problem": (np.bool_, False),
     # posted by someone outside the simulated sample of a larger reach (population.reach):
     # it loads the team like any post and moves no simulated person
     "background": (np.bool_, False),
@@ -136,6 +138,10 @@ class PostBook:
         ids = np.arange(self.n, self.n + count)
         for name, values in columns.items():
             self._columns[name][self.n : self.n + count] = values
+        rows = slice(self.n, self.n + count)
+        self._columns["problem"][rows] = is_problem(
+            self._columns["kind"][rows], self._columns["negativity"][rows]
+        )
         self.n += count
         self._refresh()
         return ids
@@ -182,17 +188,20 @@ _MARKS = {
 }
 
 
-def keyed_marks(draws: KeyedDraws, index: np.ndarray, cfg: Posts) -> dict[str, np.ndarray]:
-    """The marks of the candidates `index`: the same values as long as the key is the same."""
-    u = draws.uniform(index, np.fromiter(_MARKS.values(), dtype=np.uint64))
+# the fields a kept candidate draws at the end, in one block: its time, then its marks
+_PART_FIELDS = np.array([_TIME, *_MARKS.values()], dtype=np.uint64)
+
+
+def _marks_from(u: np.ndarray, cfg: Posts) -> dict[str, np.ndarray]:
+    """The marks from a block of uniforms, a column per field of `_MARKS` in order."""
     column = {name: u[:, i] for i, name in enumerate(_MARKS)}
-    exponential = {name: -np.log1p(-column[name]) for name in ("handle_work", "spoke_work")}
     return {
         "addressed": column["addressed"] < cfg.addressed_share,
-        **exponential,
+        "handle_work": -np.log1p(-column["handle_work"]),
         "patience": -cfg.patience_hours * np.log1p(-column["patience"])
         if cfg.patience_hours > 0
-        else np.full(len(index), np.inf),
+        else np.full(len(u), np.inf),
+        "spoke_work": -np.log1p(-column["spoke_work"]),
         **{name: column[name] for name in ("follow_u", "listen_u", "defect_u")},
     }
 
@@ -259,16 +268,18 @@ class Candidates:
         self.index, self.author = self.index[where], self.author[where]
         self.extra = {name: values[where] for name, values in self.extra.items()}
 
-    def uniform(self, field: int) -> np.ndarray:
-        return self.draws.uniform(self.index, field)
+    def uniforms(self, *fields: int) -> np.ndarray:
+        """The survivors' uniforms, a column per field (one pass for all of them)."""
+        return self.draws.uniform(self.index, np.array(fields, dtype=np.uint64))
 
     def part(self, cfg: Posts, rhythm: DailyRhythm, start: float) -> Part:
         """The survivors as a part: author, created, their drawn fields and marks."""
+        u = self.draws.uniform(self.index, _PART_FIELDS)
         return {
             "author": self.author,
-            "created": start + rhythm.times(self.uniform(_TIME)),
+            "created": start + rhythm.times(u[:, 0]),
             **self.extra,
-            **keyed_marks(self.draws, self.index, cfg),
+            **_marks_from(u[:, 1:], cfg),
         }
 
 
@@ -315,12 +326,13 @@ class PostGenerator:
         c = self._candidates(rng, total, day_start, people)
         c.keep(state[c.author] == CUSTOMER)
         p = bound / total if total > 0 else np.full(len(bound), 1.0 / len(bound))
-        c.extra["topic"] = category(c.uniform(_TOPIC), p)
-        topic = c.extra["topic"]
-        c.keep(c.uniform(_ACCEPT) * self.max_defect[topic] < defect_level[topic])
-        c.extra["voice_u"] = c.uniform(_VOICE)
+        u = c.uniforms(_TOPIC, _ACCEPT, _VOICE)
+        topic = category(u[:, 0], p)
+        c.extra = {"topic": topic, "voice_u": u[:, 2]}
+        ok = u[:, 1] * self.max_defect[topic] < defect_level[topic]
         if voice is not None:
-            c.keep(c.extra["voice_u"] < voice[c.author])
+            ok &= u[:, 2] < voice[c.author]
+        c.keep(ok)
         return c.part(self.cfg, self.rhythm, day_start)
 
     def chatter(
@@ -343,9 +355,10 @@ class PostGenerator:
         ):
             c = self._candidates(rng, rate * season, day_start, people)
             c.keep(state[c.author] == who)
+            u = c.uniforms(_TOPIC, _ACCEPT)
+            c.extra = {"topic": category(u[:, 0], self.topic_p)}
             if kind == PRAISE:
-                c.keep(c.uniform(_ACCEPT) < loyalty[c.author] ** 2)
-            c.extra["topic"] = category(c.uniform(_TOPIC), self.topic_p)
+                c.keep(u[:, 1] < loyalty[c.author] ** 2)
             out[kind] = c.part(cfg, self.rhythm, day_start)
         return out
 

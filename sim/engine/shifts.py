@@ -25,6 +25,11 @@ class Shift:
     active_from: float = 0.0
     active_until: float = INF
 
+    def __post_init__(self) -> None:
+        # asked once per queue event: the answers that need no search are kept
+        object.__setattr__(self, "_never", self.hours <= 0 or self.days_per_week <= 0)
+        object.__setattr__(self, "_always", self.always)
+
     @property
     def always(self) -> bool:
         return self.hours >= HOURS_PER_DAY and self.days_per_week >= 7
@@ -34,19 +39,20 @@ class Shift:
 
     def available_from(self, time: float) -> float:
         """Earliest time >= `time` on shift (inf if none before `active_until`)."""
-        time = max(time, self.active_from)
-        if time >= self.active_until or self.hours <= 0 or self.days_per_week <= 0:
+        if time < self.active_from:
+            time = self.active_from
+        if time >= self.active_until or self._never:
             return INF
-        if self.always:
+        if self._always:
             return time
         day = math.floor(time / HOURS_PER_DAY)
+        rotation, days_per_week = self.rotation, self.days_per_week
         for d in range(day - 1, day + 9):
-            if not self.works_on(d):
+            if (d + rotation) % 7 >= days_per_week:
                 continue
             start = d * HOURS_PER_DAY + self.start_hour
-            end = start + self.hours
-            if time < end:
-                found = max(time, start)
+            if time < start + self.hours:
+                found = time if time > start else start
                 return found if found < self.active_until else INF
         return INF
 

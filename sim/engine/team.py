@@ -22,7 +22,7 @@ import numpy as np
 from sim.config.schema import POST_KINDS
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
-from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook, is_problem
+from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook
 from sim.engine.queueing import ServerPool
 from sim.engine.shifts import Shift, staggered_starts
 from sim.engine.strategy import Rules
@@ -44,9 +44,8 @@ class HubStaff(mesa.Agent):
         super().__init__(model)
         self.shift = shift
         self.wage_per_hour = wage_per_hour
-
-    def available_from(self, time: float) -> float:
-        return self.shift.available_from(time)
+        # the queue asks at every event: the shift answers directly
+        self.available_from = shift.available_from
 
     def wages(self, day: int) -> float:
         return self.shift.hours_in(day) * self.wage_per_hour
@@ -99,9 +98,7 @@ class CaseSlot:
 
     def __init__(self, liaison: Liaison) -> None:
         self.liaison = liaison
-
-    def available_from(self, time: float) -> float:
-        return self.liaison.shift.available_from(time)
+        self.available_from = liaison.shift.available_from  # asked at every queue event
 
 
 class Team:
@@ -359,8 +356,7 @@ class Team:
         return int(posts.kind[post]) == QUESTION or self._is_problem(post)
 
     def _is_problem(self, post: int) -> bool:
-        posts = self.posts
-        return bool(is_problem(int(posts.kind[post]), posts.negativity[post]))
+        return bool(self.posts.problem[post])
 
     def _route(self, post: int, spoke: int, time: float) -> None:
         posts = self.posts
