@@ -1,11 +1,13 @@
 """Acceptance on the full baseline (25,000 people, 90 days): saying nothing costs customers.
 
 At published volumes the team touches few people: in 90 days about 50 of the 25,000
-simulated people post to the brand. What silence does shows first where those people
-are (complainers who got no answer leave for a competitor) and in what the brand can
-expect from its customers (the three-year value, which projects everyone's churn
-hazard, open issues included); the realised churn of 90 days differs between the two
-by a person or two, within noise, so it is not asserted here. The comparison is paired
+simulated people post to the brand. What silence does shows where those people
+are: complainers who got no answer are less loyal and leave for a competitor. The
+realised churn of 90 days differs by a person or two, within noise. The three-year
+value is not asserted here: its paired differences over four seeds (-$9.7M to +$6.4M
+on $3.2B) are wider than the lead answering presets have over silence, +$2.9-3.1M
+measured over 48 replications (docs/comparison.md; most of it their one company post
+a day); an assertion per seed held only on its seeds' draws. The comparison is paired
 (the same seeds under both strategies: common random numbers).
 """
 
@@ -51,11 +53,6 @@ def test_silence_loses_complainers_to_competitors(pairs):
     # a handful of simulated complainers a run: counted over the seeds together
     lost = [sum(pair[i]["defected_total"] for pair in pairs) for i in (0, 1)]
     assert lost[0] > lost[1], lost
-
-
-def test_silence_is_worth_less_over_three_years(pairs):
-    for silence, hub in pairs:
-        assert silence["relationship_value_horizon"] < hub["relationship_value_horizon"]
 
 
 def test_silence_leaves_the_complainers_less_loyal(runs):

@@ -43,7 +43,7 @@ from sim.engine.posts import (
     marks,
 )
 from sim.engine.strategy import Rules
-from sim.engine.streams import Streams
+from sim.engine.streams import LowUniforms, Streams
 from sim.engine.team import Team
 
 DAY = HOURS_PER_DAY
@@ -399,16 +399,17 @@ class HubspokeModel(mesa.Model):
         else:
             negative_exposure = np.zeros(pop.size)
         pop.drift()
+        # each person's uniforms below the day's bounds only (bounds set by the config alone)
         rng = self.streams.population
-        pop.forget_issues(rng.random(pop.size))
-        ledger.churned = len(pop.churn(rng.random(pop.size)))
+        pop.forget_issues(LowUniforms(rng, pop.size, pop.forget_probability))
+        ledger.churned = len(pop.churn(LowUniforms(rng, pop.size, pop.churn_bound)))
         conv = cfg.population.conversion
         innovation = (
             conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
         )
         customer = pop.state == CUSTOMER
         adopting, ledger.won_back, ledger.won_back_competitor = pop.convert(
-            rng.random(pop.size),
+            LowUniforms(rng, pop.size, pop.conversion_bound(innovation)),
             lambda people: graph.followee_share(customer, people),
             innovation,
             negative_exposure,

@@ -31,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.config.schema import Population as PopulationConfig
+from sim.engine.streams import LowUniforms, below
 
 PROSPECT, CUSTOMER, LAPSED, COMPETITOR = 0, 1, 2, 3
 UNAWARE, SPREADING, STIFLED = 0, 1, 2
@@ -199,14 +200,18 @@ class Population:
         gap *= self.cfg.loyalty_drift_per_day
         self.loyalty += gap
 
-    def forget_issues(self, uniforms: np.ndarray) -> None:
+    @property
+    def forget_probability(self) -> float:
+        """Daily chance that an open issue stops weighing (rate 1/open_issue_days)."""
+        return float(-np.expm1(-1.0 / self.cfg.open_issue_days))
+
+    def forget_issues(self, uniforms: np.ndarray | LowUniforms) -> None:
         """Unresolved issues stop weighing on a customer at rate 1/open_issue_days."""
-        # few people have an open issue: their uniforms only
-        people = np.flatnonzero(self.open_issues)
-        expire = people[uniforms[people] < -np.expm1(-1.0 / self.cfg.open_issue_days)]
+        people, _ = below(uniforms, self.forget_probability)
+        expire = people[self.open_issues[people] > 0]
         self.open_issues[expire] -= 1
 
-    def churn(self, uniforms: np.ndarray) -> np.ndarray:
+    def churn(self, uniforms: np.ndarray | LowUniforms) -> np.ndarray:
         """Customers whose uniform falls below today's churn probability lapse.
 
         Returns the people who lapsed (sorted). Only those whose uniform is below
@@ -214,16 +219,17 @@ class Population:
         the hazard is computed for them alone, and the others could not have left
         whatever their loyalty, so the result is the full comparison's exactly.
         """
-        candidates = np.flatnonzero(uniforms < self._churn_bound)
-        candidates = candidates[self.state[candidates] == CUSTOMER]
+        candidates, u = below(uniforms, self.churn_bound)
+        customer = self.state[candidates] == CUSTOMER
+        candidates, u = candidates[customer], u[customer]
         probability = -np.expm1(-self.daily_hazard(candidates))
-        leaving = candidates[uniforms[candidates] < probability]
+        leaving = candidates[u < probability]
         self.state[leaving] = LAPSED
         self.churned_total += len(leaving)
         return leaving
 
     @property
-    def _churn_bound(self) -> float:
+    def churn_bound(self) -> float:
         """An upper bound of anyone's daily churn probability (loyalty lies in [0, 1]).
 
         Raised by a millionth so that rounding in the bound never excludes a
@@ -236,9 +242,17 @@ class Population:
         hazard = float(self.hazard_by_segment.max()) * loyalty_factor * multiplier
         return min(1.0, -np.expm1(-hazard) * (1.0 + 1e-6))
 
+    def conversion_bound(self, innovation: float) -> float:
+        """The largest conversion or win-back probability anyone can have today."""
+        conv = self.cfg.conversion
+        q = conv.imitation_per_day
+        best_prospect = float(conversion_probability(np.ones(1), innovation, q)[0])
+        bound = max(best_prospect, conv.winback_per_day, conv.competitor_winback_per_day)
+        return min(1.0, bound * (1.0 + 1e-6))
+
     def convert(
         self,
-        uniforms: np.ndarray,
+        uniforms: np.ndarray | LowUniforms,
         local_share: Callable[[np.ndarray], np.ndarray],
         innovation: float,
         negative_exposure: np.ndarray,
@@ -257,19 +271,15 @@ class Population:
         prospect all of whose followees are customers, unexposed, bounds them all.
         """
         conv = self.cfg.conversion
-        q = conv.imitation_per_day
-        best_prospect = float(conversion_probability(np.ones(1), innovation, q)[0])
-        bound = max(best_prospect, conv.winback_per_day, conv.competitor_winback_per_day)
-        candidates = np.flatnonzero(uniforms < min(1.0, bound * (1.0 + 1e-6)))
+        candidates, u = below(uniforms, self.conversion_bound(innovation))
         state = self.state[candidates]
-        prospects = candidates[state == PROSPECT]
-        lapsed = candidates[state == LAPSED]
-        lost = candidates[state == COMPETITOR]
-        prob = conversion_probability(local_share(prospects), innovation, q)
+        is_prospect, is_lapsed, is_lost = state == PROSPECT, state == LAPSED, state == COMPETITOR
+        prospects = candidates[is_prospect]
+        prob = conversion_probability(local_share(prospects), innovation, conv.imitation_per_day)
         prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
-        adopted = prospects[uniforms[prospects] < prob]
-        back = lapsed[uniforms[lapsed] < conv.winback_per_day]
-        back_lost = lost[uniforms[lost] < conv.competitor_winback_per_day]
+        adopted = prospects[u[is_prospect] < prob]
+        back = candidates[is_lapsed][u[is_lapsed] < conv.winback_per_day]
+        back_lost = candidates[is_lost][u[is_lost] < conv.competitor_winback_per_day]
         adopting = np.sort(np.concatenate([adopted, back, back_lost]))
         self.state[adopting] = CUSTOMER
         self.converted_total += len(adopting)

@@ -46,3 +46,33 @@ class Streams:
         """A stream of one item (e.g. one person's attack post): the same in every arm,
         however many other items the run creates before it."""
         return np.random.default_rng(np.random.SeedSequence([self.seed, _key(name), int(item)]))
+
+
+class LowUniforms:
+    """A day's uniforms of `size` people, known only where they fall below `bound`.
+
+    A person acts when their uniform falls below their own probability; when
+    every probability of the day has a bound that does not depend on the run's
+    state, only the people below the bound can act. Their number is
+    Binomial(size, bound), they are a uniform sample of everyone, and their
+    uniforms are uniform on [0, bound): the same joint distribution as a
+    uniform per person, at the cost of the few instead of everyone, and with a
+    number of draws that depends on size and bound only (arms stay aligned).
+    """
+
+    def __init__(self, rng: np.random.Generator, size: int, bound: float) -> None:
+        self.bound = float(min(max(bound, 0.0), 1.0))
+        count = int(rng.binomial(size, self.bound))
+        self.people = np.sort(rng.choice(size, count, replace=False))
+        self.values = rng.random(count) * self.bound
+
+
+def below(uniforms: np.ndarray | LowUniforms, bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """The people whose uniform is below `bound` (sorted), and their uniforms."""
+    if isinstance(uniforms, LowUniforms):
+        if bound > uniforms.bound:
+            raise ValueError(f"bound {bound} exceeds the drawn bound {uniforms.bound}")
+        keep = uniforms.values < bound
+        return uniforms.people[keep], uniforms.values[keep]
+    people = np.flatnonzero(uniforms < bound)
+    return people, uniforms[people]

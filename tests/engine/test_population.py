@@ -224,7 +224,7 @@ def test_churn_by_candidates_equals_the_comparison_over_everyone(sensitivity):
     rng = np.random.default_rng(4)
     pop.loyalty[:] = rng.choice([0.0, 1.0, 0.3], size=n)
     pop.open_issues[rng.random(n) < 0.2] = 1
-    bound = pop._churn_bound
+    bound = pop.churn_bound
     uniforms = rng.random(n) * bound * 1.05  # everyone near the bound, some above it
     probability = -np.expm1(-pop.daily_hazard())
     assert probability.max() <= bound
