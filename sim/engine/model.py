@@ -27,7 +27,7 @@ from sim.engine.crisis import Firestorm
 from sim.engine.defects import Defects
 from sim.engine.diffusion import cascades, share_probability
 from sim.engine.influencers import Influencer, pick_influencers
-from sim.engine.metrics import Ledger, loyalty_stats, response_stats
+from sim.engine.metrics import Ledger, loyalty_stats, quantiles, response_stats
 from sim.engine.network import build_graph
 from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Population
 from sim.engine.posts import (
@@ -495,7 +495,7 @@ class HubspokeModel(mesa.Model):
         row["broken_promises"] = ledger.broken
         row["abandoned"] = ledger.abandoned
         row["resolution_median_h"] = (
-            float(np.median(ledger.resolution_hours)) if ledger.resolution_hours else math.nan
+            quantiles(ledger.resolution_hours, (0.5,))[0] if ledger.resolution_hours else math.nan
         )
         for topic, level in zip(self.topics, self.defects.level, strict=True):
             row[f"defect_{topic}"] = float(level)

@@ -325,14 +325,15 @@ class PostGenerator:
         total = float(bound.sum())
         c = self._candidates(rng, total, day_start, people)
         c.keep(state[c.author] == CUSTOMER)
-        p = bound / total if total > 0 else np.full(len(bound), 1.0 / len(bound))
-        u = c.uniforms(_TOPIC, _ACCEPT, _VOICE)
-        topic = category(u[:, 0], p)
-        c.extra = {"topic": topic, "voice_u": u[:, 2]}
-        ok = u[:, 1] * self.max_defect[topic] < defect_level[topic]
+        # keyed draws do not depend on the order of the tests: the rarest goes first
+        c.extra = {"voice_u": c.uniforms(_VOICE)[:, 0]}
         if voice is not None:
-            ok &= u[:, 2] < voice[c.author]
-        c.keep(ok)
+            c.keep(c.extra["voice_u"] < voice[c.author])
+        p = bound / total if total > 0 else np.full(len(bound), 1.0 / len(bound))
+        u = c.uniforms(_TOPIC, _ACCEPT)
+        topic = category(u[:, 0], p)
+        c.extra["topic"] = topic
+        c.keep(u[:, 1] * self.max_defect[topic] < defect_level[topic])
         return c.part(self.cfg, self.rhythm, day_start)
 
     def chatter(

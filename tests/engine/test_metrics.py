@@ -217,6 +217,9 @@ def test_summarise_without_churn_or_discount_does_not_raise():
         np.r_[np.zeros(90_000), np.random.default_rng(2).random(500)],  # one crowded bucket
         np.random.default_rng(3).normal(size=77_777),  # outside [0, 1], odd length
         np.full(60_000, 0.3),  # constant
+        np.random.default_rng(4).exponential(2.0, 301),  # small: one partition
+        np.array([5.0]),  # one value
+        np.array([1.0, 3.0]),  # two: interpolated
     ],
 )
 def test_bucketed_quantiles_equal_numpys(values):
