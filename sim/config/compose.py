@@ -217,6 +217,8 @@ def _compose(scenario: str, overrides: Iterable[str]) -> tuple[DictConfig, Sourc
             cfg = copy.deepcopy(built)
         else:  # a user's file may change between calls: composed afresh
             cfg = _compose_files(sources, selections)
+        for key in OPEN_MAPPINGS:  # their keys are the user's to name (checked later)
+            OmegaConf.set_struct(OmegaConf.select(cfg, key), False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ConfigLoaderImpl._apply_overrides_to_config(
@@ -430,6 +432,16 @@ def check_config(config: Config) -> None:
             if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
                 raise ConfigError(f"{key}.{i}={w:g}: out of range; must be >= 0")
         _require_sum(key, weights)
+    for kind, volume in config.demand.inbound_per_day.items():
+        if kind not in INBOUND_KINDS:
+            raise ConfigError(
+                f"demand.inbound_per_day.{kind}: unknown kind; allowed: {', '.join(INBOUND_KINDS)}"
+            )
+        if not math.isfinite(volume) or volume > MAX_POSTS_PER_DAY:
+            raise ConfigError(
+                f"demand.inbound_per_day.{kind}={volume:g}: out of range; "
+                f"must be between 0 and {MAX_POSTS_PER_DAY:,}"
+            )
     missing = [k for k in POST_KINDS if k not in posts.handle_minutes]
     if missing:
         raise ConfigError(f"posts.handle_minutes: missing {', '.join(missing)}")
@@ -467,6 +479,11 @@ def check_config(config: Config) -> None:
                 raise ConfigError(f"attack.effects.{stance}.{truth}: missing effect entry")
 
 
+# mappings whose keys a command line may add without Hydra's "+"
+OPEN_MAPPINGS = ("demand.inbound_per_day",)
+# the kinds whose volume a brand can state (demand.inbound_per_day): mentions are found by
+# listening and attacks come from the attack model
+INBOUND_KINDS = ("complaint", "question", "praise", "lead")
 # inbound posts a day the engine is sized for: ~100 bytes a post in the post book,
 # so a year at this rate is far beyond memory already; a typo of 1e30 fails here
 MAX_POSTS_PER_DAY = 20_000_000

@@ -44,6 +44,9 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
             )
         elif key.startswith("attack.") and key != "attack.enabled" and not attack.enabled:
             notes.append(f"{key}: the attack is off (attack.enabled=false)")
+        elif key in _RATE_OF and _RATE_OF[key] in config.demand.inbound_per_day:
+            kind = _RATE_OF[key]
+            notes.append(f"{key}: demand.inbound_per_day.{kind} sets the {kind} volume")
         elif _other_truth(key, attack.is_true):
             truth = "true" if attack.is_true else "false"
             notes.append(f"{key}: the accusation is {truth} (attack.is_true={truth})")
@@ -53,6 +56,15 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
             "no attack happens"
         )
     return [f"{note}; the setting has no effect" for note in notes]
+
+
+# a rate that demand.inbound_per_day.KIND replaces (sim.engine.volume)
+_RATE_OF = {
+    "posts.incident_rate_per_day": "complaint",
+    "posts.question_rate_per_day": "question",
+    "posts.praise_rate_per_day": "praise",
+    "posts.lead_rate_per_day": "lead",
+}
 
 
 def _other_truth(key: str, is_true: bool) -> bool:

@@ -862,6 +862,16 @@ class Demand:
         "mean 1, so the weekly total is unchanged; day 0 of a run is a Monday",
         factory=True,
     )
+    inbound_per_day: dict[str, float] = param(
+        dict,
+        "brand input (your post log; hubspoke import-log writes it): posts a day that tag "
+        "the brand, by kind (complaint, question, praise, lead), on an average day at the "
+        "start of the run, for the whole reach. A kind given here has its per-person rate "
+        "(posts.incident_rate_per_day, question_, praise_, lead_rate_per_day) set so that "
+        "the run starts at this volume; the kinds not given keep their rates",
+        unit="posts/day",
+        factory=True,
+    )
 
 
 @dataclass

@@ -45,6 +45,7 @@ from sim.engine.posts import (
 from sim.engine.strategy import Rules
 from sim.engine.streams import LowUniforms, Streams
 from sim.engine.team import Team
+from sim.engine.volume import rates_for_inbound
 
 DAY = HOURS_PER_DAY
 
@@ -89,7 +90,11 @@ class HubspokeModel(mesa.Model):
         self.posts = PostBook()
         self.ledger = Ledger(size)
         self.rules = Rules(cfg.strategy)
-        self.generator = PostGenerator(cfg.posts, size, self.defects.bound(), cfg.demand)
+        # the brand's stated volume (demand.inbound_per_day) sets those kinds' rates
+        self.post_config = rates_for_inbound(
+            cfg.posts, cfg.demand.inbound_per_day, self.population, self.scale, self.defects.level
+        )
+        self.generator = PostGenerator(self.post_config, size, self.defects.bound(), cfg.demand)
         self.team = Team(
             self,
             cfg,
