@@ -640,6 +640,33 @@ def _discover(parsed: Parsed) -> int:
     return 0
 
 
+def _import_log(parsed: Parsed) -> int:
+    from sim.imports import import_log
+    from sim.imports.write import companions, summary_line
+
+    kind_map, rest = _prefixed(parsed.overrides, "kind_map.", lambda key, value: value)
+    if rest:
+        raise UsageError(
+            f"{rest[0]}: unknown option for import-log; allowed: path, out, timezone, kind, "
+            "kind_map.LABEL=KIND"
+        )
+    options = parsed.options
+    for needed in ("path", "out"):
+        if needed not in options:
+            raise UsageError(f"import-log needs {needed}=...; hubspoke import-log --help")
+    # labels with spaces are written with underscores on the command line
+    labels = {label.replace("_", " "): kind for label, kind in kind_map.items()}
+    labels.update(kind_map)
+    fit = import_log(
+        options["path"], options["out"], options.get("timezone"), labels, options.get("kind")
+    )
+    print(summary_line(fit))
+    out = Path(options["out"])
+    print(f"scenario: {out}  (hubspoke run scenario={out})")
+    print(f"fit: {companions(out)['fit']}")
+    return 0
+
+
 def _calibrate(parsed: Parsed) -> int:
     from sim.experiments.calibration import calibrate
 
@@ -846,6 +873,21 @@ COMMANDS: dict[str, Command] = {
             "boxes": Option(int, "how many boxes at most (default 1)"),
             "out": Option(str, "the results folder (default outputs/DATE/TIME-discover)"),
         },
+    ),
+    "import-log": Command(
+        _import_log,
+        "a brand's post log (CSV or Parquet) in, a scenario of its demand and service out",
+        (
+            "path=LOG.csv out=SCENARIO.yaml [timezone=Area/City] [kind_map.LABEL=KIND ...]",
+            "path=LOG.parquet out=SCENARIO.yaml kind=complaint   (a log without a kind column)",
+        ),
+        {
+            "path": Option(str, "the post log: .csv or .parquet, one row per inbound post"),
+            "out": Option(str, "the scenario to write, SCENARIO.yaml (its fit report beside it)"),
+            "timezone": Option(str, "the brand's local time zone, e.g. Europe/Amsterdam"),
+            "kind": Option(str, "the kind of every post, for a log without a kind column"),
+        },
+        overrides=True,
     ),
     "calibrate": Command(
         _calibrate,
