@@ -39,6 +39,7 @@ from sim.config.compose import INBOUND_KINDS
 
 MIN_DAYS = 7  # a weekday rhythm needs every weekday at least once
 TREND_WEEKS = 8  # a trend over fewer whole weeks is mostly the weekly noise
+YEARLY_DAYS = 730  # each calendar month twice: a yearly pattern apart from one odd month
 IGNORE = "ignore"  # kind_map.LABEL=ignore drops the label's rows
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
@@ -65,6 +66,7 @@ class LogFit:
     service: dict[str, float] = field(default_factory=dict)
     service_se: dict[str, float] = field(default_factory=dict)
     trend_per_week: tuple[float, float, float] | None = None  # share a week, 95 % CI
+    monthly: list[float] | None = None  # volume a day by calendar month, mean 1 (two years+)
     not_estimated: list[str] = field(default_factory=list)
     observed: np.ndarray = field(default_factory=lambda: np.zeros((7, 24)))
     fitted: np.ndarray = field(default_factory=lambda: np.zeros((7, 24)))
@@ -275,6 +277,14 @@ def _by_hour_of_week(local: pd.Series, wait: pd.Series | None) -> pd.DataFrame:
     return table
 
 
+def _monthly(local: pd.Series, dates: pd.Series) -> list[float]:
+    """Posts a day in each calendar month over the months covered, relative to their mean."""
+    covered = pd.date_range(dates.min(), dates.max(), freq="D")
+    days_in = np.bincount(covered.month - 1, minlength=12).astype(np.float64)
+    per_day = np.bincount(local.dt.month.to_numpy() - 1, minlength=12) / days_in
+    return [round(float(v), 4) for v in per_day / per_day.mean()]
+
+
 def _trend(local: pd.Series, days: int) -> tuple[float, float, float] | None:
     weeks = days // 7
     if weeks < TREND_WEEKS:
@@ -353,7 +363,8 @@ def estimate(
     np.add.at(observed, (local[tagged].dt.dayofweek, local[tagged].dt.hour), 1)
     per_day = sum(inbound.values())
     fitted = per_day * np.outer(np.asarray(weekly) * days_of, np.asarray(hourly))
-    not_estimated = ["yearly seasonality (needs two years of log)"] if days < 730 else []
+    monthly = _monthly(local[tagged], dates[tagged]) if days >= YEARLY_DAYS else None
+    not_estimated = [] if monthly else ["yearly seasonality (needs two years of log)"]
     if days // 7 < TREND_WEEKS:
         not_estimated.append(f"a weekly trend (needs {TREND_WEEKS} whole weeks)")
     return LogFit(
@@ -373,6 +384,7 @@ def estimate(
         service=service,
         service_se=service_se,
         trend_per_week=_trend(local[tagged], days),
+        monthly=monthly,
         not_estimated=not_estimated,
         observed=observed,
         fitted=fitted,

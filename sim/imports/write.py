@@ -163,6 +163,27 @@ def fit_report(fit: LogFit, name: str) -> str:
             f"Weekly volume changes by {_pct(mid)} a week (95 % CI {_pct(low)} to {_pct(high)}); "
             "reported only: the scenario keeps the volume level (add events.seasons for peaks)."
         )
+    if fit.monthly:
+        months = [
+            "Jan",
+            "Feb",
+            "Mar",
+            "Apr",
+            "May",
+            "Jun",
+            "Jul",
+            "Aug",
+            "Sep",
+            "Oct",
+            "Nov",
+            "Dec",
+        ]
+        lines.append(
+            "Volume a day by calendar month, relative to the mean (reported, not imposed; "
+            "add events.seasons for the months that matter): "
+            + ", ".join(f"{m} {v:.2f}" for m, v in zip(months, fit.monthly, strict=True))
+            + "."
+        )
     lines += [f"- not estimated: {item}" for item in fit.not_estimated]
     return "\n".join(lines) + "\n"
 

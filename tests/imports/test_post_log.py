@@ -206,3 +206,16 @@ def test_a_reply_before_its_post_names_the_row(tmp_path, capsys):
     code = main(["import-log", f"path={path}", f"out={tmp_path / 'b.yaml'}"])
     assert code == 2
     assert "first_response_at: row 1 is before its created_at" in capsys.readouterr().err
+
+
+def test_two_years_give_the_yearly_pattern_and_less_says_so(fit):
+    assert fit.monthly is None
+    assert any("yearly seasonality" in item for item in fit.not_estimated)
+    # two years of one post a day, doubled in December: December stands out
+    days = pd.date_range("2024-01-01", "2025-12-31", freq="D")
+    times = [f"{d:%Y-%m-%d}T12:00:00+00:00" for d in days for _ in range(2 if d.month == 12 else 1)]
+    long = estimate(pd.DataFrame({"created_at": times}), kind="question")
+    assert long.not_estimated == []
+    # eleven months at 1 and December at 2: relative to their mean (13/12)
+    assert long.monthly[11] == pytest.approx(2 * 12 / 13, rel=1e-3)
+    assert long.monthly[0] == pytest.approx(12 / 13, rel=1e-3)
