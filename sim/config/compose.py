@@ -27,7 +27,7 @@ from sim.config.arguments import allowed_range
 from sim.config.errors import ConfigError
 from sim.config.inert import warn_inert
 from sim.config.overrides import Override, normalise
-from sim.config.schema import POST_KINDS, Config
+from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Config
 from sim.config.userfiles import Sources
 
 ConfigStore.instance().store(name="hubspoke_schema", node=Config)
@@ -458,11 +458,23 @@ def check_config(config: Config) -> None:
         if topic not in posts.topics:
             allowed = ", ".join(posts.topics)
             raise ConfigError(f"{key}={topic}: unknown topic; allowed: {allowed}")
-    if team.hub.staff > 0 and team.hub.shift_hours <= 0:
+    for i, shift in enumerate(team.hub.roster):
+        unknown = [d for d in shift.days if d not in WEEKDAY_NAMES]
+        if unknown or not shift.days:
+            raise ConfigError(
+                f"team.hub.roster.{i}.days={list(shift.days)}: must name weekdays; "
+                f"allowed: {', '.join(WEEKDAY_NAMES)}"
+            )
+        if shift.staff > 0 and shift.hours <= 0:
+            raise ConfigError(
+                f"team.hub.roster.{i}.hours={shift.hours:g}: a staffed shift needs hours; "
+                "must be > 0"
+            )
+    if team.hub.staff > 0 and team.hub.shift_hours <= 0 and not team.hub.roster:
         raise ConfigError(
             f"team.hub.shift_hours={team.hub.shift_hours:g}: hub staff need a shift; must be > 0"
         )
-    if team.hub.staff > 0 and team.hub.days_per_week == 0:
+    if team.hub.staff > 0 and team.hub.days_per_week == 0 and not team.hub.roster:
         raise ConfigError(
             f"team.hub.days_per_week={team.hub.days_per_week}: hub staff need working days; "
             "must be between 1 and 7 (or set team.hub.staff=0)"

@@ -44,6 +44,8 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
             )
         elif key.startswith("attack.") and key != "attack.enabled" and not attack.enabled:
             notes.append(f"{key}: the attack is off (attack.enabled=false)")
+        elif key in _ROSTER_REPLACES and config.team.hub.roster:
+            notes.append(f"{key}: team.hub.roster sets the hub's shifts")
         elif key in _RATE_OF and _RATE_OF[key] in config.demand.inbound_per_day:
             kind = _RATE_OF[key]
             notes.append(f"{key}: demand.inbound_per_day.{kind} sets the {kind} volume")
@@ -58,6 +60,11 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
     return [f"{note}; the setting has no effect" for note in notes]
 
 
+# what team.hub.roster replaces (sim.engine.team.hub_shifts)
+_ROSTER_REPLACES = {
+    f"team.hub.{k}"
+    for k in ("staff", "coverage_start_hour", "coverage_hours", "shift_hours", "days_per_week")
+}
 # a rate that demand.inbound_per_day.KIND replaces (sim.engine.volume)
 _RATE_OF = {
     "posts.incident_rate_per_day": "complaint",

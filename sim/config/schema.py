@@ -494,6 +494,23 @@ class Temps:
     )
 
 
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass
+class RosterShift:
+    start_hour: float = param(
+        8.0, "when the shift starts, local time (day 0 is a Monday)", unit="h of day",
+        range=(0.0, 24.0),
+    )  # fmt: skip
+    hours: float = param(8.0, "the shift's length; past midnight it goes on", unit="h",
+                         range=(0.0, 24.0))  # fmt: skip
+    days: list[str] = param(
+        lambda: list(WEEKDAY_NAMES), "weekdays it starts on (mon ... sun)", factory=True
+    )
+    staff: int = param(1, "decision: people on this shift", unit="people", range=(0, None))
+
+
 @dataclass
 class Hub:
     staff: int = param(
@@ -528,6 +545,23 @@ class Hub:
     )
     temps: list[Temps] = param(
         list, "decision: temporary hub staff for date windows (a peak season)", factory=True
+    )
+    roster: list[RosterShift] = param(
+        list,
+        "decision: the hub's shifts as a strategist writes them ({start_hour, hours, days, "
+        "staff}); when given, they replace staff, coverage_*, shift_hours and days_per_week",
+        factory=True,
+    )
+    night_premium: float = param(
+        0.0,
+        "brand input: extra pay for hours worked 22:00-06:00, as a share of the wage "
+        "(0.25: a quarter more)",
+        range=(0.0, 5.0),
+    )
+    weekend_premium: float = param(
+        0.0,
+        "brand input: extra pay for hours worked on Saturday and Sunday, as a share of the wage",
+        range=(0.0, 5.0),
     )
     shrinkage: float = param(
         0.0,

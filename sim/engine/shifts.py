@@ -24,17 +24,23 @@ class Shift:
     rotation: int = 0
     active_from: float = 0.0
     active_until: float = INF
+    # the weekdays it starts on (0 Monday ... 6 Sunday), instead of days_per_week
+    weekdays: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         # asked once per queue event: the answers that need no search are kept
-        object.__setattr__(self, "_never", self.hours <= 0 or self.days_per_week <= 0)
+        works = [self.works_on(d) for d in range(7)]
+        object.__setattr__(self, "_works", tuple(works))
+        object.__setattr__(self, "_never", self.hours <= 0 or not any(works))
         object.__setattr__(self, "_always", self.always)
 
     @property
     def always(self) -> bool:
-        return self.hours >= HOURS_PER_DAY and self.days_per_week >= 7
+        return self.hours >= HOURS_PER_DAY and all(self.works_on(d) for d in range(7))
 
     def works_on(self, day: int) -> bool:
+        if self.weekdays is not None:
+            return day % 7 in self.weekdays
         return (day + self.rotation) % 7 < self.days_per_week
 
     def available_from(self, time: float) -> float:
@@ -46,9 +52,9 @@ class Shift:
         if self._always:
             return time
         day = math.floor(time / HOURS_PER_DAY)
-        rotation, days_per_week = self.rotation, self.days_per_week
+        works = self._works
         for d in range(day - 1, day + 9):
-            if (d + rotation) % 7 >= days_per_week:
+            if not works[d % 7]:
                 continue
             start = d * HOURS_PER_DAY + self.start_hour
             if time < start + self.hours:
@@ -70,6 +76,13 @@ class Shift:
                 start = d * HOURS_PER_DAY + self.start_hour
                 total += max(0.0, min(hi, start + self.hours) - max(lo, start))
         return total
+
+    def premium_hours(self, day: int) -> tuple[float, float]:
+        """Hours within day `day` at night (22:00-06:00) and at the weekend (Sat, Sun)."""
+        lo = day * HOURS_PER_DAY
+        night = self.on_shift_hours(lo, lo + 6.0) + self.on_shift_hours(lo + 22.0, lo + 24.0)
+        weekend = self.hours_in(day) if day % 7 >= 5 else 0.0
+        return night, weekend
 
     def on_shift_hours(self, start: float, end: float) -> float:
         """Hours of [start, end] that fall on this shift."""

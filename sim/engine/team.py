@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.config.schema import POST_KINDS
+from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Hub
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
 from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook
@@ -40,15 +40,42 @@ BROKEN, ABANDONED = OUTCOME["broken_promise"], OUTCOME["abandoned"]
 class HubStaff(mesa.Agent):
     """A hub team member: works a shift, takes the next post by the strategy's priority."""
 
-    def __init__(self, model: mesa.Model, shift: Shift, wage_per_hour: float) -> None:
+    def __init__(self, model: mesa.Model, shift: Shift, wage_per_hour: float, pay: Hub) -> None:
         super().__init__(model)
         self.shift = shift
         self.wage_per_hour = wage_per_hour
+        self.night_premium, self.weekend_premium = pay.night_premium, pay.weekend_premium
         # the queue asks at every event: the shift answers directly
         self.available_from = shift.available_from
 
     def wages(self, day: int) -> float:
-        return self.shift.hours_in(day) * self.wage_per_hour
+        """Pay for day `day`: every rostered hour, with the night and weekend premiums."""
+        pay = self.shift.hours_in(day)
+        if self.night_premium or self.weekend_premium:
+            night, weekend = self.shift.premium_hours(day)
+            pay += self.night_premium * night + self.weekend_premium * weekend
+        return pay * self.wage_per_hour
+
+
+def hub_shifts(hub: Hub) -> list[Shift]:
+    """The hub's shifts: the roster as written, or `staff` staggered over the coverage."""
+    if hub.roster:
+        return [
+            Shift(
+                shift.start_hour % HOURS_PER_DAY,
+                shift.hours,
+                weekdays=frozenset(WEEKDAY_NAMES.index(d) for d in shift.days),
+            )
+            for shift in hub.roster
+            for _ in range(shift.staff)
+        ]
+    starts = staggered_starts(
+        hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
+    )
+    return [
+        Shift(start % HOURS_PER_DAY, hub.shift_hours, hub.days_per_week, rotation=i)
+        for i, start in enumerate(starts)
+    ]
 
 
 class Liaison(mesa.Agent):
@@ -124,13 +151,9 @@ class Team:
             [cfg.posts.handle_minutes[k] / 60.0 for k in POST_KINDS], dtype=np.float64
         ) / (1.0 - hub.shrinkage)
         self.staff: list[HubStaff] = []
-        starts = staggered_starts(
-            hub.staff, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
-        )
         if rules.staffs_hub:
-            for i, start in enumerate(starts):
-                shift = Shift(start % HOURS_PER_DAY, hub.shift_hours, hub.days_per_week, rotation=i)
-                self.staff.append(HubStaff(model, shift, hub.wage_per_hour))
+            for shift in hub_shifts(hub):
+                self.staff.append(HubStaff(model, shift, hub.wage_per_hour, hub))
         self.hub = ServerPool(
             list(self.staff),
             duration=self._hub_duration,
@@ -225,7 +248,7 @@ class Team:
                 active_from=start,
                 active_until=start + HOURS_PER_DAY * days,
             )
-            member = HubStaff(self.model, shift, hub.wage_per_hour)
+            member = HubStaff(self.model, shift, hub.wage_per_hour, hub)
             self.staff.append(member)
             self.hub.add_server(member, start)
             new.append(member)
