@@ -1,0 +1,326 @@
+"""The cheapest weekly shifts that meet service targets (issue 24, steps 1 and 2).
+
+1. Demand by hour of the week: the scenario's expected tagged posts of the
+   kinds its strategy answers (sim.engine.volume), shaped by `demand.weekly`
+   and `demand.hourly`; the work is posts x handling time / (1 - shrinkage).
+2. A rule per target, by its window:
+   - **queue** (a window of an hour or less): posts that must be answered in
+     minutes wait in a queue; the staff each hour needs is the fewest agents of
+     an M/M/c+M queue (Erlang A, with the scenario's patience) answering the
+     target's share within the window (sim.experiments.roster.erlang);
+   - **throughput** (a window of more than an hour): posts that may wait hours
+     are a backlog, not a queue (planning guides for email and tickets staff them
+     this way); the capacity rostered from each hour to that hour plus the window
+     must clear the work that arrived from any earlier hour on, backlog carried
+     over: for every stretch [a, h] of the week, work arriving in [a, h] <= staff
+     hours in [a, h + window] (the fluid condition; exact for work done first in,
+     first out).
+3. The cheapest set of shifts (start hour, length, weekday) covering both, as an
+   integer program (`scipy.optimize.milp`, HiGHS): the throughput rows are written
+   with cumulative staff hours, two entries a row.
+
+`answered_within_Nh[@KIND]` targets plan as they read; `first_response_pNN_h`
+at most T plans as answered within T for NN % (stricter: a post never
+answered counts against it). The simulation check (step 3 of the issue) runs
+the plan through the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from sim.config import ConfigError
+from sim.config.schema import WEEKDAY_NAMES, Config
+from sim.experiments import post_outcomes
+from sim.experiments.roster.erlang import servers_needed
+from sim.experiments.staffing import AT_LEAST, AT_MOST, Target
+
+HOURS = 168
+QUEUE, THROUGHPUT = "queue", "throughput"
+QUEUE_WINDOW_H = 1.0  # at most an hour: a queue; longer: a backlog
+
+
+@dataclass
+class Demand:
+    """Posts an hour (168 values, Monday 00:00 first) and handling hours a post, by kind."""
+
+    posts: dict[str, np.ndarray]
+    handle_hours: dict[str, float]
+    patience_hours: float
+
+    def total(self) -> np.ndarray:
+        return np.sum(list(self.posts.values()), axis=0)
+
+    def work(self) -> np.ndarray:
+        """Staff hours of work arriving in each hour of the week."""
+        return np.sum([p * self.handle_hours[k] for k, p in self.posts.items()], axis=0)
+
+
+def demand_of(config: Config, seed: int = 0) -> Demand:
+    """The scenario's expected demand on the hub, by hour of the week (see the module)."""
+    from sim.engine.model import HubspokeModel
+    from sim.engine.volume import RATE_KEY, tagged_per_unit_rate
+
+    model = HubspokeModel(config, seed)
+    posts_cfg = model.post_config
+    per_unit = tagged_per_unit_rate(posts_cfg, model.population, model.scale, model.defects.level)
+    weekly = np.asarray(config.demand.weekly, dtype=np.float64)
+    weekly = weekly / weekly.mean()
+    hourly = np.asarray(config.demand.hourly, dtype=np.float64)
+    hourly = hourly / hourly.sum()
+    shape = np.outer(weekly, hourly).ravel()  # a day's posts -> posts in each hour of the week
+    answered = [k for k in config.strategy.answers if k in RATE_KEY]
+    per_day = {k: per_unit[k] * getattr(posts_cfg, RATE_KEY[k]) for k in answered}
+    stretch = 1.0 / (1.0 - config.team.hub.shrinkage)
+    handle = {k: posts_cfg.handle_minutes[k] / 60.0 * stretch for k in answered}
+    return Demand({k: v * shape for k, v in per_day.items()}, handle, posts_cfg.patience_hours)
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: Target
+    rule: str  # QUEUE or THROUGHPUT
+    window_h: float
+    share: float
+    kind: str | None
+    why: str
+
+
+def rule_for(target: Target) -> Rule:
+    """Which rule plans a target, and why."""
+    metric = target.metric
+    if post_outcomes.is_post_outcome(metric):
+        outcome = post_outcomes.parse(metric)
+        if target.direction != AT_LEAST:
+            raise ConfigError(
+                f"targets.{metric}: a share answered is planned as at_least; "
+                f"targets.{metric}.at_least={target.value:g}"
+            )
+        window, share, kind = outcome.hours, target.value, outcome.kind
+    elif metric.startswith("first_response_p") and metric.endswith("_h"):
+        try:
+            percent = float(metric.removeprefix("first_response_p").removesuffix("_h"))
+        except ValueError:
+            percent = math.nan
+        if not 0 < percent < 100 or target.direction != AT_MOST:
+            raise ConfigError(
+                f"targets.{metric}: plan first_response_pNN_h with at_most and NN in 1-99"
+            )
+        window, share, kind = target.value, percent / 100.0, None
+    else:
+        raise ConfigError(
+            f"targets.{metric}: the roster planner plans answered_within_Nh[@KIND] and "
+            "first_response_pNN_h targets"
+        )
+    if not 0 < share <= 1:
+        raise ConfigError(f"targets.{metric}={target.value:g}: a share must be in (0, 1]")
+    if window <= QUEUE_WINDOW_H:
+        why = (
+            f"a window of {window:g} h is short against an hour: posts wait in a queue, "
+            "so each hour needs the agents of an Erlang A queue"
+        )
+        return Rule(target, QUEUE, window, share, kind, why)
+    why = (
+        f"a window of {window:g} h spans hours: posts that can wait are a backlog, so the "
+        "staff hours over any stretch plus the window must clear its work"
+    )
+    return Rule(target, THROUGHPUT, window, share, kind, why)
+
+
+@dataclass
+class ShiftOptions:
+    lengths: Sequence[float] = (8.0,)
+    starts: Sequence[int] = tuple(range(24))
+    min_staff: int = 0
+    wage_per_hour: float = 40.0
+    night_premium: float = 0.0
+    weekend_premium: float = 0.0
+
+
+@dataclass
+class Candidate:
+    weekday: int
+    start_hour: int
+    hours: float
+    cover: np.ndarray  # 168: the share of each hour of the week on shift (0-1)
+    cost: float  # a week's pay for one person on it
+
+
+def _overlap(start: float, end: float, lo: float, hi: float) -> float:
+    return max(0.0, min(end, hi) - max(start, lo))
+
+
+def candidates(options: ShiftOptions) -> list[Candidate]:
+    """Every allowed shift, once a week, with its coverage and a week's pay.
+
+    One occurrence of a shift is [weekday x 24 + start, + hours); hours past Sunday
+    midnight wrap to Monday (the week repeats). Night is 22:00-06:00, the weekend
+    Saturday and Sunday, as in the engine's pay (sim.engine.team.HubStaff.wages).
+    """
+    out = []
+    for weekday in range(7):
+        for start in options.starts:
+            for hours in options.lengths:
+                t0 = weekday * 24 + float(start)
+                t1 = t0 + float(hours)
+                cover = np.zeros(HOURS)
+                for slot in range(math.floor(t0), math.ceil(t1)):
+                    cover[slot % HOURS] += _overlap(t0, t1, slot, slot + 1)
+                night = weekend = 0.0
+                for day in range(weekday, weekday + 3):  # a shift spans at most two days
+                    lo = day * 24
+                    night += _overlap(t0, t1, lo, lo + 6) + _overlap(t0, t1, lo + 22, lo + 24)
+                    if day % 7 >= 5:
+                        weekend += _overlap(t0, t1, lo, lo + 24)
+                pay = (
+                    float(hours) + options.night_premium * night + options.weekend_premium * weekend
+                )
+                out.append(
+                    Candidate(weekday, int(start), float(hours), cover, pay * options.wage_per_hour)
+                )
+    return out
+
+
+@dataclass
+class RosterPlan:
+    """The planned week: shifts, staff by hour, what each target required, the cost."""
+
+    shifts: list[dict]  # {weekday, start_hour, hours, staff}
+    staffed_by_hour_of_week: np.ndarray
+    requirement_by_hour_of_week: np.ndarray  # the queue rules' agents (0 without one)
+    rules: list[Rule]
+    weekly_cost: float
+    work_by_hour_of_week: np.ndarray = field(default_factory=lambda: np.zeros(HOURS))
+
+    def roster(self) -> list[dict]:
+        """The shifts as team.hub.roster entries (same start and length grouped by staff)."""
+        grouped: dict[tuple, list[str]] = {}
+        for s in self.shifts:
+            key = (s["start_hour"], s["hours"], s["staff"])
+            grouped.setdefault(key, []).append(WEEKDAY_NAMES[s["weekday"]])
+        return [
+            {"start_hour": start, "hours": hours, "days": days, "staff": staff}
+            for (start, hours, staff), days in sorted(grouped.items())
+        ]
+
+
+def plan(demand: Demand, targets: Sequence[Target], options: ShiftOptions) -> RosterPlan:
+    """The cheapest shifts meeting every target (see the module)."""
+    if not targets:
+        raise ConfigError(
+            "targets: none given; e.g. targets.answered_within_1h@complaint.at_least=0.8"
+        )
+    rules = [rule_for(t) for t in targets]
+    arrivals = demand.total()
+    work = demand.work()
+    handle = np.divide(work, arrivals, out=np.zeros(HOURS), where=arrivals > 0)
+    requirement = np.full(HOURS, float(options.min_staff))
+    for rule in rules:
+        if rule.rule != QUEUE:
+            continue
+        for t in range(HOURS):
+            needed = servers_needed(
+                float(arrivals[t]),
+                float(handle[t]),
+                demand.patience_hours,
+                rule.window_h,
+                rule.share,
+            )
+            if needed is None:
+                day, hour = divmod(t, 24)
+                raise ConfigError(
+                    f"targets.{rule.target.metric}: {WEEKDAY_NAMES[day]} {hour:02d}:00 cannot "
+                    "be covered: no number of agents answers that share in time"
+                )
+            requirement[t] = max(requirement[t], needed)
+    shifts = candidates(options)
+    throughput = [r for r in rules if r.rule == THROUGHPUT]
+    # whole hours, rounded down: a post early in its hour has its full window only
+    window = math.floor(min(r.window_h for r in throughput)) if throughput else None
+    staff = cheapest(shifts, requirement, work if throughput else None, window)
+    cover = np.array([c.cover for c in shifts]).T
+    chosen = [
+        {"weekday": c.weekday, "start_hour": c.start_hour, "hours": c.hours, "staff": int(k)}
+        for c, k in zip(shifts, staff, strict=True)
+        if k > 0
+    ]
+    return RosterPlan(
+        shifts=chosen,
+        staffed_by_hour_of_week=cover @ staff,
+        requirement_by_hour_of_week=requirement,
+        rules=rules,
+        weekly_cost=float(sum(c.cost * k for c, k in zip(shifts, staff, strict=True))),
+        work_by_hour_of_week=work,
+    )
+
+
+def cheapest(
+    shifts: Sequence[Candidate],
+    requirement: np.ndarray,
+    work: np.ndarray | None = None,
+    window: int | None = None,
+) -> np.ndarray:
+    """People on each shift: the cheapest integers with staff >= `requirement` every hour
+    and, with `work` and `window`, the week's backlog cleared within the window."""
+    n = len(shifts)
+    cover = np.array([c.cover for c in shifts]).T  # 168 x n
+    extra = HOURS if work is not None else 0
+    size = n + extra
+    blocks = [
+        LinearConstraint(
+            sp.hstack([sp.csr_matrix(cover), sp.csr_matrix((HOURS, extra))]).tocsr(),
+            lb=requirement,
+            ub=np.inf,
+        )
+    ]
+    upper = np.full(size, np.inf)
+    if work is not None:
+        # the backlog B_t (staff hours left after hour t), the week repeating:
+        # B_t >= B_{t-1} + work_t - staffed_t and B_t >= 0 (the least such B is the
+        # fluid backlog), and at most the work whose deadline is still ahead, first in
+        # first out: what arrived in hours t - window + 2 .. t
+        rows, cols, vals = [], [], []
+        for t in range(HOURS):
+            rows += [t] * (n + 2)
+            cols += [n + t, n + (t - 1) % HOURS, *range(n)]
+            vals += [1.0, -1.0, *cover[t]]
+        blocks.append(
+            LinearConstraint(
+                sp.csr_matrix((vals, (rows, cols)), shape=(HOURS, size)), lb=work, ub=np.inf
+            )
+        )
+        ahead = np.concatenate([work, work])
+        upper[n:] = [
+            ahead[t + HOURS - window + 2 : t + HOURS + 1].sum() if window >= 2 else 0.0
+            for t in range(HOURS)
+        ]
+    result = milp(
+        np.concatenate([[c.cost for c in shifts], np.zeros(extra)]),
+        constraints=blocks,
+        integrality=np.concatenate([np.ones(n), np.zeros(extra)]),
+        bounds=Bounds(np.zeros(size), upper),
+    )
+    if not result.success:
+        raise ConfigError(
+            f"targets: no roster of the allowed shifts meets them ({result.message}); allow "
+            "more shift starts or lengths, or relax a target"
+        )
+    return np.round(result.x[:n]).astype(int)
+
+
+def fluid_backlog(work: np.ndarray, staffed: np.ndarray, weeks: int = 3) -> np.ndarray:
+    """Hour by hour, the backlog of work left (staff hours), first in first out, from an
+    empty start over `weeks` repeats of the week; the last week's values."""
+    backlog = 0.0
+    out = np.zeros(HOURS)
+    for _ in range(weeks):
+        for t in range(HOURS):
+            backlog = max(0.0, backlog + work[t] - staffed[t])
+            out[t] = backlog
+    return out

@@ -1,0 +1,149 @@
+"""The roster planner: Erlang A against Erlang C, the integer program against brute force,
+the throughput rule against a hand-computed backlog, and the 1 h / 24 h contrast."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.experiments.roster.erlang import answered_within, servers_needed
+from sim.experiments.roster.plan import (
+    HOURS,
+    QUEUE,
+    THROUGHPUT,
+    Demand,
+    ShiftOptions,
+    candidates,
+    cheapest,
+    demand_of,
+    fluid_backlog,
+    plan,
+    rule_for,
+)
+from sim.experiments.staffing import read_targets
+
+WAGE = 40.0
+
+
+def _erlang_c(servers: int, load: float) -> float:
+    top = load**servers / math.factorial(servers) * servers / (servers - load)
+    return top / (sum(load**k / math.factorial(k) for k in range(servers)) + top)
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "handle", "servers", "window"),
+    [(20.0, 0.1, 3, 0.05), (5.0, 0.2, 2, 0.5), (60.0, 0.1, 8, 0.1), (1.0, 0.5, 1, 1.0)],
+)
+def test_without_patience_erlang_a_is_erlang_c(arrivals, handle, servers, window):
+    load = arrivals * handle
+    expected = 1 - _erlang_c(servers, load) * math.exp(-(servers / handle - arrivals) * window)
+    assert answered_within(arrivals, handle, 0.0, servers, window) == pytest.approx(
+        expected, rel=1e-9
+    )
+
+
+def test_erlang_a_moves_the_right_way():
+    shares = [answered_within(30.0, 0.15, 7.0, c, 1.0) for c in range(1, 9)]
+    assert all(b >= a for a, b in itertools.pairwise(shares))  # more agents answer more
+    assert answered_within(30.0, 0.15, 7.0, 0, 1.0) == 0.0
+    # an overloaded queue without patience answers nobody in time; with it, some
+    assert answered_within(30.0, 0.15, 0.0, 2, 1.0) == 0.0
+    assert 0 < answered_within(30.0, 0.15, 7.0, 2, 1.0) < 1
+    c = servers_needed(30.0, 0.15, 7.0, 1.0, 0.8)
+    assert answered_within(30.0, 0.15, 7.0, c, 1.0) >= 0.8
+    assert answered_within(30.0, 0.15, 7.0, c - 1, 1.0) < 0.8
+
+
+def test_the_integer_program_is_optimal_by_brute_force():
+    """Fourteen 12-hour shifts with night and weekend premiums; every 0/1 choice tried."""
+    options = ShiftOptions(
+        lengths=(12.0,), starts=(0, 12), wage_per_hour=WAGE, night_premium=0.5,
+        weekend_premium=0.25,
+    )  # fmt: skip
+    shifts = candidates(options)
+    cover = np.array([c.cover for c in shifts])
+    cost = np.array([c.cost for c in shifts])
+    rng = np.random.default_rng(7)
+    requirement = (rng.random(HOURS) < 0.3).astype(float)
+    staff = cheapest(shifts, requirement)
+    choices = np.array(list(itertools.product((0, 1), repeat=len(shifts))))
+    feasible = ((choices @ cover) >= requirement).all(axis=1)
+    best = (choices[feasible] @ cost).min()
+    assert staff @ cost == pytest.approx(best)
+    assert ((staff @ cover) >= requirement).all()
+
+
+def test_the_throughput_rule_matches_a_hand_computed_backlog():
+    """4 staff hours of work arrive on Monday 00:00-01:00. Within 3 hours one person
+    clears 3 of them (hours 0, 1, 2): two are needed. Within 24 hours one is enough."""
+    options = ShiftOptions(lengths=(8.0,), starts=(0, 8, 16), wage_per_hour=WAGE)
+    shifts = candidates(options)
+    work = np.zeros(HOURS)
+    work[0] = 4.0
+    zero = np.zeros(HOURS)
+    tight = cheapest(shifts, zero, work, window=3)
+    loose = cheapest(shifts, zero, work, window=24)
+    cost = np.array([c.cost for c in shifts])
+    assert tight @ cost == pytest.approx(2 * 8 * WAGE)
+    assert loose @ cost == pytest.approx(8 * WAGE)
+    cover = np.array([c.cover for c in shifts]).T
+    # hand-computed fluid backlog of the tight plan: 4 - 2, 2 - 2, then 0
+    backlog = fluid_backlog(work, cover @ tight)
+    assert backlog[0] == pytest.approx(2.0) and backlog[1] == pytest.approx(0.0)
+    # the loose plan leaves a backlog, gone within the day
+    backlog = fluid_backlog(work, cover @ loose)
+    assert backlog.max() > 0 and backlog[23] == pytest.approx(0.0)
+
+
+@pytest.fixture(scope="module")
+def peak_demand() -> Demand:
+    return demand_of(sim.load_config("seasonal_peak", ["population.size=5000"]))
+
+
+def test_a_24h_target_leaves_hours_unstaffed_that_a_1h_target_staffs_for_less(peak_demand):
+    options = ShiftOptions(wage_per_hour=WAGE)
+    hour = plan(peak_demand, read_targets({"answered_within_1h": {"at_least": 0.8}}), options)
+    day = plan(peak_demand, read_targets({"answered_within_24h": {"at_least": 0.95}}), options)
+    assert [r.rule for r in hour.rules] == [QUEUE] and [r.rule for r in day.rules] == [THROUGHPUT]
+    unstaffed = day.staffed_by_hour_of_week == 0
+    assert unstaffed.any() and (hour.staffed_by_hour_of_week[unstaffed] > 0).any()
+    assert day.weekly_cost < hour.weekly_cost
+    # the 24 h plan clears every hour's work within the day (fluid backlog)
+    backlog = fluid_backlog(peak_demand.work(), day.staffed_by_hour_of_week)
+    ahead = np.concatenate([peak_demand.work()] * 2)
+    allowed = np.array([ahead[t + HOURS - 22 : t + HOURS + 1].sum() for t in range(HOURS)])
+    assert (backlog <= allowed + 1e-6).all()
+    # and the 1 h plan has at least the Erlang A agents in every hour
+    assert (hour.staffed_by_hour_of_week >= hour.requirement_by_hour_of_week).all()
+    assert hour.roster() and all(
+        set(s) == {"start_hour", "hours", "days", "staff"} for s in hour.roster()
+    )
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [
+        ({"answered_within_1h": {"at_most": 0.8}}, "planned as at_least"),
+        ({"churn_rate": 0.1}, "plans answered_within_Nh"),
+        ({"first_response_p90_h": {"at_least": 1}}, "with at_most"),
+        ({"answered_within_2h": 1.5}, "a share must be in"),
+    ],
+)
+def test_targets_the_planner_cannot_plan_are_one_line(targets, message):
+    with pytest.raises(sim.ConfigError, match=message):
+        rule_for(read_targets(targets)[0])
+
+
+def test_an_impossible_target_names_the_hour(peak_demand):
+    """Every post answered within a window needs every post to find a free agent at
+    once: no finite team does that."""
+    with pytest.raises(sim.ConfigError, match="cannot be covered"):
+        plan(
+            peak_demand,
+            read_targets({"answered_within_0.01h": {"at_least": 1.0}}),
+            ShiftOptions(),
+        )
