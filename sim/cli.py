@@ -574,6 +574,52 @@ def _staff(parsed: Parsed) -> int:
     return 0
 
 
+def _roster(parsed: Parsed) -> int:
+    from sim.experiments.roster.job import roster_job
+    from sim.experiments.roster.plan import ShiftOptions
+
+    typed, overrides = _prefixed(parsed.overrides, "targets.", _target_value)
+    targets: dict = {}
+    for key, value in typed.items():  # targets.M=V, targets.M.at_least=V, targets.M.at_most=V
+        metric, _, direction = key.rpartition(".")
+        if direction in ("at_least", "at_most"):
+            targets[metric] = {direction: value}
+        else:
+            targets[key] = value
+    options = parsed.options
+    if "scenario" not in options:
+        raise UsageError("roster needs scenario=NAME|PATH; hubspoke roster --help")
+    shifts = ShiftOptions()
+    if "lengths" in options:
+        shifts.lengths = tuple(float(v) for v in _grid_values("lengths", options["lengths"]))
+    if "starts" in options:
+        shifts.starts = tuple(int(v) for v in _grid_values("starts", options["starts"]))
+    if "min_staff" in options:
+        shifts.min_staff = options["min_staff"]
+    for key, values, low, high in (
+        ("lengths", shifts.lengths, 1, 24),
+        ("starts", shifts.starts, 0, 23),
+    ):
+        for v in values:
+            if not low <= v <= high:
+                raise UsageError(f"{key}={options[key]}: each must be between {low} and {high}")
+    out = Path(options["out"]) if "out" in options else new_run_folder(None, "roster")
+    execution = {k: options[k] for k in ("jobs", "executor", "address") if k in options}
+    result = roster_job(
+        options["scenario"],
+        targets,
+        out,
+        overrides,
+        shifts,
+        replications=options.get("replications", 8),
+        seed=options.get("seed", 0),
+        **execution,
+    )
+    print((out / "roster.md").read_text().split("\n\n## Targets")[0].split("\n", 2)[2])
+    print(f"\nresults: {out}")
+    return 0 if result.ok else 1
+
+
 def _sensitivity(parsed: Parsed) -> int:
     from sim.experiments.sensitivity import check_arguments, sensitivity
 
@@ -838,6 +884,26 @@ COMMANDS: dict[str, Command] = {
             "[targets.METRIC.at_most=V]",
         ),
         {**BATCH, "staff": Option(str, "hub staff counts to try, [2,3,4] (overrides the spec)")},
+        overrides=True,
+    ),
+    "roster": Command(
+        _roster,
+        "the cheapest weekly shifts that meet service targets, checked by simulation",
+        (
+            "scenario=NAME|PATH targets.answered_within_1h@complaint.at_least=0.8 [out=DIR]",
+            "scenario=NAME targets.answered_within_24h.at_least=0.95 [lengths=[8,10]] "
+            "[starts=[6,7,8]] [min_staff=N] [replications=R] [key=value ...]",
+        ),
+        {
+            "scenario": Option(str, "the scenario: its demand, strategy and wages"),
+            "out": BATCH["out"],
+            "replications": Option(int, "runs of the check (default 8)"),
+            "seed": BATCH["seed"],
+            "lengths": Option(str, "allowed shift lengths in hours, [8] by default"),
+            "starts": Option(str, "allowed start hours, every hour by default"),
+            "min_staff": Option(int, "agents on shift in every hour at least (default 0)"),
+            **EXECUTION,
+        },
         overrides=True,
     ),
     "sensitivity": Command(

@@ -44,6 +44,9 @@ from sim.experiments.staffing import AT_LEAST, AT_MOST, Target
 HOURS = 168
 QUEUE, THROUGHPUT = "queue", "throughput"
 QUEUE_WINDOW_H = 1.0  # at most an hour: a queue; longer: a backlog
+# a backlog only when authors wait: mean patience at least ten windows (under a tenth give
+# up within the window); else those left waiting are lost, which only a queue model sees
+PATIENT_FACTOR = 10.0
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Demand:
     posts: dict[str, np.ndarray]
     handle_hours: dict[str, float]
     patience_hours: float
+    per_day: dict[str, float] = field(default_factory=dict)  # every inbound kind's volume
+    strategy: str = ""
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.posts.values()), axis=0)
@@ -76,10 +81,16 @@ def demand_of(config: Config, seed: int = 0) -> Demand:
     hourly = hourly / hourly.sum()
     shape = np.outer(weekly, hourly).ravel()  # a day's posts -> posts in each hour of the week
     answered = [k for k in config.strategy.answers if k in RATE_KEY]
-    per_day = {k: per_unit[k] * getattr(posts_cfg, RATE_KEY[k]) for k in answered}
+    per_day = {k: per_unit[k] * getattr(posts_cfg, RATE_KEY[k]) for k in RATE_KEY}
     stretch = 1.0 / (1.0 - config.team.hub.shrinkage)
     handle = {k: posts_cfg.handle_minutes[k] / 60.0 * stretch for k in answered}
-    return Demand({k: v * shape for k, v in per_day.items()}, handle, posts_cfg.patience_hours)
+    return Demand(
+        {k: per_day[k] * shape for k in answered},
+        handle,
+        posts_cfg.patience_hours,
+        per_day,
+        config.strategy.name,
+    )
 
 
 @dataclass(frozen=True)
@@ -92,8 +103,9 @@ class Rule:
     why: str
 
 
-def rule_for(target: Target) -> Rule:
-    """Which rule plans a target, and why."""
+def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
+    """Which rule plans a target, and why (`patience_hours`: the authors' mean patience,
+    0 when nobody gives up)."""
     metric = target.metric
     if post_outcomes.is_post_outcome(metric):
         outcome = post_outcomes.parse(metric)
@@ -126,11 +138,42 @@ def rule_for(target: Target) -> Rule:
             "so each hour needs the agents of an Erlang A queue"
         )
         return Rule(target, QUEUE, window, share, kind, why)
+    if 0 < patience_hours < PATIENT_FACTOR * window:
+        why = (
+            f"a window of {window:g} h, but authors give up after {patience_hours:g} h on "
+            "average (posts.patience_hours): a post left waiting for hours is lost, so "
+            "posts wait in a queue with abandonment (Erlang A) even over this window"
+        )
+        return Rule(target, QUEUE, window, share, kind, why)
     why = (
-        f"a window of {window:g} h spans hours: posts that can wait are a backlog, so the "
-        "staff hours over any stretch plus the window must clear its work"
+        f"a window of {window:g} h spans hours and authors wait (posts.patience_hours "
+        f"{patience_hours:g}): posts that can wait are a backlog, so the staff hours over "
+        "any stretch plus the window must clear its work"
     )
     return Rule(target, THROUGHPUT, window, share, kind, why)
+
+
+def _check_reachable(rule: Rule, demand: Demand) -> None:
+    """A target over posts the strategy never answers cannot be planned for."""
+    metric, answered = rule.target.metric, set(demand.posts)
+    if rule.kind is not None:
+        if rule.kind not in answered:
+            raise ConfigError(
+                f"targets.{metric}: strategy {demand.strategy} does not answer "
+                f"{rule.kind} posts; no roster answers them"
+            )
+        return
+    total = sum(demand.per_day.values())
+    reachable = sum(v for k, v in demand.per_day.items() if k in answered) / total
+    if total > 0 and rule.share > reachable:
+        left = ", ".join(
+            f"{k} ({v:,.0f} a day)" for k, v in demand.per_day.items() if k not in answered
+        )
+        raise ConfigError(
+            f"targets.{metric}={rule.share:g}: at most {reachable:.0%} of inbound posts can "
+            f"be answered: strategy {demand.strategy} does not answer {left}; name a kind "
+            f"(answered_within_Nh@KIND) or lower the share"
+        )
 
 
 @dataclass
@@ -210,13 +253,21 @@ class RosterPlan:
         ]
 
 
-def plan(demand: Demand, targets: Sequence[Target], options: ShiftOptions) -> RosterPlan:
-    """The cheapest shifts meeting every target (see the module)."""
+def plan(
+    demand: Demand,
+    targets: Sequence[Target],
+    options: ShiftOptions,
+    extra: np.ndarray | None = None,
+) -> RosterPlan:
+    """The cheapest shifts meeting every target (see the module); `extra` agents on top
+    of the queue rules' in each hour of the week (the simulation check adds them)."""
     if not targets:
         raise ConfigError(
             "targets: none given; e.g. targets.answered_within_1h@complaint.at_least=0.8"
         )
-    rules = [rule_for(t) for t in targets]
+    rules = [rule_for(t, demand.patience_hours) for t in targets]
+    for rule in rules:
+        _check_reachable(rule, demand)
     arrivals = demand.total()
     work = demand.work()
     handle = np.divide(work, arrivals, out=np.zeros(HOURS), where=arrivals > 0)
@@ -239,6 +290,8 @@ def plan(demand: Demand, targets: Sequence[Target], options: ShiftOptions) -> Ro
                     "be covered: no number of agents answers that share in time"
                 )
             requirement[t] = max(requirement[t], needed)
+    if extra is not None:
+        requirement = requirement + extra
     shifts = candidates(options)
     throughput = [r for r in rules if r.rule == THROUGHPUT]
     # whole hours, rounded down: a post early in its hour has its full window only

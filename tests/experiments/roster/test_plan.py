@@ -101,13 +101,18 @@ def test_the_throughput_rule_matches_a_hand_computed_backlog():
 
 @pytest.fixture(scope="module")
 def peak_demand() -> Demand:
-    return demand_of(sim.load_config("seasonal_peak", ["population.size=5000"]))
+    """seasonal_peak with authors who wait (patience 0: nobody gives up), as for messages
+    that may be answered within a day."""
+    config = sim.load_config("seasonal_peak", ["population.size=5000", "posts.patience_hours=0"])
+    return demand_of(config)
 
 
 def test_a_24h_target_leaves_hours_unstaffed_that_a_1h_target_staffs_for_less(peak_demand):
     options = ShiftOptions(wage_per_hour=WAGE)
-    hour = plan(peak_demand, read_targets({"answered_within_1h": {"at_least": 0.8}}), options)
-    day = plan(peak_demand, read_targets({"answered_within_24h": {"at_least": 0.95}}), options)
+    within = {"answered_within_1h@complaint": {"at_least": 0.8}}
+    hour = plan(peak_demand, read_targets(within), options)
+    within = {"answered_within_24h@complaint": {"at_least": 0.95}}
+    day = plan(peak_demand, read_targets(within), options)
     assert [r.rule for r in hour.rules] == [QUEUE] and [r.rule for r in day.rules] == [THROUGHPUT]
     unstaffed = day.staffed_by_hour_of_week == 0
     assert unstaffed.any() and (hour.staffed_by_hour_of_week[unstaffed] > 0).any()
@@ -138,12 +143,27 @@ def test_targets_the_planner_cannot_plan_are_one_line(targets, message):
         rule_for(read_targets(targets)[0])
 
 
+def test_authors_who_give_up_make_a_long_window_a_queue():
+    rule = rule_for(read_targets({"answered_within_24h": {"at_least": 0.9}})[0], 7.0)
+    assert rule.rule == QUEUE and "give up after 7 h" in rule.why
+    rule = rule_for(read_targets({"answered_within_24h": {"at_least": 0.9}})[0], 0.0)
+    assert rule.rule == THROUGHPUT
+
+
+def test_a_target_over_posts_the_strategy_never_answers_is_refused(peak_demand):
+    # hub_and_spoke answers no praise: over every inbound kind, at most ~61 % can be answered
+    with pytest.raises(sim.ConfigError, match="does not answer praise"):
+        plan(peak_demand, read_targets({"answered_within_24h": 0.95}), ShiftOptions())
+    with pytest.raises(sim.ConfigError, match="does not answer praise posts"):
+        plan(peak_demand, read_targets({"answered_within_24h@praise": 0.5}), ShiftOptions())
+
+
 def test_an_impossible_target_names_the_hour(peak_demand):
     """Every post answered within a window needs every post to find a free agent at
     once: no finite team does that."""
     with pytest.raises(sim.ConfigError, match="cannot be covered"):
         plan(
             peak_demand,
-            read_targets({"answered_within_0.01h": {"at_least": 1.0}}),
+            read_targets({"answered_within_0.01h@complaint": {"at_least": 1.0}}),
             ShiftOptions(),
         )

@@ -1,0 +1,51 @@
+"""hubspoke roster end to end: the plan, its check by simulation, the report's files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sim.cli import main
+
+BASE = [
+    "scenario=seasonal_peak",
+    "population.size=3000",
+    "days=14",
+    "replications=3",
+    "jobs=1",
+    "output.plots=false",
+]
+
+
+@pytest.mark.parametrize(
+    ("target", "rule", "patience"),
+    [
+        ("targets.answered_within_1h@complaint.at_least=0.8", "queue", "7"),
+        ("targets.answered_within_24h@complaint.at_least=0.95", "throughput", "0"),
+    ],
+)
+def test_the_planned_roster_meets_its_target_in_the_simulation(tmp_path, target, rule, patience):
+    out = tmp_path / "roster"
+    code = main(["roster", *BASE, f"posts.patience_hours={patience}", target, f"out={out}"])
+    assert code == 0
+    record = json.loads((out / "roster.json").read_text())
+    assert len(record["staffed_by_hour_of_week"]) == 168
+    assert len(record["requirement_by_hour_of_week"]) == 168
+    metric = target.removeprefix("targets.").split(".at_least")[0]
+    assert record["rule_by_target"][metric]["rule"] == rule
+    check = record["check"][metric]
+    assert check["ok"] and check["ci_low"] >= 0.8
+    assert set(check) == {"mean", "ci_low", "ci_high", "target", "ok"}
+    assert record["weekly_cost"] > 0 and record["shifts"]
+    for name in ("roster.md", "roster.csv", "roster_heatmap.png", "report.html"):
+        assert (out / name).is_file(), name
+
+
+def test_an_unreachable_target_is_one_line_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "roster"
+    code = main(["roster", *BASE, "targets.answered_within_24h.at_least=0.95", f"out={out}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "does not answer praise" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
