@@ -79,6 +79,7 @@ class RosterResult:
     service_share: np.ndarray = field(default_factory=lambda: np.full((7, 24), np.nan))
     window_h: float = 1.0
     kind: str | None = None
+    ladder: list = field(default_factory=list)  # Rung: the value of other rosters
 
     @property
     def ok(self) -> bool:
@@ -97,6 +98,23 @@ class RosterResult:
             "currency": self.currency,
             "rounds": self.rounds,
             "replications": self.replications,
+            "value": [
+                {
+                    "roster": rung.name,
+                    "means": rung.means,
+                    "against_current": {
+                        m: dict(
+                            zip(
+                                ("mean", "ci_low", "ci_high"), rung.against(current, m), strict=True
+                            )
+                        )
+                        for m in rung.values
+                    },
+                }
+                for rung in self.ladder
+                for current in [self.ladder[0]]
+            ],
+            "night": night_sentence(self.ladder, self.currency) if self.ladder else None,
         }
 
 
@@ -136,6 +154,113 @@ def check_plan(
     return checks
 
 
+# ------------------------------------------------------------------ value ladder
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+NIGHT = {"start_hour": 23, "hours": 8.0, "days": ALL_DAYS, "staff": 1}
+LADDER_METRICS = ("wages_hub_week", "churn_rate", "relationship_value_horizon")
+
+
+def ladder(planned: Sequence[Mapping[str, Any]]) -> dict[str, list[dict] | None]:
+    """The rosters compared: the scenario's own hub (None), office hours, one agent
+    around the clock, the plan, and the plan with a night shift added."""
+    has_night = any(
+        s["start_hour"] >= 22 or s["start_hour"] + s["hours"] > 24 or s["start_hour"] < 6
+        for s in planned
+    )
+    rungs: dict[str, list[dict] | None] = {
+        "current": None,
+        "office hours (Mon-Fri 09-17, one agent)": [
+            {"start_hour": 9, "hours": 8.0, "days": ALL_DAYS[:5], "staff": 1}
+        ],
+        "24/7 (one agent)": [
+            {"start_hour": h, "hours": 8.0, "days": ALL_DAYS, "staff": 1} for h in (7, 15, 23)
+        ],
+        "planned": [dict(s) for s in planned],
+    }
+    if not has_night:
+        rungs["planned + a night shift (23-07)"] = [*map(dict, planned), dict(NIGHT)]
+    return rungs
+
+
+@dataclass
+class Rung:
+    name: str
+    values: dict[str, np.ndarray]  # per seed, the same seeds in every rung
+
+    @property
+    def means(self) -> dict[str, float]:
+        return {m: float(np.nanmean(v)) for m, v in self.values.items()}
+
+    def against(self, other: Rung, metric: str) -> tuple[float, float, float]:
+        """The paired difference self - other over the seeds: mean and 95 % interval."""
+        return _interval(self.values[metric] - other.values[metric])
+
+
+def value_ladder(
+    scenario: str,
+    overrides: Sequence[str],
+    rungs: Mapping[str, list[dict] | None],
+    targets: Sequence[Target],
+    replications: int,
+    seed: int,
+    execution: Mapping[str, Any],
+) -> list[Rung]:
+    """Each roster over the same seeds: weekly hub wages, the targets, churn and three-year
+    value, with paired differences against the scenario's own hub."""
+    from sim.experiments.runs import RunSpec, execute
+
+    names = list(rungs)
+    specs = []
+    for name in names:
+        settings = tuple(overrides) + (
+            (roster_override(rungs[name]),) if rungs[name] is not None else ()
+        )
+        for k in range(replications):
+            specs.append(
+                RunSpec(scenario, seed + k, settings, replication=k, labels=(("rung", name),))
+            )
+    metrics = [t.metric for t in targets]
+    values = {
+        name: {m: np.full(replications, np.nan) for m in (*LADDER_METRICS, *metrics)}
+        for name in names
+    }
+    for index, record in execute(
+        specs, post_outcomes=metrics, daily_columns=("wages_hub",), **execution
+    ):
+        if record.row.get("status") == "failed":
+            raise ConfigError(f"a ladder run failed: {record.row.get('error', 'unknown error')}")
+        name, k = names[index // replications], index % replications
+        days = len(record.daily) if record.daily is not None else 0
+        weekly = float(record.daily["wages_hub"].sum()) / days * 7 if days else math.nan
+        for m in values[name]:
+            values[name][m][k] = (
+                weekly if m == "wages_hub_week" else float(record.row.get(m, math.nan))
+            )
+    return [Rung(name, values[name]) for name in names]
+
+
+def night_sentence(rungs: Sequence[Rung], currency: str) -> str:
+    """What staffing the night buys, in the strategist's words, or why it cannot be said."""
+    by_name = {r.name: r for r in rungs}
+    with_night = next((r for r in rungs if r.name.startswith("planned + a night")), None)
+    planned = by_name.get("planned")
+    if with_night is None or planned is None:
+        return "The planned roster already staffs the night."
+    cost = with_night.against(planned, "wages_hub_week")[0]
+    gain, low, high = with_night.against(planned, "relationship_value_horizon")
+    text = (
+        f"Staffing the night costs {_money(cost, currency)} a week and changes three-year "
+        f"customer value by {_money(gain, currency)} (95 % interval {_money(low, currency)} "
+        f"to {_money(high, currency)}, paired over the same seeds)"
+    )
+    if low <= 0 <= high:
+        return (
+            text + ": within the noise of these runs, so this evidence does not show the night "
+            "paying for itself."
+        )
+    return text + "."
+
+
 def _service(
     scenario: str, overrides: Sequence[str], roster, window: float, kind: str | None, seed: int
 ):
@@ -157,6 +282,7 @@ def roster_job(
     replications: int = 8,
     seed: int = 0,
     max_rounds: int = 3,
+    value: bool = True,
     **execution: Any,
 ) -> RosterResult:
     """Plan, check and report (see the module). `execution`: jobs, executor, address."""
@@ -197,6 +323,10 @@ def roster_job(
         scenario, planned, checks, rounds, config.output.currency, replications, share, window
     )
     result.kind = kind
+    if value:
+        result.ladder = value_ladder(
+            scenario, overrides, ladder(planned.roster()), bounds, replications, seed, execution
+        )
     write_report(result, Path(out))
     return result
 
@@ -273,13 +403,39 @@ def markdown(result: RosterResult) -> str:
         )
     lines.append("")
     lines += [f"- {r.target.metric}: {r.why}." for r in p.rules]
+    if result.ladder:
+        current = result.ladder[0]
+        lines += [
+            "",
+            "## What each roster does for customers",
+            "",
+            f"**{night_sentence(result.ladder, currency)}**",
+            "",
+            "The same seeds for every roster; differences against the scenario's current hub "
+            "with their 95 % intervals (paired).",
+            "",
+            "| roster | hub wages a week | churn rate | three-year value vs current |",
+            "|---|---:|---:|---|",
+        ]
+        for rung in result.ladder:
+            means = rung.means
+            mean, low, high = rung.against(current, "relationship_value_horizon")
+            vs = (
+                "reference"
+                if rung is current
+                else f"{_money(mean, currency)} [{_money(low, currency)}, {_money(high, currency)}]"
+            )
+            lines.append(
+                f"| {rung.name} | {_money(means['wages_hub_week'], currency)} | "
+                f"{means['churn_rate']:.4f} | {vs} |"
+            )
     lines += [
         "",
         "Requirement against the planned staff, and service by the hour posts came: "
         "roster_heatmap.png. Staff by hour of the week: roster.csv (Monday 00:00 first).",
         "",
-        "What is not here yet: the value of each roster for customers (churn, three-year "
-        "value) against other rosters (issue 24).",
+        "Not here yet: objective=value (the roster with the highest value net of wages), "
+        "target periods, temps with their own shift (issue 24).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -40,6 +40,13 @@ def test_the_planned_roster_meets_its_target_in_the_simulation(tmp_path, target,
     assert record["weekly_cost"] > 0 and record["shifts"]
     for name in ("roster.md", "roster.csv", "roster_heatmap.png", "report.html"):
         assert (out / name).is_file(), name
+    # the value ladder: the same seeds for every roster, against the scenario's own hub
+    rungs = {rung["roster"]: rung for rung in record["value"]}
+    assert record["value"][0]["roster"] == "current"
+    assert rungs["current"]["against_current"]["relationship_value_horizon"]["mean"] == 0
+    # one agent around the clock: 168 paid hours a week at the baseline's $40 an hour
+    assert rungs["24/7 (one agent)"]["means"]["wages_hub_week"] == pytest.approx(168 * 40.0)
+    assert record["night"]
 
 
 def test_an_unreachable_target_is_one_line_and_writes_nothing(tmp_path, capsys):
