@@ -613,6 +613,7 @@ def _roster(parsed: Parsed) -> int:
         shifts,
         replications=options.get("replications", 8),
         seed=options.get("seed", 0),
+        objective=options.get("objective", "cost"),
         **execution,
     )
     print((out / "roster.md").read_text().split("\n\n## Targets")[0].split("\n", 2)[2])
@@ -902,6 +903,11 @@ COMMANDS: dict[str, Command] = {
             "lengths": Option(str, "allowed shift lengths in hours, [8] by default"),
             "starts": Option(str, "allowed start hours, every hour by default"),
             "min_staff": Option(int, "agents on shift in every hour at least (default 0)"),
+            "objective": Option(
+                str,
+                "cost (default): the cheapest plan; value: the compared roster meeting "
+                "the targets with the highest three-year value net of wages",
+            ),
             **EXECUTION,
         },
         overrides=True,

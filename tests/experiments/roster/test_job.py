@@ -56,3 +56,29 @@ def test_an_unreachable_target_is_one_line_and_writes_nothing(tmp_path, capsys):
     assert code == 2 and "does not answer praise" in err
     assert len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_objective_value_chooses_among_the_rosters_that_meet_the_targets(tmp_path):
+    out = tmp_path / "roster"
+    target = "targets.answered_within_24h@complaint.at_least=0.95"
+    code = main(
+        ["roster", *BASE, "posts.patience_hours=0", target, f"out={out}", "objective=value"]
+    )
+    assert code == 0
+    record = json.loads((out / "roster.json").read_text())
+    chosen = record["chosen_by_value"]["roster"]
+    rungs = {rung["roster"]: rung for rung in record["value"]}
+    metric = "answered_within_24h@complaint"
+    # the chosen roster meets the target and no roster meeting it has a higher mean value
+    assert rungs[chosen]["means"][metric] >= 0.95
+    best = rungs[chosen]["means"]["relationship_value_horizon"]
+    assert "objective=value" in (out / "roster.md").read_text()
+    for rung in rungs.values():
+        if rung["means"][metric] >= 0.99:  # plainly meeting it
+            assert rung["means"]["relationship_value_horizon"] <= best + 1e-6
+
+
+def test_a_bad_objective_is_one_line(tmp_path, capsys):
+    target = "targets.answered_within_1h@complaint.at_least=0.8"
+    code = main(["roster", *BASE, target, f"out={tmp_path / 'r'}", "objective=cheapest"])
+    assert code == 2 and "objective='cheapest': not allowed" in capsys.readouterr().err
