@@ -172,10 +172,15 @@ def perform(
             config.output.posts = True
         result = simulate(config, spec.seed)
         if post_outcomes:
+            from sim.engine.clock import HOURS_PER_DAY
             from sim.experiments.post_outcomes import parse
 
+            peaks = [
+                (p.start_day * HOURS_PER_DAY, (p.start_day + p.days) * HOURS_PER_DAY)
+                for p in config.events.seasons
+            ]
             for name in post_outcomes:
-                result.summary[name] = parse(name).of(result.posts)
+                result.summary[name] = parse(name).of(result.posts, peaks)
         if save_to is not None:
             result.provenance["overrides"] = spec.all_overrides
             result.save(Path(save_to) / spec.run_id)

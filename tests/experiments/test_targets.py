@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -162,3 +163,51 @@ def test_the_report_says_whether_staff_change_revenue_or_only_cost():
     steps.loc[0, ["d_revenue_low", "d_revenue_high"]] = [2_000.0, 9_000.0]
     moved = _carries(steps, short)
     assert "from 1 to 2 hub staff" in moved and "moves what customers spend" in moved
+
+
+def _log(created, response, kind="complaint"):
+    n = len(created)
+    return pd.DataFrame(
+        {
+            "addressed": [True] * n,
+            "kind": [kind] * n,
+            "created_h": created,
+            "response_time_h": response,
+        }
+    )
+
+
+def test_a_peak_target_counts_the_posts_of_the_peak_only():
+    from sim.experiments.post_outcomes import parse
+
+    # days 0-1 answered in time, days 2-3 (the peak, hours 48-96) half of them late
+    log = _log([1.0, 25.0, 49.0, 50.0, 73.0, 74.0], [0.5, 0.5, 0.5, 3.0, 0.5, 3.0])
+    assert parse("answered_within_1h@complaint").of(log) == pytest.approx(4 / 6)
+    peak = parse("answered_within_1h@complaint.peak")
+    assert peak.of(log, [(48.0, 96.0)]) == pytest.approx(2 / 4)
+    assert math.isnan(peak.of(log, []))  # no peak: no posts to count
+
+
+def test_an_each_week_target_is_the_worst_weeks_share():
+    from sim.experiments.post_outcomes import parse
+
+    week = 168.0
+    # week 0: 3 of 4 in time; week 1: 1 of 2
+    log = _log([1.0, 2.0, 3.0, 4.0, week + 1, week + 2], [0.5, 0.5, 0.5, 2.0, 0.5, 2.0])
+    assert parse("answered_within_1h.each_week").of(log) == pytest.approx(0.5)
+    assert parse("answered_within_1h").of(log) == pytest.approx(4 / 6)
+
+
+def test_a_peak_target_plans_at_the_peaks_volume():
+    import sim
+    from sim.experiments.roster.plan import ShiftOptions, demand_of, plan
+
+    demand = demand_of(sim.load_config("seasonal_peak", ["population.size=5000"]))
+    assert demand.peak == 2.0
+    usual = plan(demand, read_targets({"answered_within_1h@complaint": 0.8}), ShiftOptions())
+    peak = plan(demand, read_targets({"answered_within_1h@complaint.peak": 0.8}), ShiftOptions())
+    assert peak.weekly_cost > usual.weekly_cost
+    assert peak.work_by_hour_of_week.sum() == pytest.approx(2 * usual.work_by_hour_of_week.sum())
+    flat = demand_of(sim.load_config("baseline", ["population.size=5000"]))
+    with pytest.raises(ConfigError, match="no seasonal peak"):
+        plan(flat, read_targets({"answered_within_1h@complaint.peak": 0.8}), ShiftOptions())

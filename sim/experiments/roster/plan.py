@@ -58,6 +58,7 @@ class Demand:
     patience_hours: float
     per_day: dict[str, float] = field(default_factory=dict)  # every inbound kind's volume
     strategy: str = ""
+    peak: float | None = None  # the largest seasonal multiplier (events.seasons), if any
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.posts.values()), axis=0)
@@ -90,6 +91,7 @@ def demand_of(config: Config, seed: int = 0) -> Demand:
         posts_cfg.patience_hours,
         per_day,
         config.strategy.name,
+        max((p.multiplier for p in config.events.seasons), default=None),
     )
 
 
@@ -101,6 +103,7 @@ class Rule:
     share: float
     kind: str | None
     why: str
+    period: str | None = None
 
 
 def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
@@ -115,6 +118,7 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
                 f"targets.{metric}.at_least={target.value:g}"
             )
         window, share, kind = outcome.hours, target.value, outcome.kind
+        period = outcome.period
     elif metric.startswith("first_response_p") and metric.endswith("_h"):
         try:
             percent = float(metric.removeprefix("first_response_p").removesuffix("_h"))
@@ -124,7 +128,7 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
             raise ConfigError(
                 f"targets.{metric}: plan first_response_pNN_h with at_most and NN in 1-99"
             )
-        window, share, kind = target.value, percent / 100.0, None
+        window, share, kind, period = target.value, percent / 100.0, None, None
     else:
         raise ConfigError(
             f"targets.{metric}: the roster planner plans answered_within_Nh[@KIND] and "
@@ -137,20 +141,20 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
             f"a window of {window:g} h is short against an hour: posts wait in a queue, "
             "so each hour needs the agents of an Erlang A queue"
         )
-        return Rule(target, QUEUE, window, share, kind, why)
+        return Rule(target, QUEUE, window, share, kind, why, period)
     if 0 < patience_hours < PATIENT_FACTOR * window:
         why = (
             f"a window of {window:g} h, but authors give up after {patience_hours:g} h on "
             "average (posts.patience_hours): a post left waiting for hours is lost, so "
             "posts wait in a queue with abandonment (Erlang A) even over this window"
         )
-        return Rule(target, QUEUE, window, share, kind, why)
+        return Rule(target, QUEUE, window, share, kind, why, period)
     why = (
         f"a window of {window:g} h spans hours and authors wait (posts.patience_hours "
         f"{patience_hours:g}): posts that can wait are a backlog, so the staff hours over "
         "any stretch plus the window must clear its work"
     )
-    return Rule(target, THROUGHPUT, window, share, kind, why)
+    return Rule(target, THROUGHPUT, window, share, kind, why, period)
 
 
 def _check_reachable(rule: Rule, demand: Demand) -> None:
@@ -270,6 +274,14 @@ def plan(
         _check_reachable(rule, demand)
     arrivals = demand.total()
     work = demand.work()
+    if any(r.period == "peak" for r in rules):
+        if demand.peak is None:
+            raise ConfigError(
+                f"targets.{next(r for r in rules if r.period == 'peak').target.metric}: the "
+                "scenario has no seasonal peak (events.seasons); drop .peak or add one"
+            )
+        # one roster for every week: it must meet the peak's targets at the peak's volume
+        arrivals, work = arrivals * demand.peak, work * demand.peak
     handle = np.divide(work, arrivals, out=np.zeros(HOURS), where=arrivals > 0)
     requirement = np.full(HOURS, float(options.min_staff))
     for rule in rules:
