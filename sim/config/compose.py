@@ -458,17 +458,22 @@ def check_config(config: Config) -> None:
         if topic not in posts.topics:
             allowed = ", ".join(posts.topics)
             raise ConfigError(f"{key}={topic}: unknown topic; allowed: {allowed}")
-    for i, shift in enumerate(team.hub.roster):
+    shifts = [(f"team.hub.roster.{i}", s) for i, s in enumerate(team.hub.roster)]
+    shifts += [
+        (f"team.hub.temps.{i}.shift", t.shift)
+        for i, t in enumerate(team.hub.temps)
+        if t.shift is not None
+    ]
+    for key, shift in shifts:
         unknown = [d for d in shift.days if d not in WEEKDAY_NAMES]
         if unknown or not shift.days:
             raise ConfigError(
-                f"team.hub.roster.{i}.days={list(shift.days)}: must name weekdays; "
+                f"{key}.days={list(shift.days)}: must name weekdays; "
                 f"allowed: {', '.join(WEEKDAY_NAMES)}"
             )
         if shift.staff > 0 and shift.hours <= 0:
             raise ConfigError(
-                f"team.hub.roster.{i}.hours={shift.hours:g}: a staffed shift needs hours; "
-                "must be > 0"
+                f"{key}.hours={shift.hours:g}: a staffed shift needs hours; must be > 0"
             )
     if team.hub.staff > 0 and team.hub.shift_hours <= 0 and not team.hub.roster:
         raise ConfigError(

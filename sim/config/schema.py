@@ -482,18 +482,6 @@ class Posts:
 
 
 # ---------------------------------------------------------------- team
-@dataclass
-class Temps:
-    start_day: float = param(30.0, "first day the temporary staff work", unit="day", range=NONNEG)
-    days: float = param(28.0, "how long they stay", unit="days", range=NONNEG)
-    staff: int = param(
-        1,
-        "decision: temporary hub staff for the window, on the hub's own shift pattern and wage",
-        unit="people",
-        range=(0, None),
-    )
-
-
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -509,6 +497,23 @@ class RosterShift:
         lambda: list(WEEKDAY_NAMES), "weekdays it starts on (mon ... sun)", factory=True
     )
     staff: int = param(1, "decision: people on this shift", unit="people", range=(0, None))
+
+
+@dataclass
+class Temps:
+    start_day: float = param(30.0, "first day the temporary staff work", unit="day", range=NONNEG)
+    days: float = param(28.0, "how long they stay", unit="days", range=NONNEG)
+    staff: int = param(
+        1,
+        "decision: temporary hub staff for the window, on the hub's own shift pattern and wage",
+        unit="people",
+        range=(0, None),
+    )
+    shift: RosterShift | None = param(
+        None,
+        "decision: their own shift ({start_hour, hours, days}; its staff is ignored: "
+        "`staff` people work it); none: the hub's staggered pattern",
+    )
 
 
 @dataclass

@@ -108,7 +108,9 @@ class HubspokeModel(mesa.Model):
         # temporary staff for their date windows: the crisis surge's mechanism, planned ahead
         for temps in cfg.team.hub.temps:
             if temps.staff > 0 and temps.days > 0 and self.rules.staffs_hub:
-                self.team.add_surge(temps.staff, DAY * temps.start_day, temps.days)
+                self.team.add_surge(
+                    temps.staff, DAY * temps.start_day, temps.days, shift=temps.shift
+                )
         self.influencers: list[Influencer] = pick_influencers(
             self, self.graph.follower_counts, cfg.influencers.count
         )

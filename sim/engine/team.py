@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Hub
+from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Hub, RosterShift
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
 from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook
@@ -232,23 +232,43 @@ class Team:
                 created, post, self.rules.priority_key(created, k, followers, neg, r, post)
             )
 
-    def add_surge(self, count: int, start: float, days: float) -> list[HubStaff]:
-        """Temporary hub staff (crisis surge), on the hub's regular shift pattern."""
+    def add_surge(
+        self, count: int, start: float, days: float, shift: RosterShift | None = None
+    ) -> list[HubStaff]:
+        """Temporary hub staff for [start, start + days): on the hub's regular shift
+        pattern (a crisis surge), or all on `shift` (temps planned for a peak)."""
         hub = self.cfg.team.hub
-        new = []
-        starts = staggered_starts(
-            count, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
-        )
-        for i, hour in enumerate(starts):
-            shift = Shift(
-                hour % HOURS_PER_DAY,
-                hub.shift_hours,
-                hub.days_per_week,
-                rotation=i,
-                active_from=start,
-                active_until=start + HOURS_PER_DAY * days,
+        until = start + HOURS_PER_DAY * days
+        if shift is not None:
+            weekdays = frozenset(WEEKDAY_NAMES.index(d) for d in shift.days)
+            shifts = [
+                Shift(
+                    shift.start_hour % HOURS_PER_DAY,
+                    shift.hours,
+                    weekdays=weekdays,
+                    active_from=start,
+                    active_until=until,
+                )
+                for _ in range(count)
+            ]
+        else:
+            starts = staggered_starts(
+                count, hub.coverage_start_hour, hub.coverage_hours, hub.shift_hours
             )
-            member = HubStaff(self.model, shift, hub.wage_per_hour, hub)
+            shifts = [
+                Shift(
+                    hour % HOURS_PER_DAY,
+                    hub.shift_hours,
+                    hub.days_per_week,
+                    rotation=i,
+                    active_from=start,
+                    active_until=until,
+                )
+                for i, hour in enumerate(starts)
+            ]
+        new = []
+        for member_shift in shifts:
+            member = HubStaff(self.model, member_shift, hub.wage_per_hour, hub)
             self.staff.append(member)
             self.hub.add_server(member, start)
             new.append(member)

@@ -82,3 +82,27 @@ def test_a_rotated_shift_works_as_before():
     """The weekday set leaves the rotation of days_per_week unchanged."""
     shift = Shift(8.0, 8.0, 5, rotation=2)
     assert [shift.works_on(d) for d in range(7)] == [(d + 2) % 7 < 5 for d in range(7)]
+
+
+def test_temps_on_their_own_shift_work_only_in_their_window():
+    overrides = [
+        "population.size=2000",
+        "days=21",
+        "strategy=hub_and_spoke",
+        "team.hub.staff=0",
+        "team.hub.temps=[{start_day: 7, days: 7, staff: 2,"
+        " shift: {start_hour: 18, hours: 6, days: [mon, tue, wed, thu, fri]}}]",
+    ]
+    model = HubspokeModel(sim.load_config("baseline", overrides), 1)
+    hours = [model.team.staffed_hours(d) for d in range(21)]
+    assert hours[:7] == [0.0] * 7 and hours[14:] == [0.0] * 7
+    # days 7-13 are Monday to Sunday: two people 18:00-24:00 on the five weekdays
+    assert hours[7:14] == [12.0] * 5 + [0.0, 0.0]
+
+
+def test_a_temps_shift_with_a_bad_day_is_one_line():
+    with pytest.raises(sim.ConfigError, match=r"team.hub.temps.0.shift.days"):
+        sim.load_config(
+            "baseline",
+            ["team.hub.temps=[{start_day: 7, days: 7, staff: 1, shift: {days: [someday]}}]"],
+        )

@@ -335,6 +335,15 @@ def cheapest(
     and, with `work` and `window`, the week's backlog cleared within the window."""
     n = len(shifts)
     cover = np.array([c.cover for c in shifts]).T  # 168 x n
+    uncovered = np.flatnonzero((requirement > 0) & (cover.sum(axis=1) == 0))
+    if len(uncovered):
+        hours = ", ".join(f"{WEEKDAY_NAMES[t // 24]} {t % 24:02d}:00" for t in uncovered[:4]) + (
+            f" and {len(uncovered) - 4} more" if len(uncovered) > 4 else ""
+        )
+        raise ConfigError(
+            f"targets: {len(uncovered)} hour(s) need agents that no allowed shift covers "
+            f"({hours}); allow shifts that start or run then (starts=, lengths=)"
+        )
     extra = HOURS if work is not None else 0
     size = n + extra
     blocks = [

@@ -167,3 +167,9 @@ def test_an_impossible_target_names_the_hour(peak_demand):
             read_targets({"answered_within_0.01h@complaint": {"at_least": 1.0}}),
             ShiftOptions(),
         )
+
+
+def test_hours_no_allowed_shift_covers_are_named(peak_demand):
+    office = ShiftOptions(lengths=(8.0,), starts=(9,))
+    with pytest.raises(sim.ConfigError, match=r"no allowed shift covers \(mon 00:00"):
+        plan(peak_demand, read_targets({"answered_within_1h@complaint": 0.8}), office)
