@@ -322,3 +322,21 @@ def test_a_sweep_report_opens_in_the_browser_without_errors(browser, tmp_path):
     )  # fmt: skip
     assert len(loaded) == 4 and all(width > 0 for width in loaded)
     assert errors == [], errors
+
+
+def test_a_roster_report_opens_in_the_browser_without_errors(browser, tmp_path):
+    """`hubspoke roster` writes report.html: the verdict, the shifts, the check, the value
+    of other rosters and the heatmap; Chromium opens it from disk with no errors."""
+    folder = tmp_path / "roster"
+    page, errors, loaded = _command_report(
+        browser,
+        ["roster", "scenario=seasonal_peak", "population.size=1500", "days=14",
+         "replications=2", "jobs=1", "targets.answered_within_1h@complaint.at_least=0.8",
+         f"out={folder}"],
+        folder, "Roster: seasonal_peak",
+        ("Shifts", "Targets: how each was planned and whether the simulation meets it",
+         "What each roster does for customers", "Plots", "Provenance"),
+    )  # fmt: skip
+    assert len(loaded) == 1 and all(width > 0 for width in loaded)
+    assert "meets every target" in page.locator("body").inner_text()
+    assert errors == [], errors

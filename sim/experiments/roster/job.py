@@ -357,6 +357,22 @@ def roster_job(
         if objective == "value":
             result.chosen = choose_by_value(result.ladder, bounds)
             result.chosen_shifts = rosters.get(result.chosen) if result.chosen else None
+    from sim.results import write_provenance
+
+    Path(out).mkdir(parents=True, exist_ok=True)
+    write_provenance(
+        Path(out),
+        "roster",
+        scenario=scenario,
+        targets={t.metric: t.to_json() for t in bounds},
+        replications=replications,
+        seed=seed,
+        overrides=list(overrides),
+        lengths=list(options.lengths),
+        starts=list(options.starts),
+        min_staff=options.min_staff,
+        objective=objective,
+    )
     write_report(result, Path(out))
     return result
 
