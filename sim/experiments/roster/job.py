@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, arguments, load_config
-from sim.experiments.post_outcomes import by_hour_of_week
+from sim.experiments.post_outcomes import by_hour_of_week, is_post_outcome
 from sim.experiments.roster.plan import (
     HOURS,
     RosterPlan,
@@ -146,7 +146,8 @@ def check_plan(
 
     settings = (*overrides, roster_override(roster))
     specs = [RunSpec(scenario, seed + k, settings, replication=k) for k in range(replications)]
-    metrics = [t.metric for t in targets]
+    # shares answered in time come from each run's post log; response quantiles from its summary
+    metrics = [t.metric for t in targets if is_post_outcome(t.metric)]
     rows: list[dict] = [{}] * len(specs)
     for index, record in execute(specs, post_outcomes=metrics, **execution):
         if record.row.get("status") == "failed":
@@ -225,13 +226,14 @@ def value_ladder(
             specs.append(
                 RunSpec(scenario, seed + k, settings, replication=k, labels=(("rung", name),))
             )
+    from_posts = [t.metric for t in targets if is_post_outcome(t.metric)]
     metrics = [t.metric for t in targets]
     values = {
         name: {m: np.full(replications, np.nan) for m in (*LADDER_METRICS, *metrics)}
         for name in names
     }
     for index, record in execute(
-        specs, post_outcomes=metrics, daily_columns=("wages_hub",), **execution
+        specs, post_outcomes=from_posts, daily_columns=("wages_hub",), **execution
     ):
         if record.row.get("status") == "failed":
             raise ConfigError(f"a ladder run failed: {record.row.get('error', 'unknown error')}")

@@ -19,9 +19,9 @@
    integer program (`scipy.optimize.milp`, HiGHS): the throughput rows are written
    with cumulative staff hours, two entries a row.
 
-`answered_within_Nh[@KIND]` targets plan as they read; `first_response_pNN_h`
-at most T plans as answered within T for NN % (stricter: a post never
-answered counts against it). The simulation check (step 3 of the issue) runs
+`answered_within_Nh[@KIND]` targets plan as they read; `first_response_p90_h`
+(or the median) at most T plans as answered within T for 90 % (50 %)
+(stricter: a post never answered counts against it). The simulation check (step 3 of the issue) runs
 the plan through the engine.
 """
 
@@ -44,6 +44,8 @@ from sim.experiments.staffing import AT_LEAST, AT_MOST, Target
 HOURS = 168
 QUEUE, THROUGHPUT = "queue", "throughput"
 QUEUE_WINDOW_H = 1.0  # at most an hour: a queue; longer: a backlog
+# the response-time quantiles a run's summary reports, planned as a share answered in time
+RESPONSE_QUANTILES = {"first_response_median_h": 0.5, "first_response_p90_h": 0.9}
 # a backlog only when authors wait: mean patience at least ten windows (under a tenth give
 # up within the window); else those left waiting are lost, which only a queue model sees
 PATIENT_FACTOR = 10.0
@@ -119,20 +121,18 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
             )
         window, share, kind = outcome.hours, target.value, outcome.kind
         period = outcome.period
-    elif metric.startswith("first_response_p") and metric.endswith("_h"):
-        try:
-            percent = float(metric.removeprefix("first_response_p").removesuffix("_h"))
-        except ValueError:
-            percent = math.nan
-        if not 0 < percent < 100 or target.direction != AT_MOST:
+    elif metric in RESPONSE_QUANTILES:
+        if target.direction != AT_MOST:
             raise ConfigError(
-                f"targets.{metric}: plan first_response_pNN_h with at_most and NN in 1-99"
+                f"targets.{metric}: a response time is planned as at_most; "
+                f"targets.{metric}.at_most={target.value:g}"
             )
-        window, share, kind, period = target.value, percent / 100.0, None, None
+        window, share, kind, period = target.value, RESPONSE_QUANTILES[metric], None, None
     else:
         raise ConfigError(
-            f"targets.{metric}: the roster planner plans answered_within_Nh[@KIND] and "
-            "first_response_pNN_h targets"
+            f"targets.{metric}: the roster planner plans answered_within_Nh[@KIND] "
+            "(any N) and first_response_median_h or first_response_p90_h targets (the "
+            "quantiles the runs report); for another, answered_within_Th@KIND.at_least=Q"
         )
     if not 0 < share <= 1:
         raise ConfigError(f"targets.{metric}={target.value:g}: a share must be in (0, 1]")
@@ -160,6 +160,8 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
 def _check_reachable(rule: Rule, demand: Demand) -> None:
     """A target over posts the strategy never answers cannot be planned for."""
     metric, answered = rule.target.metric, set(demand.posts)
+    if metric in RESPONSE_QUANTILES:  # a quantile of the answered posts' response times
+        return
     if rule.kind is not None:
         if rule.kind not in answered:
             raise ConfigError(

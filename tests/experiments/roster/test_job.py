@@ -82,3 +82,30 @@ def test_a_bad_objective_is_one_line(tmp_path, capsys):
     target = "targets.answered_within_1h@complaint.at_least=0.8"
     code = main(["roster", *BASE, target, f"out={tmp_path / 'r'}", "objective=cheapest"])
     assert code == 2 and "objective='cheapest': not allowed" in capsys.readouterr().err
+
+
+def test_a_response_time_target_is_checked_from_the_runs_summary(tmp_path):
+    out = tmp_path / "roster"
+    code = main(["roster", *BASE, "targets.first_response_p90_h=2", f"out={out}"])
+    assert code == 0
+    record = json.loads((out / "roster.json").read_text())
+    check = record["check"]["first_response_p90_h"]
+    assert check["ok"] and check["ci_high"] <= 2
+    assert record["rule_by_target"]["first_response_p90_h"]["rule"] == "queue"
+
+
+def test_the_shipped_example_log_to_a_checked_roster(tmp_path):
+    """The walk-through of docs/import_log.md and docs/experiments/roster.md, small."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[3] / "examples" / "post_log_example.csv"
+    scenario = tmp_path / "brand.yaml"
+    imported = ["import-log", f"path={example}", f"out={scenario}", "timezone=Europe/Amsterdam"]
+    assert main([*imported, "kind_map.sales_lead=lead"]) == 0
+    out = tmp_path / "roster"
+    code = main(
+        ["roster", f"scenario={scenario}", "population.size=2000", "days=14", "replications=2",
+         "jobs=1", "targets.answered_within_1h@complaint.at_least=0.8", f"out={out}"]
+    )  # fmt: skip
+    assert code == 0
+    assert json.loads((out / "roster.json").read_text())["check"]

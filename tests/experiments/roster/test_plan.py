@@ -134,8 +134,9 @@ def test_a_24h_target_leaves_hours_unstaffed_that_a_1h_target_staffs_for_less(pe
     [
         ({"answered_within_1h": {"at_most": 0.8}}, "planned as at_least"),
         ({"churn_rate": 0.1}, "plans answered_within_Nh"),
-        ({"first_response_p90_h": {"at_least": 1}}, "with at_most"),
+        ({"first_response_p90_h": {"at_least": 1}}, "planned as at_most"),
         ({"answered_within_2h": 1.5}, "a share must be in"),
+        ({"first_response_p80_h": 2}, "the quantiles the runs report"),
     ],
 )
 def test_targets_the_planner_cannot_plan_are_one_line(targets, message):
