@@ -614,6 +614,7 @@ def _roster(parsed: Parsed) -> int:
         replications=options.get("replications", 8),
         seed=options.get("seed", 0),
         objective=options.get("objective", "cost"),
+        max_weekly_hours=options.get("max_weekly_hours", 40.0),
         **execution,
     )
     print((out / "roster.md").read_text().split("\n\n## Targets")[0].split("\n", 2)[2])
@@ -903,6 +904,7 @@ COMMANDS: dict[str, Command] = {
             "lengths": Option(str, "allowed shift lengths in hours, [8] by default"),
             "starts": Option(str, "allowed start hours, every hour by default"),
             "min_staff": Option(int, "agents on shift in every hour at least (default 0)"),
+            "max_weekly_hours": Option(float, "hours a week one person works at most (40)"),
             "objective": Option(
                 str,
                 "cost (default): the cheapest plan; value: the compared roster meeting "

@@ -25,8 +25,10 @@ from sim.config import ConfigError, arguments, load_config
 from sim.experiments.post_outcomes import by_hour_of_week, is_post_outcome
 from sim.experiments.roster.plan import (
     HOURS,
+    REST_HOURS,
     RosterPlan,
     ShiftOptions,
+    assign_people,
     demand_of,
     plan,
 )
@@ -82,6 +84,8 @@ class RosterResult:
     ladder: list = field(default_factory=list)  # Rung: the value of other rosters
     chosen: str | None = None  # objective=value: the ladder's roster chosen
     chosen_shifts: list | None = None  # its shifts (None: the scenario's own hub)
+    people: list = field(default_factory=list)  # the shifts given to people (assign_people)
+    max_weekly_hours: float = 40.0
 
     @property
     def ok(self) -> bool:
@@ -97,6 +101,11 @@ class RosterResult:
             "rule_by_target": {r.target.metric: {"rule": r.rule, "why": r.why} for r in p.rules},
             "check": {c.target.metric: c.to_json() for c in self.checks},
             "weekly_cost": p.weekly_cost,
+            "head_count": len(self.people),
+            "people": [
+                {"person": i + 1, "hours": sum(s["hours"] for s in w), "shifts": w}
+                for i, w in enumerate(self.people)
+            ],
             "currency": self.currency,
             "rounds": self.rounds,
             "replications": self.replications,
@@ -300,6 +309,7 @@ def roster_job(
     max_rounds: int = 3,
     value: bool = True,
     objective: str = "cost",
+    max_weekly_hours: float = 40.0,
     **execution: Any,
 ) -> RosterResult:
     """Plan, check and report (see the module). `execution`: jobs, executor, address.
@@ -308,6 +318,7 @@ def roster_job(
     simulation, the one with the highest three-year value net of wages is chosen
     (the report says when its lead over the plan is within the noise)."""
     objective = arguments.choice("objective", objective, ("cost", "value"))
+    max_weekly_hours = arguments.number("max_weekly_hours", max_weekly_hours, 1.0, 168.0)
     if not targets:
         raise ConfigError(
             "targets: none given; e.g. targets.answered_within_1h@complaint.at_least=0.8"
@@ -345,6 +356,8 @@ def roster_job(
         scenario, planned, checks, rounds, config.output.currency, replications, share, window
     )
     result.kind = kind
+    result.people = assign_people(planned.shifts, max_weekly_hours)
+    result.max_weekly_hours = max_weekly_hours
     if value:
         result.ladder = value_ladder(
             scenario,
@@ -443,6 +456,11 @@ def markdown(result: RosterResult) -> str:
         f"{int((p.staffed_by_hour_of_week == 0).sum())} of the week's 168 hours unstaffed), "
         f"checked over {result.replications} simulated runs after {result.rounds} round(s) "
         "of planning.",
+        "",
+        f"The shifts go to **{len(result.people)} people**, each working at most "
+        f"{result.max_weekly_hours:g} h a week with {REST_HOURS:g} h between shifts (a first "
+        f"fit; at least {math.ceil(p.staffed_by_hour_of_week.sum() / result.max_weekly_hours)} "
+        "are needed for the hours alone).",
         "",
         "## Shifts",
         "",

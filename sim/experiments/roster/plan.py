@@ -28,7 +28,7 @@ the plan through the engine.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -400,3 +400,47 @@ def fluid_backlog(work: np.ndarray, staffed: np.ndarray, weeks: int = 3) -> np.n
             backlog = max(0.0, backlog + work[t] - staffed[t])
             out[t] = backlog
     return out
+
+
+REST_HOURS = 11.0  # daily rest between shifts (EU Working Time Directive 2003/88/EC, art. 3)
+
+
+def assign_people(
+    shifts: Sequence[Mapping], max_weekly_hours: float, rest_hours: float = REST_HOURS
+) -> list[list[dict]]:
+    """The planned shifts given to people: each works at most `max_weekly_hours` a week,
+    never two shifts at once, with `rest_hours` between shifts (the week repeating).
+
+    First fit in order of the week: a feasible assignment, not necessarily the fewest
+    people; the lower bound is the staff hours over `max_weekly_hours`.
+    """
+    instances = sorted(
+        (s["weekday"] * 24 + s["start_hour"], float(s["hours"]), s)
+        for s in shifts
+        for _ in range(s["staff"])
+    )
+    people: list[list[tuple[float, float, Mapping]]] = []
+
+    def fits(worked: list[tuple[float, float, Mapping]], start: float, hours: float) -> bool:
+        if sum(h for _, h, _ in worked) + hours > max_weekly_hours + 1e-9:
+            return False
+        for other, length, _ in worked:
+            # the gap between the two, both ways round the repeating week
+            after = (start - (other + length)) % HOURS
+            before = (other - (start + hours)) % HOURS
+            overlap = (start - other) % HOURS < length or (other - start) % HOURS < hours
+            if overlap or min(after, before) < rest_hours:
+                return False
+        return True
+
+    for start, hours, shift in instances:
+        for worked in people:
+            if fits(worked, start, hours):
+                worked.append((start, hours, shift))
+                break
+        else:
+            people.append([(start, hours, shift)])
+    return [
+        [{"weekday": s["weekday"], "start_hour": s["start_hour"], "hours": h} for _, h, s in w]
+        for w in people
+    ]

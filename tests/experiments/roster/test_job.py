@@ -38,6 +38,12 @@ def test_the_planned_roster_meets_its_target_in_the_simulation(tmp_path, target,
     assert check["ok"] and check["ci_low"] >= 0.8
     assert set(check) == {"mean", "ci_low", "ci_high", "target", "ok"}
     assert record["weekly_cost"] > 0 and record["shifts"]
+    # every planned staff hour is someone's, no one above the week's 40 hours
+    assert sum(p["hours"] for p in record["people"]) == pytest.approx(
+        sum(record["staffed_by_hour_of_week"])
+    )
+    assert all(p["hours"] <= 40 for p in record["people"])
+    assert record["head_count"] == len(record["people"])
     for name in ("roster.md", "roster.csv", "roster_heatmap.png", "report.html"):
         assert (out / name).is_file(), name
     # the value ladder: the same seeds for every roster, against the scenario's own hub

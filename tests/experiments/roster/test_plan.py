@@ -174,3 +174,24 @@ def test_hours_no_allowed_shift_covers_are_named(peak_demand):
     office = ShiftOptions(lengths=(8.0,), starts=(9,))
     with pytest.raises(sim.ConfigError, match=r"no allowed shift covers \(mon 00:00"):
         plan(peak_demand, read_targets({"answered_within_1h@complaint": 0.8}), office)
+
+
+def test_people_work_at_most_their_hours_with_rest_between_shifts():
+    from sim.experiments.roster.plan import REST_HOURS, assign_people
+
+    # one agent around the clock: 21 shifts of 8 h a week
+    shifts = [
+        {"weekday": d, "start_hour": h, "hours": 8.0, "staff": 1}
+        for d in range(7)
+        for h in (0, 8, 16)
+    ]
+    shifts.append({"weekday": 0, "start_hour": 4, "hours": 8.0, "staff": 1})  # overlaps two
+    people = assign_people(shifts, 40.0)
+    assert sum(len(p) for p in people) == 22  # every shift has someone
+    assert len(people) >= math.ceil(176 / 40)  # the lower bound
+    for worked in people:
+        assert sum(s["hours"] for s in worked) <= 40.0
+        starts = sorted(s["weekday"] * 24 + s["start_hour"] for s in worked)
+        # consecutive shifts (the week repeating) leave at least the rest between them
+        for a, b in zip(starts, [*starts[1:], starts[0] + HOURS], strict=True):
+            assert b - a >= 8.0 + REST_HOURS
