@@ -488,13 +488,13 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @dataclass
 class RosterShift:
     start_hour: float = param(
-        8.0, "when the shift starts, local time (day 0 is a Monday)", unit="h of day",
+        8.0, "decision: when the shift starts, local time (day 0 is a Monday)", unit="h of day",
         range=(0.0, 24.0),
     )  # fmt: skip
-    hours: float = param(8.0, "the shift's length; past midnight it goes on", unit="h",
+    hours: float = param(8.0, "decision: the shift's length; past midnight it goes on", unit="h",
                          range=(0.0, 24.0))  # fmt: skip
     days: list[str] = param(
-        lambda: list(WEEKDAY_NAMES), "weekdays it starts on (mon ... sun)", factory=True
+        lambda: list(WEEKDAY_NAMES), "decision: weekdays it starts on (mon ... sun)", factory=True
     )
     staff: int = param(1, "decision: people on this shift", unit="people", range=(0, None))
 

@@ -61,11 +61,3 @@ class KeyedDraws:
     def uniform(self, index: np.ndarray, field: int | np.ndarray) -> np.ndarray:
         """Uniform on [0, 1) with 53 random bits (a column per field for an array of them)."""
         return (self.bits(index, field) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
-
-    def integers(self, index: np.ndarray, field: int, high: int) -> np.ndarray:
-        """Uniform integers in [0, high) (bias below 2**-53 * high; high is a head count)."""
-        return (self.uniform(index, field) * high).astype(np.int64)
-
-    def exponential(self, index: np.ndarray, field: int, scale: float = 1.0) -> np.ndarray:
-        """Exponential with mean `scale` by inversion (1 - u lies in (0, 1])."""
-        return -scale * np.log1p(-self.uniform(index, field))

@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timezone as fixed_zone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -159,8 +160,6 @@ def local_times(column: pd.Series, timezone: str | None, name: str = "created_at
             )
         sign, hours, minutes = kinds[0][0], int(kinds[0][1:3]), int(kinds[0][3:5])
         delta = pd.Timedelta(hours=hours, minutes=minutes) * (1 if sign == "+" else -1)
-        from datetime import timezone as fixed_zone
-
         return parsed.dt.tz_convert(fixed_zone(delta.to_pytimedelta()))
     # times without an offset are wall-clock times in the zone; with one, instants
     naive_text = text.where(present & ~has_offset)

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import Demand
-
-HOURS_PER_DAY = 24
+from sim.engine.clock import HOURS_PER_DAY
 
 
 @dataclass
@@ -67,7 +66,7 @@ def synthetic_log(truth: SyntheticLog | None = None, seed: int = 0) -> pd.DataFr
         factor = weekly[date.weekday()]
         for kind, rate in truth.per_day.items():
             count = rng.poisson(rate * factor)
-            hours = rng.choice(HOURS_PER_DAY, size=count, p=hourly) + rng.random(count)
+            hours = rng.choice(int(HOURS_PER_DAY), size=count, p=hourly) + rng.random(count)
             for hour in hours:
                 wall = (date + timedelta(hours=float(hour))).replace(tzinfo=zone)
                 # through UTC: a wall time in the spring-forward gap becomes a real instant

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from sim.engine.clock import WEEKDAYS
 from sim.imports.post_log import LogFit
 from sim.report.io import atomic_write
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from sim.report.plots import plot_log_rhythm
 
 
 def companions(out: Path) -> dict[str, Path]:
@@ -188,28 +188,6 @@ def fit_report(fit: LogFit, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def heatmap(fit: LogFit, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    days_scale = max(fit.days / 7.0, 1.0)
-    observed, fitted = fit.observed / days_scale, fit.fitted / days_scale
-    top = max(float(observed.max()), float(fitted.max()), 1e-9)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
-    for ax, values, title in ((axes[0], observed, "observed"), (axes[1], fitted, "scenario")):
-        image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0, vmax=top)
-        ax.set_title(f"{title}: tagged posts an hour, average week")
-        ax.set_xlabel("local hour of day (h)")
-        ax.set_xticks(range(0, 24, 3))
-        ax.set_yticks(range(7), WEEKDAYS)
-    axes[0].set_ylabel("weekday")
-    fig.colorbar(image, ax=axes, label="posts an hour (posts/h)")
-    fig.savefig(path, dpi=110, format="png")  # the path is a temporary name
-    plt.close(fig)
-
-
 def write_all(fit: LogFit, out: Path) -> dict[str, Path]:
     """The scenario and its companions; returns what was written."""
     name = out.with_suffix("").name
@@ -223,7 +201,7 @@ def write_all(fit: LogFit, out: Path) -> dict[str, Path]:
         path = out if key == "scenario" else files[key]
         atomic_write(path, lambda p, t=text: p.write_text(t))
         written[key] = path
-    atomic_write(files["heatmap"], lambda p: heatmap(fit, p))
+    plot_log_rhythm(fit, files["heatmap"])
     written["heatmap"] = files["heatmap"]
     table = fit.by_hour_of_week
     if table is not None:

@@ -695,22 +695,79 @@ def plot_discovery(discovery, out: Path) -> list[Path]:
     return paths
 
 
+def _week_image(ax, values: np.ndarray, cmap: str, top: float, xlabel: str):
+    """A 7 x 24 table (weekday rows, Monday first; local hours) as an image; grey where NaN."""
+    from sim.engine.clock import WEEKDAYS
+
+    colours = plt.get_cmap(cmap).with_extremes(bad="lightgray")
+    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=colours, vmin=0,
+                      vmax=top)  # fmt: skip
+    ax.set_yticks(range(7), WEEKDAYS)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_xlabel(xlabel)
+    return image
+
+
+def _share_bar(fig, image, axes, label: str) -> None:
+    bar = fig.colorbar(image, ax=axes)
+    bar.set_label(label)
+    bar.ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+
+
 def plot_service_by_hour(service, path: Path) -> Path:
     """A week of service: the share of inbound posts answered in time, by weekday and hour
     of the day posted (grey: no post came)."""
-    from sim.engine.clock import WEEKDAYS
-
     fig, ax = plt.subplots(figsize=(10, 3.6))
-    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="lightgray")
-    shown = ax.imshow(np.ma.masked_invalid(service.share), aspect="auto", cmap=cmap,
-                      vmin=0, vmax=1)  # fmt: skip
-    bar = fig.colorbar(shown, ax=ax)
-    bar.set_label(f"answered within {service.hours:g} h (%)")
-    bar.ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_yticks(range(7), WEEKDAYS)
-    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    shown = _week_image(ax, service.share, "RdYlGn", 1.0, "hour of the day posted")
+    _share_bar(fig, shown, ax, f"answered within {service.hours:g} h (%)")
     option = ", ".join(f"{k}={v:g}" for k, v in service.option.items())
-    ax.set(xlabel="hour of the day posted", ylabel="weekday",
-           title=f"Service by hour of week: {option}, seed {service.seed}")  # fmt: skip
+    ax.set(ylabel="weekday", title=f"Service by hour of week: {option}, seed {service.seed}")
     _save(fig, path)
     return path
+
+
+def plot_roster(result, path: Path) -> Path:
+    """What the targets need (agents, or the work arriving when every target is a
+    backlog), the planned agents, and one run's service, by weekday and hour."""
+    p = result.plan
+    queue = p.requirement_by_hour_of_week.any()
+    need = p.requirement_by_hour_of_week if queue else p.work_by_hour_of_week
+    panels = (
+        (need, "agents the queue targets need" if queue else "work arriving (staff hours an hour)"),
+        (p.staffed_by_hour_of_week, "agents on the planned shifts"),
+    )
+    top = max(float(p.staffed_by_hour_of_week.max()), float(need.max()), 1.0)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6), sharey=True, layout="constrained")
+    for ax, (values, title) in zip(axes[:2], panels, strict=True):
+        image = _week_image(ax, values.reshape(7, 24), "viridis", top, "local hour of day (h)")
+        ax.set_title(title)
+    fig.colorbar(image, ax=axes[:2], label="agents (people) or staff hours (h)")
+    shown = _week_image(axes[2], result.service_share, "RdYlGn", 1.0, "local hour of day (h)")
+    what = f"{result.kind} posts" if result.kind else "inbound posts"
+    axes[2].set_title(f"{what} answered within {result.window_h:g} h (one run)")
+    _share_bar(fig, shown, axes[2], "share of posts answered (%)")
+    axes[0].set_ylabel("weekday")
+    _save_constrained(fig, path)
+    return path
+
+
+def plot_log_rhythm(fit, path: Path) -> Path:
+    """A post log's tagged posts an hour in an average week, observed and as its scenario's
+    weekday-by-hour rhythm gives them."""
+    weeks = max(fit.days / 7.0, 1.0)
+    observed, fitted = fit.observed / weeks, fit.fitted / weeks
+    top = max(float(observed.max()), float(fitted.max()), 1e-9)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
+    for ax, values, title in ((axes[0], observed, "observed"), (axes[1], fitted, "scenario")):
+        image = _week_image(ax, values, "viridis", top, "local hour of day (h)")
+        ax.set_title(f"{title}: tagged posts an hour, average week")
+    axes[0].set_ylabel("weekday")
+    fig.colorbar(image, ax=axes, label="posts an hour (posts/h)")
+    _save_constrained(fig, path)
+    return path
+
+
+def _save_constrained(fig, path: Path) -> None:
+    """As `_save`, for a figure laid out by matplotlib's constrained layout."""
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)

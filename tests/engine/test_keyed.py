@@ -45,15 +45,21 @@ def test_fields_indices_and_keys_are_uncorrelated():
         assert abs(np.corrcoef(a, other)[0, 1]) < 4 / math.sqrt(N)
 
 
-def test_exponentials_and_integers_have_their_distributions():
-    draws = KeyedDraws(99)
-    x = draws.exponential(np.arange(N), 2, scale=48.0)
-    assert (x >= 0).all()
-    assert abs(x.mean() - 48.0) < 4 * 48.0 / math.sqrt(N)  # sd of the mean: scale / sqrt(N)
-    k = draws.integers(np.arange(N), 4, 10)
-    assert k.min() == 0 and k.max() == 9
-    counts = np.bincount(k, minlength=10)
-    assert stats.chisquare(counts).pvalue > 1e-3
+def test_the_marks_drawn_by_key_have_their_distributions():
+    """A candidate's exponential marks come from its keyed uniforms by inversion."""
+    from sim.config.schema import Posts
+    from sim.engine.posts import _PART_FIELDS, _marks_from
+
+    cfg = Posts(patience_hours=48.0, addressed_share=0.6)
+    u = KeyedDraws(99).uniform(np.arange(N), _PART_FIELDS)
+    marks = _marks_from(u[:, 1:], cfg)
+    for name, mean in (("patience", 48.0), ("handle_work", 1.0), ("spoke_work", 1.0)):
+        x = marks[name]
+        assert (x >= 0).all()
+        assert abs(x.mean() - mean) < 4 * mean / math.sqrt(N)  # sd of the mean: mean / sqrt(N)
+        assert stats.kstest(x, "expon", args=(0, mean)).pvalue > 1e-3
+    p = cfg.addressed_share
+    assert abs(marks["addressed"].mean() - p) < 4 * math.sqrt(p * (1 - p) / N)
 
 
 def test_a_field_out_of_range_is_refused():

@@ -11,10 +11,9 @@ get one more agent and the plan is made and checked again, up to
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, arguments, load_config
+from sim.engine.clock import WEEKDAYS
 from sim.experiments.post_outcomes import by_hour_of_week, is_post_outcome
 from sim.experiments.roster.plan import (
     HOURS,
@@ -34,9 +34,8 @@ from sim.experiments.roster.plan import (
 )
 from sim.experiments.staffing import Target, read_targets
 from sim.report.io import atomic_write, check_report_folder, write_json
-from sim.report.stats import t_quantile
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from sim.report.plots import plot_roster
+from sim.report.stats import mean_ci, paired_ci
 
 
 def roster_override(roster: Sequence[Mapping[str, Any]]) -> str:
@@ -93,6 +92,7 @@ class RosterResult:
 
     def to_json(self) -> dict[str, Any]:
         p = self.plan
+        current = self.ladder[0] if self.ladder else None  # the scenario's own hub
         return {
             "scenario": self.scenario,
             "shifts": p.roster(),
@@ -123,22 +123,12 @@ class RosterResult:
                     },
                 }
                 for rung in self.ladder
-                for current in [self.ladder[0]]
             ],
             "night": night_sentence(self.ladder, self.currency) if self.ladder else None,
             "chosen_by_value": {"roster": self.chosen, "shifts": self.chosen_shifts}
             if self.chosen
             else None,
         }
-
-
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    values = values[~np.isnan(values)]
-    if len(values) < 2:
-        mean = float(values.mean()) if len(values) else math.nan
-        return mean, mean, mean
-    half = t_quantile(len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
-    return float(values.mean()), float(values.mean() - half), float(values.mean() + half)
 
 
 def check_plan(
@@ -165,7 +155,7 @@ def check_plan(
     checks = []
     for target in targets:
         values = np.array([float(r.get(target.metric, math.nan)) for r in rows])
-        checks.append(Check(target, *_interval(values)))
+        checks.append(Check(target, *mean_ci(values)[:3]))
     return checks
 
 
@@ -209,7 +199,7 @@ class Rung:
 
     def against(self, other: Rung, metric: str) -> tuple[float, float, float]:
         """The paired difference self - other over the seeds: mean and 95 % interval."""
-        return _interval(self.values[metric] - other.values[metric])
+        return paired_ci(self.values[metric], other.values[metric])[:3]
 
 
 def value_ladder(
@@ -266,12 +256,10 @@ def night_sentence(rungs: Sequence[Rung], currency: str) -> str:
     cost = with_night.against(planned, "wages_hub_week")[0]
     # the customers' side: the value's change with the run's extra wages added back
     # (wages undiscounted: within a few tenths of a percent over a run of months)
-    kept = _interval(
-        with_night.values["relationship_value_horizon"]
-        + with_night.values["wages_total"]
-        - planned.values["relationship_value_horizon"]
-        - planned.values["wages_total"]
-    )
+    kept = paired_ci(
+        with_night.values["relationship_value_horizon"] + with_night.values["wages_total"],
+        planned.values["relationship_value_horizon"] + planned.values["wages_total"],
+    )[:3]
     gain, low, high = kept
     text = (
         f"Staffing the night costs {_money(cost, currency)} a week and keeps "
@@ -330,9 +318,13 @@ def roster_job(
     config = load_config(scenario, list(overrides))
     check_report_folder(Path(out), "out", "roster.json")
     hub = config.team.hub
-    options = options or ShiftOptions()
-    options.wage_per_hour = hub.wage_per_hour
-    options.night_premium, options.weekend_premium = hub.night_premium, hub.weekend_premium
+    # the scenario's pay, on a copy: the caller's options stay as given
+    options = replace(
+        options or ShiftOptions(),
+        wage_per_hour=hub.wage_per_hour,
+        night_premium=hub.night_premium,
+        weekend_premium=hub.weekend_premium,
+    )
     demand = demand_of(config, seed)
     extra = np.zeros(HOURS)
     from sim.experiments.roster.plan import rule_for
@@ -359,16 +351,10 @@ def roster_job(
     result.people = assign_people(planned.shifts, max_weekly_hours)
     result.max_weekly_hours = max_weekly_hours
     if value:
-        result.ladder = value_ladder(
-            scenario,
-            overrides,
-            ladder(planned.roster(), planned.staffed_by_hour_of_week),
-            bounds,
-            replications,
-            seed,
-            execution,
-        )
         rosters = ladder(planned.roster(), planned.staffed_by_hour_of_week)
+        result.ladder = value_ladder(
+            scenario, overrides, rosters, bounds, replications, seed, execution
+        )
         if objective == "value":
             result.chosen = choose_by_value(result.ladder, bounds)
             result.chosen_shifts = rosters.get(result.chosen) if result.chosen else None
@@ -396,7 +382,7 @@ def choose_by_value(rungs: Sequence[Rung], targets: Sequence[Target]) -> str | N
     """The roster with the highest mean three-year value (wages included) among those
     whose every target's 95 % interval is met; None when none is."""
     meeting = [
-        rung for rung in rungs if all(t.met(*_interval(rung.values[t.metric])[1:]) for t in targets)
+        rung for rung in rungs if all(t.met(*mean_ci(rung.values[t.metric])[1:3]) for t in targets)
     ]
     if not meeting:
         return None
@@ -408,41 +394,6 @@ def _money(value: float, currency: str) -> str:
     from sim.report.currency import Currency
 
     return Currency(currency).amount(value)  # the code was checked with the config
-
-
-def heatmap(result: RosterResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    p = result.plan
-    queue = p.requirement_by_hour_of_week.any()
-    need = p.requirement_by_hour_of_week if queue else p.work_by_hour_of_week
-    panels = (
-        (
-            need.reshape(7, 24),
-            "agents the queue targets need" if queue else "work arriving (staff hours an hour)",
-        ),
-        (p.staffed_by_hour_of_week.reshape(7, 24), "agents on the planned shifts"),
-    )
-    top = max(float(p.staffed_by_hour_of_week.max()), float(need.max()), 1.0)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6), sharey=True, layout="constrained")
-    for ax, (values, title) in zip(axes[:2], panels, strict=True):
-        image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0, vmax=top)
-        ax.set_title(title)
-    fig.colorbar(image, ax=axes[:2], label="agents (people) or staff hours (h)")
-    shown = axes[2].imshow(result.service_share, aspect="auto", cmap="RdYlGn", vmin=0, vmax=1)
-    what = f"{result.kind} posts" if result.kind else "inbound posts"
-    axes[2].set_title(f"{what} answered within {result.window_h:g} h (one run)")
-    fig.colorbar(shown, ax=axes[2], label="share of posts (0-1)")
-    for ax in axes:
-        ax.set_xlabel("local hour of day (h)")
-        ax.set_xticks(range(0, 24, 3))
-        ax.set_yticks(range(7), WEEKDAYS)
-    axes[0].set_ylabel("weekday")
-    fig.savefig(path, dpi=110, format="png")
-    plt.close(fig)
 
 
 def markdown(result: RosterResult) -> str:
@@ -555,10 +506,6 @@ def write_report(result: RosterResult, out: Path) -> None:
     )
     atomic_write(out / "roster.csv", lambda f: table.to_csv(f, index=False))
     write_json(out / "roster.json", result.to_json())
-    atomic_write(out / "roster_heatmap.png", lambda f: heatmap(result, f))
+    plot_roster(result, out / "roster_heatmap.png")
     atomic_write(out / "roster.md", lambda f: f.write_text(markdown(result)))
     save_markdown_page(out, f"Roster: {result.scenario}", "roster.md")
-
-
-def load_roster(folder: str | Path) -> dict[str, Any]:
-    return json.loads((Path(folder) / "roster.json").read_text())
