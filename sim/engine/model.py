@@ -32,6 +32,7 @@ from sim.engine.network import build_graph
 from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Population
 from sim.engine.posts import (
     ATTACK,
+    COMPLAINT,
     KIND,
     NEGATIVE,
     NEGATIVITY,
@@ -202,16 +203,14 @@ class HubspokeModel(mesa.Model):
         cfg = self.config
         batch = assemble(
             [
-                (
-                    ATTACK,
-                    {
-                        "author": np.array([author]),
-                        "created": np.array([time]),
-                        "topic": np.array([self.topics.index(cfg.attack.topic)]),
-                        # a stream per author: the post is the same in every arm
-                        **marks(self.streams.for_item("attack_post", author), 1, cfg.posts),
-                    },
-                )
+                {
+                    "kind": np.array([ATTACK], dtype=np.int8),
+                    "author": np.array([author]),
+                    "created": np.array([time]),
+                    "topic": np.array([self.topics.index(cfg.attack.topic)]),
+                    # a stream per author: the post is the same in every arm
+                    **marks(self.streams.for_item("attack_post", author), 1, cfg.posts),
+                }
             ],
             self.graph.follower_counts,
             self.population.platform,
@@ -267,26 +266,22 @@ class HubspokeModel(mesa.Model):
 
     def _open_day(self) -> None:
         """Generate the posts of the day starting now, and their reshare cascades."""
-        cfg, pop = self.config, self.population
+        pop = self.population
         start = self.time
         season = self.season(self.day)
-        incidents = self.generator.incidents(
-            self.streams.incidents, start, season, self.defects.level, pop.state
+        today = self.generator.day(
+            self.streams.posts, start, season, self.defects.level, pop.state, pop.loyalty
         )
-        authors = incidents["author"]
-        hit = cfg.posts.incident_loyalty_hit
-        incidents["loyalty_before"] = pop.loyalty[authors]
-        pop.shift_loyalty(authors, -hit)
+        incident = today["kind"] == COMPLAINT
+        authors = today["author"][incident]
+        today["loyalty_before"] = np.where(incident, pop.loyalty[today["author"]], np.nan)
+        pop.shift_loyalty(authors, -self.config.posts.incident_loyalty_hit)
         np.add.at(pop.open_issues, authors, 1)
-        voiced = incidents["voice_u"] < pop.voice[authors]
-        parts = [(KIND["complaint"], {k: v[voiced] for k, v in incidents.items()})]
-        parts += list(
-            self.generator.chatter(
-                self.streams.posts, start, season, pop.state, pop.loyalty
-            ).items()
-        )
+        # an incident is a post only when voiced in public
+        posted = ~incident | (today["voice_u"] < pop.voice[today["author"]])
+        parts = [{name: values[posted] for name, values in today.items()}]
         if self.scale > 1.0:
-            parts += self._background_posts(start, season)
+            parts.append(self._background_posts(start, season))
         batch = assemble(parts, self.graph.follower_counts, pop.platform)
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
@@ -300,7 +295,7 @@ class HubspokeModel(mesa.Model):
         ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
         self._spread(Batch({name: values[sampled] for name, values in batch.columns.items()}))
 
-    def _background_posts(self, start: float, season: float) -> list[tuple[int, dict]]:
+    def _background_posts(self, start: float, season: float) -> dict[str, np.ndarray]:
         """Today's posts by the people of the reach outside the simulated sample.
 
         They arrive at the per-person rates of the sample's own posts, from the
@@ -311,17 +306,19 @@ class HubspokeModel(mesa.Model):
         outside the sample: no simulated person's loyalty moves, and their
         audiences are outside it too (the sample's own network carries exposure).
         """
-        pop, rng = self.population, self.streams.background
-        people = (self.scale - 1.0) * pop.size
-        voiced = self.generator.incidents(
-            rng, start, season, self.defects.level, pop.state, people, voice=pop.voice
+        pop = self.population
+        part = self.generator.day(
+            self.streams.background,
+            start,
+            season,
+            self.defects.level,
+            pop.state,
+            pop.loyalty,
+            people=(self.scale - 1.0) * pop.size,
+            voice=pop.voice,
         )
-        parts = [(KIND["complaint"], voiced)]
-        chatter = self.generator.chatter(rng, start, season, pop.state, pop.loyalty, people)
-        parts += list(chatter.items())
-        for _, part in parts:
-            part["background"] = np.ones(len(part["author"]), dtype=bool)
-        return parts
+        part["background"] = np.ones(len(part["author"]), dtype=bool)
+        return part
 
     def _spread(self, batch: Batch) -> None:
         """Reshare cascades and influencer amplification: who sees today's posts."""

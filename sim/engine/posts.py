@@ -36,6 +36,7 @@ COMPLAINT, QUESTION, PRAISE, LEAD, MENTION, ATTACK = (KIND[k] for k in POST_KIND
 
 # negativity in [0, 1]: drives reshare probability and bystander effects
 NEGATIVITY = {COMPLAINT: 0.7, QUESTION: 0.1, PRAISE: 0.0, LEAD: 0.0, ATTACK: 1.0}
+_NEGATIVITY_BY_KIND = np.array([NEGATIVITY.get(k, 0.0) for k in range(len(POST_KINDS))])
 # a post at or above this negativity counts as negative (share of voice, exposure)
 NEGATIVE = 0.5
 
@@ -245,27 +246,32 @@ class DailyRhythm:
 
 
 class Candidates:
-    """A day's candidates of one kind: a Poisson count at the bound rate, each drawn by key.
+    """A day's candidates of several kinds: Poisson counts at the bound rates, each drawn by key.
 
     Each thinning test narrows `index` (the surviving candidates) and draws only
     what it needs for them; `part` then draws the survivors' time and marks.
-    The count, every candidate's author and the key are the only draws from the
+    The counts, every candidate's author and the key are the only draws from the
     sequential stream (none depends on the run's state), so the stream stays
-    aligned whatever the run's state rejects.
+    aligned whatever the run's state rejects. All kinds of the day go through
+    one set of tests: the work per day is a few dozen array operations, not a
+    few dozen per kind.
     """
 
-    def __init__(self, rng: np.random.Generator, expected: float, size: int) -> None:
-        count = int(rng.poisson(expected))
+    def __init__(
+        self, rng: np.random.Generator, kinds: np.ndarray, expected: np.ndarray, size: int
+    ) -> None:
+        counts = rng.poisson(expected)
+        self.kind = np.repeat(kinds.astype(np.int8), counts)
         # every candidate has an author: drawn in turn, the stream stays aligned all the same
-        self.author = rng.integers(0, size, count)
+        self.author = rng.integers(0, size, len(self.kind))
         self.draws = KeyedDraws(draw_key(rng))
-        self.index = np.arange(count, dtype=np.int64)
+        self.index = np.arange(len(self.kind), dtype=np.int64)
         self.extra: dict[str, np.ndarray] = {}  # fields drawn for the tests, kept in the part
 
     def keep(self, ok: np.ndarray) -> None:
         """Keep the candidates where `ok` (a mask over the current survivors)."""
         where = np.flatnonzero(ok)
-        self.index, self.author = self.index[where], self.author[where]
+        self.index, self.author, self.kind = self.index[where], self.author[where], self.kind[where]
         self.extra = {name: values[where] for name, values in self.extra.items()}
 
     def uniforms(self, *fields: int) -> np.ndarray:
@@ -273,14 +279,21 @@ class Candidates:
         return self.draws.uniform(self.index, np.array(fields, dtype=np.uint64))
 
     def part(self, cfg: Posts, rhythm: DailyRhythm, start: float) -> Part:
-        """The survivors as a part: author, created, their drawn fields and marks."""
+        """The survivors as a part: kind, author, created, their drawn fields and marks."""
         u = self.draws.uniform(self.index, _PART_FIELDS)
         return {
+            "kind": self.kind,
             "author": self.author,
             "created": start + rhythm.times(u[:, 0]),
             **self.extra,
             **_marks_from(u[:, 1:], cfg),
         }
+
+
+# who may post each kind of the day's posts (incidents, as complaints, and chatter)
+_POSTER = np.full(len(POST_KINDS), CUSTOMER, dtype=np.int8)
+_POSTER[LEAD] = PROSPECT
+DAILY_KINDS = (COMPLAINT, QUESTION, PRAISE, LEAD)
 
 
 class PostGenerator:
@@ -295,73 +308,72 @@ class PostGenerator:
         self.topic_p = weights / weights.sum()
         # bound on each topic's defect level over the run (shocks included)
         self.max_defect = max_defect
+        # incidents by topic at the bound, per person and day: their candidates' topic shares
+        self.incident_bound = cfg.incident_rate_per_day * self.topic_p * self.max_defect
+        total = float(self.incident_bound.sum())
+        self.incident_p = (
+            self.incident_bound / total if total > 0 else np.full(len(weights), 1 / len(weights))
+        )
+        self.rates = {
+            COMPLAINT: total,
+            QUESTION: cfg.question_rate_per_day,
+            PRAISE: cfg.praise_rate_per_day,
+            LEAD: cfg.lead_rate_per_day,
+        }
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
 
-    def _candidates(
-        self, rng: np.random.Generator, rate: float, start: float, people: float
-    ) -> Candidates:
-        return Candidates(rng, rate * people * self.rhythm.day_factor(start), self.size)
-
-    def incidents(
+    def day(
         self,
         rng: np.random.Generator,
         day_start: float,
         season: float,
         defect_level: np.ndarray,
         state: np.ndarray,
+        loyalty: np.ndarray,
+        *,
         people: float | None = None,
         voice: np.ndarray | None = None,
+        kinds: tuple[int, ...] = DAILY_KINDS,
     ) -> Part:
-        """Accepted incidents today, with `topic` and `voice_u` (complain if below voice).
+        """Today's accepted candidates of `kinds`, one part with a `kind` column.
+
+        COMPLAINT stands for incidents: every accepted incident, voiced in public
+        or not, with `voice_u` (the author complains if it is below their voice);
+        with `voice`, only the voiced ones are kept (the same draws, for when the
+        silent ones do not matter). Questions and praise come from customers,
+        praise accepted with probability loyalty^2; leads from prospects.
 
         `people` (default: the simulated population) sets the volume; authors are
         drawn from the simulated people either way, so with more people than
-        simulated each author is a template for someone like them. With `voice`,
-        only the incidents voiced in public are kept (u < voice of the author): the
-        same draws, for when the silent ones do not matter.
+        simulated each author is a template for someone like them.
         """
-        bound = self.cfg.incident_rate_per_day * season * self.topic_p * self.max_defect
         people = self.size if people is None else people
-        total = float(bound.sum())
-        c = self._candidates(rng, total, day_start, people)
-        c.keep(state[c.author] == CUSTOMER)
+        scale = people * season * self.rhythm.day_factor(day_start)
+        kinds_array = np.array(kinds, dtype=np.int8)
+        expected = np.array([self.rates[k] for k in kinds]) * scale
+        c = Candidates(rng, kinds_array, expected, self.size)
+        c.keep(state[c.author] == _POSTER[c.kind])
         # keyed draws do not depend on the order of the tests: the rarest goes first
-        c.extra = {"voice_u": c.uniforms(_VOICE)[:, 0]}
-        if voice is not None:
-            c.keep(c.extra["voice_u"] < voice[c.author])
-        p = bound / total if total > 0 else np.full(len(bound), 1.0 / len(bound))
-        u = c.uniforms(_TOPIC, _ACCEPT)
-        topic = category(u[:, 0], p)
+        if voice is not None:  # most incidents are not voiced: that test alone, first
+            c.extra = {"voice_u": c.uniforms(_VOICE)[:, 0]}
+            c.keep((c.kind != COMPLAINT) | (c.extra["voice_u"] < voice[c.author]))
+            topic_u, accept_u = c.uniforms(_TOPIC, _ACCEPT).T
+        else:
+            voice_u, topic_u, accept_u = c.uniforms(_VOICE, _TOPIC, _ACCEPT).T
+            c.extra = {"voice_u": voice_u}
+        incident = c.kind == COMPLAINT
+        topic = category(topic_u, self.topic_p)
+        accept = np.ones(len(topic), dtype=bool)
+        if incident.any():
+            t = category(topic_u[incident], self.incident_p)
+            topic[incident] = t
+            accept[incident] = accept_u[incident] * self.max_defect[t] < defect_level[t]
+        praise = c.kind == PRAISE
+        if praise.any():
+            accept[praise] = accept_u[praise] < loyalty[c.author[praise]] ** 2
         c.extra["topic"] = topic
-        c.keep(u[:, 1] * self.max_defect[topic] < defect_level[topic])
+        c.keep(accept)
         return c.part(self.cfg, self.rhythm, day_start)
-
-    def chatter(
-        self,
-        rng: np.random.Generator,
-        day_start: float,
-        season: float,
-        state: np.ndarray,
-        loyalty: np.ndarray,
-        people: float | None = None,
-    ) -> dict[int, Part]:
-        """Questions (customers), praise (customers, ~loyalty^2) and leads (prospects)."""
-        cfg = self.cfg
-        people = self.size if people is None else people
-        out = {}
-        for kind, rate, who in (
-            (QUESTION, cfg.question_rate_per_day, CUSTOMER),
-            (PRAISE, cfg.praise_rate_per_day, CUSTOMER),
-            (LEAD, cfg.lead_rate_per_day, PROSPECT),
-        ):
-            c = self._candidates(rng, rate * season, day_start, people)
-            c.keep(state[c.author] == who)
-            u = c.uniforms(_TOPIC, _ACCEPT)
-            c.extra = {"topic": category(u[:, 0], self.topic_p)}
-            if kind == PRAISE:
-                c.keep(u[:, 1] < loyalty[c.author] ** 2)
-            out[kind] = c.part(cfg, self.rhythm, day_start)
-        return out
 
 
 _BATCH_COLUMNS = (
@@ -375,31 +387,29 @@ _BATCH_COLUMNS = (
 )
 
 
-def assemble(
-    parts: list[tuple[int, Part]], follower_counts: np.ndarray, platform: np.ndarray
-) -> Batch:
-    """A time-sorted batch from (kind, part) pairs.
+def assemble(parts: list[Part], follower_counts: np.ndarray, platform: np.ndarray) -> Batch:
+    """A time-sorted batch from parts, each with its `kind` column.
 
     Complaints and praise that do not tag the brand become mentions: relevant
     posts found only by listening. Negativity follows the original kind.
     """
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in _BATCH_COLUMNS}
-    kinds, negs = [], []
-    for kind, part in parts:
-        n = len(part["author"])
-        kinds.append(np.full(n, kind, dtype=np.int8))
-        negs.append(np.full(n, NEGATIVITY[kind]))
-        for name in _BATCH_COLUMNS:
-            columns[name].append(part[name] if name in part else np.full(n, _FIELDS[name][1]))
-    if not kinds:
+    parts = [part for part in parts if len(part["author"])]
+    if not parts:
         return Batch({name: np.empty(0, dt) for name, (dt, _) in _FIELDS.items()})
-    merged = {name: np.concatenate(values) for name, values in columns.items()}
-    kind = np.concatenate(kinds)
+    merged = {}
+    for name in ("kind", *_BATCH_COLUMNS):
+        merged[name] = np.concatenate(
+            [
+                part[name] if name in part else np.full(len(part["author"]), _FIELDS[name][1])
+                for part in parts
+            ]
+        )
+    kind = merged["kind"].astype(np.int8)
     # untagged complaints and praise become mentions; untagged attack posts stay attacks
     can_mention = (kind == COMPLAINT) | (kind == PRAISE)
     merged["addressed"] = merged["addressed"] | ~(can_mention | (kind == ATTACK))
     merged["kind"] = np.where(merged["addressed"] | ~can_mention, kind, MENTION).astype(np.int8)
-    merged["negativity"] = np.concatenate(negs)
+    merged["negativity"] = _NEGATIVITY_BY_KIND[kind]
     merged["author"] = merged["author"].astype(np.int64)
     merged["followers"] = follower_counts[merged["author"]]
     merged["platform"] = platform[merged["author"]]

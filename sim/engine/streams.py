@@ -15,7 +15,6 @@ import numpy as np
 STREAMS = (
     "graph",
     "population",
-    "incidents",
     "posts",
     "cascades",
     "attack",

@@ -34,8 +34,8 @@ def _arrivals(demand: Demand, days: int, seed: int = 3) -> np.ndarray:
     loyalty = np.full(gen.size, 0.6)
     times = []
     for day in range(days):
-        parts = gen.chatter(rng, day * HOURS_PER_DAY, 1.0, state, loyalty)
-        times += [part["created"] for part in parts.values()]
+        part = gen.day(rng, day * HOURS_PER_DAY, 1.0, np.ones(len(gen.topic_p)), state, loyalty)
+        times.append(part["created"])
     return np.concatenate(times)
 
 

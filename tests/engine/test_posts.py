@@ -91,7 +91,11 @@ def test_assemble_sorts_by_time_and_turns_untagged_posts_into_mentions():
         (QUESTION, _part(3, rng, [False, False, False])),
         (LEAD, _part(1, rng, [False])),
     ]
-    batch = assemble(parts, followers, platform)
+    batch = assemble(
+        [{"kind": np.full(len(part["author"]), kind), **part} for kind, part in parts],
+        followers,
+        platform,
+    )
     cols = batch.columns
     assert len(batch) == 10
     assert (np.diff(cols["created"]) >= 0).all()
@@ -119,6 +123,17 @@ def test_assemble_of_nothing_is_empty():
 
 
 # ------------------------------------------------------------------ PostGenerator
+def _incidents(gen, rng, start, season, level, state):
+    return gen.day(rng, start, season, level, state, np.zeros(len(state)), kinds=(COMPLAINT,))
+
+
+def _chatter(gen, rng, start, season, state, loyalty):
+    """{kind: its part} of a day's questions, praise and leads."""
+    kinds = (QUESTION, PRAISE, LEAD)
+    part = gen.day(rng, start, season, np.ones(len(gen.topic_p)), state, loyalty, kinds=kinds)
+    return {k: {name: v[part["kind"] == k] for name, v in part.items()} for k in kinds}
+
+
 def _generator(size, **kw):
     cfg = Posts(**kw)
     return cfg, PostGenerator(cfg, size, np.ones(len(cfg.topics)))
@@ -132,7 +147,7 @@ def test_incident_count_is_poisson_in_customers():
     customers = (state == CUSTOMER).sum()
     rng = np.random.default_rng(1)
     level = np.ones(len(cfg.topics))
-    counts = [len(gen.incidents(rng, 0.0, 1.0, level, state)["author"]) for _ in range(20)]
+    counts = [len(_incidents(gen, rng, 0.0, 1.0, level, state)["author"]) for _ in range(20)]
     mean = cfg.incident_rate_per_day * customers  # per day
     total = sum(counts)
     # 20 days of a Poisson(mean) count: sd sqrt(20 * mean)
@@ -143,7 +158,7 @@ def test_incidents_only_from_customers_within_the_day():
     size = 5000
     _, gen = _generator(size, incident_rate_per_day=0.05)
     state = np.array([CUSTOMER, PROSPECT, LAPSED] * (size // 3) + [CUSTOMER] * (size % 3))
-    part = gen.incidents(np.random.default_rng(2), 48.0, 1.0, np.ones(4), state)
+    part = _incidents(gen, np.random.default_rng(2), 48.0, 1.0, np.ones(4), state)
     assert len(part["author"]) > 0
     assert (state[part["author"]] == CUSTOMER).all()
     assert ((part["created"] >= 48.0) & (part["created"] < 72.0)).all()
@@ -163,7 +178,7 @@ def test_thinning_by_defect_level_and_season():
     days = 10
     counts = np.zeros(4)
     for _ in range(days):
-        part = gen.incidents(rng, 0.0, 1.5, level, state)
+        part = _incidents(gen, rng, 0.0, 1.5, level, state)
         counts += np.bincount(part["topic"], minlength=4)
     expected = days * cfg.incident_rate_per_day * 1.5 * size * p * level
     sd = np.sqrt(expected)
@@ -179,7 +194,7 @@ def test_chatter_kinds_authors_and_praise_by_loyalty_squared():
     state = np.full(size, CUSTOMER, dtype=np.int8)
     state[: size // 4] = PROSPECT
     loyalty = np.where(np.arange(size) % 2 == 0, 0.9, 0.3)
-    out = gen.chatter(np.random.default_rng(4), 0.0, 1.0, state, loyalty)
+    out = _chatter(gen, np.random.default_rng(4), 0.0, 1.0, state, loyalty)
     assert set(out) == {QUESTION, PRAISE, LEAD}
     assert (state[out[QUESTION]["author"]] == CUSTOMER).all()
     assert (state[out[PRAISE]["author"]] == CUSTOMER).all()
@@ -208,8 +223,8 @@ def test_candidate_stream_does_not_depend_on_state():
     all_customers = np.full(size, CUSTOMER, dtype=np.int8)
     half = all_customers.copy()
     half[::2] = LAPSED
-    a = gen.incidents(np.random.default_rng(9), 0.0, 1.0, np.ones(4), all_customers)
-    b = gen.incidents(np.random.default_rng(9), 0.0, 1.0, np.ones(4), half)
+    a = _incidents(gen, np.random.default_rng(9), 0.0, 1.0, np.ones(4), all_customers)
+    b = _incidents(gen, np.random.default_rng(9), 0.0, 1.0, np.ones(4), half)
     kept = half[a["author"]] == CUSTOMER
     np.testing.assert_array_equal(a["created"][kept], b["created"])
     np.testing.assert_array_equal(a["author"][kept], b["author"])
