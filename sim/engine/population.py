@@ -170,7 +170,8 @@ class Population:
     def revenue_at(self, segment: np.ndarray, loyalty: np.ndarray) -> np.ndarray:
         """Revenue per day of a customer of `segment` at `loyalty` (the one revenue formula)."""
         floor = self.cfg.revenue_loyalty_floor
-        return self.margin_by_segment[segment] * (floor + (1.0 - floor) * loyalty)
+        # np.take: half the time of fancy indexing on a million customers
+        return np.take(self.margin_by_segment, segment) * (floor + (1.0 - floor) * loyalty)
 
     # ----------------------------------------------------------------- updates
     def learn_to_voice(self, people: np.ndarray) -> None:

@@ -14,6 +14,7 @@ the days since the complaint (`resolution_value_days`).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import mesa
@@ -200,6 +201,10 @@ class Team:
             [cfg.team.spokes[d].follow_through for d in self.departments]
         )
         self.sales = self.departments.index("sales") if "sales" in self.departments else -1
+        # the case slots' shifts, counted: the slots of a department share one
+        self._slot_shifts = Counter(
+            slot.liaison.shift for spoke in self.spokes for slot in spoke.servers
+        )
         self.model = model
         # bystanders credit replies to attack posts only when the stance suits the truth
         self.attack_reply_goodwill = False
@@ -305,9 +310,7 @@ class Team:
 
     def spoke_slot_hours(self, day: int) -> float:
         """Case-slot hours on shift on day `day`: the spokes' capacity to hold cases."""
-        return sum(
-            slot.liaison.shift.hours_in(day) for spoke in self.spokes for slot in spoke.servers
-        )
+        return sum(shift.hours_in(day) * count for shift, count in self._slot_shifts.items())
 
     # ---------------------------------------------------------------- hub callbacks
     def _abandon_at(self, post: int) -> float:
