@@ -531,6 +531,20 @@ def _prefixed(
     return found, rest
 
 
+def _targets(overrides: Sequence[str]) -> tuple[dict, list[str]]:
+    """`targets.M=V`, `targets.M.at_least=V`, `targets.M.at_most=V` read into {M: bound};
+    the rest are config overrides."""
+    typed, rest = _prefixed(overrides, "targets.", _target_value)
+    targets: dict = {}
+    for key, value in typed.items():
+        metric, _, direction = key.rpartition(".")
+        if direction in ("at_least", "at_most"):
+            targets[metric] = {direction: value}
+        else:
+            targets[key] = value
+    return targets, rest
+
+
 def _grid_values(key: str, text: str) -> list:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -546,14 +560,9 @@ def _grid_values(key: str, text: str) -> list:
 def _staff(parsed: Parsed) -> int:
     from sim.experiments.staffing import staffing
 
-    typed, parsed.overrides = _prefixed(parsed.overrides, "targets.", _target_value)
+    targets, parsed.overrides = _targets(parsed.overrides)
     spec, out, label, execution = _batch(parsed, "staffing")
-    for key, value in typed.items():  # targets.M=V, targets.M.at_least=V, targets.M.at_most=V
-        metric, _, direction = key.rpartition(".")
-        if direction in ("at_least", "at_most"):
-            spec.targets[metric] = {direction: value}
-        else:
-            spec.targets[key] = value
+    spec.targets.update(targets)
     if "staff" in parsed.options:
         spec.staff = _grid_values("staff", parsed.options["staff"])
     out = out or new_run_folder(None, label)
@@ -578,14 +587,7 @@ def _roster(parsed: Parsed) -> int:
     from sim.experiments.roster.job import roster_job
     from sim.experiments.roster.plan import ShiftOptions
 
-    typed, overrides = _prefixed(parsed.overrides, "targets.", _target_value)
-    targets: dict = {}
-    for key, value in typed.items():  # targets.M=V, targets.M.at_least=V, targets.M.at_most=V
-        metric, _, direction = key.rpartition(".")
-        if direction in ("at_least", "at_most"):
-            targets[metric] = {direction: value}
-        else:
-            targets[key] = value
+    targets, overrides = _targets(parsed.overrides)
     options = parsed.options
     if "scenario" not in options:
         raise UsageError("roster needs scenario=NAME|PATH; hubspoke roster --help")

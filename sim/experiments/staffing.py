@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.config import ConfigError, arguments, load_config
 from sim.engine.metrics import VALUE_NOTE
-from sim.experiments.post_outcomes import is_post_outcome
+from sim.experiments.post_outcomes import is_post_outcome, lower_is_better
 from sim.experiments.post_outcomes import parse as parse_post_outcome
 from sim.experiments.runs import check_metrics
 from sim.experiments.sweeps import load, summarise_points, sweep
@@ -79,8 +79,6 @@ def read_targets(raw: Mapping[str, Any]) -> list[Target]:
     number in the metric's natural direction (at most for what is better lower, such as
     response times and churn; at least for what is better higher, such as SLA attainment;
     a metric with no natural direction, such as utilisation, must say which)."""
-    from sim.engine.metrics import LOWER_IS_BETTER
-
     if not isinstance(raw, Mapping):
         raise ConfigError(f"targets={raw!r}: metric -> bound, e.g. {{first_response_p90_h: 1}}")
     out = []
@@ -101,7 +99,7 @@ def read_targets(raw: Mapping[str, Any]) -> list[Target]:
                     f"targets.{metric}={spec}: say the direction, "
                     f"targets.{metric}.at_most={spec} or targets.{metric}.at_least={spec}"
                 )
-            direction = AT_MOST if metric in LOWER_IS_BETTER else AT_LEAST
+            direction = AT_MOST if lower_is_better(str(metric)) else AT_LEAST
         out.append(Target(str(metric), direction, value))
     return out
 

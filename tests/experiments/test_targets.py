@@ -109,7 +109,10 @@ def test_answered_within_the_sla_is_the_summarys_sla_attainment():
 @pytest.mark.parametrize(
     "name, fragment",
     [("answered_within_xh", "write answered_within_Nh"), ("answered_within_1h@mention",
-     "not an inbound kind"), ("answered_within_0h", "more than 0 hours")],
+     "not an inbound kind"), ("answered_within_0h", "more than 0 hours"),
+     ("first_response_pxx_h", "write first_response_pNN_h"), ("first_response_p0_h",
+     "between 0 and 100"), ("first_response_p90_h@mention", "not an inbound kind"),
+     ("first_response_p90_h.daily", "write first_response_pNN_h")],
 )  # fmt: skip
 def test_bad_post_outcomes_are_one_line(name, fragment):
     from sim.experiments.post_outcomes import parse
@@ -136,10 +139,14 @@ def test_service_by_hour_of_week_adds_up_to_the_runs_share():
     import sim
     from sim.experiments.post_outcomes import by_hour_of_week, parse
 
-    log = sim.run(
+    result = sim.run(
         sim.load_config("baseline", ["population.size=1500", "days=14", "output.posts=true"]),
         seed=1,
-    ).posts
+    )
+    log = result.posts
+    # read from the posts, p90 and the median are the summary's own
+    for name in ("first_response_p90_h", "first_response_median_h"):
+        assert parse(name).of(log) == pytest.approx(result.summary[name], rel=1e-12)
     share, posts = by_hour_of_week(log, 1.0)
     assert (
         posts.shape == (7, 24)
@@ -211,3 +218,34 @@ def test_a_peak_target_plans_at_the_peaks_volume():
     flat = demand_of(sim.load_config("baseline", ["population.size=5000"]))
     with pytest.raises(ConfigError, match="no seasonal peak"):
         plan(flat, read_targets({"answered_within_1h@complaint.peak": 0.8}), ShiftOptions())
+
+
+def test_a_response_time_quantile_of_a_kind_period_and_week():
+    from sim.experiments.post_outcomes import is_post_outcome, parse
+    from sim.experiments.staffing import AT_MOST, read_targets
+
+    week = 168.0
+    log = pd.concat(
+        [
+            _log([1.0, 2.0, 3.0, 4.0, week + 1, week + 2], [1.0, 2.0, 3.0, 4.0, 10.0, 20.0]),
+            _log([5.0], [100.0], kind="question"),
+            _log([6.0], [float("nan")]),  # never answered: not in a response-time quantile
+        ],
+        ignore_index=True,
+    )
+    assert parse("first_response_median_h@complaint").of(log) == pytest.approx(3.5)
+    assert parse("first_response_p90_h@question").of(log) == pytest.approx(100.0)
+    # numpy's linear quantile over the answered complaints: 1, 2, 3, 4, 10, 20
+    assert parse("first_response_p80_h@complaint").of(log) == pytest.approx(10.0)
+    # the worst week: week 1's median of 10 and 20
+    assert parse("first_response_median_h@complaint.each_week").of(log) == pytest.approx(15.0)
+    peak = parse("first_response_p50_h@complaint.peak")
+    assert peak.of(log, [(0.0, 3.5)]) == pytest.approx(2.0)
+    assert math.isnan(parse("first_response_p50_h@lead").of(log))
+    # the summary's own two are read from the summary; the rest from the posts
+    assert not is_post_outcome("first_response_p90_h")
+    assert is_post_outcome("first_response_p90_h@complaint")
+    assert is_post_outcome("first_response_p75_h")
+    # a bare number takes the natural direction: a response time at most
+    (target,) = read_targets({"first_response_p75_h@question": 4})
+    assert target.direction == AT_MOST

@@ -19,8 +19,8 @@
    integer program (`scipy.optimize.milp`, HiGHS): the throughput rows are written
    with cumulative staff hours, two entries a row.
 
-`answered_within_Nh[@KIND]` targets plan as they read; `first_response_p90_h`
-(or the median) at most T plans as answered within T for 90 % (50 %)
+`answered_within_Nh[@KIND]` targets plan as they read; `first_response_pNN_h[@KIND]`
+(or the median) at most T plans as answered within T for NN % (50 %)
 (stricter: a post never answered counts against it). The simulation check (step 3 of the issue) runs
 the plan through the engine.
 """
@@ -44,8 +44,6 @@ from sim.experiments.staffing import AT_LEAST, AT_MOST, Target
 HOURS = 168
 QUEUE, THROUGHPUT = "queue", "throughput"
 QUEUE_WINDOW_H = 1.0  # at most an hour: a queue; longer: a backlog
-# the response-time quantiles a run's summary reports, planned as a share answered in time
-RESPONSE_QUANTILES = {"first_response_median_h": 0.5, "first_response_p90_h": 0.9}
 # a backlog only when authors wait: mean patience at least ten windows (under a tenth give
 # up within the window); else those left waiting are lost, which only a queue model sees
 PATIENT_FACTOR = 10.0
@@ -112,28 +110,30 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
     """Which rule plans a target, and why (`patience_hours`: the authors' mean patience,
     0 when nobody gives up)."""
     metric = target.metric
-    if post_outcomes.is_post_outcome(metric):
-        outcome = post_outcomes.parse(metric)
+    outcome = post_outcomes.parse(metric) if _plannable(metric) else None
+    if outcome is None:
+        raise ConfigError(
+            f"targets.{metric}: the roster planner plans answered_within_Nh[@KIND] and "
+            "first_response_pNN_h[@KIND] (any N and NN; first_response_median_h is p50); "
+            "for another, answered_within_Th@KIND.at_least=Q"
+        )
+    if outcome.quantile is None:
         if target.direction != AT_LEAST:
             raise ConfigError(
                 f"targets.{metric}: a share answered is planned as at_least; "
                 f"targets.{metric}.at_least={target.value:g}"
             )
-        window, share, kind = outcome.hours, target.value, outcome.kind
-        period = outcome.period
-    elif metric in RESPONSE_QUANTILES:
+        window, share = outcome.hours, target.value
+    else:  # the quantile's hours at most T: that share answered within T
         if target.direction != AT_MOST:
             raise ConfigError(
                 f"targets.{metric}: a response time is planned as at_most; "
                 f"targets.{metric}.at_most={target.value:g}"
             )
-        window, share, kind, period = target.value, RESPONSE_QUANTILES[metric], None, None
-    else:
-        raise ConfigError(
-            f"targets.{metric}: the roster planner plans answered_within_Nh[@KIND] "
-            "(any N) and first_response_median_h or first_response_p90_h targets (the "
-            "quantiles the runs report); for another, answered_within_Th@KIND.at_least=Q"
-        )
+        if not target.value > 0:
+            raise ConfigError(f"targets.{metric}={target.value:g}: must be more than 0 hours")
+        window, share = target.value, outcome.quantile
+    kind, period = outcome.kind, outcome.period
     if not 0 < share <= 1:
         raise ConfigError(f"targets.{metric}={target.value:g}: a share must be in (0, 1]")
     if window <= QUEUE_WINDOW_H:
@@ -157,17 +157,21 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
     return Rule(target, THROUGHPUT, window, share, kind, why, period)
 
 
+def _plannable(metric: str) -> bool:
+    return post_outcomes.is_post_outcome(metric) or metric in post_outcomes.SUMMARY_QUANTILES
+
+
 def _check_reachable(rule: Rule, demand: Demand) -> None:
     """A target over posts the strategy never answers cannot be planned for."""
     metric, answered = rule.target.metric, set(demand.posts)
-    if metric in RESPONSE_QUANTILES:  # a quantile of the answered posts' response times
-        return
     if rule.kind is not None:
         if rule.kind not in answered:
             raise ConfigError(
                 f"targets.{metric}: strategy {demand.strategy} does not answer "
                 f"{rule.kind} posts; no roster answers them"
             )
+        return
+    if post_outcomes.parse(metric).quantile is not None:  # of the answered posts: any share
         return
     total = sum(demand.per_day.values())
     reachable = sum(v for k, v in demand.per_day.items() if k in answered) / total

@@ -136,12 +136,22 @@ def test_a_24h_target_leaves_hours_unstaffed_that_a_1h_target_staffs_for_less(pe
         ({"churn_rate": 0.1}, "plans answered_within_Nh"),
         ({"first_response_p90_h": {"at_least": 1}}, "planned as at_most"),
         ({"answered_within_2h": 1.5}, "a share must be in"),
-        ({"first_response_p80_h": 2}, "the quantiles the runs report"),
+        ({"first_response_p100_h": 2}, "between 0 and 100"),
+        ({"first_response_p80_h@mention": 2}, "not an inbound kind"),
     ],
 )
 def test_targets_the_planner_cannot_plan_are_one_line(targets, message):
     with pytest.raises(sim.ConfigError, match=message):
         rule_for(read_targets(targets)[0])
+
+
+def test_any_response_time_quantile_of_a_kind_plans_as_a_share_answered_in_time(peak_demand):
+    rule = rule_for(read_targets({"first_response_p80_h@complaint": 1})[0], 7.0)
+    assert (rule.rule, rule.window_h, rule.share, rule.kind) == (QUEUE, 1.0, 0.8, "complaint")
+    median = rule_for(read_targets({"first_response_median_h.peak": 0.5})[0])
+    assert (median.share, median.kind, median.period) == (0.5, None, "peak")
+    with pytest.raises(sim.ConfigError, match="does not answer praise posts"):
+        plan(peak_demand, read_targets({"first_response_p90_h@praise": 4}), ShiftOptions())
 
 
 def test_authors_who_give_up_make_a_long_window_a_queue():
