@@ -84,6 +84,8 @@ class RosterResult:
     chosen: str | None = None  # objective=value: the ladder's roster chosen
     chosen_shifts: list | None = None  # its shifts (None: the scenario's own hub)
     people: list = field(default_factory=list)  # the shifts given to people (assign_people)
+    people_bound: int = 0  # the staff hours over the weekly hours, rounded up
+    people_fewest: bool = False  # the head count proved the fewest
     max_weekly_hours: float = 40.0
 
     @property
@@ -102,6 +104,8 @@ class RosterResult:
             "check": {c.target.metric: c.to_json() for c in self.checks},
             "weekly_cost": p.weekly_cost,
             "head_count": len(self.people),
+            "head_count_lower_bound": self.people_bound,
+            "head_count_is_fewest": self.people_fewest,
             "people": [
                 {"person": i + 1, "hours": sum(s["hours"] for s in w), "shifts": w}
                 for i, w in enumerate(self.people)
@@ -348,7 +352,9 @@ def roster_job(
         scenario, planned, checks, rounds, config.output.currency, replications, share, window
     )
     result.kind = kind
-    result.people = assign_people(planned.shifts, max_weekly_hours)
+    assignment = assign_people(planned.shifts, max_weekly_hours)
+    result.people = assignment.people
+    result.people_bound, result.people_fewest = assignment.lower_bound, assignment.fewest
     result.max_weekly_hours = max_weekly_hours
     if value:
         rosters = ladder(planned.roster(), planned.staffed_by_hour_of_week)
@@ -409,9 +415,13 @@ def markdown(result: RosterResult) -> str:
         "of planning.",
         "",
         f"The shifts go to **{len(result.people)} people**, each working at most "
-        f"{result.max_weekly_hours:g} h a week with {REST_HOURS:g} h between shifts (a first "
-        f"fit; at least {math.ceil(p.staffed_by_hour_of_week.sum() / result.max_weekly_hours)} "
-        "are needed for the hours alone).",
+        f"{result.max_weekly_hours:g} h a week with {REST_HOURS:g} h between shifts "
+        + (
+            "(the fewest who can work them; "
+            if result.people_fewest
+            else "(the fewest found within the time limit, not proved the fewest; "
+        )
+        + f"the hours alone need {result.people_bound}).",
         "",
         "## Shifts",
         "",

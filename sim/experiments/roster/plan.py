@@ -409,42 +409,123 @@ def fluid_backlog(work: np.ndarray, staffed: np.ndarray, weeks: int = 3) -> np.n
 REST_HOURS = 11.0  # daily rest between shifts (EU Working Time Directive 2003/88/EC, art. 3)
 
 
+PEOPLE_TIME_LIMIT_S = 20.0  # the head-count program's time limit; then the best found
+
+
+@dataclass
+class Assignment:
+    """The planned shifts given to people, and how good the head count is known to be."""
+
+    people: list[list[dict]]
+    lower_bound: int  # the staff hours over the weekly hours, rounded up
+    fewest: bool  # proved the fewest people who can work these shifts
+
+
 def assign_people(
     shifts: Sequence[Mapping], max_weekly_hours: float, rest_hours: float = REST_HOURS
-) -> list[list[dict]]:
-    """The planned shifts given to people: each works at most `max_weekly_hours` a week,
-    never two shifts at once, with `rest_hours` between shifts (the week repeating).
+) -> Assignment:
+    """The planned shifts given to the fewest people: each works at most
+    `max_weekly_hours` a week, never two shifts at once, with `rest_hours` between shifts
+    (the week repeating).
 
-    First fit in order of the week: a feasible assignment, not necessarily the fewest
-    people; the lower bound is the staff hours over `max_weekly_hours`.
+    First fit in order of the week gives a start; unless it already meets the lower
+    bound (the staff hours over the weekly hours), an integer program (HiGHS) finds the
+    fewest people: a person per first-fit worker, each shift to exactly one, no one
+    over the hours, no one on two shifts that clash (overlap or too little rest).
+    Within `PEOPLE_TIME_LIMIT_S` it is proved optimal or the best found is kept.
     """
     instances = sorted(
-        (s["weekday"] * 24 + s["start_hour"], float(s["hours"]), s)
-        for s in shifts
+        (s["weekday"] * 24 + s["start_hour"], float(s["hours"]), i)
+        for i, s in enumerate(shifts)
         for _ in range(s["staff"])
     )
-    people: list[list[tuple[float, float, Mapping]]] = []
+    total = sum(h for _, h, _ in instances)
+    bound = math.ceil(total / max_weekly_hours - 1e-9) if instances else 0
+    if any(h > max_weekly_hours + 1e-9 for _, h, _ in instances):
+        raise ConfigError(
+            f"max_weekly_hours={max_weekly_hours:g}: shorter than a planned shift; "
+            "allow more hours a week or shorter shifts (lengths=)"
+        )
 
-    def fits(worked: list[tuple[float, float, Mapping]], start: float, hours: float) -> bool:
-        if sum(h for _, h, _ in worked) + hours > max_weekly_hours + 1e-9:
-            return False
-        for other, length, _ in worked:
-            # the gap between the two, both ways round the repeating week
-            after = (start - (other + length)) % HOURS
-            before = (other - (start + hours)) % HOURS
-            overlap = (start - other) % HOURS < length or (other - start) % HOURS < hours
-            if overlap or min(after, before) < rest_hours:
-                return False
-        return True
+    def clash(a: tuple[float, float, int], b: tuple[float, float, int]) -> bool:
+        (start, hours, _), (other, length, _) = a, b
+        # the gap between the two, both ways round the repeating week
+        after = (start - (other + length)) % HOURS
+        before = (other - (start + hours)) % HOURS
+        overlap = (start - other) % HOURS < length or (other - start) % HOURS < hours
+        return overlap or min(after, before) < rest_hours
 
-    for start, hours, shift in instances:
-        for worked in people:
-            if fits(worked, start, hours):
-                worked.append((start, hours, shift))
+    first_fit: list[list[int]] = []
+    for i, instance in enumerate(instances):
+        for worked in first_fit:
+            hours = sum(instances[j][1] for j in worked)
+            if hours + instance[1] <= max_weekly_hours + 1e-9 and not any(
+                clash(instance, instances[j]) for j in worked
+            ):
+                worked.append(i)
                 break
         else:
-            people.append([(start, hours, shift)])
-    return [
-        [{"weekday": s["weekday"], "start_hour": s["start_hour"], "hours": h} for _, h, s in w]
-        for w in people
-    ]
+            first_fit.append([i])
+    people, fewest = first_fit, len(first_fit) <= bound
+    if not fewest:
+        people, fewest = _fewest_people(instances, first_fit, max_weekly_hours, clash)
+
+    def shift_of(i: int) -> dict:
+        _, hours, source = instances[i]
+        return {
+            "weekday": shifts[source]["weekday"],
+            "start_hour": shifts[source]["start_hour"],
+            "hours": hours,
+        }
+
+    ordered = sorted((sorted(w) for w in people if w), key=lambda w: w[0])
+    return Assignment([[shift_of(i) for i in w] for w in ordered], bound, fewest)
+
+
+def _fewest_people(instances, first_fit, max_weekly_hours, clash):
+    """The head-count program of `assign_people`: x[i, p] (shift i to person p), y[p]."""
+    n, m = len(instances), len(first_fit)
+    x = lambda i, p: i * m + p  # noqa: E731
+    y = lambda p: n * m + p  # noqa: E731
+    size = n * m + m
+    rows, cols, vals, lower, upper = [], [], [], [], []
+
+    def row(entries: list[tuple[int, float]], lo: float, hi: float) -> None:
+        r = len(lower)
+        for col, val in entries:
+            rows.append(r)
+            cols.append(col)
+            vals.append(val)
+        lower.append(lo)
+        upper.append(hi)
+
+    for i in range(n):  # every shift to exactly one person
+        row([(x(i, p), 1.0) for p in range(m)], 1.0, 1.0)
+    for p in range(m):  # the weekly hours, only for a person who works
+        hours = [(x(i, p), instances[i][1]) for i in range(n)]
+        row([*hours, (y(p), -max_weekly_hours)], -np.inf, 0.0)
+        if p + 1 < m:  # people in order: the same team is not found m! times
+            row([(y(p), 1.0), (y(p + 1), -1.0)], 0.0, np.inf)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if clash(instances[i], instances[j]):
+                for p in range(m):
+                    row([(x(i, p), 1.0), (x(j, p), 1.0)], -np.inf, 1.0)
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(lower), size))
+    cost = np.zeros(size)
+    cost[n * m :] = 1.0
+    result = milp(
+        cost,
+        constraints=LinearConstraint(matrix, lower, upper),
+        integrality=np.ones(size),
+        bounds=Bounds(0, 1),
+        options={"time_limit": PEOPLE_TIME_LIMIT_S},
+    )
+    if result.x is None:  # nothing better within the time limit
+        return first_fit, False
+    chosen = np.round(result.x[: n * m]).reshape(n, m)
+    people = [list(np.flatnonzero(chosen[:, p])) for p in range(m)]
+    found = [w for w in people if w]
+    if len(found) >= len(first_fit):
+        return first_fit, result.status == 0
+    return [[int(i) for i in w] for w in found], result.status == 0

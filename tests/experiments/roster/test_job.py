@@ -44,6 +44,8 @@ def test_the_planned_roster_meets_its_target_in_the_simulation(tmp_path, target,
     )
     assert all(p["hours"] <= 40 for p in record["people"])
     assert record["head_count"] == len(record["people"])
+    assert record["head_count_is_fewest"]
+    assert record["head_count"] >= record["head_count_lower_bound"]
     for name in ("roster.md", "roster.csv", "roster_heatmap.png", "report.html"):
         assert (out / name).is_file(), name
     # the value ladder: the same seeds for every roster, against the scenario's own hub

@@ -196,12 +196,82 @@ def test_people_work_at_most_their_hours_with_rest_between_shifts():
         for h in (0, 8, 16)
     ]
     shifts.append({"weekday": 0, "start_hour": 4, "hours": 8.0, "staff": 1})  # overlaps two
-    people = assign_people(shifts, 40.0)
+    assignment = assign_people(shifts, 40.0)
+    people = assignment.people
     assert sum(len(p) for p in people) == 22  # every shift has someone
-    assert len(people) >= math.ceil(176 / 40)  # the lower bound
+    assert assignment.lower_bound == math.ceil(176 / 40)
+    assert len(people) == assignment.lower_bound and assignment.fewest
     for worked in people:
         assert sum(s["hours"] for s in worked) <= 40.0
         starts = sorted(s["weekday"] * 24 + s["start_hour"] for s in worked)
         # consecutive shifts (the week repeating) leave at least the rest between them
         for a, b in zip(starts, [*starts[1:], starts[0] + HOURS], strict=True):
             assert b - a >= 8.0 + REST_HOURS
+
+
+def _clash(a, b):
+    """Two shifts (start hour of the week, hours) one person cannot both work."""
+    from sim.experiments.roster.plan import HOURS, REST_HOURS
+
+    (start, hours), (other, length) = a, b
+    after, before = (start - (other + length)) % HOURS, (other - (start + hours)) % HOURS
+    overlap = (start - other) % HOURS < length or (other - start) % HOURS < hours
+    return overlap or min(after, before) < REST_HOURS
+
+
+def _fewest_by_brute_force(shifts, max_hours):
+    import itertools
+
+    n = len(shifts)
+    for k in range(1, n + 1):
+        for who in itertools.product(range(k), repeat=n - 1):
+            who = (0, *who)  # the first shift's person is person 0
+            teams = [[shifts[i] for i in range(n) if who[i] == p] for p in range(k)]
+            if all(
+                team
+                and sum(h for _, h in team) <= max_hours
+                and not any(_clash(a, b) for a, b in itertools.combinations(team, 2))
+                for team in teams
+            ):
+                return k
+    return n
+
+
+def test_the_head_count_is_the_fewest_by_brute_force():
+    """Seven random shifts, 24 h a week each: the program's head count is the exhaustive
+    search's, also where a first fit in order of the week needs one more."""
+    import random
+
+    from sim.experiments.roster.plan import assign_people
+
+    rng = random.Random(3)
+    for _ in range(25):
+        drawn = [
+            (rng.randrange(7), rng.choice([0, 6, 8, 12, 14, 16, 20]), rng.choice([6.0, 8.0, 10.0]))
+            for _ in range(7)
+        ]
+        shifts = [{"weekday": d, "start_hour": h, "hours": x, "staff": 1} for d, h, x in drawn]
+        week = [(d * 24 + h, x) for d, h, x in drawn]
+        assignment = assign_people(shifts, 24.0)
+        assert len(assignment.people) == _fewest_by_brute_force(week, 24.0), drawn
+        assert assignment.fewest
+    # a first fit in order of the week takes four people here; three suffice
+    week = [(32, 10.0), (78, 8.0), (104, 10.0), (108, 10.0), (116, 8.0), (132, 10.0), (152, 8.0)]
+    first_fit: list[list] = []
+    for shift in week:
+        for team in first_fit:
+            if sum(h for _, h in team) + shift[1] <= 24 and not any(_clash(shift, o) for o in team):
+                team.append(shift)
+                break
+        else:
+            first_fit.append([shift])
+    shifts = [{"weekday": t // 24, "start_hour": t % 24, "hours": x, "staff": 1} for t, x in week]
+    assert len(first_fit) == 4
+    assert len(assign_people(shifts, 24.0).people) == _fewest_by_brute_force(week, 24.0) == 3
+
+
+def test_a_shift_longer_than_the_week_allows_is_one_line():
+    from sim.experiments.roster.plan import assign_people
+
+    with pytest.raises(sim.ConfigError, match="max_weekly_hours=6: shorter than a planned"):
+        assign_people([{"weekday": 0, "start_hour": 8, "hours": 8.0, "staff": 1}], 6.0)
