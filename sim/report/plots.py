@@ -728,15 +728,25 @@ def plot_service_by_hour(service, path: Path) -> Path:
 
 def plot_roster(result, path: Path) -> Path:
     """What the targets need (agents, or the work arriving when every target is a
-    backlog), the planned agents, and one run's service, by weekday and hour."""
+    backlog), the planned agents, and one run's service, by weekday and hour; with temps
+    for a seasonal peak, the peak's week (what it needs, the roster and temps)."""
     p = result.plan
-    queue = p.requirement_by_hour_of_week.any()
-    need = p.requirement_by_hour_of_week if queue else p.work_by_hour_of_week
+    peak = p.peak_staffed_by_hour_of_week is not None
+    required = p.peak_requirement_by_hour_of_week if peak else p.requirement_by_hour_of_week
+    staffed = p.peak_staffed_by_hour_of_week if peak else p.staffed_by_hour_of_week
+    queue = required.any()
+    need = required if queue else p.work_by_hour_of_week
+    when = " in a peak week" if peak else ""
     panels = (
-        (need, "agents the queue targets need" if queue else "work arriving (staff hours an hour)"),
-        (p.staffed_by_hour_of_week, "agents on the planned shifts"),
+        (
+            need,
+            f"agents the queue targets need{when}"
+            if queue
+            else "work arriving (staff hours an hour)",
+        ),
+        (staffed, "agents on the planned shifts" + (" and temps" if peak else "")),
     )
-    top = max(float(p.staffed_by_hour_of_week.max()), float(need.max()), 1.0)
+    top = max(float(staffed.max()), float(need.max()), 1.0)
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.6), sharey=True, layout="constrained")
     for ax, (values, title) in zip(axes[:2], panels, strict=True):
         image = _week_image(ax, values.reshape(7, 24), "viridis", top, "local hour of day (h)")

@@ -205,19 +205,39 @@ def test_an_each_week_target_is_the_worst_weeks_share():
     assert parse("answered_within_1h").of(log) == pytest.approx(4 / 6)
 
 
-def test_a_peak_target_plans_at_the_peaks_volume():
+def test_a_peak_target_plans_temps_for_the_peak_at_its_volume():
+    from dataclasses import replace
+
+    import numpy as np
+
     import sim
     from sim.experiments.roster.plan import ShiftOptions, demand_of, plan
 
     demand = demand_of(sim.load_config("seasonal_peak", ["population.size=5000"]))
-    assert demand.peak == 2.0
-    usual = plan(demand, read_targets({"answered_within_1h@complaint": 0.8}), ShiftOptions())
-    peak = plan(demand, read_targets({"answered_within_1h@complaint.peak": 0.8}), ShiftOptions())
-    assert peak.weekly_cost > usual.weekly_cost
-    assert peak.work_by_hour_of_week.sum() == pytest.approx(2 * usual.work_by_hour_of_week.sum())
+    assert demand.peak == 2.0 and demand.peak_days == [(30.0, 30.0)]
+    plain, peak = "answered_within_1h@complaint", "answered_within_1h@complaint.peak"
+    usual = plan(demand, read_targets({plain: 0.8}), ShiftOptions())
+    doubled = replace(demand, posts={k: 2 * v for k, v in demand.posts.items()})
+    at_peak = plan(doubled, read_targets({plain: 0.8}), ShiftOptions())
+    # only a peak target: the scenario's own hub off-peak, temps for the peak's weeks
+    only = plan(demand, read_targets({peak: 0.8}), ShiftOptions())
+    assert only.keeps_current and not only.shifts
+    np.testing.assert_array_equal(only.staffed_by_hour_of_week, demand.current)
+    assert only.temps and only.temps_weekly_cost > 0
+    assert all((t["start_day"], t["days"]) == (30.0, 30.0) for t in only.temps_config())
+    np.testing.assert_array_equal(
+        only.peak_requirement_by_hour_of_week, at_peak.requirement_by_hour_of_week
+    )
+    assert (only.peak_staffed_by_hour_of_week >= at_peak.requirement_by_hour_of_week).all()
+    # both: the roster meets the usual target; temps top it up to the peak's need
+    both = plan(demand, read_targets({plain: 0.8, peak: 0.8}), ShiftOptions())
+    np.testing.assert_array_equal(both.staffed_by_hour_of_week, usual.staffed_by_hour_of_week)
+    assert (both.peak_staffed_by_hour_of_week >= at_peak.requirement_by_hour_of_week).all()
+    # roster plus temps is one way to staff a peak week: never cheaper than the best way
+    assert both.weekly_cost + both.temps_weekly_cost >= at_peak.weekly_cost - 1e-6
     flat = demand_of(sim.load_config("baseline", ["population.size=5000"]))
     with pytest.raises(ConfigError, match="no seasonal peak"):
-        plan(flat, read_targets({"answered_within_1h@complaint.peak": 0.8}), ShiftOptions())
+        plan(flat, read_targets({peak: 0.8}), ShiftOptions())
 
 
 def test_a_response_time_quantile_of_a_kind_period_and_week():

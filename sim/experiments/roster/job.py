@@ -30,6 +30,7 @@ from sim.experiments.roster.plan import (
     ShiftOptions,
     assign_people,
     demand_of,
+    grouped_shifts,
     plan,
 )
 from sim.experiments.staffing import Target, read_targets
@@ -38,14 +39,44 @@ from sim.report.plots import plot_roster
 from sim.report.stats import mean_ci, paired_ci
 
 
+def _shift_text(shift: Mapping[str, Any]) -> str:
+    return (
+        f"start_hour: {shift['start_hour']}, hours: {shift['hours']:g}, "
+        f"days: [{', '.join(shift['days'])}]"
+    )
+
+
 def roster_override(roster: Sequence[Mapping[str, Any]]) -> str:
     """team.hub.roster as one Hydra override."""
-    shifts = ", ".join(
-        f"{{start_hour: {s['start_hour']}, hours: {s['hours']:g}, "
-        f"days: [{', '.join(s['days'])}], staff: {s['staff']}}}"
-        for s in roster
-    )
+    shifts = ", ".join(f"{{{_shift_text(s)}, staff: {s['staff']}}}" for s in roster)
     return f"team.hub.roster=[{shifts}]"
+
+
+def temps_override(temps: Sequence[Mapping[str, Any]]) -> str:
+    """team.hub.temps (entries of RosterPlan.temps_config) as one Hydra override."""
+    entries = ", ".join(
+        f"{{start_day: {t['start_day']:g}, days: {t['days']:g}, staff: {t['staff']}, "
+        f"shift: {{{_shift_text(t['shift'])}}}}}"
+        for t in temps
+    )
+    return f"team.hub.temps=[{entries}]"
+
+
+def plan_settings(
+    roster: Sequence[Mapping[str, Any]] | None, temps: Sequence[Mapping[str, Any]] = ()
+) -> tuple[str, ...]:
+    """The overrides that put a roster (None: the scenario's own hub) and temps in place."""
+    return (
+        *((roster_override(roster),) if roster is not None else ()),
+        *((temps_override(temps),) if temps else ()),
+    )
+
+
+def settings_of(planned: RosterPlan) -> tuple[str, ...]:
+    """The plan's overrides: its roster (unless it keeps the scenario's hub) and temps."""
+    return plan_settings(
+        None if planned.keeps_current else planned.roster(), planned.temps_config()
+    )
 
 
 @dataclass
@@ -67,6 +98,10 @@ class Check:
             "target": {self.target.direction: self.target.value},
             "ok": self.ok,
         }
+
+
+def _numbers(values: np.ndarray | None) -> list[float] | None:
+    return None if values is None else [float(v) for v in values]
 
 
 @dataclass
@@ -97,12 +132,20 @@ class RosterResult:
         current = self.ladder[0] if self.ladder else None  # the scenario's own hub
         return {
             "scenario": self.scenario,
-            "shifts": p.roster(),
+            "shifts": [] if p.keeps_current else p.roster(),
             "staffed_by_hour_of_week": [float(v) for v in p.staffed_by_hour_of_week],
             "requirement_by_hour_of_week": [float(v) for v in p.requirement_by_hour_of_week],
             "rule_by_target": {r.target.metric: {"rule": r.rule, "why": r.why} for r in p.rules},
             "check": {c.target.metric: c.to_json() for c in self.checks},
             "weekly_cost": p.weekly_cost,
+            # .peak targets: temps for the peak, on top; without other targets the
+            # scenario's own hub stays as it is off-peak (shifts are then empty)
+            "keeps_current_hub": p.keeps_current,
+            "temps": p.temps_config(),
+            "temps_weekly_cost": p.temps_weekly_cost,
+            "peak_days": [list(window) for window in p.peak_days],
+            "staffed_by_hour_of_week_peak": _numbers(p.peak_staffed_by_hour_of_week),
+            "requirement_by_hour_of_week_peak": _numbers(p.peak_requirement_by_hour_of_week),
             "head_count": len(self.people),
             "head_count_lower_bound": self.people_bound,
             "head_count_is_fewest": self.people_fewest,
@@ -128,7 +171,9 @@ class RosterResult:
                 }
                 for rung in self.ladder
             ],
-            "night": night_sentence(self.ladder, self.currency) if self.ladder else None,
+            "night": night_sentence(self.ladder, self.currency, p.keeps_current)
+            if self.ladder
+            else None,
             "chosen_by_value": {"roster": self.chosen, "shifts": self.chosen_shifts}
             if self.chosen
             else None,
@@ -138,16 +183,17 @@ class RosterResult:
 def check_plan(
     scenario: str,
     overrides: Sequence[str],
-    roster: Sequence[Mapping[str, Any]],
+    planned: Sequence[str],
     targets: Sequence[Target],
     replications: int,
     seed: int,
     execution: Mapping[str, Any],
 ) -> list[Check]:
-    """Each target's mean and 95 % interval over the replications of the planned roster."""
+    """Each target's mean and 95 % interval over the replications of the plan (`planned`:
+    its overrides, `settings_of`)."""
     from sim.experiments.runs import RunSpec, execute
 
-    settings = (*overrides, roster_override(roster))
+    settings = (*overrides, *planned)
     specs = [RunSpec(scenario, seed + k, settings, replication=k) for k in range(replications)]
     # shares answered in time come from each run's post log; response quantiles from its summary
     metrics = [t.metric for t in targets if is_post_outcome(t.metric)]
@@ -169,26 +215,26 @@ NIGHT = {"start_hour": 23, "hours": 8.0, "days": ALL_DAYS, "staff": 1}
 LADDER_METRICS = ("wages_hub_week", "wages_total", "churn_rate", "relationship_value_horizon")
 
 
-def ladder(
-    planned: Sequence[Mapping[str, Any]], staffed: np.ndarray
-) -> dict[str, list[dict] | None]:
-    """The rosters compared: the scenario's own hub (None), office hours, one agent
-    around the clock, the plan, and, unless someone is on shift 23:00-07:00 every night
-    (`staffed`: the plan's agents by hour of the week), the plan with a night shift."""
-    week = staffed.reshape(7, 24)
+def ladder(planned: RosterPlan) -> dict[str, tuple[list[dict] | None, tuple[str, ...]]]:
+    """The rosters compared, each as (its shifts, its overrides): the scenario's own hub
+    (None), office hours, one agent around the clock, the plan (with its temps for the
+    peak), and, unless someone is on shift 23:00-07:00 every night or the plan keeps the
+    scenario's own hub off-peak, the plan with a night shift."""
+    week = planned.staffed_by_hour_of_week.reshape(7, 24)
     has_night = bool((week[:, [23, 0, 1, 2, 3, 4, 5, 6]] > 0).all())
-    rungs: dict[str, list[dict] | None] = {
-        "current": None,
-        "office hours (Mon-Fri 09-17, one agent)": [
-            {"start_hour": 9, "hours": 8.0, "days": ALL_DAYS[:5], "staff": 1}
-        ],
-        "24/7 (one agent)": [
-            {"start_hour": h, "hours": 8.0, "days": ALL_DAYS, "staff": 1} for h in (7, 15, 23)
-        ],
-        "planned": [dict(s) for s in planned],
+    office = [{"start_hour": 9, "hours": 8.0, "days": ALL_DAYS[:5], "staff": 1}]
+    around = [{"start_hour": h, "hours": 8.0, "days": ALL_DAYS, "staff": 1} for h in (7, 15, 23)]
+    temps = planned.temps_config()
+    shifts = None if planned.keeps_current else planned.roster()
+    rungs = {
+        "current": (None, ()),
+        "office hours (Mon-Fri 09-17, one agent)": (office, plan_settings(office)),
+        "24/7 (one agent)": (around, plan_settings(around)),
+        "planned": (shifts, plan_settings(shifts, temps)),
     }
-    if not has_night:
-        rungs["planned + a night shift (23-07)"] = [*map(dict, planned), dict(NIGHT)]
+    if not has_night and shifts is not None:
+        night = [*map(dict, shifts), dict(NIGHT)]
+        rungs["planned + a night shift (23-07)"] = (night, plan_settings(night, temps))
     return rungs
 
 
@@ -209,7 +255,7 @@ class Rung:
 def value_ladder(
     scenario: str,
     overrides: Sequence[str],
-    rungs: Mapping[str, list[dict] | None],
+    rungs: Mapping[str, tuple[list[dict] | None, tuple[str, ...]]],
     targets: Sequence[Target],
     replications: int,
     seed: int,
@@ -222,9 +268,7 @@ def value_ladder(
     names = list(rungs)
     specs = []
     for name in names:
-        settings = tuple(overrides) + (
-            (roster_override(rungs[name]),) if rungs[name] is not None else ()
-        )
+        settings = (*overrides, *rungs[name][1])
         for k in range(replications):
             specs.append(
                 RunSpec(scenario, seed + k, settings, replication=k, labels=(("rung", name),))
@@ -250,11 +294,16 @@ def value_ladder(
     return [Rung(name, values[name]) for name in names]
 
 
-def night_sentence(rungs: Sequence[Rung], currency: str) -> str:
+def night_sentence(rungs: Sequence[Rung], currency: str, keeps_current: bool = False) -> str:
     """What staffing the night buys, in the strategist's words, or why it cannot be said."""
     by_name = {r.name: r for r in rungs}
     with_night = next((r for r in rungs if r.name.startswith("planned + a night")), None)
     planned = by_name.get("planned")
+    if keeps_current:
+        return (
+            "Outside the peak the plan keeps the scenario's own hub, so a night shift is not "
+            "priced here; the table compares whole rosters."
+        )
     if with_night is None or planned is None:
         return "The planned roster has someone on shift every night, 23:00-07:00."
     cost = with_night.against(planned, "wages_hub_week")[0]
@@ -279,13 +328,18 @@ def night_sentence(rungs: Sequence[Rung], currency: str) -> str:
 
 
 def _service(
-    scenario: str, overrides: Sequence[str], roster, window: float, kind: str | None, seed: int
+    scenario: str,
+    overrides: Sequence[str],
+    planned: Sequence[str],
+    window: float,
+    kind: str | None,
+    seed: int,
 ):
-    """One run of the roster with its post log: the share of `kind` (None: every inbound
-    post) answered within `window`, by weekday and hour posted (7 x 24)."""
+    """One run of the plan (its overrides) with its post log: the share of `kind` (None:
+    every inbound post) answered within `window`, by weekday and hour posted (7 x 24)."""
     from sim.results import run
 
-    config = load_config(scenario, [*overrides, roster_override(roster), "output.posts=true"])
+    config = load_config(scenario, [*overrides, *planned, "output.posts=true"])
     share, _ = by_hour_of_week(run(config, seed).posts, window, kind)
     return share
 
@@ -330,40 +384,45 @@ def roster_job(
         weekend_premium=hub.weekend_premium,
     )
     demand = demand_of(config, seed)
-    extra = np.zeros(HOURS)
+    extra, extra_peak = np.zeros(HOURS), np.zeros(HOURS)
     from sim.experiments.roster.plan import rule_for
 
     # the service shown by hour: the target with the shortest window
     first = min((rule_for(t) for t in bounds), key=lambda r: r.window_h)
     window, kind = first.window_h, first.kind
     for rounds in range(1, max_rounds + 1):
-        planned = plan(demand, bounds, options, extra)
-        checks = check_plan(
-            scenario, overrides, planned.roster(), bounds, replications, seed, execution
-        )
-        share = _service(scenario, overrides, planned.roster(), window, kind, seed)
+        planned = plan(demand, bounds, options, extra, extra_peak)
+        settings = settings_of(planned)
+        checks = check_plan(scenario, overrides, settings, bounds, replications, seed, execution)
+        share = _service(scenario, overrides, settings, window, kind, seed)
         if all(c.ok for c in checks) or rounds == max_rounds:
             break
-        # one more agent in the quarter of staffed-or-not hours served worst
+        # one more agent in the quarter of staffed-or-not hours served worst: among the
+        # peak's temps for a missed .peak target, in the roster for any other
         flat = np.nan_to_num(share.ravel(), nan=1.0)
         worst = np.argsort(flat)[: HOURS // 4]
-        extra[worst] += 1
+        missed = [c for c in checks if not c.ok]
+        if any(rule_for(c.target).period == "peak" for c in missed):
+            extra_peak[worst] += 1
+        if any(rule_for(c.target).period != "peak" for c in missed):
+            extra[worst] += 1
     result = RosterResult(
         scenario, planned, checks, rounds, config.output.currency, replications, share, window
     )
     result.kind = kind
+    # the roster's shifts (none when it keeps the scenario's own hub); temps are hired apart
     assignment = assign_people(planned.shifts, max_weekly_hours)
     result.people = assignment.people
     result.people_bound, result.people_fewest = assignment.lower_bound, assignment.fewest
     result.max_weekly_hours = max_weekly_hours
     if value:
-        rosters = ladder(planned.roster(), planned.staffed_by_hour_of_week)
+        rosters = ladder(planned)
         result.ladder = value_ladder(
             scenario, overrides, rosters, bounds, replications, seed, execution
         )
         if objective == "value":
             result.chosen = choose_by_value(result.ladder, bounds)
-            result.chosen_shifts = rosters.get(result.chosen) if result.chosen else None
+            result.chosen_shifts = rosters[result.chosen][0] if result.chosen else None
     from sim.results import write_provenance
 
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -402,18 +461,8 @@ def _money(value: float, currency: str) -> str:
     return Currency(currency).amount(value)  # the code was checked with the config
 
 
-def markdown(result: RosterResult) -> str:
-    p, currency = result.plan, result.currency
-    verdict = "meets every target" if result.ok else "MISSES a target"
-    lines = [
-        f"# Roster: {result.scenario}",
-        "",
-        f"**The planned roster {verdict}** at **{_money(p.weekly_cost, currency)} a week** "
-        f"({p.staffed_by_hour_of_week.sum():,.0f} staff hours; "
-        f"{int((p.staffed_by_hour_of_week == 0).sum())} of the week's 168 hours unstaffed), "
-        f"checked over {result.replications} simulated runs after {result.rounds} round(s) "
-        "of planning.",
-        "",
+def _people_line(result: RosterResult) -> str:
+    return (
         f"The shifts go to **{len(result.people)} people**, each working at most "
         f"{result.max_weekly_hours:g} h a week with {REST_HOURS:g} h between shifts "
         + (
@@ -421,18 +470,62 @@ def markdown(result: RosterResult) -> str:
             if result.people_fewest
             else "(the fewest found within the time limit, not proved the fewest; "
         )
-        + f"the hours alone need {result.people_bound}).",
-        "",
-        "## Shifts",
-        "",
-        "| starts | hours | days | staff |",
-        "|---:|---:|---|---:|",
-    ]
-    for s in p.roster():
+        + f"the hours alone need {result.people_bound})."
+    )
+
+
+def _shift_table(title: str, shifts: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = [f"## {title}", "", "| starts | hours | days | staff |", "|---:|---:|---|---:|"]
+    for s in shifts:
         lines.append(
             f"| {s['start_hour']:02d}:00 | {s['hours']:g} | {', '.join(s['days'])} | {s['staff']} |"
         )
-    lines += ["", "## Targets: how each was planned and whether the simulation meets it", ""]
+    return [*lines, ""]
+
+
+def _peak_days(p: RosterPlan) -> str:
+    return "; ".join(f"days {start:g} to {start + days:g}" for start, days in p.peak_days)
+
+
+def markdown(result: RosterResult) -> str:
+    p, currency = result.plan, result.currency
+    verdict = "meets every target" if result.ok else "MISSES a target"
+    what = "The plan" if p.keeps_current else "The planned roster"
+    lines = [
+        f"# Roster: {result.scenario}",
+        "",
+        f"**{what} {verdict}** at **{_money(p.weekly_cost, currency)} a week** "
+        f"({p.staffed_by_hour_of_week.sum():,.0f} staff hours; "
+        f"{int((p.staffed_by_hour_of_week == 0).sum())} of the week's 168 hours unstaffed)"
+        + (
+            f" and **{_money(p.temps_weekly_cost, currency)} a week of temps** during the "
+            f"seasonal peak ({_peak_days(p)})"
+            if p.temps
+            else ""
+        )
+        + f", checked over {result.replications} simulated runs after {result.rounds} "
+        "round(s) of planning.",
+        "",
+    ]
+    if p.keeps_current:
+        lines += [
+            "Every target is for the peak: outside it the scenario's own hub stays as it is "
+            "(the cost above), and temps are added for the peak.",
+            "",
+        ]
+    else:
+        lines += [_people_line(result), "", *_shift_table("Shifts", p.roster())]
+    if p.temps:
+        lines += [
+            *_shift_table(
+                f"Temps for the peak ({_peak_days(p)}), on top",
+                grouped_shifts(p.temps),
+            ),
+            "Temporary staff on these shifts for every peak window, planned at the largest "
+            "peak's volume with the roster's agents counted in.",
+            "",
+        ]
+    lines += ["## Targets: how each was planned and whether the simulation meets it", ""]
     lines += ["| target | rule | simulated mean | 95 % interval | met |", "|---|---|---:|---|---|"]
     for rule, c in zip(p.rules, result.checks, strict=True):
         lines.append(
@@ -447,7 +540,7 @@ def markdown(result: RosterResult) -> str:
             "",
             "## What each roster does for customers",
             "",
-            f"**{night_sentence(result.ladder, currency)}**",
+            f"**{night_sentence(result.ladder, currency, p.keeps_current)}**",
             "",
         ]
         if result.chosen == "planned":
@@ -493,8 +586,6 @@ def markdown(result: RosterResult) -> str:
         "Requirement against the planned staff, and service by the hour posts came: "
         "roster_heatmap.png. Staff by hour of the week: roster.csv (Monday 00:00 first).",
         "",
-        "Not here yet: target periods (peak days, each week) and temps with their own "
-        "shift (issue 24).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -514,6 +605,9 @@ def write_report(result: RosterResult, out: Path) -> None:
             "work_staff_hours": p.work_by_hour_of_week,
         }
     )
+    if p.peak_staffed_by_hour_of_week is not None:  # with the peak's temps
+        table["staffed_peak"] = p.peak_staffed_by_hour_of_week
+        table["requirement_peak"] = p.peak_requirement_by_hour_of_week
     atomic_write(out / "roster.csv", lambda f: table.to_csv(f, index=False))
     write_json(out / "roster.json", result.to_json())
     plot_roster(result, out / "roster_heatmap.png")

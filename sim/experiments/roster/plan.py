@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,6 +59,10 @@ class Demand:
     per_day: dict[str, float] = field(default_factory=dict)  # every inbound kind's volume
     strategy: str = ""
     peak: float | None = None  # the largest seasonal multiplier (events.seasons), if any
+    peak_days: list[tuple[float, float]] = field(default_factory=list)  # (start_day, days)
+    # the scenario's own hub: agents on shift in each hour of the week
+    current: np.ndarray = field(default_factory=lambda: np.zeros(HOURS))
+    current_weekly_cost: float = 0.0
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.posts.values()), axis=0)
@@ -92,7 +96,28 @@ def demand_of(config: Config, seed: int = 0) -> Demand:
         per_day,
         config.strategy.name,
         max((p.multiplier for p in config.events.seasons), default=None),
+        [(p.start_day, p.days) for p in config.events.seasons if p.days > 0],
+        *current_hub(config),
     )
+
+
+def current_hub(config: Config) -> tuple[np.ndarray, float]:
+    """The scenario's own hub: agents on shift in each hour of a week (Monday 00:00
+    first) and their pay for the week, premiums included, from the run's second week
+    (a whole week of any rotation)."""
+    from sim.engine.team import hub_shifts
+
+    staffed, pay = np.zeros(HOURS), 0.0
+    if not config.strategy.answers:  # a strategy that answers nothing staffs no hub
+        return staffed, pay
+    hub = config.team.hub
+    for shift in hub_shifts(hub):
+        for t in range(HOURS):
+            staffed[t] += shift.on_shift_hours(HOURS + t, HOURS + t + 1)
+        for day in range(7, 14):
+            night, weekend = shift.premium_hours(day)
+            pay += shift.hours_in(day) + hub.night_premium * night + hub.weekend_premium * weekend
+    return staffed, pay * hub.wage_per_hour
 
 
 @dataclass(frozen=True)
@@ -242,7 +267,8 @@ def candidates(options: ShiftOptions) -> list[Candidate]:
 
 @dataclass
 class RosterPlan:
-    """The planned week: shifts, staff by hour, what each target required, the cost."""
+    """The planned week: shifts, staff by hour, what each target required, the cost; with
+    `.peak` targets, the temporary staff hired for the peak's weeks on top."""
 
     shifts: list[dict]  # {weekday, start_hour, hours, staff}
     staffed_by_hour_of_week: np.ndarray
@@ -250,17 +276,43 @@ class RosterPlan:
     rules: list[Rule]
     weekly_cost: float
     work_by_hour_of_week: np.ndarray = field(default_factory=lambda: np.zeros(HOURS))
+    temps: list[dict] = field(default_factory=list)  # shifts of the peak's temps
+    temps_weekly_cost: float = 0.0  # their pay in a week of the peak
+    peak_days: list[tuple[float, float]] = field(default_factory=list)  # (start_day, days)
+    # no target outside the peak: off-peak the scenario's own hub stays as it is
+    keeps_current: bool = False
+    peak_requirement_by_hour_of_week: np.ndarray | None = None
+    peak_staffed_by_hour_of_week: np.ndarray | None = None
 
     def roster(self) -> list[dict]:
         """The shifts as team.hub.roster entries (same start and length grouped by staff)."""
-        grouped: dict[tuple, list[str]] = {}
-        for s in self.shifts:
-            key = (s["start_hour"], s["hours"], s["staff"])
-            grouped.setdefault(key, []).append(WEEKDAY_NAMES[s["weekday"]])
+        return grouped_shifts(self.shifts)
+
+    def temps_config(self) -> list[dict]:
+        """The temps as team.hub.temps entries: each temp shift for each peak window."""
         return [
-            {"start_hour": start, "hours": hours, "days": days, "staff": staff}
-            for (start, hours, staff), days in sorted(grouped.items())
+            {
+                "start_day": start,
+                "days": days,
+                "staff": shift.pop("staff"),
+                "shift": shift,
+            }
+            for start, days in self.peak_days
+            for shift in grouped_shifts(self.temps)
         ]
+
+
+def grouped_shifts(shifts: Sequence[Mapping]) -> list[dict]:
+    """Shifts of one weekday each as roster entries: the same start, length and staff
+    on several days grouped."""
+    grouped: dict[tuple, list[str]] = {}
+    for s in shifts:
+        key = (s["start_hour"], s["hours"], s["staff"])
+        grouped.setdefault(key, []).append(WEEKDAY_NAMES[s["weekday"]])
+    return [
+        {"start_hour": start, "hours": hours, "days": days, "staff": staff}
+        for (start, hours, staff), days in sorted(grouped.items())
+    ]
 
 
 def plan(
@@ -268,9 +320,16 @@ def plan(
     targets: Sequence[Target],
     options: ShiftOptions,
     extra: np.ndarray | None = None,
+    extra_peak: np.ndarray | None = None,
 ) -> RosterPlan:
     """The cheapest shifts meeting every target (see the module); `extra` agents on top
-    of the queue rules' in each hour of the week (the simulation check adds them)."""
+    of the queue rules' in each hour of the week (the simulation check adds them).
+
+    Targets ending in `.peak` are met by temporary staff during the scenario's seasonal
+    peaks (events.seasons), planned at the largest peak's volume on top of the roster
+    for the other targets (or, with none, of the scenario's own hub), with their own
+    cheapest shifts (`extra_peak`: agents the check adds to them).
+    """
     if not targets:
         raise ConfigError(
             "targets: none given; e.g. targets.answered_within_1h@complaint.at_least=0.8"
@@ -278,16 +337,50 @@ def plan(
     rules = [rule_for(t, demand.patience_hours) for t in targets]
     for rule in rules:
         _check_reachable(rule, demand)
-    arrivals = demand.total()
-    work = demand.work()
-    if any(r.period == "peak" for r in rules):
-        if demand.peak is None:
-            raise ConfigError(
-                f"targets.{next(r for r in rules if r.period == 'peak').target.metric}: the "
-                "scenario has no seasonal peak (events.seasons); drop .peak or add one"
-            )
-        # one roster for every week: it must meet the peak's targets at the peak's volume
-        arrivals, work = arrivals * demand.peak, work * demand.peak
+    peak_rules = [r for r in rules if r.period == "peak"]
+    if not peak_rules:
+        return _plan_week(demand, rules, options, extra)
+    if demand.peak is None or not demand.peak_days:
+        raise ConfigError(
+            f"targets.{peak_rules[0].target.metric}: the scenario has no seasonal peak "
+            "(events.seasons); drop .peak or add one"
+        )
+    others = [r for r in rules if r.period != "peak"]
+    if others:
+        base = _plan_week(demand, others, options, extra)
+    else:
+        base = RosterPlan(
+            [], demand.current, np.zeros(HOURS), [], demand.current_weekly_cost,
+            demand.work(), keeps_current=True,
+        )  # fmt: skip
+    temps = _plan_week(
+        demand,
+        peak_rules,
+        replace(options, min_staff=0),
+        extra_peak,
+        scale=demand.peak,
+        fixed=base.staffed_by_hour_of_week,
+    )
+    base.rules = rules
+    base.temps, base.temps_weekly_cost = temps.shifts, temps.weekly_cost
+    base.peak_days = list(demand.peak_days)
+    base.peak_requirement_by_hour_of_week = temps.requirement_by_hour_of_week
+    base.peak_staffed_by_hour_of_week = base.staffed_by_hour_of_week + temps.staffed_by_hour_of_week
+    return base
+
+
+def _plan_week(
+    demand: Demand,
+    rules: Sequence[Rule],
+    options: ShiftOptions,
+    extra: np.ndarray | None = None,
+    scale: float = 1.0,
+    fixed: np.ndarray | None = None,
+) -> RosterPlan:
+    """The cheapest week of shifts for `rules` at `scale` times the demand, on top of
+    `fixed` agents already on shift in each hour."""
+    arrivals = demand.total() * scale
+    work = demand.work() * scale
     handle = np.divide(work, arrivals, out=np.zeros(HOURS), where=arrivals > 0)
     requirement = np.full(HOURS, float(options.min_staff))
     for rule in rules:
@@ -314,7 +407,7 @@ def plan(
     throughput = [r for r in rules if r.rule == THROUGHPUT]
     # whole hours, rounded down: a post early in its hour has its full window only
     window = math.floor(min(r.window_h for r in throughput)) if throughput else None
-    staff = cheapest(shifts, requirement, work if throughput else None, window)
+    staff = cheapest(shifts, requirement, work if throughput else None, window, fixed)
     cover = np.array([c.cover for c in shifts]).T
     chosen = [
         {"weekday": c.weekday, "start_hour": c.start_hour, "hours": c.hours, "staff": int(k)}
@@ -325,7 +418,7 @@ def plan(
         shifts=chosen,
         staffed_by_hour_of_week=cover @ staff,
         requirement_by_hour_of_week=requirement,
-        rules=rules,
+        rules=list(rules),
         weekly_cost=float(sum(c.cost * k for c, k in zip(shifts, staff, strict=True))),
         work_by_hour_of_week=work,
     )
@@ -336,11 +429,17 @@ def cheapest(
     requirement: np.ndarray,
     work: np.ndarray | None = None,
     window: int | None = None,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """People on each shift: the cheapest integers with staff >= `requirement` every hour
-    and, with `work` and `window`, the week's backlog cleared within the window."""
+    and, with `work` and `window`, the week's backlog cleared within the window; `fixed`
+    agents already on shift in each hour count towards both."""
     n = len(shifts)
     cover = np.array([c.cover for c in shifts]).T  # 168 x n
+    arriving = work  # the work whose deadline is ahead bounds the backlog
+    if fixed is not None:
+        requirement = requirement - fixed
+        work = None if work is None else work - fixed
     uncovered = np.flatnonzero((requirement > 0) & (cover.sum(axis=1) == 0))
     if len(uncovered):
         hours = ", ".join(f"{WEEKDAY_NAMES[t // 24]} {t % 24:02d}:00" for t in uncovered[:4]) + (
@@ -375,7 +474,7 @@ def cheapest(
                 sp.csr_matrix((vals, (rows, cols)), shape=(HOURS, size)), lb=work, ub=np.inf
             )
         )
-        ahead = np.concatenate([work, work])
+        ahead = np.concatenate([arriving, arriving])
         upper[n:] = [
             ahead[t + HOURS - window + 2 : t + HOURS + 1].sum() if window >= 2 else 0.0
             for t in range(HOURS)

@@ -123,3 +123,30 @@ def test_the_shipped_example_log_to_a_checked_roster(tmp_path):
     )  # fmt: skip
     assert code == 0
     assert json.loads((out / "roster.json").read_text())["check"]
+
+
+def test_a_peak_target_hires_temps_for_the_peak_and_the_simulation_meets_it(tmp_path):
+    """Only a peak target: the scenario's own hub stays as it is, temps on their own shifts
+    for the peak's days; the check runs both and counts the posts of the peak."""
+    out = tmp_path / "roster"
+    peak = "events.seasons=[{start_day: 7, days: 7, multiplier: 2.0}]"
+    target = "targets.answered_within_1h@complaint.peak.at_least=0.8"
+    assert main(["roster", *BASE, peak, target, f"out={out}"]) == 0
+    record = json.loads((out / "roster.json").read_text())
+    assert record["keeps_current_hub"] and record["shifts"] == [] and record["head_count"] == 0
+    assert record["temps"] and record["temps_weekly_cost"] > 0
+    assert all((t["start_day"], t["days"]) == (7, 7) for t in record["temps"])
+    assert record["peak_days"] == [[7, 7]]
+    peak_staffed = record["staffed_by_hour_of_week_peak"]
+    assert all(
+        s >= r
+        for s, r in zip(peak_staffed, record["requirement_by_hour_of_week_peak"], strict=True)
+    )
+    check = record["check"]["answered_within_1h@complaint.peak"]
+    assert check["ok"] and check["ci_low"] >= 0.8
+    # the ladder's plan is the scenario's hub plus the temps: its run's wages are higher
+    rungs = {rung["roster"]: rung for rung in record["value"]}
+    assert rungs["planned"]["means"]["wages_hub_week"] > rungs["current"]["means"]["wages_hub_week"]
+    text = (out / "roster.md").read_text()
+    assert "## Temps for the peak (days 7 to 14), on top" in text
+    assert "keeps the scenario's own hub" in text
