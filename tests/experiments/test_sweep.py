@@ -107,6 +107,24 @@ def test_bad_values_fail_before_anything_is_written(tmp_path) -> None:
     assert not out.exists()
     with pytest.raises(sim.ConfigError, match="seed: not a sweep parameter"):
         sweep("baseline", grid={"seed": [1, 2]}, out=out)
+    # a fraction among whole staff counts is caught, though the extremes are valid
+    with pytest.raises(sim.ConfigError, match=r"team.hub.staff=2.5"):
+        sweep("baseline", grid={"team.hub.staff": [1, 2.5, 3, 4]}, out=out, overrides=SMALL)
+    with pytest.raises(sim.ConfigError, match=r"posts.reply_gain=1.7"):
+        sweep("baseline", grid={"posts.reply_gain": [0.1, 0.2, 1.7]}, out=out, overrides=SMALL)
+    assert not out.exists()
+
+
+def test_the_values_checked_stand_for_every_value_of_a_parameter() -> None:
+    from sim.experiments.sweeps import representatives
+
+    # numbers: the extremes, and one whole and one fractional value
+    assert representatives({"1", "2", "3", "4"}) == ["1", "4"]
+    assert representatives({"1", "2.5", "3", "7.25", "4"}) == ["1", "2.5", "7.25"]
+    assert representatives({"0.1", "0.2", "0.3"}) == ["0.1", "0.3"]
+    # anything else, each value
+    assert representatives({"hub_only", "silence"}) == ["hub_only", "silence"]
+    assert representatives({"1", "nan", "2"}) == ["1", "2", "nan"]
 
 
 def test_a_failing_run_is_recorded_and_retried(monkeypatch, tmp_path) -> None:
