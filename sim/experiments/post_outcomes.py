@@ -12,6 +12,9 @@ the first reply of the posts the hub answered, `first_response_median_h` the 50t
 the median are the summary's own (equal, tested), so only the others are read from
 the posts.
 
+`unanswered_share@KIND` is the share of inbound posts of that kind never answered
+(without a kind or period, the summary's `unanswered_share`; equal, tested).
+
 Staffing targets take them (`targets.answered_within_1h@complaint.at_least=0.8`,
 `targets.first_response_p80_h@question=4`); a run asked for them keeps its post log
 to compute them. A period ends the name: `.peak` counts only the posts made during
@@ -36,8 +39,11 @@ PATTERN = re.compile(r"answered_within_(\d+(?:\.\d+)?)h(?:@(\w+))?(?:\.(peak|eac
 QUANTILE_PATTERN = re.compile(
     r"first_response_(?:p(\d+(?:\.\d+)?)|median)_h(?:@(\w+))?(?:\.(peak|each_week))?"
 )
+UNANSWERED_PATTERN = re.compile(r"unanswered_share(?:@(\w+))?(?:\.(peak|each_week))?")
 # the response-time quantiles every run's summary reports (over all answered posts)
 SUMMARY_QUANTILES = frozenset({"first_response_median_h", "first_response_p90_h"})
+# the summary's own metrics of these forms: read from the summary, not the posts
+SUMMARY_OWN = SUMMARY_QUANTILES | {"unanswered_share"}
 # when the share is counted: the whole run (default), the days of the scenario's
 # seasonal peaks (events.seasons), or every week (the worst week's share)
 PERIODS = ("peak", "each_week")
@@ -46,17 +52,19 @@ INBOUND_KINDS = tuple(k for k in POST_KINDS if k != "mention")
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """A share answered within `hours`, or (with `quantile`) a response-time quantile."""
+    """A share answered within `hours`, (with `quantile`) a response-time quantile, or
+    (with `unanswered`) the share never answered."""
 
     name: str
-    hours: float  # the window of a share; NaN for a quantile
+    hours: float  # the window of a share; NaN for the others
     kind: str | None
     period: str | None = None  # None: the whole run; "peak" or "each_week"
     quantile: float | None = None  # in (0, 1): the quantile of the answered posts' hours
+    unanswered: bool = False
 
     @property
     def lower_is_better(self) -> bool:
-        return self.quantile is not None
+        return self.quantile is not None or self.unanswered
 
     def of(self, log: pd.DataFrame, peaks: Sequence[tuple[float, float]] = ()) -> float:
         """The value in one run's post log (`output.posts`); NaN when no such post came.
@@ -65,7 +73,10 @@ class PostOutcome:
         """
         from sim.engine.clock import DAYS_PER_WEEK, HOURS_PER_DAY
 
-        if self.quantile is None:
+        if self.unanswered:
+            counted = log["addressed"] & (log["kind"] != "mention")
+            value = log["response_time_h"].isna()
+        elif self.quantile is None:
             counted = log["addressed"] & (log["kind"] != "mention")
             value = log["response_time_h"] <= self.hours
         else:  # every answered post, as the summary's quantiles count them
@@ -85,9 +96,11 @@ class PostOutcome:
             week = (created // (HOURS_PER_DAY * DAYS_PER_WEEK)).astype(int)
             weekly = pd.Series(value[counted].to_numpy(), index=week[counted].to_numpy())
             by_week = weekly.groupby(level=0)
+            if self.unanswered:
+                return float(by_week.mean().max())  # the worst week
             if self.quantile is None:
                 return float(by_week.mean().min())
-            return float(by_week.quantile(self.quantile).max())  # the worst week
+            return float(by_week.quantile(self.quantile).max())
         if self.quantile is None:
             return float(value[counted].sum() / int(counted.sum()))
         return float(np.quantile(value[counted].to_numpy(), self.quantile))
@@ -95,11 +108,11 @@ class PostOutcome:
 
 def is_post_outcome(name: str) -> bool:
     """Whether `name` is read from a run's posts (not one of the summary's own metrics)."""
-    return name.startswith("answered_within_") or (
-        name.startswith("first_response_")
-        and name not in SUMMARY_QUANTILES
-        and QUANTILE_PATTERN.fullmatch(name) is not None
-    )
+    if name.startswith("answered_within_"):
+        return True
+    if name in SUMMARY_OWN:
+        return False
+    return bool(QUANTILE_PATTERN.fullmatch(name) or UNANSWERED_PATTERN.fullmatch(name))
 
 
 def lower_is_better(name: str) -> bool:
@@ -114,6 +127,15 @@ def lower_is_better(name: str) -> bool:
 def parse(name: str) -> PostOutcome:
     if name.startswith("first_response_"):
         return _parse_quantile(name)
+    if name.startswith("unanswered_share"):
+        match = UNANSWERED_PATTERN.fullmatch(name)
+        if match is None:
+            raise ConfigError(
+                f"{name}: write unanswered_share, optionally @KIND with KIND one of "
+                f"{', '.join(INBOUND_KINDS)}, and .peak or .each_week"
+            )
+        _check_kind(name, match.group(1))
+        return PostOutcome(name, math.nan, match.group(1), match.group(2), unanswered=True)
     match = PATTERN.fullmatch(name)
     if match is None:
         raise ConfigError(

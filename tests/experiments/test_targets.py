@@ -112,7 +112,9 @@ def test_answered_within_the_sla_is_the_summarys_sla_attainment():
      "not an inbound kind"), ("answered_within_0h", "more than 0 hours"),
      ("first_response_pxx_h", "write first_response_pNN_h"), ("first_response_p0_h",
      "between 0 and 100"), ("first_response_p90_h@mention", "not an inbound kind"),
-     ("first_response_p90_h.daily", "write first_response_pNN_h")],
+     ("first_response_p90_h.daily", "write first_response_pNN_h"),
+     ("unanswered_share@lead.monthly", "write unanswered_share"),
+     ("unanswered_share@mention", "not an inbound kind")],
 )  # fmt: skip
 def test_bad_post_outcomes_are_one_line(name, fragment):
     from sim.experiments.post_outcomes import parse
@@ -144,8 +146,8 @@ def test_service_by_hour_of_week_adds_up_to_the_runs_share():
         seed=1,
     )
     log = result.posts
-    # read from the posts, p90 and the median are the summary's own
-    for name in ("first_response_p90_h", "first_response_median_h"):
+    # read from the posts, p90, the median and the unanswered share are the summary's own
+    for name in ("first_response_p90_h", "first_response_median_h", "unanswered_share"):
         assert parse(name).of(log) == pytest.approx(result.summary[name], rel=1e-12)
     share, posts = by_hour_of_week(log, 1.0)
     assert (
@@ -262,6 +264,12 @@ def test_a_response_time_quantile_of_a_kind_period_and_week():
     peak = parse("first_response_p50_h@complaint.peak")
     assert peak.of(log, [(0.0, 3.5)]) == pytest.approx(2.0)
     assert math.isnan(parse("first_response_p50_h@lead").of(log))
+    # the complaint never answered: 1 of 7; the worst week of them 1 of 5 (week 0)
+    assert parse("unanswered_share@complaint").of(log) == pytest.approx(1 / 7)
+    assert parse("unanswered_share@complaint.each_week").of(log) == pytest.approx(1 / 5)
+    assert parse("unanswered_share@question").of(log) == 0.0
+    assert is_post_outcome("unanswered_share@complaint") and not is_post_outcome("unanswered_share")
+    assert read_targets({"unanswered_share@complaint": 0.1})[0].direction == AT_MOST
     # the summary's own two are read from the summary; the rest from the posts
     assert not is_post_outcome("first_response_p90_h")
     assert is_post_outcome("first_response_p90_h@complaint")

@@ -183,7 +183,11 @@ def rule_for(target: Target, patience_hours: float = 0.0) -> Rule:
 
 
 def _plannable(metric: str) -> bool:
-    return post_outcomes.is_post_outcome(metric) or metric in post_outcomes.SUMMARY_QUANTILES
+    """Shares answered in time and response-time quantiles; a share never answered has
+    no window to plan for (hubspoke staff takes it as a target)."""
+    if metric in post_outcomes.SUMMARY_QUANTILES:
+        return True
+    return post_outcomes.is_post_outcome(metric) and not post_outcomes.parse(metric).unanswered
 
 
 def _check_reachable(rule: Rule, demand: Demand) -> None:

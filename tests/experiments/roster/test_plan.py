@@ -137,6 +137,7 @@ def test_a_24h_target_leaves_hours_unstaffed_that_a_1h_target_staffs_for_less(pe
         ({"first_response_p90_h": {"at_least": 1}}, "planned as at_most"),
         ({"answered_within_2h": 1.5}, "a share must be in"),
         ({"first_response_p100_h": 2}, "between 0 and 100"),
+        ({"unanswered_share@complaint": 0.1}, "plans answered_within_Nh"),
         ({"first_response_p80_h@mention": 2}, "not an inbound kind"),
     ],
 )
