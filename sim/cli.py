@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 CONFIG_HELP = """config overrides (key=value, Hydra syntax; every key in docs/parameters.md):
   scenario=NAME|PATH.yaml   strategy=NAME|PATH.yaml   search_path=DIR (your scenarios/, strategy/)
@@ -36,8 +37,18 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Option:
-    kind: type
+    kind: Callable[[str], Any]  # reads the text: int, float, str or `boolean`
     help: str
+
+
+def boolean(text: str) -> bool:
+    """true or false (also yes/no, 1/0)."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "1"):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    raise ValueError(text)
 
 
 @dataclass(frozen=True)
@@ -617,6 +628,7 @@ def _roster(parsed: Parsed) -> int:
         seed=options.get("seed", 0),
         objective=options.get("objective", "cost"),
         max_weekly_hours=options.get("max_weekly_hours", 40.0),
+        value=options.get("value", True),
         **execution,
     )
     print((out / "roster.md").read_text().split("\n\n## Targets")[0].split("\n", 2)[2])
@@ -907,6 +919,9 @@ COMMANDS: dict[str, Command] = {
             "starts": Option(str, "allowed start hours, every hour by default"),
             "min_staff": Option(int, "agents on shift in every hour at least (default 0)"),
             "max_weekly_hours": Option(float, "hours a week one person works at most (40)"),
+            "value": Option(
+                boolean, "false: skip the value of other rosters (the ladder), a faster plan"
+            ),
             "objective": Option(
                 str,
                 "cost (default): the cheapest plan; value: the compared roster meeting "

@@ -11,6 +11,7 @@ import copy
 import difflib
 import functools
 import math
+import pickle
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
@@ -239,19 +240,20 @@ def compose_config(scenario: str = "baseline", overrides: Iterable[str] = ()) ->
 
 
 @functools.cache
-def _schema() -> DictConfig:
-    # building the structured schema costs ~40 ms, a third of a load; merge copies its
-    # first argument, so one read-only schema serves every load
-    schema = OmegaConf.structured(Config)
-    OmegaConf.set_readonly(schema, True)
-    return schema
+def _schema() -> bytes:
+    # building the structured schema costs ~40 ms, more than a load's other steps; it is
+    # built once and kept pickled: unpickling a fresh copy (~2 ms) beats the deep copy
+    # OmegaConf.merge makes of its first argument (~6 ms, a fifth of a load)
+    return pickle.dumps(OmegaConf.structured(Config))
 
 
 def to_config(cfg: DictConfig) -> Config:
     """The typed config (without Hydra's own node), validated."""
     plain = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
     try:
-        config = OmegaConf.to_object(OmegaConf.merge(_schema(), plain))
+        typed = pickle.loads(_schema())
+        typed.merge_with(plain)
+        config = OmegaConf.to_object(typed)
     except OmegaConfBaseException as exc:
         raise ConfigError(_explain(exc, ())) from None
     check_config(config)

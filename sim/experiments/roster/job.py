@@ -364,6 +364,8 @@ def roster_job(
     simulation, the one with the highest three-year value net of wages is chosen
     (the report says when its lead over the plan is within the noise)."""
     objective = arguments.choice("objective", objective, ("cost", "value"))
+    if objective == "value" and not value:
+        raise ConfigError("objective=value needs the value of the rosters: drop value=false")
     max_weekly_hours = arguments.number("max_weekly_hours", max_weekly_hours, 1.0, 168.0)
     if not targets:
         raise ConfigError(

@@ -86,8 +86,15 @@ def test_objective_value_chooses_among_the_rosters_that_meet_the_targets(tmp_pat
             assert rung["means"]["relationship_value_horizon"] <= best + 1e-6
 
 
-def test_a_bad_objective_is_one_line(tmp_path, capsys):
+def test_a_bad_objective_or_value_is_one_line(tmp_path, capsys):
     target = "targets.answered_within_1h@complaint.at_least=0.8"
+    code = main(["roster", *BASE, target, f"out={tmp_path / 'v'}", "value=maybe"])
+    assert code == 2 and "value=maybe: not a valid boolean" in capsys.readouterr().err
+    code = main(
+        ["roster", *BASE, target, f"out={tmp_path / 'v'}", "value=false", "objective=value"]
+    )
+    assert code == 2 and "objective=value needs the value" in capsys.readouterr().err
+    assert not (tmp_path / "v").exists()
     code = main(["roster", *BASE, target, f"out={tmp_path / 'r'}", "objective=cheapest"])
     assert code == 2 and "objective='cheapest': not allowed" in capsys.readouterr().err
 
@@ -100,12 +107,13 @@ def test_a_response_time_target_is_planned_and_checked(tmp_path, metric, hours):
     """p90 over all answered posts is the runs' summary's own; any other quantile, or one
     kind's, is read from each run's posts."""
     out = tmp_path / "roster"
-    code = main(["roster", *BASE, f"targets.{metric}={hours}", f"out={out}"])
+    code = main(["roster", *BASE, f"targets.{metric}={hours}", f"out={out}", "value=false"])
     assert code == 0
     record = json.loads((out / "roster.json").read_text())
     check = record["check"][metric]
     assert check["ok"] and check["ci_high"] <= hours and check["target"] == {"at_most": hours}
     assert record["rule_by_target"][metric]["rule"] == "queue"
+    assert record["value"] == [] and record["night"] is None  # value=false: no ladder
 
 
 def test_the_shipped_example_log_to_a_checked_roster(tmp_path):
