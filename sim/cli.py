@@ -513,12 +513,10 @@ def _seeds_option(text: str) -> list[int]:
 
 def _save_runs_option(text: str) -> bool:
     """A switch: true or false (also 1/0, yes/no)."""
-    value = text.strip().lower()
-    if value in ("true", "1", "yes"):
-        return True
-    if value in ("false", "0", "no"):
-        return False
-    raise UsageError(f"save_runs={text}: not allowed; allowed: true, false")
+    try:
+        return boolean(text)
+    except ValueError:
+        raise UsageError(f"save_runs={text}: not allowed; allowed: true, false") from None
 
 
 def _target_value(key: str, text: str) -> float:
