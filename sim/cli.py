@@ -700,25 +700,35 @@ def _discover(parsed: Parsed) -> int:
     return 0
 
 
+def _labels(mapping: dict[str, str]) -> dict[str, str]:
+    """LABEL=VALUE pairs; labels with spaces are written with underscores on the command line."""
+    labels = {label.replace("_", " "): value for label, value in mapping.items()}
+    labels.update(mapping)
+    return labels
+
+
 def _import_log(parsed: Parsed) -> int:
     from sim.imports import import_log
     from sim.imports.write import companions, summary_line
 
     kind_map, rest = _prefixed(parsed.overrides, "kind_map.", lambda key, value: value)
+    topic_map, rest = _prefixed(rest, "topic_map.", lambda key, value: value)
     if rest:
         raise UsageError(
             f"{rest[0]}: unknown option for import-log; allowed: path, out, timezone, kind, "
-            "kind_map.LABEL=KIND"
+            "kind_map.LABEL=KIND, topic_map.LABEL=TOPIC"
         )
     options = parsed.options
     for needed in ("path", "out"):
         if needed not in options:
             raise UsageError(f"import-log needs {needed}=...; hubspoke import-log --help")
-    # labels with spaces are written with underscores on the command line
-    labels = {label.replace("_", " "): kind for label, kind in kind_map.items()}
-    labels.update(kind_map)
     fit = import_log(
-        options["path"], options["out"], options.get("timezone"), labels, options.get("kind")
+        options["path"],
+        options["out"],
+        options.get("timezone"),
+        _labels(kind_map),
+        options.get("kind"),
+        _labels(topic_map),
     )
     print(summary_line(fit))
     out = Path(options["out"])
@@ -967,7 +977,8 @@ COMMANDS: dict[str, Command] = {
         _import_log,
         "a brand's post log (CSV or Parquet) in, a scenario of its demand and service out",
         (
-            "path=LOG.csv out=SCENARIO.yaml [timezone=Area/City] [kind_map.LABEL=KIND ...]",
+            "path=LOG.csv out=SCENARIO.yaml [timezone=Area/City] [kind_map.LABEL=KIND ...] "
+            "[topic_map.LABEL=TOPIC ...]",
             "path=LOG.parquet out=SCENARIO.yaml kind=complaint   (a log without a kind column)",
         ),
         {

@@ -17,6 +17,7 @@ def import_log(
     timezone: str | None = None,
     kind_map: Mapping[str, str] | None = None,
     kind: str | None = None,
+    topic_map: Mapping[str, str] | None = None,
 ) -> LogFit:
     """Read the post log at `path`, estimate demand and service, write the scenario `out`.
 
@@ -31,7 +32,9 @@ def import_log(
         raise ConfigError(f"out={out}: the scenario is a YAML file; end it in .yaml")
     if target.exists() and target.is_dir():
         raise ConfigError(f"out={out}: is a folder; give the scenario's file name")
-    fit = estimate(read_log(path), timezone, kind_map, kind, source=Path(path).name)
+    fit = estimate(
+        read_log(path), timezone, kind_map, kind, source=Path(path).name, topic_map=topic_map
+    )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

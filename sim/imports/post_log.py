@@ -13,7 +13,10 @@ post, and estimates what the engine needs to face the same demand:
   when the log says which do;
 - the brand's current service (reply share, median and p90 first response)
   as a target set for `hubspoke calibrate`, with each figure's sampling error;
-- the weekly trend over at least eight weeks (reported, not imposed).
+- the weekly trend over at least eight weeks (reported, not imposed);
+- each topic's share of the complaints (`posts.topics.T.weight`: which department
+  gets the work), when the log has a `topic` column; labels are the scenario's
+  topic names or mapped with `topic_map.LABEL=TOPIC`.
 
 Columns: `created_at` (required; ISO 8601 with a UTC offset, or without one
 and `timezone=Area/City`), `kind` (labels mapped by `kind_map`), and the
@@ -37,6 +40,10 @@ import pandas as pd
 
 from sim.config import ConfigError
 from sim.config.compose import INBOUND_KINDS
+from sim.config.schema import Posts
+
+# the scenario's topics: an imported scenario composes over the baseline's
+TOPICS = tuple(Posts().topics)
 
 MIN_DAYS = 7  # a weekday rhythm needs every weekday at least once
 TREND_WEEKS = 8  # a trend over fewer whole weeks is mostly the weekly noise
@@ -72,6 +79,8 @@ class LogFit:
     observed: np.ndarray = field(default_factory=lambda: np.zeros((7, 24)))
     fitted: np.ndarray = field(default_factory=lambda: np.zeros((7, 24)))
     by_hour_of_week: pd.DataFrame | None = None
+    topic_share: dict[str, float] = field(default_factory=dict)  # of complaints with one
+    topic_se: dict[str, float] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ reading
@@ -201,6 +210,34 @@ def _kinds(frame: pd.DataFrame, kind_map: Mapping[str, str], kind: str | None) -
     return mapped.astype(str)
 
 
+def _checked_topic_map(topic_map: Mapping[str, str], has_topics: bool) -> Mapping[str, str]:
+    allowed = ", ".join(TOPICS)
+    for label, target in topic_map.items():
+        if target not in TOPICS:
+            raise ConfigError(f"topic_map.{label}={target}: not a topic; allowed: {allowed}")
+        if not has_topics:
+            raise ConfigError(f"topic_map.{label}: the log has no topic column to map")
+    return topic_map
+
+
+def _topics(column: pd.Series, topic_map: Mapping[str, str]) -> pd.Series:
+    """Each row's topic (a name of the scenario's `posts.topics`), NA where it has none."""
+    allowed = ", ".join(TOPICS)
+    mapping = {str(k).strip().lower(): v for k, v in topic_map.items()}
+    labels = column.astype("string").str.strip().str.lower()
+    mapped = labels.map(lambda v: mapping.get(v, v if v in TOPICS else None), na_action="ignore")
+    unmapped = labels.notna() & (labels != "") & mapped.isna()
+    if unmapped.any():
+        counts = labels[unmapped].value_counts()
+        label = counts.index[0]
+        row = int(np.flatnonzero((labels == label).fillna(False).to_numpy())[0])
+        raise ConfigError(
+            f"topic: label '{label}' ({counts.iloc[0]:,} rows, first row {row + 1}) is not a "
+            f"topic; map it with topic_map.{label.replace(' ', '_')}=TOPIC ({allowed})"
+        )
+    return mapped.where(labels.notna() & (labels != ""))
+
+
 # ------------------------------------------------------------------ estimating
 def _weekday_counts(dates: pd.Series) -> np.ndarray:
     """How many of each weekday (Monday first) the calendar days in `dates` cover."""
@@ -305,8 +342,10 @@ def estimate(
     kind_map: Mapping[str, str] | None = None,
     kind: str | None = None,
     source: str = "",
+    topic_map: Mapping[str, str] | None = None,
 ) -> LogFit:
     """The fit of a log's rows (see the module's docstring)."""
+    topic_map = _checked_topic_map(topic_map or {}, "topic" in frame.columns)
     local = local_times(frame["created_at"], timezone)
     missing = local.isna()
     if missing.all():
@@ -364,6 +403,18 @@ def estimate(
     fitted = per_day * np.outer(np.asarray(weekly) * days_of, np.asarray(hourly))
     monthly = _monthly(local[tagged], dates[tagged]) if days >= YEARLY_DAYS else None
     not_estimated = [] if monthly else ["yearly seasonality (needs two years of log)"]
+    topic_share, topic_se = {}, {}
+    if "topic" in frame.columns:
+        topics = _topics(frame["topic"], topic_map)
+        counts = topics[(kinds == "complaint") & topics.notna()].value_counts()
+        total = int(counts.sum())
+        if total:
+            for name in TOPICS:
+                share = int(counts.get(name, 0)) / total
+                topic_share[name] = round(share, 4)
+                topic_se[name] = math.sqrt(share * (1 - share) / total)  # a binomial share
+        else:
+            not_estimated.append("topic shares (no complaint in the log has a topic)")
     if days // 7 < TREND_WEEKS:
         not_estimated.append(f"a weekly trend (needs {TREND_WEEKS} whole weeks)")
     return LogFit(
@@ -388,4 +439,6 @@ def estimate(
         observed=observed,
         fitted=fitted,
         by_hour_of_week=_by_hour_of_week(local[tagged], wait),
+        topic_share=topic_share,
+        topic_se=topic_se,
     )

@@ -48,6 +48,18 @@ class SyntheticLog:
             "lead": "Sales lead",
         }
     )
+    # the topics of complaints and questions (praise and leads have none), as exported
+    topic_share: Mapping[str, float] = field(
+        default_factory=lambda: {"service": 0.5, "product": 0.25, "billing": 0.2, "fraud": 0.05}
+    )
+    topic_labels: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "service": "Service",
+            "product": "Product",
+            "billing": "Payments",  # a label of the tool's own: topic_map.Payments=billing
+            "fraud": "Fraud",
+        }
+    )
 
 
 def synthetic_log(truth: SyntheticLog | None = None, seed: int = 0) -> pd.DataFrame:
@@ -79,6 +91,15 @@ def synthetic_log(truth: SyntheticLog | None = None, seed: int = 0) -> pd.DataFr
     replied = rng.random(n) < np.array([truth.reply_share[k] for k in kinds])
     wait = rng.exponential(truth.response_mean_hours, n)
     tagged = (rng.random(n) < truth.tagged_share) | ~np.isin(kinds, ["complaint", "praise"])
+    # topics from a stream of their own: the other columns are as they were without them
+    names = list(truth.topic_share)
+    shares = np.array([truth.topic_share[t] for t in names])
+    drawn = np.random.default_rng([seed, 1]).choice(len(names), size=n, p=shares / shares.sum())
+    topic = np.where(
+        np.isin(kinds, ["complaint", "question"]),
+        np.array([truth.topic_labels[t] for t in names], dtype=object)[drawn],
+        "",
+    )
     return pd.DataFrame(
         {
             "created_at": [t.isoformat(timespec="seconds") for t in created],
@@ -95,5 +116,6 @@ def synthetic_log(truth: SyntheticLog | None = None, seed: int = 0) -> pd.DataFr
             "handle_minutes": np.round(handle, 2),
             "author_followers": rng.geometric(0.002, n),
             "tagged": tagged,
+            "topic": topic,
         }
     )

@@ -41,6 +41,7 @@ def scenario_text(fit: LogFit, name: str) -> str:
             f"{fit.days} days from {fit.first:%Y-%m-%d}, local time {fit.timezone}): tagged "
             "posts a day by kind, the weekday and hour-of-day rhythm"
             + (", handling times" if fit.handle_minutes else "")
+            + (", the complaints' topics" if fit.topic_share else "")
             + ". Everything else is the baseline's."
         ),
         "demand": {
@@ -54,6 +55,8 @@ def scenario_text(fit: LogFit, name: str) -> str:
         posts["handle_minutes"] = dict(fit.handle_minutes)
     if fit.addressed_share is not None:
         posts["addressed_share"] = fit.addressed_share
+    if fit.topic_share:  # each topic's share of the complaints: its weight
+        posts["topics"] = {name: {"weight": share} for name, share in fit.topic_share.items()}
     if posts:
         body["posts"] = posts
     header = (
@@ -135,6 +138,21 @@ def fit_report(fit: LogFit, name: str) -> str:
         lines += ["## Handling time (minutes a post)", ""]
         lines += [f"- {k}: {v:.1f}" for k, v in fit.handle_minutes.items()]
         lines.append("")
+    if fit.topic_share:
+        lines += [
+            "## Topics of the complaints",
+            "",
+            "| topic | share | standard error |",
+            "|---|---:|---:|",
+            *(
+                f"| {name} | {_pct(share)} | {_pct(fit.topic_se[name])} |"
+                for name, share in fit.topic_share.items()
+            ),
+            "",
+            "The scenario sets each `posts.topics.T.weight` to its share: which department "
+            "gets the routed work.",
+            "",
+        ]
     if fit.addressed_share is not None:
         lines += [
             f"Complaints and praise that tag the brand: {_pct(fit.addressed_share)} "

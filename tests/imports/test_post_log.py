@@ -20,6 +20,7 @@ from sim.imports.synthetic import SyntheticLog, synthetic_log
 TRUTH = SyntheticLog()
 ZONE = "Europe/Amsterdam"
 LABELS = {"sales lead": "lead"}
+TOPIC_LABELS = {"Payments": "billing"}  # the synthetic log's own label for billing
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def log():
 
 @pytest.fixture(scope="module")
 def fit(log):
-    return estimate(log, ZONE, LABELS)
+    return estimate(log, ZONE, LABELS, topic_map=TOPIC_LABELS)
 
 
 def _tagged_rate(kind: str) -> float:
@@ -77,11 +78,27 @@ def test_handling_tagging_and_service_are_recovered(fit, log):
     )
 
 
-def test_a_wrong_truth_fails_the_same_checks(fit):
+def test_a_wrong_truth_fails_the_same_checks(fit, log):
     """The tolerances are not wide enough to pass anything: a 15 % error is caught."""
     truth = _tagged_rate("complaint") * 1.15
     se = math.sqrt(truth * fit.days) / fit.days
     assert abs(fit.inbound_per_day["complaint"] - truth) > 4 * se
+    share = TRUTH.topic_share["service"] * 1.15
+    assert abs(fit.topic_share["service"] - share) > 4 * _topic_se(log, share)
+
+
+def _topic_se(log, share: float) -> float:
+    """A binomial share's standard error over the log's complaints."""
+    n = int((log["kind"] == TRUTH.labels["complaint"]).sum())
+    return math.sqrt(share * (1 - share) / n)
+
+
+def test_the_complaints_topics_are_recovered(fit, log):
+    assert set(fit.topic_share) == set(TRUTH.topic_share)
+    for name, share in TRUTH.topic_share.items():
+        assert abs(fit.topic_share[name] - share) < 4 * _topic_se(log, share), name
+        # (the share is written rounded to four places)
+        assert fit.topic_se[name] == pytest.approx(_topic_se(log, fit.topic_share[name]), rel=1e-3)
 
 
 def test_the_written_scenario_runs_at_the_logged_volume(log, tmp_path):
@@ -89,8 +106,9 @@ def test_the_written_scenario_runs_at_the_logged_volume(log, tmp_path):
     log.to_csv(path, index=False)
     out = tmp_path / "scenarios" / "brand.yaml"
     code = main(
-        ["import-log", f"path={path}", f"out={out}", f"timezone={ZONE}", "kind_map.sales_lead=lead"]
-    )
+        ["import-log", f"path={path}", f"out={out}", f"timezone={ZONE}", "kind_map.sales_lead=lead",
+         "topic_map.Payments=billing"]
+    )  # fmt: skip
     assert code == 0
     for suffix in (".fit.md", ".heatmap.png", ".by_hour_of_week.csv", ".targets.yaml"):
         assert (tmp_path / "scenarios" / f"brand{suffix}").is_file(), suffix
@@ -102,6 +120,11 @@ def test_the_written_scenario_runs_at_the_logged_volume(log, tmp_path):
     assert {t.metric for t in targets.targets} >= {"unanswered_share", "first_response_median_h"}
     days = 14
     result = sim.run(sim.load_config(str(out), [f"days={days}", "output.plots=false"]), 1)
+    # the complaints' topics are the topics' weights; their departments are the baseline's
+    config = sim.load_config(str(out))
+    for name, share in written["posts"]["topics"].items():
+        assert config.posts.topics[name].weight == share["weight"]
+    assert config.posts.topics["billing"].department == "billing"
     expected = sum(written["demand"]["inbound_per_day"].values()) * days
     inbound = result.summary["inbound_total"]
     assert abs(inbound - expected) < 4 * math.sqrt(expected), (inbound, expected)
@@ -115,7 +138,7 @@ def test_a_parquet_log_with_timestamps_gives_the_same_fit(log, fit, tmp_path):
     ).dt.tz_convert(ZONE)
     path = tmp_path / "log.parquet"
     frame.to_parquet(path)
-    again = import_log(path, tmp_path / "brand.yaml", ZONE, LABELS)
+    again = import_log(path, tmp_path / "brand.yaml", ZONE, LABELS, topic_map=TOPIC_LABELS)
     assert again.inbound_per_day == fit.inbound_per_day
     assert again.weekly == fit.weekly
 
@@ -152,6 +175,14 @@ GOOD = _days(10)
         (GOOD, ["kind_map.complaint=angry"], "kind_map.complaint=angry: not a kind"),
         (GOOD.replace(",kind", ",type"), [], "no kind column; give kind=NAME"),
         (GOOD, ["timezone=Nowhere/City"], "timezone=Nowhere/City: unknown"),
+        (
+            GOOD.replace("kind\n", "kind,topic\n").replace("complaint\n", "complaint,Shipping\n"),
+            [],
+            "topic: label 'shipping' (10 rows, first row 1) is not a topic; map it with "
+            "topic_map.shipping=TOPIC",
+        ),
+        (GOOD, ["topic_map.Shipping=logistics"], "topic_map.Shipping=logistics: not a topic"),
+        (GOOD, ["topic_map.Shipping=service"], "topic_map.Shipping: the log has no topic"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, text, extra, message):

@@ -123,7 +123,7 @@ def test_the_shipped_example_log_to_a_checked_roster(tmp_path):
     example = Path(__file__).resolve().parents[3] / "examples" / "post_log_example.csv"
     scenario = tmp_path / "brand.yaml"
     imported = ["import-log", f"path={example}", f"out={scenario}", "timezone=Europe/Amsterdam"]
-    assert main([*imported, "kind_map.sales_lead=lead"]) == 0
+    assert main([*imported, "kind_map.sales_lead=lead", "topic_map.Payments=billing"]) == 0
     out = tmp_path / "roster"
     code = main(
         ["roster", f"scenario={scenario}", "population.size=2000", "days=14", "replications=2",
