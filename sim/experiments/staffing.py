@@ -114,6 +114,11 @@ class ServiceByHour:
     hours: float
     share: np.ndarray  # 7 x 24, NaN where no post came
     posts: np.ndarray  # 7 x 24
+    kind: str | None = None  # of one kind's posts (a target's); None: every inbound post
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind} posts" if self.kind else "inbound posts"
 
     def blocks(self, width: int = 4) -> list[tuple[str, float, int]]:
         """(hours of the day, share answered, posts) in blocks of `width` hours."""
@@ -235,7 +240,7 @@ class Recommendation:
                 "## Service by hour of the day",
                 "",
                 f"{option} ({'recommended' if self.recommended else 'the most staffed'}), "
-                f"one run (seed {service.seed}): the share of inbound posts answered within "
+                f"one run (seed {service.seed}): the share of {service.what} answered within "
                 f"{service.hours:g} h, by the hour they were posted (service_by_hour.csv has "
                 "every hour of the week; service_by_hour.png shows it):",
                 "",
@@ -393,7 +398,7 @@ def staffing(
     )
     result = recommend(load(folder), list(grid), bounds, currency)
     result.assumed_targets = assumed
-    result.service = service_by_hour(scenario, overrides, result, seed)
+    result.service = service_by_hour(scenario, overrides, result, seed, bounds)
     write_report(result, Path(out))
     write_provenance(
         Path(out),
@@ -413,10 +418,16 @@ def staffing(
 
 
 def service_by_hour(
-    scenario: str, overrides: Sequence[str], result: Recommendation, seed: int
+    scenario: str,
+    overrides: Sequence[str],
+    result: Recommendation,
+    seed: int,
+    targets: Sequence[Target] = (),
 ) -> ServiceByHour:
     """The recommended option (else the most staffed) run once with its post log: service
-    by the hour of the week posts were made."""
+    by the hour of the week posts were made, within the window and of the kind of the
+    shortest `answered_within_Nh[@KIND]` target (else the strategy's sla_hours, every
+    inbound post)."""
     from sim.experiments.post_outcomes import by_hour_of_week
     from sim.experiments.runs import format_value
     from sim.results import run
@@ -428,8 +439,15 @@ def service_by_hour(
     settings = [*overrides, *(f"{k}={format_value(v)}" for k, v in whole.items())]
     config = load_config(scenario, [*settings, "output.posts=true"])
     log = run(config, seed).posts
-    share, posts = by_hour_of_week(log, config.strategy.sla_hours)
-    return ServiceByHour(whole, seed, config.strategy.sla_hours, share, posts)
+    shares = [
+        parse_post_outcome(t.metric)
+        for t in targets
+        if t.metric.startswith("answered_within_") and t.direction == AT_LEAST
+    ]
+    first = min(shares, key=lambda o: o.hours, default=None)
+    hours, kind = (first.hours, first.kind) if first else (config.strategy.sla_hours, None)
+    share, posts = by_hour_of_week(log, hours, kind)
+    return ServiceByHour(whole, seed, hours, share, posts, kind)
 
 
 def write_report(result: Recommendation, out: Path) -> None:

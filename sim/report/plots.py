@@ -719,7 +719,7 @@ def plot_service_by_hour(service, path: Path) -> Path:
     of the day posted (grey: no post came)."""
     fig, ax = plt.subplots(figsize=(10, 3.6))
     shown = _week_image(ax, service.share, "RdYlGn", 1.0, "hour of the day posted")
-    _share_bar(fig, shown, ax, f"answered within {service.hours:g} h (%)")
+    _share_bar(fig, shown, ax, f"{service.what} answered within {service.hours:g} h (%)")
     option = ", ".join(f"{k}={v:g}" for k, v in service.option.items())
     ax.set(ylabel="weekday", title=f"Service by hour of week: {option}, seed {service.seed}")
     _save(fig, path)

@@ -133,6 +133,9 @@ def test_a_complaint_service_target_staffs_the_hub(tmp_path):
     assert list(result.points["meets"]) == [False, True]  # nobody answers without a hub
     assert result.points["answered_within_4h@complaint"].iloc[0] == 0.0
     assert "`answered_within_4h@complaint` >= 50.0 %" in result.text()
+    # service by hour is shown for the target's kind and window
+    assert (result.service.kind, result.service.hours) == ("complaint", 4.0)
+    assert "the share of complaint posts answered within 4 h" in result.text()
 
 
 def test_service_by_hour_of_week_adds_up_to_the_runs_share():
