@@ -187,6 +187,20 @@ class Population:
         np.add.at(self.loyalty, people, amount)
         self.loyalty[people] = np.clip(self.loyalty[people], 0.0, 1.0)
 
+    def shift_one(self, person: int, amount: float) -> None:
+        """`shift_loyalty` for one person, in scalar arithmetic (the same float64 sums):
+        the team's callbacks move one author at a time."""
+        if self.freeze_loyalty:
+            return
+        value = float(self.loyalty[person]) + amount
+        self.loyalty[person] = 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
+
+    def revenue_of(self, person: int) -> float:
+        """`revenue_per_day` of one person, in scalar arithmetic."""
+        floor = self.cfg.revenue_loyalty_floor
+        margin = float(self.margin_by_segment[self.segment[person]])
+        return margin * (floor + (1.0 - floor) * float(self.loyalty[person]))
+
     def shift_all(self, delta: np.ndarray) -> None:
         if self.freeze_loyalty:
             return

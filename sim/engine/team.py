@@ -367,13 +367,12 @@ class Team:
         pc = self.cfg.posts
         speed = reply_value(delay, pc.reply_speed_form, pc.reply_speed_scale_hours)
         pop = self.population
-        who = np.array([author])
         if self._is_problem(post):
-            pop.learn_to_voice(who)
-        before = pop.revenue_per_day(who)[0]
-        pop.shift_loyalty(who, self._restoring(post, author, pc.reply_gain * speed * spin))
+            pop.learn_to_voice(np.array([author]))
+        before = pop.revenue_of(author)
+        pop.shift_one(author, self._restoring(post, author, pc.reply_gain * speed * spin))
         if pop.state[author] == CUSTOMER and before > 0:
-            self.posts.reply_uplift[post] = pop.revenue_per_day(who)[0] / before - 1.0
+            self.posts.reply_uplift[post] = pop.revenue_of(author) / before - 1.0
 
     def _restoring(self, post: int, author: int, gain: float) -> float:
         """The loyalty a reply or a fix adds; with `posts.recovery_ceiling`, it restores only.
@@ -447,9 +446,7 @@ class Team:
             self.ledger.broken += 1
             if outside:
                 return
-            self.population.shift_loyalty(
-                np.array([posts.author[post]]), -self.cfg.posts.broken_promise_hit
-            )
+            self.population.shift_one(int(posts.author[post]), -self.cfg.posts.broken_promise_hit)
 
     def _resolve(self, post: int, time: float, by_spoke: bool) -> None:
         """A complaint fixed (or a question answered) for good."""
@@ -466,7 +463,7 @@ class Team:
         problem = self._is_problem(post)
         if not posts.background[post]:  # a simulated author: their loyalty and open issue
             gain = self.cfg.posts.resolution_gain if problem else self.cfg.posts.answer_gain
-            pop.shift_loyalty(np.array([author]), self._restoring(post, author, gain * fade))
+            pop.shift_one(author, self._restoring(post, author, gain * fade))
             if problem:
                 posts.loyalty_after_fix[post] = pop.loyalty[author]
                 if pop.open_issues[author] > 0:
