@@ -20,12 +20,24 @@ from sim.engine.model import HubspokeModel
 from sim.engine.posts import KIND, NEGATIVE, OUTCOME, PostBook, is_problem
 
 
+def daily_discount(annual_rate: float) -> float:
+    """The daily rate that compounds to `annual_rate` over 365 days."""
+    return (1.0 + annual_rate) ** (1.0 / 365.0) - 1.0
+
+
+def discounted(values: np.ndarray, rate: float, horizon: float) -> float:
+    """Day-by-day amounts (day 1 first) discounted to the start, the days <= `horizon`."""
+    days = np.arange(1, len(values) + 1)
+    within = days <= horizon
+    return float((np.asarray(values)[within] * (1.0 + rate) ** -days[within].astype(float)).sum())
+
+
 def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]:
     """The daily frame and the summary of a model that has run."""
     cfg = model.config
     daily = pd.DataFrame(model.rows)
     storm = model.firestorm
-    daily_discount = (1.0 + cfg.annual_discount_rate) ** (1.0 / 365.0) - 1.0
+    rate = daily_discount(cfg.annual_discount_rate)
     summary = summarise(
         daily,
         model.posts,
@@ -34,9 +46,9 @@ def summarise_run(model: HubspokeModel) -> tuple[pd.DataFrame, dict[str, float]]
         cfg.strategy.sla_hours,
         model.population.size,
         storm.ever_aware / model.population.size if storm else 0.0,
-        daily_discount,
+        rate,
     )
-    summary.update(horizon_value(model, daily, daily_discount))
+    summary.update(horizon_value(model, daily, rate))
     last = daily["day"] > cfg.days - 30
     summary["complaints_last_30_days"] = float(
         daily.loc[last, ["posts_complaint", "negative_mentions"]].to_numpy().sum()
@@ -261,7 +273,7 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def horizon_value(model: HubspokeModel, daily: pd.DataFrame, daily_discount: float) -> dict:
+def horizon_value(model: HubspokeModel, daily: pd.DataFrame, rate: float) -> dict:
     """In-window value discounted to the start, plus the projected value beyond the window.
 
     `relationship_value_horizon` counts days 1..horizon: the window's revenue
@@ -271,14 +283,11 @@ def horizon_value(model: HubspokeModel, daily: pd.DataFrame, daily_discount: flo
     `customer_equity_final` is that projected part, valued at the end of the run.
     """
     horizon = model.config.value.horizon_days
-    days = np.arange(1, len(daily) + 1)
-    within = days <= horizon
-    discount = (1.0 + daily_discount) ** -days[within].astype(np.float64)
-    net = (daily["revenue"] - daily["cost_to_serve"]).to_numpy()[within]
-    window = float((net * discount).sum())
-    tail = project(model.population, horizon - len(daily), daily_discount)
+    net = (daily["revenue"] - daily["cost_to_serve"]).to_numpy()
+    window = discounted(net, rate, horizon)
+    tail = project(model.population, horizon - len(daily), rate)
     equity = model.brand(tail.value)
-    at_end = (1.0 + daily_discount) ** -float(len(daily))
+    at_end = (1.0 + rate) ** -float(len(daily))
     return {
         "relationship_value_window_discounted": window,
         "relationship_value_horizon": window + at_end * equity,

@@ -158,3 +158,44 @@ def test_a_peak_target_hires_temps_for_the_peak_and_the_simulation_meets_it(tmp_
     text = (out / "roster.md").read_text()
     assert "## Temps for the peak (days 7 to 14), on top" in text
     assert "keeps the scenario's own hub" in text
+
+
+def test_with_no_effect_on_customers_the_night_keeps_no_value(tmp_path):
+    """With every way service reaches customers switched off (replies, fixes, answers,
+    bystanders, leads, root-cause fixes, open issues, ignored-complaint defection,
+    compensation), a night shift changes only wages: the customer value it keeps before
+    wages is zero (wages added back as the value counts them, discounted; added back
+    undiscounted, they left about 1 % of the night's wages as value kept)."""
+    from sim.experiments.roster.job import roster_job
+    from sim.report.stats import paired_ci
+
+    nothing = [
+        "posts.reply_gain=0", "posts.resolution_gain=0", "posts.answer_gain=0",
+        "posts.bystander_reply_gain=0", "posts.lead_close_rate=0",
+        "strategy.fix_per_resolution=0", "population.open_issue_churn_multiplier=1",
+        "population.ignored_defect_prob=0", "team.compensation_per_resolution=0",
+    ]  # fmt: skip
+    result = roster_job(
+        "seasonal_peak",
+        {"answered_within_24h@complaint": {"at_least": 0.95}},
+        tmp_path / "roster",
+        ["population.size=2000", "days=21", "output.plots=false", "posts.patience_hours=0",
+         *nothing],
+        replications=3,
+        jobs=1,
+    )  # fmt: skip
+    rungs = {rung.name: rung for rung in result.ladder}
+    night, planned = rungs["planned + a night shift (23-07)"], rungs["planned"]
+    value = "relationship_value_horizon"
+    assert (night.values["churn_rate"] == planned.values["churn_rate"]).all()
+    kept = paired_ci(
+        night.values[value] + night.values["wages_discounted"],
+        planned.values[value] + planned.values["wages_discounted"],
+    )[0]
+    assert abs(kept) < 0.01, kept  # dollars: rounding only
+    # the old accounting: the undiscounted wages leave value kept where there is none
+    biased = paired_ci(
+        night.values[value] + night.values["wages_total"],
+        planned.values[value] + planned.values["wages_total"],
+    )[0]
+    assert biased > 10.0, biased
