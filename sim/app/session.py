@@ -25,10 +25,10 @@ from sim.engine.model import HubspokeModel
 from sim.engine.summary import horizon_value
 from sim.report.stats import t_quantile
 
-# at 100,000 people a day takes ~10 ms and a redraw ~0.3 s, so +10 days shows in
-# under a second in the browser (benchmarks/bench_app.py); below 1,000 the daily
-# counts are mostly noise
-POPULATION_RANGE = (1_000, 100_000)
+# at 200,000 people +10 days shows in 0.30-0.85 s in the browser and Play runs 12 days
+# a second (benchmarks/bench_app.py; 500,000 met both too, at twice the memory of each
+# of the what-if's runs); below 1,000 the daily counts are mostly noise
+POPULATION_RANGE = (1_000, 200_000)
 DEFAULT_SCENARIO = "brand_attack_true"
 DEFAULT_POPULATION = 10_000
 PRESET = "preset"  # a control left at the strategy preset's (or scenario's) own value

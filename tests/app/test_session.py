@@ -39,7 +39,7 @@ def test_settings_are_the_cli_overrides():
         ({"hub_staff": "abc"}, "team.hub.staff"),
         ({"coverage_hours": "30"}, "team.hub.coverage_hours=30"),
         ({"population": "200"}, "population.size=200"),
-        ({"population": "160000"}, "1,000 to 100,000"),
+        ({"population": "260000"}, "1,000 to 200,000"),
     ],
 )
 def test_a_bad_value_is_one_line_and_changes_nothing(change, words):
