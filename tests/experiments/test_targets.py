@@ -243,6 +243,15 @@ def test_a_peak_target_plans_temps_for_the_peak_at_its_volume():
     flat = demand_of(sim.load_config("baseline", ["population.size=5000"]))
     with pytest.raises(ConfigError, match="no seasonal peak"):
         plan(flat, read_targets({peak: 0.8}), ShiftOptions())
+    # the scenario's own temps stay beside the planned ones
+    from sim.experiments.roster.job import settings_of
+
+    own = "team.hub.temps=[{start_day: 2, days: 3, staff: 1}]"
+    mine = demand_of(sim.load_config("seasonal_peak", ["population.size=5000", own]))
+    settings = settings_of(plan(mine, read_targets({peak: 0.8}), ShiftOptions()))
+    temps = sim.load_config("seasonal_peak", settings).team.hub.temps
+    assert (temps[0].start_day, temps[0].days, temps[0].shift) == (2.0, 3.0, None)
+    assert len(temps) == 1 + len(only.temps_config()) and temps[1].start_day == 30.0
 
 
 def test_a_response_time_quantile_of_a_kind_period_and_week():

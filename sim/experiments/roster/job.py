@@ -55,8 +55,8 @@ def roster_override(roster: Sequence[Mapping[str, Any]]) -> str:
 def temps_override(temps: Sequence[Mapping[str, Any]]) -> str:
     """team.hub.temps (entries of RosterPlan.temps_config) as one Hydra override."""
     entries = ", ".join(
-        f"{{start_day: {t['start_day']:g}, days: {t['days']:g}, staff: {t['staff']}, "
-        f"shift: {{{_shift_text(t['shift'])}}}}}"
+        f"{{start_day: {t['start_day']:g}, days: {t['days']:g}, staff: {t['staff']}"
+        + (f", shift: {{{_shift_text(t['shift'])}}}}}" if t.get("shift") else "}")
         for t in temps
     )
     return f"team.hub.temps=[{entries}]"

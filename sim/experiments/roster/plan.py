@@ -63,6 +63,8 @@ class Demand:
     # the scenario's own hub: agents on shift in each hour of the week
     current: np.ndarray = field(default_factory=lambda: np.zeros(HOURS))
     current_weekly_cost: float = 0.0
+    # the scenario's own temps (team.hub.temps entries): kept beside any planned for a peak
+    temps: list[dict] = field(default_factory=list)
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.posts.values()), axis=0)
@@ -98,7 +100,21 @@ def demand_of(config: Config, seed: int = 0) -> Demand:
         max((p.multiplier for p in config.events.seasons), default=None),
         [(p.start_day, p.days) for p in config.events.seasons if p.days > 0],
         *current_hub(config),
+        [_temps_entry(t) for t in config.team.hub.temps],
     )
+
+
+def _temps_entry(temps) -> dict:
+    """A scenario's team.hub.temps entry as the plan writes its own."""
+    shift = temps.shift
+    return {
+        "start_day": temps.start_day,
+        "days": temps.days,
+        "staff": temps.staff,
+        "shift": None
+        if shift is None
+        else {"start_hour": shift.start_hour, "hours": shift.hours, "days": list(shift.days)},
+    }
 
 
 def current_hub(config: Config) -> tuple[np.ndarray, float]:
@@ -287,14 +303,18 @@ class RosterPlan:
     keeps_current: bool = False
     peak_requirement_by_hour_of_week: np.ndarray | None = None
     peak_staffed_by_hour_of_week: np.ndarray | None = None
+    scenario_temps: list[dict] = field(default_factory=list)  # Demand.temps
 
     def roster(self) -> list[dict]:
         """The shifts as team.hub.roster entries (same start and length grouped by staff)."""
         return grouped_shifts(self.shifts)
 
     def temps_config(self) -> list[dict]:
-        """The temps as team.hub.temps entries: each temp shift for each peak window."""
-        return [
+        """The temps as team.hub.temps entries: the scenario's own, then each planned temp
+        shift for each peak window (none planned: none, the scenario's own stay as they are)."""
+        if not self.temps:
+            return []
+        return [*self.scenario_temps] + [
             {
                 "start_day": start,
                 "days": days,
@@ -367,6 +387,7 @@ def plan(
     )
     base.rules = rules
     base.temps, base.temps_weekly_cost = temps.shifts, temps.weekly_cost
+    base.scenario_temps = list(demand.temps)
     base.peak_days = list(demand.peak_days)
     base.peak_requirement_by_hour_of_week = temps.requirement_by_hour_of_week
     base.peak_staffed_by_hour_of_week = base.staffed_by_hour_of_week + temps.staffed_by_hour_of_week
