@@ -143,44 +143,25 @@ def _quantile(values: list[float] | np.ndarray, q: float) -> float:
     return quantiles(values, (q,))[0] if len(values) else math.nan
 
 
-QUANTILE_BINS = 1024  # buckets that narrow the search for an order statistic
-
-
 def quantiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    """np.quantile's default (linear) quantiles of `values`, found faster on large arrays.
+    """np.quantile's default (linear) quantiles of `values`, found faster.
 
-    A day's loyalty quantiles over a million customers cost ~14 ms by partitioning the
-    whole array. Here one pass sorts the values into equal-width buckets, and each order
-    statistic needed is found by partitioning only its bucket: the same order statistics,
-    so the same quantiles (to the last bits of the interpolation).
+    The order statistics come from one np.sort: numpy's vectorised sort beats a
+    partition at several positions at every size measured (20,000 values: 94 us
+    against 254 us; 700,000: 4.6 ms against 10.6 ms, and 6.0 ms for partitioning
+    1,024 buckets first), and np.quantile's own checks cost ~0.1 ms a call. The
+    same order statistics, so the same quantiles (to the last bits of the
+    interpolation; tested against np.quantile).
     """
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     positions = [q * (n - 1) for q in qs]
-    needed = sorted({min(math.floor(p) + d, n - 1) for p in positions for d in (0, 1)})
-    found: dict[int, float] = {}
-    if n < 50_000:  # one partition of everything is as fast below this (np.quantile's
-        # own checks cost ~0.1 ms a call, more than the partition at a day's sizes)
-        ordered = np.partition(values, needed)
-        found.update({k: float(ordered[k]) for k in needed})
-    else:
-        low, high = float(values.min()), float(values.max())
-        if not high > low:
-            return [low] * len(qs)
-        scale = QUANTILE_BINS / (high - low)
-        bucket = np.minimum(((values - low) * scale).astype(np.intp), QUANTILE_BINS - 1)
-        ends = np.cumsum(np.bincount(bucket, minlength=QUANTILE_BINS))
-        for b in np.unique(np.searchsorted(ends, needed, side="right")):
-            start = int(ends[b - 1]) if b else 0
-            ks = [k for k in needed if start <= k < int(ends[b])]
-            ordered = np.partition(values[bucket == b], [k - start for k in ks])
-            found.update({k: float(ordered[k - start]) for k in ks})
-
+    ordered = np.sort(values)
     out = []
     for position in positions:
         below = min(math.floor(position), n - 1)
         t = position - below
-        a, b = found[below], found[min(below + 1, n - 1)]
+        a, b = float(ordered[below]), float(ordered[min(below + 1, n - 1)])
         # numpy's lerp: from the nearer end, so that t = 1 gives b exactly
         out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
     return out

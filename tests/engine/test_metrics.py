@@ -214,14 +214,14 @@ def test_summarise_without_churn_or_discount_does_not_raise():
     [
         np.random.default_rng(0).beta(5, 3, 200_000),  # loyalty-like
         np.round(np.random.default_rng(1).random(120_000), 2),  # many ties
-        np.r_[np.zeros(90_000), np.random.default_rng(2).random(500)],  # one crowded bucket
+        np.r_[np.zeros(90_000), np.random.default_rng(2).random(500)],  # crowded at one value
         np.random.default_rng(3).normal(size=77_777),  # outside [0, 1], odd length
         np.full(60_000, 0.3),  # constant
-        np.random.default_rng(4).exponential(2.0, 301),  # small: one partition
+        np.random.default_rng(4).exponential(2.0, 301),  # small
         np.array([5.0]),  # one value
         np.array([1.0, 3.0]),  # two: interpolated
     ],
 )
-def test_bucketed_quantiles_equal_numpys(values):
+def test_quantiles_equal_numpys(values):
     qs = (0.0, 0.1, 0.5, 0.9, 1.0)
     np.testing.assert_allclose(quantiles(values, qs), np.quantile(values, qs), rtol=1e-12)
