@@ -153,10 +153,13 @@ def quantiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     same order statistics, so the same quantiles (to the last bits of the
     interpolation; tested against np.quantile).
     """
-    values = np.asarray(values, dtype=np.float64)
-    n = len(values)
+    return quantiles_of_sorted(np.sort(np.asarray(values, dtype=np.float64)), qs)
+
+
+def quantiles_of_sorted(ordered: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """`quantiles` of values already sorted."""
+    n = len(ordered)
     positions = [q * (n - 1) for q in qs]
-    ordered = np.sort(values)
     out = []
     for position in positions:
         below = min(math.floor(position), n - 1)
@@ -177,13 +180,18 @@ def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
             "loyalty_p90": nan,
             "nps_like": nan,
         }
-    p10, p50, p90 = quantiles(loyalty, (0.1, 0.5, 0.9))
+    ordered = np.sort(loyalty)
+    p10, p50, p90 = quantiles_of_sorted(ordered, (0.1, 0.5, 0.9))
+    # promoters and detractors counted on the sorted values: two searches, not two passes
+    n = len(ordered)
+    promoters = n - int(np.searchsorted(ordered, PROMOTER, side="left"))
+    detractors = int(np.searchsorted(ordered, DETRACTOR, side="right"))
     return {
         "loyalty_mean": float(loyalty.mean()),
         "loyalty_p10": float(p10),
         "loyalty_p50": float(p50),
         "loyalty_p90": float(p90),
-        "nps_like": float((loyalty >= PROMOTER).mean() - (loyalty <= DETRACTOR).mean()),
+        "nps_like": float(promoters / n - detractors / n),
     }
 
 

@@ -225,3 +225,14 @@ def test_summarise_without_churn_or_discount_does_not_raise():
 def test_quantiles_equal_numpys(values):
     qs = (0.0, 0.1, 0.5, 0.9, 1.0)
     np.testing.assert_allclose(quantiles(values, qs), np.quantile(values, qs), rtol=1e-12)
+
+
+def test_the_nps_counts_ties_at_the_cut_offs_as_the_comparisons_do():
+    from sim.engine.metrics import DETRACTOR, PROMOTER, loyalty_stats
+
+    noise = np.random.default_rng(5).random(988)
+    values = np.r_[np.full(7, DETRACTOR), np.full(5, PROMOTER), noise]
+    direct = (values >= PROMOTER).mean() - (values <= DETRACTOR).mean()
+    assert loyalty_stats(values)["nps_like"] == direct
+    assert loyalty_stats(np.array([PROMOTER]))["nps_like"] == 1.0
+    assert loyalty_stats(np.array([DETRACTOR]))["nps_like"] == -1.0
