@@ -450,7 +450,7 @@ class HubspokeModel(mesa.Model):
         prospects, customers, lapsed, competitor = pop.counts()
         active = np.flatnonzero(pop.state == CUSTOMER)
         loyalty = pop.loyalty[active]  # gathered once for the revenue and the loyalty stats
-        revenue = self.brand(float(pop.revenue_at(pop.segment[active], loyalty).sum()))
+        revenue = self.brand(pop.revenue_sum(pop.segment[active], loyalty))
         costs = self._costs()
         cost = sum(costs.values())
         people = {

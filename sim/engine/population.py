@@ -173,6 +173,13 @@ class Population:
         # np.take: half the time of fancy indexing on a million customers
         return np.take(self.margin_by_segment, segment) * (floor + (1.0 - floor) * loyalty)
 
+    def revenue_sum(self, segment: np.ndarray, loyalty: np.ndarray) -> float:
+        """The sum of `revenue_at` over people: the margins' sum and one dot product with
+        loyalty (the same total to the last bits of the sum, in fewer passes)."""
+        floor = self.cfg.revenue_loyalty_floor
+        margins = np.take(self.margin_by_segment, segment)
+        return float(floor * margins.sum() + (1.0 - floor) * np.dot(margins, loyalty))
+
     # ----------------------------------------------------------------- updates
     def learn_to_voice(self, people: np.ndarray) -> None:
         """Complainers who were answered voice more next time: v rises by a share of itself."""

@@ -254,6 +254,9 @@ def test_revenue_per_day_formula():
     margins = np.array([s.margin_per_day for s in pop.cfg.segments.values()])
     expected = margins[pop.segment] * (floor + (1 - floor) * pop.loyalty)
     np.testing.assert_allclose(pop.revenue_per_day(), expected)
+    # the day's total, and one person's in scalar arithmetic: the same formula
+    assert pop.revenue_sum(pop.segment, pop.loyalty) == pytest.approx(expected.sum(), rel=1e-12)
+    assert pop.revenue_of(7) == expected[7]
 
 
 # ------------------------------------------------------------------ loyalty updates
