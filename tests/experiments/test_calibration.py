@@ -209,7 +209,13 @@ calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=sys.argv
 
 def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     whole, broken = tmp_path / "whole", tmp_path / "broken"
-    subprocess.run([sys.executable, "-c", CHILD, str(whole)], check=True)
+    # the uninterrupted run in this process (the same call as CHILD's); the killed one and
+    # its resumption in subprocesses
+    targets = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": TINY}]
+    calibrate(
+        None, targets, {"posts.reply_gain": [0.03, 0.2]}, budget=10, replications=2, jobs=1,
+        out=whole,
+    )  # fmt: skip
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(broken)], start_new_session=True)
     runs = broken / "wave1" / "group0" / "runs"
     deadline = time.time() + 120
