@@ -30,6 +30,8 @@ BAD = {
     "unknown_scenario": ["scenario=nope"],
     "unknown_strategy": ["strategy=nope"],
 }
+# run through the real entry point as well (every case runs in process below)
+BAD_IN_SUBPROCESS = ("unknown_key", "share_above_one", "unknown_scenario")
 
 
 @dataclass
@@ -55,7 +57,8 @@ def cli(tmp_path_factory):
             base / name,
             run_dir,
         )
-    for name, args in BAD.items():
+    for name in BAD_IN_SUBPROCESS:
+        args = BAD[name]
         run_dir = base / name / "out"
         jobs[name] = (["run", *args, f"hydra.run.dir={run_dir}"], base / name, run_dir)
     procs = {}
@@ -169,7 +172,7 @@ def test_list_prints_every_scenario_and_strategy(cli):
     assert {"silence", "hub_and_spoke", "enterprise"} <= strategies
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
+@pytest.mark.parametrize("case", BAD_IN_SUBPROCESS)
 def test_bad_input_exits_2_with_one_line(cli, case):
     result = cli[case]
     assert result.returncode == 2
@@ -182,6 +185,18 @@ def test_bad_input_exits_2_with_one_line(cli, case):
     # the message names what was wrong
     wrong = BAD[case][0].split("=")[-1]
     assert wrong in lines[0]
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_exits_2_with_one_line_in_process(case, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_dir = tmp_path / "out"
+    assert main(["run", *BAD[case], f"hydra.run.dir={run_dir}"]) == 2
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert BAD[case][0].split("=")[-1] in lines[0]
+    assert not list(tmp_path.rglob("summary.json"))
 
 
 # ------------------------------------------------------------------ in process
