@@ -327,6 +327,8 @@ def night_sentence(rungs: Sequence[Rung], currency: str, keeps_current: bool = F
         planned.values["relationship_value_horizon"] + planned.values["wages_discounted"],
     )[:3]
     gain, low, high = kept
+    # what the night's wages over the run come to, as the value counts them
+    paid = with_night.against(planned, "wages_discounted")[0]
     text = (
         f"Staffing the night costs {_money(cost, currency)} a week and keeps "
         f"{_money(gain, currency)} of three-year customer value before wages (95 % interval "
@@ -337,7 +339,12 @@ def night_sentence(rungs: Sequence[Rung], currency: str, keeps_current: bool = F
             text + ": within the noise of these runs, so this evidence does not show the night "
             "paying for itself."
         )
-    return text + "."
+    wages = f"the night's {_money(paid, currency)} of wages over the run"
+    if high < paid:
+        return text + f": less than {wages}, so it does not pay for itself."
+    if low > paid:
+        return text + f": more than {wages}, so it pays for itself."
+    return text + f": about {wages}, within the noise."
 
 
 def _service(

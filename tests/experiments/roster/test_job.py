@@ -199,3 +199,33 @@ def test_with_no_effect_on_customers_the_night_keeps_no_value(tmp_path):
         planned.values[value] + planned.values["wages_total"],
     )[0]
     assert biased > 10.0, biased
+
+
+def test_the_night_sentence_weighs_the_value_kept_against_the_nights_wages():
+    import numpy as np
+
+    from sim.experiments.roster.job import Rung, night_sentence
+
+    def rungs(gain_per_seed):
+        base = {
+            "wages_hub_week": np.full(4, 2240.0),
+            "wages_discounted": np.full(4, 20_000.0),
+            "relationship_value_horizon": np.full(4, 1e6),
+        }
+        night = dict(base)
+        night["wages_hub_week"] = base["wages_hub_week"] + 2240.0
+        night["wages_discounted"] = base["wages_discounted"] + 10_000.0  # the night's wages
+        night["relationship_value_horizon"] = (
+            base["relationship_value_horizon"] - 10_000.0 + np.asarray(gain_per_seed)
+        )
+        return [Rung("planned", base), Rung("planned + a night shift (23-07)", night)]
+
+    little = night_sentence(rungs([900.0, 1000.0, 1100.0, 1000.0]), "USD")
+    assert "keeps $1,000" in little and "less than the night's $10,000 of wages" in little
+    much = night_sentence(rungs([19_000.0, 20_000.0, 21_000.0, 20_000.0]), "USD")
+    assert "more than the night's $10,000 of wages over the run, so it pays for itself" in much
+    about = night_sentence(rungs([5_000.0, 15_000.0, 8_000.0, 12_000.0]), "USD")
+    assert "about the night's $10,000 of wages over the run, within the noise" in about
+    noise = night_sentence(rungs([-500.0, 600.0, -300.0, 400.0]), "USD")
+    assert "within the noise of these runs" in noise
+    assert "the scenario's own hub" in night_sentence(rungs([1.0] * 4), "USD", True)
