@@ -676,13 +676,18 @@ def _range(key: str, text: str) -> list[float]:
     return values
 
 
+def _require(options: dict, command: str, names: tuple[str, ...]) -> None:
+    """The options a command cannot run without: the first missing one in one line."""
+    for needed in names:
+        if needed not in options:
+            raise UsageError(f"{command} needs {needed}=...; hubspoke {command} --help")
+
+
 def _discover(parsed: Parsed) -> int:
     from sim.experiments.discovery import discover
 
     options = parsed.options
-    for needed in ("sweep", "outcome"):
-        if needed not in options:
-            raise UsageError(f"discover needs {needed}=...; hubspoke discover --help")
+    _require(options, "discover", ("sweep", "outcome"))
     # everything is checked and computed before a folder is made: bad input leaves none
     found = discover(
         options["sweep"],
@@ -719,9 +724,7 @@ def _import_log(parsed: Parsed) -> int:
             "kind_map.LABEL=KIND, topic_map.LABEL=TOPIC"
         )
     options = parsed.options
-    for needed in ("path", "out"):
-        if needed not in options:
-            raise UsageError(f"import-log needs {needed}=...; hubspoke import-log --help")
+    _require(options, "import-log", ("path", "out"))
     fit = import_log(
         options["path"],
         options["out"],

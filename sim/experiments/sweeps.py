@@ -146,7 +146,7 @@ def representatives(texts: set[str]) -> list[str]:
             number = float(text)
         except ValueError:
             return sorted(texts)
-        if not math.isfinite(number) or text.strip().lower() in {"nan", "inf", "-inf"}:
+        if not math.isfinite(number):  # nan and inf: each is checked itself
             return sorted(texts)
         numbers[text] = number
     by_value = sorted(numbers, key=numbers.__getitem__)
