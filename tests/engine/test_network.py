@@ -13,6 +13,7 @@ from sim.config.schema import Network
 from sim.engine.network import (
     CompleteGraph,
     FollowerGraph,
+    _from_rows,
     build_graph,
     preferential_attachment,
     random_graph,
@@ -231,3 +232,25 @@ def test_exposure_from_a_few_posters_equals_the_full_product():
         np.testing.assert_allclose(
             graph.exposure(weights), graph.follows @ weights, rtol=1e-12, atol=1e-15
         )
+
+
+def test_graph_from_follower_ordered_rows_is_the_canonical_matrix_of_its_edges():
+    """`_from_rows` skips scipy's conversion and sort: it must give the same matrices as
+    building from the unordered pairs, repeats and self-follows included."""
+    rng = np.random.default_rng(11)
+    size = 200
+    follower = np.sort(rng.integers(0, size, 3000))
+    followee = rng.integers(0, size, 3000)
+    followee[:20] = follower[:20]  # self-follows, dropped
+    graph = _from_rows(size, follower, followee)
+    keep = follower != followee
+    expected = sp.coo_matrix(
+        (np.ones(int(keep.sum())), (followee[keep], follower[keep])), shape=(size, size)
+    ).tocsr()
+    expected.sum_duplicates()
+    expected.data[:] = 1.0
+    assert len(np.unique(followee[keep] * size + follower[keep])) < keep.sum()  # repeats exist
+    for built, wanted in ((graph.followers, expected), (graph.follows, expected.T.tocsr())):
+        assert np.array_equal(built.indptr, wanted.indptr)
+        assert np.array_equal(built.indices, wanted.indices)
+        assert np.array_equal(built.data, wanted.data)
