@@ -26,6 +26,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 2.0**-53
+# one candidate's step along the Weyl sequence (Python ints: numpy warns on scalar wrap)
+_STRIDE = np.uint64(FIELDS * 0x9E3779B97F4A7C15 % 2**64)
 
 
 def draw_key(rng: np.random.Generator) -> int:
@@ -47,10 +49,12 @@ class KeyedDraws:
         fields = np.asarray(field, dtype=np.uint64)
         if fields.size and not (fields < FIELDS).all():
             raise ValueError(f"fields must be in [0, {FIELDS}), got {field}")
-        index = np.asarray(index, dtype=np.uint64)
+        z = np.array(index, dtype=np.uint64)
         if fields.ndim:
-            index = index[:, None]
-        z = (index * np.uint64(FIELDS) + fields) * _GOLDEN + self.key  # wraps modulo 2**64
+            z = z[:, None]
+        # (i * FIELDS + f) * GOLDEN + key, modulo 2**64, folded to one product and one sum
+        offset = np.atleast_1d(fields) * _GOLDEN + self.key  # arrays wrap silently
+        z = z * _STRIDE + (offset if fields.ndim else offset[0])
         z ^= z >> np.uint64(30)
         z *= _MIX1
         z ^= z >> np.uint64(27)
@@ -60,4 +64,4 @@ class KeyedDraws:
 
     def uniform(self, index: np.ndarray, field: int | np.ndarray) -> np.ndarray:
         """Uniform on [0, 1) with 53 random bits (a column per field for an array of them)."""
-        return (self.bits(index, field) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        return np.multiply(self.bits(index, field) >> np.uint64(11), _TO_UNIT)

@@ -8,7 +8,8 @@ involved: response times are exact event times, whatever the day tick.
 
 Events are processed in time order by :meth:`ServerPool.advance`, SimPy-style:
 arrivals, service starts and completions. Handlers for starts and completions
-are callbacks, so the pool knows nothing about posts beyond their ids.
+are callbacks, so the pool knows nothing about posts beyond their ids and the
+time each gives up waiting (given on arrival: the queue asks it at every start).
 """
 
 from __future__ import annotations
@@ -34,20 +35,18 @@ class ServerPool:
         self,
         servers: list[Server],
         duration: Callable[[int, Server], float],
-        abandon_at: Callable[[int], float],
         on_start: Callable[[int, float, Server], None] | None = None,
         on_complete: Callable[[int, float, Server], None] | None = None,
         on_abandon: Callable[[int, float], None] | None = None,
     ) -> None:
         self.servers: list[Server] = []
         self.duration = duration
-        self.abandon_at = abandon_at
         self.on_start = on_start
         self.on_complete = on_complete
         self.on_abandon = on_abandon
         self._seq = itertools.count()
-        self._arrivals: list[tuple[float, int, int, tuple]] = []
-        self._waiting: list[tuple[tuple, int]] = []
+        self._arrivals: list[tuple[float, int, int, tuple, float]] = []
+        self._waiting: list[tuple[tuple, int, float]] = []  # (key, post, gives up at)
         self._free: list[tuple[float, int, int]] = []  # (available from, seq, server index)
         self._completions: list[tuple[float, int, int, int]] = []
         self.clock = 0.0
@@ -62,8 +61,10 @@ class ServerPool:
         if start < INF:
             heapq.heappush(self._free, (start, next(self._seq), len(self.servers) - 1))
 
-    def arrive(self, time: float, post: int, key: tuple) -> None:
-        heapq.heappush(self._arrivals, (time, next(self._seq), post, key))
+    def arrive(self, time: float, post: int, key: tuple, gives_up_at: float = INF) -> None:
+        """`post` joins the line at `time`, ordered by `key` (unique: it should end with
+        the post), and is abandoned if not taken up before `gives_up_at`."""
+        heapq.heappush(self._arrivals, (time, next(self._seq), post, key, gives_up_at))
 
     @property
     def waiting(self) -> int:
@@ -88,25 +89,36 @@ class ServerPool:
             self._free,
             self._completions,
         )
+        pop, push = heapq.heappop, heapq.heappush
         while True:
+            # the earliest of the three heads; ties: completion, then arrival, then service
             t_arrival = arrivals[0][0] if arrivals else INF
-            t_server = max(free[0][0], self.clock) if (free and waiting) else INF
+            if free and waiting:
+                t_server = free[0][0]
+                if t_server < self.clock:
+                    t_server = self.clock
+            else:
+                t_server = INF
             t_done = completions[0][0] if completions else INF
-            t = min(t_arrival, t_server, t_done)
-            if t > until or t == INF:
-                break
             if t_done <= t_arrival and t_done <= t_server:
-                _, _, post, index = heapq.heappop(completions)
+                if t_done > until or t_done == INF:
+                    break
+                _, _, post, index = pop(completions)
                 self.clock = t_done
                 if self.on_complete:
                     self.on_complete(post, t_done, self.servers[index])
             elif t_arrival <= t_server:
-                _, _, post, key = heapq.heappop(arrivals)
+                if t_arrival > until or t_arrival == INF:
+                    break
+                _, _, post, key, gives_up_at = pop(arrivals)
                 self.clock = t_arrival
-                heapq.heappush(waiting, (key, post))
+                push(waiting, (key, post, gives_up_at))
             else:
+                if t_server > until:
+                    break
                 self._serve(t_server)
-        self.clock = max(self.clock, until)
+        if until > self.clock:
+            self.clock = until
 
     def _serve(self, now: float) -> None:
         _, _, index = heapq.heappop(self._free)
@@ -118,8 +130,7 @@ class ServerPool:
                 heapq.heappush(self._free, (start, next(self._seq), index))
             return
         while self._waiting:
-            _, post = heapq.heappop(self._waiting)
-            gave_up = self.abandon_at(post)
+            _, post, gave_up = heapq.heappop(self._waiting)
             if gave_up <= now:
                 if self.on_abandon:
                     self.on_abandon(post, gave_up)
@@ -139,12 +150,12 @@ class ServerPool:
     def drain_abandoned(self, until: float) -> None:
         """Record abandonment of waiting posts whose patience ran out by `until`."""
         keep = []
-        for key, post in self._waiting:
-            gave_up = self.abandon_at(post)
+        for entry in self._waiting:
+            gave_up = entry[2]
             if gave_up <= until:
                 if self.on_abandon:
-                    self.on_abandon(post, gave_up)
+                    self.on_abandon(entry[1], gave_up)
             else:
-                keep.append((key, post))
+                keep.append(entry)
         heapq.heapify(keep)
         self._waiting = keep

@@ -33,6 +33,8 @@ class Shift:
         object.__setattr__(self, "_works", tuple(works))
         object.__setattr__(self, "_never", self.hours <= 0 or not any(works))
         object.__setattr__(self, "_always", self.always)
+        # the on-shift interval found last: most questions fall inside it
+        object.__setattr__(self, "_within", (INF, -INF))
 
     @property
     def always(self) -> bool:
@@ -51,6 +53,9 @@ class Shift:
             return INF
         if self._always:
             return time
+        lo, hi = self._within
+        if lo <= time < hi:  # on shift: the search below would answer `time` itself
+            return time
         day = math.floor(time / HOURS_PER_DAY)
         works = self._works
         for d in range(day - 1, day + 9):
@@ -58,6 +63,7 @@ class Shift:
                 continue
             start = d * HOURS_PER_DAY + self.start_hour
             if time < start + self.hours:
+                object.__setattr__(self, "_within", (start, start + self.hours))
                 found = time if time > start else start
                 return found if found < self.active_until else INF
         return INF

@@ -158,7 +158,6 @@ class Team:
         self.hub = ServerPool(
             list(self.staff),
             duration=self._hub_duration,
-            abandon_at=self._abandon_at,
             on_start=self._hub_start,
             on_complete=self._hub_complete,
             on_abandon=self._abandoned,
@@ -189,7 +188,6 @@ class Team:
                 ServerPool(
                     slots,
                     duration=self._spoke_duration,
-                    abandon_at=lambda post: np.inf,
                     on_start=self._spoke_start,
                     on_complete=self._spoke_complete,
                 )
@@ -206,6 +204,14 @@ class Team:
             slot.liaison.shift for spoke in self.spokes for slot in spoke.servers
         )
         self.model = model
+        # what the hub's callbacks read of each post it holds, as Python values: a card
+        # per queued post (numpy's scalar reads cost several times a tuple's)
+        self._card: dict[int, tuple] = {}
+        self._topic_spoke = self.topic_spoke.tolist()
+        routing = rules.strategy.routing
+        self._routing = routing
+        self._spin = cfg.posts.spin_gain_factor if routing == "pr_only" else 1.0
+        self._hub_lead_close = cfg.posts.lead_close_rate * cfg.posts.hub_lead_factor
         # bystanders credit replies to attack posts only when the stance suits the truth
         self.attack_reply_goodwill = False
         self._hub_busy_seen = 0.0
@@ -223,19 +229,37 @@ class Team:
             return
         pop = self.population
         authors = p.author[queued]
-        risk = pop.daily_hazard(authors) * pop.revenue_per_day(authors)
-        for post, created, k, followers, neg, r in zip(
+        if self.rules.strategy.priority == "churn_risk":  # the only key that reads it
+            risk = pop.daily_hazard(authors) * pop.revenue_per_day(authors)
+        else:
+            risk = np.zeros(len(queued))
+        kinds, created = p.kind[queued], p.created[queued]
+        work = p.handle_work[queued] * self.handle_hours[kinds]
+        cards = zip(
+            work.tolist(),
+            kinds.tolist(),
+            authors.tolist(),
+            created.tolist(),
+            p.background[queued].tolist(),
+            p.follow_u[queued].tolist(),
+            p.problem[queued].tolist(),
+            p.topic[queued].tolist(),
+            strict=True,
+        )
+        key, arrive, card = self.rules.priority_key, self.hub.arrive, self._card
+        for post, at, k, followers, neg, r, gives_up, post_card in zip(
             queued.tolist(),
-            p.created[queued].tolist(),
-            p.kind[queued].tolist(),
+            created.tolist(),
+            kinds.tolist(),
             p.followers[queued].tolist(),
             p.negativity[queued].tolist(),
             risk.tolist(),
+            (created + p.patience[queued]).tolist(),
+            cards,
             strict=True,
         ):
-            self.hub.arrive(
-                created, post, self.rules.priority_key(created, k, followers, neg, r, post)
-            )
+            card[post] = post_card
+            arrive(at, post, key(at, k, followers, neg, r, post), gives_up)
 
     def add_surge(
         self, count: int, start: float, days: float, shift: RosterShift | None = None
@@ -313,61 +337,63 @@ class Team:
         return sum(shift.hours_in(day) * count for shift, count in self._slot_shifts.items())
 
     # ---------------------------------------------------------------- hub callbacks
-    def _abandon_at(self, post: int) -> float:
-        posts = self.posts
-        return posts.created[post] + posts.patience[post]
-
     def _hub_duration(self, post: int, server: HubStaff) -> float:
-        posts = self.posts
-        return float(posts.handle_work[post] * self.handle_hours[posts.kind[post]])
+        return self._card[post][0]
 
     def _hub_start(self, post: int, time: float, server: HubStaff) -> None:
         self.posts.service_start[post] = time
 
     def _abandoned(self, post: int, time: float) -> None:
+        del self._card[post]
         self.posts.outcome[post] = ABANDONED
         self.ledger.abandoned += 1
 
     def _hub_complete(self, post: int, time: float, server: HubStaff) -> None:
+        _, kind, author, created, outside, follow_u, problem, topic = self._card.pop(post)
         posts = self.posts
         posts.first_response[post] = time
-        kind, author = int(posts.kind[post]), int(posts.author[post])
-        created = posts.created[post]
         self.ledger.response(time - created)
-        routing = self.rules.strategy.routing
-        spin = self.cfg.posts.spin_gain_factor if routing == "pr_only" else 1.0
+        routing, spin = self._routing, self._spin
         posts.outcome[post] = REPLIED
         if kind == ATTACK:  # the crisis stance acts through the rumour (sim.engine.crisis)
             if self.attack_reply_goodwill:
                 self.ledger.weigh(self.ledger.reply_weight, author, spin)
             return
-        outside = bool(posts.background[post])  # its author is not a simulated person
+        # outside: its author is not a simulated person
         if not outside:
-            self._reply_lifts(post, author, time - created, spin)
+            self._reply_lifts(post, author, time - created, spin, problem)
         if kind == LEAD:
             if routing == "hub_and_spoke" and self.sales >= 0 and self.spokes[self.sales].servers:
                 self._route(post, self.sales, time)
             # an outside lead is work for the team; the sample's own leads make the customers
-            elif not outside and (
-                posts.follow_u[post]
-                < self.cfg.posts.lead_close_rate * self.cfg.posts.hub_lead_factor
-            ):
+            elif not outside and follow_u < self._hub_lead_close:
                 self.ledger.leads_closed += self.population.make_customers(np.array([author]))
             return
-        if routing == "pr_only" or not self._needs_department(post):
+        if routing == "pr_only" or not (kind == QUESTION or problem):
             return
-        if posts.follow_u[post] < self._hub_share(post):
-            self._resolve(post, time, by_spoke=False)
+        if follow_u < self._hub_share(problem):
+            self._resolve(
+                post,
+                time,
+                False,
+                author=author,
+                created=created,
+                outside=outside,
+                problem=problem,
+                topic=topic,
+            )
         elif routing == "hub_and_spoke":
-            self._route(post, int(self.topic_spoke[posts.topic[post]]), time)
+            self._route(post, self._topic_spoke[topic], time)
 
-    def _reply_lifts(self, post: int, author: int, delay: float, spin: float) -> None:
+    def _reply_lifts(
+        self, post: int, author: int, delay: float, spin: float, problem: bool
+    ) -> None:
         """A public reply: the author's followers see it; the author's loyalty rises."""
         self.ledger.weigh(self.ledger.reply_weight, author, spin)
         pc = self.cfg.posts
         speed = reply_value(delay, pc.reply_speed_form, pc.reply_speed_scale_hours)
         pop = self.population
-        if self._is_problem(post):
+        if problem:
             pop.learn_to_voice(np.array([author]))
         before = pop.revenue_of(author)
         pop.shift_one(author, self._restoring(post, author, pc.reply_gain * speed * spin))
@@ -390,18 +416,13 @@ class Team:
             ceiling = pop.baseline_loyalty[author]
         return float(min(gain, max(0.0, ceiling - pop.loyalty[author])))
 
-    def _hub_share(self, post: int) -> float:
-        """Share of such posts the hub settles itself (questions: an answer; problems: a fix)."""
+    def _hub_share(self, problem: bool) -> float:
+        """Share of such posts the hub settles itself (questions: an answer; problems: a fix).
+
+        Complaints (tagged or found by listening) and questions need a fix or an answer.
+        """
         hub = self.cfg.team.hub
-        return hub.resolve_share if self._is_problem(post) else hub.answer_share
-
-    def _needs_department(self, post: int) -> bool:
-        """Complaints (tagged or found by listening) and questions need a fix or an answer."""
-        posts = self.posts
-        return int(posts.kind[post]) == QUESTION or self._is_problem(post)
-
-    def _is_problem(self, post: int) -> bool:
-        return bool(self.posts.problem[post])
+        return hub.resolve_share if problem else hub.answer_share
 
     def _route(self, post: int, spoke: int, time: float) -> None:
         posts = self.posts
@@ -437,10 +458,20 @@ class Team:
                 )
             return
         # a routed post had follow_u >= the hub's share: rescaled, it is uniform again
-        hub_share = self._hub_share(post)
+        problem = bool(posts.problem[post])
+        hub_share = self._hub_share(problem)
         u = (posts.follow_u[post] - hub_share) / max(1.0 - hub_share, 1e-12)
         if u < self.follow_through[spoke]:
-            self._resolve(post, time, by_spoke=True)
+            self._resolve(
+                post,
+                time,
+                True,
+                author=int(posts.author[post]),
+                created=float(posts.created[post]),
+                outside=outside,
+                problem=problem,
+                topic=int(posts.topic[post]),
+            )
         else:
             posts.outcome[post] = BROKEN
             self.ledger.broken += 1
@@ -448,20 +479,29 @@ class Team:
                 return
             self.population.shift_one(int(posts.author[post]), -self.cfg.posts.broken_promise_hit)
 
-    def _resolve(self, post: int, time: float, by_spoke: bool) -> None:
+    def _resolve(
+        self,
+        post: int,
+        time: float,
+        by_spoke: bool,
+        *,
+        author: int,
+        created: float,
+        outside: bool,
+        problem: bool,
+        topic: int,
+    ) -> None:
         """A complaint fixed (or a question answered) for good."""
         posts = self.posts
         posts.outcome[post] = RESOLVED
         posts.resolved_at[post] = time
-        author = int(posts.author[post])
         pop = self.population
         self.ledger.resolved += 1
-        self.ledger.resolution_hours.append(time - posts.created[post])
+        self.ledger.resolution_hours.append(time - created)
         # a late fix or answer is worth less: the customer has moved on
-        days = (time - posts.created[post]) / HOURS_PER_DAY
+        days = (time - created) / HOURS_PER_DAY
         fade = float(np.exp(-days / self.cfg.posts.resolution_value_days))
-        problem = self._is_problem(post)
-        if not posts.background[post]:  # a simulated author: their loyalty and open issue
+        if not outside:  # a simulated author: their loyalty and open issue
             gain = self.cfg.posts.resolution_gain if problem else self.cfg.posts.answer_gain
             pop.shift_one(author, self._restoring(post, author, gain * fade))
             if problem:
@@ -471,7 +511,6 @@ class Team:
         if not problem:
             return
         self.ledger.compensation += self.cfg.team.compensation_per_resolution
-        topic = int(posts.topic[post])
         if not by_spoke:  # the hub fixes the customer's case, not the cause
             return
         self.defects.department_fixed(topic, time)

@@ -65,3 +65,27 @@ def test_the_marks_drawn_by_key_have_their_distributions():
 def test_a_field_out_of_range_is_refused():
     with pytest.raises(ValueError, match="fields must be in"):
         KeyedDraws(1).uniform(np.arange(3), FIELDS)
+
+
+def test_the_draws_are_splitmix64_at_counter_index_times_fields_plus_field():
+    """SplitMix64's first outputs from seed 1234567 (the reference implementation's
+    published sequence) are counters 1..5: candidate 0's fields 1..5; candidate 2's
+    field 3 is counter 35, computed here with Python's own integers."""
+    published = [
+        6457827717110365317,
+        3203168211198807973,
+        9817491932198370423,
+        4593380528125082431,
+        16408922859458223821,
+    ]
+    draws = KeyedDraws(1234567)
+    got = draws.bits(np.zeros(1, dtype=np.int64), np.arange(1, 6, dtype=np.uint64))
+    assert got[0].tolist() == published
+
+    def splitmix(state: int) -> int:
+        z = state % 2**64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+        return z ^ (z >> 31)
+
+    assert int(draws.bits(np.array([2]), 3)[0]) == splitmix(1234567 + 35 * 0x9E3779B97F4A7C15)

@@ -27,7 +27,6 @@ class Recorder:
         self.pool = ServerPool(
             servers,
             duration=lambda post, server: self.durations[post],
-            abandon_at=lambda post: self.arrival[post] + self.patience.get(post, INF),
             on_start=self._start,
             on_complete=lambda post, t, server: self.completions.__setitem__(post, t),
             on_abandon=lambda post, t: self.abandoned.__setitem__(post, t),
@@ -40,7 +39,8 @@ class Recorder:
 
     def arrive(self, time, post, key=None):
         self.arrival[post] = time
-        self.pool.arrive(time, post, (time, post) if key is None else key)
+        key = (time, post) if key is None else key
+        self.pool.arrive(time, post, key, time + self.patience.get(post, INF))
 
 
 def test_single_server_fifo_matches_lindley_recursion():

@@ -118,7 +118,16 @@ def test_late_fixes_are_worth_less():
             negativity=np.array([0.7]),
         )
         pop.loyalty[author] = 0.5
-        team._resolve(int(ids[0]), 24.0 * delay_days, by_spoke=False)
+        team._resolve(
+            int(ids[0]),
+            24.0 * delay_days,
+            by_spoke=False,
+            author=author,
+            created=0.0,
+            outside=False,
+            problem=True,
+            topic=0,
+        )
         gains.append(pop.loyalty[author] - 0.5)
     days = cfg.posts.resolution_value_days
     assert gains[0] == pytest.approx(cfg.posts.resolution_gain)

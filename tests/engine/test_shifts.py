@@ -109,6 +109,27 @@ def test_available_from_is_the_earliest_on_shift_time(start, hours, days, rotati
         assert shift.hours_in(day) == pytest.approx(on[in_day].sum() * step)
 
 
+@pytest.mark.parametrize(
+    "shift",
+    [
+        Shift(8.0, 8.0, 5, 1),
+        Shift(20.0, 10.0, 4, 3),
+        Shift(22.0, 8.0, weekdays=frozenset({0, 4})),
+        Shift(6.0, 9.0, 7, active_from=30.0, active_until=200.0),
+    ],
+)
+def test_available_from_remembers_nothing_that_changes_its_answer(shift):
+    """The shift keeps the on-shift interval it found last: asked in any order, it
+    answers as a fresh shift that never answered before."""
+    # half hours in order (every shift's end asked right after a time inside it), then
+    # random times in any order
+    ordered = np.arange(0.0, 24.0 * 30, 0.5)
+    times = np.concatenate([ordered, np.random.default_rng(4).uniform(0.0, 24.0 * 30, 1000)])
+    for t in times:
+        fresh = Shift(**{f: getattr(shift, f) for f in shift.__dataclass_fields__})
+        assert shift.available_from(float(t)) == fresh.available_from(float(t))
+
+
 def test_staggered_starts():
     assert staggered_starts(0, 8.0, 12.0, 8.0) == []
     assert staggered_starts(1, 8.0, 12.0, 8.0) == [8.0]
