@@ -78,6 +78,11 @@ class HubspokeModel(mesa.Model):
         seed = config.seed if seed is None else int(seed)
         check_memory(config.population.size)
         super().__init__(rng=seed)
+        # Mesa 3.5 schedules a step every time unit, an hour here: the day's work is all
+        # scheduled events, so those 24 empty steps a day only cost time
+        default_steps = getattr(self, "_default_schedule", None)
+        if default_steps is not None:
+            default_steps.stop()
         self.config = cfg = config
         self.seed = seed
         self.streams = Streams(seed)

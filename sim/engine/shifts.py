@@ -96,8 +96,9 @@ class Shift:
             return 0.0
         first, last = math.floor(start / HOURS_PER_DAY), math.floor(end / HOURS_PER_DAY)
         total = 0.0
+        works = self._works  # works_on by weekday, kept (asked at every spoke case's end)
         for d in range(first - 1, last + 1):
-            if not self.works_on(d):
+            if not works[d % 7]:
                 continue
             lo = max(start, d * HOURS_PER_DAY + self.start_hour, self.active_from)
             hi = min(end, d * HOURS_PER_DAY + self.start_hour + self.hours, self.active_until)

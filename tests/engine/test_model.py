@@ -224,3 +224,13 @@ def test_influencers_engaged_before_the_crisis_vouch_at_the_declaration():
         vouched[before] = int((weight[others] == 1.0).sum())
         assert weight[model.influencers[0].node] == 0.0  # the origin never vouches
     assert vouched[True] == vouched[False] == len(model.influencers) - 1
+
+
+def test_a_day_is_its_scheduled_events_only():
+    """Mesa's default step every time unit (an hour here) is stopped: a run of two days
+    executes its own events and no empty hourly step, and still ends at its last hour."""
+    cfg = sim.load_config("baseline", [*SMALL, "days=2"])
+    model = HubspokeModel(cfg, 0)
+    model.run()
+    assert model.steps == 0
+    assert model.time == 48 and len(model.rows) == 2
