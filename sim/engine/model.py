@@ -29,6 +29,7 @@ from sim.engine.diffusion import cascades, share_probability
 from sim.engine.influencers import Influencer, pick_influencers
 from sim.engine.metrics import Ledger, loyalty_stats, quantiles, response_stats
 from sim.engine.network import build_graph
+from sim.engine.pages import without_huge_pages
 from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Population
 from sim.engine.posts import (
     ATTACK,
@@ -89,8 +90,9 @@ class HubspokeModel(mesa.Model):
         size = cfg.population.size
         # each simulated person stands for `scale` people of the brand's reach
         self.scale = max(cfg.population.reach, size) / size
-        self.graph = build_graph(size, cfg.network, self.streams.graph)
-        self.population = Population(cfg.population, size, self.streams.population)
+        with without_huge_pages():  # see sim.engine.pages: a fresh process builds faster
+            self.graph = build_graph(size, cfg.network, self.streams.graph)
+            self.population = Population(cfg.population, size, self.streams.population)
         self.topics = list(cfg.posts.topics)
         self.defects = Defects(cfg)
         self.posts = PostBook()
