@@ -7,13 +7,22 @@ model and result as read-only.
 from __future__ import annotations
 
 import functools
+import os
 
 import pytest
 from support import SMALL
+from threadpoolctl import threadpool_limits
 
 import sim
 from sim.engine.model import HubspokeModel
 from sim.results import collect
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parallel test workers run numpy's BLAS on one thread each, as the local pool's
+    workers do (sim/experiments/executors.py): the workers already fill the cores."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        threadpool_limits(limits=1)
 
 
 @functools.cache

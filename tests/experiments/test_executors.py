@@ -1,4 +1,5 @@
-"""Executors: a stopped local pool leaves no worker behind; a bad Dask address fails at once."""
+"""Executors: a stopped local pool leaves no worker behind; its workers run BLAS on one
+thread; a bad Dask address fails at once."""
 
 from __future__ import annotations
 
@@ -161,3 +162,24 @@ def test_bad_jobs_and_executor_are_refused_without_io() -> None:
     with pytest.raises(sim.ConfigError, match=r"^executor=dask: needs address="):
         executors.check("dask", None, None)
     executors.check("local", None, "not looked at for the local executor")
+
+
+def _native_threads(_task: int) -> dict[str, int]:
+    """The thread count of each native pool (BLAS, OpenMP) loaded in this process."""
+    from threadpoolctl import threadpool_info
+
+    return {pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()}
+
+
+def test_local_workers_run_blas_on_one_thread() -> None:
+    """Two workers with BLAS's threads each on top oversubscribe the cores; each has one.
+    (On a one-core machine BLAS has one thread anyway; here it has as many as cores.)"""
+    from threadpoolctl import threadpool_limits
+
+    assert _native_threads(0), "numpy's BLAS is not visible to threadpoolctl"
+    # as many BLAS threads as cores here (a test worker runs one), which forked workers inherit
+    with threadpool_limits(limits=executors.cpu_count()):
+        results = dict(executors.run_local(_native_threads, [0, 1, 2, 3], jobs=2))
+    assert len(results) == 4
+    for threads in results.values():
+        assert threads and set(threads.values()) == {1}
