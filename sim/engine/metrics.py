@@ -81,7 +81,6 @@ class Ledger:
     left_competitor: int = 0
     root_cause_fixes: int = 0
     compensation: float = 0.0
-    spoke_busy_hours: float = 0.0
     negative_posts: int = 0
     negative_mentions: int = 0
     reshares: int = 0

@@ -490,10 +490,10 @@ class HubspokeModel(mesa.Model):
         row.update(response_stats(ledger.response_hours, self.config.strategy.sla_hours))
         row["backlog"] = self.team.backlog(now)
         row["spoke_backlog"] = self.team.spoke_backlog()
-        hub_busy = self.team.hub_busy_hours_today()
+        hub_busy = self.team.hub_busy_hours_today(now)
         staffed = self.team.staffed_hours(self.day)
         slot_hours = self.team.spoke_slot_hours(self.day)
-        spoke_busy = ledger.spoke_busy_hours
+        spoke_busy = self.team.spoke_busy_hours_today(now)
         row["hub_busy_h"] = hub_busy
         row["hub_staffed_h"] = staffed
         row["hub_utilisation"] = hub_busy / staffed if staffed > 0 else math.nan

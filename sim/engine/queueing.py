@@ -48,9 +48,11 @@ class ServerPool:
         self._arrivals: list[tuple[float, int, int, tuple, float]] = []
         self._waiting: list[tuple[tuple, int, float]] = []  # (key, post, gives up at)
         self._free: list[tuple[float, int, int]] = []  # (available from, seq, server index)
-        self._completions: list[tuple[float, int, int, int]] = []
+        # (done, seq, post, server index, work): the services under way
+        self._completions: list[tuple[float, int, int, int, float]] = []
         self.clock = 0.0
-        self.busy_hours = 0.0
+        self.busy_hours = 0.0  # work of the services started
+        self.completed_hours = 0.0  # work of the services completed
         for server in servers:
             self.add_server(server, 0.0)
 
@@ -103,7 +105,8 @@ class ServerPool:
             if t_done <= t_arrival and t_done <= t_server:
                 if t_done > until or t_done == INF:
                     break
-                _, _, post, index = pop(completions)
+                _, _, post, index, work = pop(completions)
+                self.completed_hours += work
                 self.clock = t_done
                 if self.on_complete:
                     self.on_complete(post, t_done, self.servers[index])
@@ -140,12 +143,25 @@ class ServerPool:
             work = self.duration(post, server)
             self.busy_hours += work
             done = now + work
-            heapq.heappush(self._completions, (done, next(self._seq), post, index))
+            heapq.heappush(self._completions, (done, next(self._seq), post, index, work))
             after = server.available_from(done)
             if after < INF:
                 heapq.heappush(self._free, (after, next(self._seq), index))
             return
         heapq.heappush(self._free, (now, next(self._seq), index))
+
+    def busy_through(self, time: float) -> float:
+        """Hours of work done by `time`: completed services in full, those under way up to
+        `time` (call it once the pool has advanced to `time`). The difference between two
+        times is the work done between them, whenever each service started."""
+        under_way = 0.0
+        for done, _, _, _, work in self._completions:
+            under_way += min(work, max(0.0, time - (done - work)))
+        return self.completed_hours + under_way
+
+    def under_way(self) -> list[tuple[int, Server]]:
+        """(post, server) of every service under way."""
+        return [(post, self.servers[index]) for _, _, post, index, _ in self._completions]
 
     def drain_abandoned(self, until: float) -> None:
         """Record abandonment of waiting posts whose patience ran out by `until`."""

@@ -215,6 +215,9 @@ class Team:
         # bystanders credit replies to attack posts only when the stance suits the truth
         self.attack_reply_goodwill = False
         self._hub_busy_seen = 0.0
+        # on-shift hours the spokes' slots held their completed cases, and as last read
+        self._spoke_held = 0.0
+        self._spoke_busy_seen = 0.0
 
     # ---------------------------------------------------------------- intake
     def take_up(self, ids: np.ndarray) -> None:
@@ -326,11 +329,23 @@ class Team:
     def staffed_hours(self, day: int) -> float:
         return sum(member.shift.hours_in(day) for member in self.staff)
 
-    def hub_busy_hours_today(self) -> float:
-        """Hub busy hours since the last call (work counted on the day it starts)."""
-        hub = self.hub.busy_hours
-        before, self._hub_busy_seen = self._hub_busy_seen, hub
-        return hub - before
+    def hub_busy_hours_today(self, now: float) -> float:
+        """Hub hours of work done since the last call, up to `now` (a post answered across
+        midnight counts on each day for its hours there)."""
+        through = self.hub.busy_through(now)
+        before, self._hub_busy_seen = self._hub_busy_seen, through
+        return max(0.0, through - before)  # not -1e-13 where the sums round apart
+
+    def spoke_busy_hours_today(self, now: float) -> float:
+        """On-shift hours the spokes' case slots were held since the last call, up to `now`
+        (a case held over several days counts on each for its hours there)."""
+        posts = self.posts
+        through = self._spoke_held
+        for spoke in self.spokes:
+            for post, slot in spoke.under_way():
+                through += slot.liaison.shift.on_shift_hours(float(posts.spoke_start[post]), now)
+        before, self._spoke_busy_seen = self._spoke_busy_seen, through
+        return max(0.0, through - before)  # not -1e-13 where the sums round apart
 
     def spoke_slot_hours(self, day: int) -> float:
         """Case-slot hours on shift on day `day`: the spokes' capacity to hold cases."""
@@ -446,8 +461,7 @@ class Team:
         posts = self.posts
         spoke = int(posts.routed_to[post])
         # a slot can take up cases only on shift: count the business hours it was held
-        held = slot.liaison.shift.on_shift_hours(posts.spoke_start[post], time)
-        self.ledger.spoke_busy_hours += held
+        self._spoke_held += slot.liaison.shift.on_shift_hours(posts.spoke_start[post], time)
         outside = bool(posts.background[post])
         if int(posts.kind[post]) == LEAD:
             posts.outcome[post] = RESOLVED

@@ -239,3 +239,18 @@ def test_advancing_day_by_day_equals_advancing_at_once():
     assert once.abandoned == daily.abandoned
     assert set(once.starts) | set(once.abandoned) == set(range(n))
     assert not set(once.starts) & set(once.abandoned)
+
+
+def test_busy_through_counts_the_work_done_by_then_whenever_it_started():
+    """A 2-hour post from 23:00 is one hour of work on each side of midnight; the days'
+    differences add up to all the work once it is done."""
+    rec = Recorder([ALWAYS], {0: 2.0, 1: 0.5})
+    rec.arrive(23.0, 0)
+    rec.arrive(23.5, 1)  # waits for the first: served 01:00-01:30
+    rec.pool.advance(24.0)
+    assert rec.pool.busy_through(24.0) == pytest.approx(1.0)
+    assert rec.pool.busy_hours == pytest.approx(2.0)  # the work started, for comparison
+    assert [post for post, _ in rec.pool.under_way()] == [0]
+    rec.pool.advance(48.0)
+    assert rec.pool.busy_through(48.0) == pytest.approx(2.5)
+    assert rec.pool.completed_hours == pytest.approx(2.5) and rec.pool.under_way() == []

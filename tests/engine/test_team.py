@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from support import SMALL, SMALL_DAYS
 
+import sim
 from sim.config.schema import POST_KINDS
 from sim.engine.posts import ATTACK, KIND, LEAD, OUTCOME
 from sim.engine.shifts import staggered_starts
@@ -274,3 +275,14 @@ def test_closing_the_loop_stops_at_the_everyday_level(simulate):
     assert level.max() > 2.0 * everyday  # the shock happened
     assert level.iloc[-1] < 0.5 * level.max()  # and was largely fixed
     assert (level >= everyday * model.config.strategy.defect_floor - 1e-12).all()
+
+
+def test_a_spoke_case_held_over_days_counts_on_each_day():
+    """Slots hold cases only on shift, so no day's spoke utilisation exceeds 1. Counted
+    on the day a case ended (before), the seasonal peak here had two days above 1."""
+    config = sim.load_config("seasonal_peak", ["population.size=5000", "days=65"])
+    daily = sim.run(config, seed=1).daily
+    working = daily["spoke_slot_h"] > 0
+    assert (daily["spoke_busy_h"][working] > 0).sum() > 30
+    assert (daily["spoke_utilisation"][working] <= 1.0 + 1e-12).all()
+    assert (daily["spoke_busy_h"][~working].abs() < 1e-9).all()  # none held off shift
