@@ -118,6 +118,7 @@ def _worker_start(parent: int) -> None:
     thread per worker, 2.0 times as fast). Dask's nanny does the same for its workers.
     """
     threadpool_limits(limits=1)
+    os.environ["HUBSPOKE_THREADS"] = "1"  # and the value projection's blocks (engine.horizon)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's
     if sys.platform.startswith("linux"):

@@ -312,3 +312,26 @@ def test_value_is_the_discounted_revenue():
     assert tail.value == pytest.approx(expected, rel=1e-12)
     # no discounting: the plain sum of expected revenue
     assert project(mixed(200, 9, 2), 365, 0.0).value == pytest.approx(tail.revenue.sum())
+
+
+# ------------------------------------------------------------ threads
+def test_blocks_on_threads_give_the_one_thread_sums_to_the_last_bit(monkeypatch):
+    """Many small blocks (constant and moving loyalty, several issue counts) run on three
+    threads, finishing in any order; their sums are added in the blocks' order."""
+    pop = mixed(3000, 11, 3)
+    monkeypatch.setattr(horizon, "_BLOCK_CUSTOMERS", 64)
+    monkeypatch.setattr(horizon, "_threads", lambda elements: 1)
+    one = project(pop, 400, DISCOUNT)
+    monkeypatch.setattr(horizon, "_threads", lambda elements: 3)
+    three = project(pop, 400, DISCOUNT)
+    assert np.array_equal(one.revenue, three.revenue)
+    assert np.array_equal(one.customers, three.customers)
+
+
+def test_threads_only_for_large_projections_and_never_past_the_cap(monkeypatch):
+    monkeypatch.delenv("HUBSPOKE_THREADS", raising=False)
+    assert horizon._threads(horizon._THREADED_ELEMENTS - 1) == 1
+    many = horizon._threads(horizon._THREADED_ELEMENTS)
+    assert 1 <= many <= horizon._MAX_THREADS
+    monkeypatch.setenv("HUBSPOKE_THREADS", "1")  # what a pool's workers set
+    assert horizon._threads(10 * horizon._THREADED_ELEMENTS) == 1

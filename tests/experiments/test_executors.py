@@ -168,15 +168,18 @@ def _native_threads(_task: int) -> dict[str, int]:
     """The thread count of each native pool (BLAS, OpenMP) loaded in this process."""
     from threadpoolctl import threadpool_info
 
-    return {pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()}
+    threads = {pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()}
+    # and the value projection's own threads (sim.engine.horizon)
+    return {**threads, "projection": int(os.environ.get("HUBSPOKE_THREADS", "0"))}
 
 
 def test_local_workers_run_blas_on_one_thread() -> None:
-    """Two workers with BLAS's threads each on top oversubscribe the cores; each has one.
+    """Two workers with BLAS's (and the value projection's) threads each on top
+    oversubscribe the cores; each has one.
     (On a one-core machine BLAS has one thread anyway; here it has as many as cores.)"""
     from threadpoolctl import threadpool_limits
 
-    assert _native_threads(0), "numpy's BLAS is not visible to threadpoolctl"
+    assert len(_native_threads(0)) > 1, "numpy's BLAS is not visible to threadpoolctl"
     # as many BLAS threads as cores here (a test worker runs one), which forked workers inherit
     with threadpool_limits(limits=executors.cpu_count()):
         results = dict(executors.run_local(_native_threads, [0, 1, 2, 3], jobs=2))
