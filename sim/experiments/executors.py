@@ -115,10 +115,9 @@ def _worker_start(parent: int) -> None:
     It also runs numpy's BLAS (and any OpenMP pool) on one thread: the pool's processes
     already fill the cores, and BLAS threads on top of them spin against each other (a
     200-run sweep on 2 cores was no faster with jobs=2 than with jobs=1; with one BLAS
-    thread per worker, 2.0 times as fast). Dask's nanny does the same for its workers.
+    thread per worker, 1.9 times as fast). Dask workers are set the same way.
     """
-    threadpool_limits(limits=1)
-    os.environ["HUBSPOKE_THREADS"] = "1"  # and the value projection's blocks (engine.horizon)
+    _one_thread_per_run()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's
     if sys.platform.startswith("linux"):
@@ -129,6 +128,13 @@ def _worker_start(parent: int) -> None:
             ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
+
+
+def _one_thread_per_run() -> None:
+    """Where runs share the cores (a pool's processes, a cluster's worker threads), each
+    runs numpy's BLAS and the value projection's blocks (sim.engine.horizon) on one thread."""
+    threadpool_limits(limits=1)
+    os.environ["HUBSPOKE_THREADS"] = "1"
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -165,6 +171,7 @@ def run_dask(
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
         raise ConfigError(f"address={address}: no Dask scheduler answered ({reason})") from None
     with client:
+        client.run(_one_thread_per_run)
         futures = client.map(function, list(tasks), pure=False)
         index_of = {future.key: i for i, future in enumerate(futures)}
         for future in as_completed(futures):

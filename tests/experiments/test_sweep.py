@@ -180,7 +180,16 @@ def test_dask_cluster_gives_identical_results(reference, tmp_path) -> None:
             address=cluster.scheduler_address,
             overrides=SMALL,
         )
+        # the workers were set to one thread per run (BLAS, the value projection)
+        with distributed.Client(cluster) as client:
+            assert set(client.run(_projection_threads).values()) == {"1"}
     pd.testing.assert_frame_equal(stable(load(out)), stable(reference))
+
+
+def _projection_threads() -> str | None:
+    import os
+
+    return os.environ.get("HUBSPOKE_THREADS")
 
 
 def test_unknown_executor_is_refused(tmp_path) -> None:
