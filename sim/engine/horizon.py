@@ -217,12 +217,14 @@ def _run_off(
         if not static:
             path = loyalty + gap * closed[a:b, None]
             h0 = population.hazard(seg, path, False)
+            if issue_columns is not None:
+                # hazard(..., True) is hazard(..., False) times the multiplier, exactly
+                h1 = h0 * population.cfg.open_issue_churn_multiplier
         cum0 = h0 * t[a:b] if static else _running(h0, last0)
-        alive = np.exp(-cum0)
+        alive = np.negative(cum0)
+        np.exp(alive, out=alive)
         if issue_columns is not None:
             stay, hit = issue_columns
-            if not static:
-                h1 = population.hazard(seg, path, True)
             cum1 = h1 * t[a:b] if static else _running(h1, last1)
             # ratio[k] = exp(H0 - H1) on the day before row k's day, ratio[k + 1]
             # on row k's day; <= 1 as the issue multiplier is >= 1 (schema), so

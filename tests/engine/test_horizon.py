@@ -335,3 +335,14 @@ def test_threads_only_for_large_projections_and_never_past_the_cap(monkeypatch):
     assert 1 <= many <= horizon._MAX_THREADS
     monkeypatch.setenv("HUBSPOKE_THREADS", "1")  # what a pool's workers set
     assert horizon._threads(10 * horizon._THREADED_ELEMENTS) == 1
+
+
+def test_an_open_issue_multiplies_the_hazard_exactly():
+    """The projection takes the hazard with an open issue as the hazard without one times
+    the multiplier (one pass instead of the formula again): the formula must keep that."""
+    pop = mixed(500, 12, 2)
+    multiplier = pop.cfg.open_issue_churn_multiplier
+    assert multiplier != 1.0
+    seg, loyalty = pop.segment[None, :], np.linspace(0.0, 1.0, 7)[:, None] + 0 * pop.loyalty
+    without = pop.hazard(seg, loyalty.copy(), False)
+    assert np.array_equal(pop.hazard(seg, loyalty.copy(), True), without * multiplier)
