@@ -346,3 +346,15 @@ def test_an_open_issue_multiplies_the_hazard_exactly():
     seg, loyalty = pop.segment[None, :], np.linspace(0.0, 1.0, 7)[:, None] + 0 * pop.loyalty
     without = pop.hazard(seg, loyalty.copy(), False)
     assert np.array_equal(pop.hazard(seg, loyalty.copy(), True), without * multiplier)
+
+
+@pytest.mark.parametrize("width", [1, 7, horizon._CUMSUM_WIDTH - 1, horizon._CUMSUM_WIDTH, 600])
+def test_both_running_sums_agree_to_the_last_bit(width):
+    """np.cumsum for narrow blocks, a row at a time for wide ones: the same additions."""
+    rng = np.random.default_rng(width)
+    x, carry = rng.exponential(1e-3, (300, width)), rng.exponential(0.1, width)
+    expected = x.copy()
+    expected[0] += carry
+    for k in range(1, len(expected)):
+        expected[k] = expected[k - 1] + expected[k]
+    assert np.array_equal(horizon._running(x.copy(), carry), expected)
