@@ -42,6 +42,7 @@ so its cost does not grow with the largest issue count.
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -164,13 +165,23 @@ def _threads(elements: int) -> int:
     return max(1, min(cores, _MAX_THREADS, int(cap) if cap.isdigit() else cores))
 
 
+@functools.lru_cache(maxsize=16)
 def _issue_tables(k_max: int, days: int, expire: float) -> tuple[np.ndarray, np.ndarray]:
     """P(N_t < j) and e * P(N_{t-1} = j - 1), at [t - 1, j - 1] for t = 1..days, j = 1..k_max.
 
     N_t ~ Binomial(t, e) counts the days on which an open issue would expire.
     The table is built by the chain's own one-day recursion, so it is exact for
-    any issue count (no log-gamma cancellation).
+    any issue count (no log-gamma cancellation). A loop over the days (3 ms for
+    a default horizon): kept for the runs of a sweep, which share their
+    arguments, and read-only.
     """
+    stay, hit = _issue_tables_computed(k_max, days, expire)
+    stay.setflags(write=False)
+    hit.setflags(write=False)
+    return stay, hit
+
+
+def _issue_tables_computed(k_max: int, days: int, expire: float) -> tuple[np.ndarray, np.ndarray]:
     pmf = np.zeros((days + 1, k_max))  # pmf[t, k] = P(N_t = k), k < k_max
     if k_max == 0:
         return pmf[1:], pmf[1:]

@@ -358,3 +358,12 @@ def test_both_running_sums_agree_to_the_last_bit(width):
     for k in range(1, len(expected)):
         expected[k] = expected[k - 1] + expected[k]
     assert np.array_equal(horizon._running(x.copy(), carry), expected)
+
+
+def test_issue_tables_are_kept_read_only():
+    first = horizon._issue_tables(3, 50, 0.1)
+    assert horizon._issue_tables(3, 50, 0.1) is first
+    for table in first:
+        assert not table.flags.writeable
+        with pytest.raises(ValueError):
+            table[0, 0] = 1.0
