@@ -205,7 +205,9 @@ class Team:
         )
         self.model = model
         # what the hub's callbacks read of each post it holds, as Python values: a card
-        # per queued post (numpy's scalar reads cost several times a tuple's)
+        # per queued post (numpy's scalar reads cost several times a tuple's), made in
+        # `take_up` as (work hours, kind, author, created, outside the sample, follow-up
+        # draw, problem, topic) and dropped when the hub answers or loses the post
         self._card: dict[int, tuple] = {}
         self._topic_spoke = self.topic_spoke.tolist()
         routing = rules.strategy.routing
