@@ -19,10 +19,12 @@ from sim.results import collect
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Parallel test workers run numpy's BLAS on one thread each, as the local pool's
-    workers do (sim/experiments/executors.py): the workers already fill the cores."""
+    """Parallel test workers run numpy's BLAS and the value projection on one thread each,
+    as the local pool's workers do (sim/experiments/executors.py): the workers already
+    fill the cores."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         threadpool_limits(limits=1)
+        os.environ["HUBSPOKE_THREADS"] = "1"
 
 
 @functools.cache

@@ -59,7 +59,10 @@ from sim.engine.population import CUSTOMER, Population
 _BLOCK_ELEMENTS = 1 << 16
 _BLOCK_CUSTOMERS = 4096
 _CUMSUM_WIDTH = 256  # measured break-even of the two running sums (see `_running`)
-_THREADED_ELEMENTS = 30_000_000  # customer-days from which blocks run on several threads
+# customer-days from which blocks run on several threads (two threads against one,
+# measured: 0.3 M 4.9 against 4.3 ms, 1.4 M even, 3.4 M 22 against 25 ms, 17 M 65
+# against 84 ms, 68 M 238 against 309 ms)
+_THREADED_ELEMENTS = 2_000_000
 _MAX_THREADS = 4
 
 
@@ -155,8 +158,8 @@ def project(population: Population, days: int, daily_discount: float) -> Tail:
 
 def _threads(elements: int) -> int:
     """Threads for a projection of `elements` customer-days: numpy's passes release the
-    GIL, so blocks run in parallel; below ~30 million the threads cost more than they save,
-    and `HUBSPOKE_THREADS` (a pool's workers set 1: they fill the cores already) caps them."""
+    GIL, so blocks run in parallel; below ~2 million the threads cost what they save, and
+    `HUBSPOKE_THREADS` (a pool's workers set 1: they fill the cores already) caps them."""
     if elements < _THREADED_ELEMENTS:
         return 1
     cap = os.environ.get("HUBSPOKE_THREADS", "")
