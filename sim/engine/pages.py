@@ -3,11 +3,12 @@
 numpy asks Linux for huge pages (2 MB) for every array of 4 MB or more
 (`madvise(MADV_HUGEPAGE)`). Where the kernel compacts memory to find them at
 the first touch (`defrag` set to `madvise`, the usual default), a fresh
-process pays for each one: building a million people's follower graph, whose
-temporaries are written once and freed, took 3.7-4.2 s in a new process and
-1.8-2.1 s without huge pages (1.4-1.9 s once the process had memory to
-reuse). The year's run took as long either way (2.0-2.2 s of a 90-day run,
-7.7-8.6 s of a year), so only the build goes without them.
+process pays for each one: a million people's follower graph, whose
+temporaries are written once and freed, took 3.5-3.8 s to build in a new
+process and 1.8 s without huge pages (1.4-2.0 s once the process had memory
+to reuse); the whole build (graph and people) 3.9-4.2 s against 2.0-2.2 s.
+The run took as long either way (2.0-2.2 s of a 90-day run, 7.7-8.6 s of a
+year), so only the build goes without them.
 """
 
 from __future__ import annotations

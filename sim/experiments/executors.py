@@ -27,6 +27,8 @@ from threadpoolctl import threadpool_limits
 
 from sim.config import ConfigError
 from sim.config.arguments import optional_integer
+from sim.engine import threads
+from sim.engine.threads import cpu_count
 
 EXECUTORS = ("local", "dask")
 # address schemes of a Dask scheduler reachable over the network; host:port alone is tcp
@@ -34,12 +36,6 @@ SCHEMES = ("tcp", "tls", "ws", "wss")
 ADDRESSES = "tcp://host:port (or tls://, ws://, wss://; a bare host:port means tcp://)"
 PROBE_SECONDS = 3.0  # a scheduler that does not accept a connection within this is unreachable
 STOP_SECONDS = 5.0  # grace for a terminated worker to exit before it is killed
-
-
-def cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def run_local(
@@ -134,7 +130,7 @@ def _one_thread_per_run() -> None:
     """Where runs share the cores (a pool's processes, a cluster's worker threads), each
     runs numpy's BLAS and the value projection's blocks (sim.engine.horizon) on one thread."""
     threadpool_limits(limits=1)
-    os.environ["HUBSPOKE_THREADS"] = "1"
+    os.environ[threads.ENVIRONMENT] = "1"
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
