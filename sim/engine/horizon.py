@@ -79,7 +79,7 @@ class Tail:
     @property
     def value(self) -> float:
         """Expected discounted margin of the tail, valued at the end of the run."""
-        return float(np.dot(self.revenue, self.discount))
+        return float(np.einsum("i,i", self.revenue, self.discount))
 
 
 def project(population: Population, days: int, daily_discount: float) -> Tail:
@@ -245,8 +245,9 @@ def _run_off(
             alive *= freed + stay[a:b] * ratio[1:]
             last1, last_freed, last_ratio = cum1[-1], freed[-1], ratio[-1]
         last0 = cum0[-1]
+        # einsum, not a matrix product: BLAS's own threads would contend with the blocks'
         if static:
-            revenue[a:b] += alive @ margin
+            revenue[a:b] += np.einsum("ij,j->i", alive, margin)
         else:
             revenue[a:b] += np.einsum("ij,ij->i", population.revenue_at(seg, path), alive)
         customers[a:b] += alive.sum(axis=1)

@@ -174,11 +174,16 @@ class Population:
         return np.take(self.margin_by_segment, segment) * (floor + (1.0 - floor) * loyalty)
 
     def revenue_sum(self, segment: np.ndarray, loyalty: np.ndarray) -> float:
-        """The sum of `revenue_at` over people: the margins' sum and one dot product with
-        loyalty (the same total to the last bits of the sum, in fewer passes)."""
+        """The sum of `revenue_at` over people: the margins' sum and one sum of products with
+        loyalty (the same total up to the rounding of the sums, in fewer passes).
+
+        `np.einsum`, not `np.dot`: a dot product goes to BLAS, whose worker threads spin
+        after each call; with another process busy on the other core they took the run's
+        own core (50k people x 30 days with one core busy elsewhere: 0.12-0.24 s against
+        0.07 s)."""
         floor = self.cfg.revenue_loyalty_floor
         margins = np.take(self.margin_by_segment, segment)
-        return float(floor * margins.sum() + (1.0 - floor) * np.dot(margins, loyalty))
+        return float(floor * margins.sum() + (1.0 - floor) * np.einsum("i,i", margins, loyalty))
 
     # ----------------------------------------------------------------- updates
     def learn_to_voice(self, people: np.ndarray) -> None:
