@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("ema_workbench")
-
 from sim.cli import main
 from sim.config import ConfigError
 from sim.experiments.discovery import discover, threshold_of
 from sim.experiments.sweeps import sweep
+
+# found, not imported: the workbench takes ~1.3 s to import, paid only by the tests that run
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("ema_workbench") is None, reason="ema_workbench is not installed"
+)
 
 
 def planted(n: int = 600, seed: int = 3) -> pd.DataFrame:
