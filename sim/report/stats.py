@@ -79,21 +79,57 @@ def paired_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, flo
     return mean_ci(a[both] - b[both])
 
 
-def welch_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
-    """Unpaired (Welch) interval for the difference of means, ignoring the pairing."""
+def _welch(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float] | None:
+    """(difference of means, its standard error, Welch-Satterthwaite degrees of freedom)
+    over the finite values; None with fewer than two on either side."""
     a = np.asarray(arm, dtype=np.float64)
     b = np.asarray(reference, dtype=np.float64)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
-        return math.nan, math.nan, math.nan
+        return None
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     se = math.sqrt(va + vb)
     diff = float(a.mean() - b.mean())
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else math.inf
+    return diff, se, df
+
+
+def welch_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
+    """Unpaired (Welch) interval for the difference of means, ignoring the pairing."""
+    welch = _welch(arm, reference)
+    if welch is None:
+        return math.nan, math.nan, math.nan
+    diff, se, df = welch
     if se == 0:
         return diff, diff, diff
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = t_quantile(df) * se
     return diff, diff - half, diff + half
+
+
+def welch_test(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float, float]:
+    """(difference, standard error, degrees of freedom, two-sided p) of Welch's t-test that
+    two independent samples have the same mean. With no spread on either side, p is 1 for
+    equal means and 0 otherwise."""
+    welch = _welch(arm, reference)
+    if welch is None:
+        return math.nan, math.nan, math.nan, math.nan
+    diff, se, df = welch
+    if se == 0:
+        return diff, se, df, 1.0 if diff == 0 else 0.0
+    return diff, se, df, float(2.0 * stats.t.sf(abs(diff) / se, df))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjustment of p-values (Holm 1979): reject those whose adjusted p
+    is at most the family-wise level alpha, and the chance of any false rejection among
+    true nulls stays at most alpha, however the tests depend on each other."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    scaled = np.minimum(1.0, p[order] * (m - np.arange(m)))
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted.tolist()
 
 
 FEW_REPLICATIONS = 5  # below this a t interval rests on a guess of the spread
