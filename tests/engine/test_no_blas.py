@@ -15,7 +15,7 @@ from pathlib import Path
 import sim.engine
 
 ENGINE = Path(sim.engine.__file__).parent
-BLAS_CALLS = {"dot", "matmul", "vecdot", "inner", "tensordot", "vdot", "outer"}
+BLAS_CALLS = {"dot", "matmul", "vecdot", "inner", "tensordot", "vdot", "corrcoef", "cov"}
 SPARSE_PRODUCTS = {("network.py", "self.follows")}  # scipy.sparse @ dense: no BLAS
 
 
@@ -24,7 +24,7 @@ def blas_uses(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-        if call and node.func.attr in BLAS_CALLS:
+        if call and (node.func.attr in BLAS_CALLS or "linalg" in ast.unparse(node.func)):
             found.append(f"{path.name}:{node.lineno} {ast.unparse(node.func)}")
         product = isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)
         if product and (path.name, ast.unparse(node.left)) not in SPARSE_PRODUCTS:
@@ -37,11 +37,16 @@ def test_the_engine_makes_no_blas_call() -> None:
     assert uses == []
 
 
-def test_the_check_finds_a_dot_and_a_matrix_product(tmp_path: Path) -> None:
+def test_the_check_finds_dots_products_correlations_and_linalg(tmp_path: Path) -> None:
     source = tmp_path / "model.py"
-    source.write_text("import numpy as np\nx = np.dot(a, b)\ny = alive @ margin\nz = a.dot(b)\n")
+    source.write_text(
+        "import numpy as np\nx = np.dot(a, b)\ny = alive @ margin\nz = a.dot(b)\n"
+        "r = np.corrcoef(a, b)\ns = np.linalg.solve(a, b)\n"
+    )
     assert blas_uses(source) == [
         "model.py:2 np.dot",
         "model.py:3 alive @ margin",
         "model.py:4 a.dot",
+        "model.py:5 np.corrcoef",
+        "model.py:6 np.linalg.solve",
     ]
