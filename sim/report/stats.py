@@ -94,6 +94,21 @@ def _welch(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]
     return diff, se, df
 
 
+def paired_test(arm: np.ndarray, reference: np.ndarray) -> float:
+    """Two-sided p of the paired t-test that the mean difference arm - reference is zero,
+    over replications where both are finite (NaN with fewer than two; with no spread, 1
+    for a zero difference and 0 otherwise)."""
+    a, b = np.asarray(arm, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    both = np.isfinite(a) & np.isfinite(b)
+    d = a[both] - b[both]
+    if len(d) < 2:
+        return math.nan
+    mean, se = float(d.mean()), float(d.std(ddof=1)) / math.sqrt(len(d))
+    if se == 0:
+        return 1.0 if mean == 0 else 0.0
+    return float(2.0 * stats.t.sf(abs(mean) / se, len(d) - 1))
+
+
 def welch_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
     """Unpaired (Welch) interval for the difference of means, ignoring the pairing."""
     welch = _welch(arm, reference)

@@ -39,6 +39,24 @@ def test_table_has_paired_differences_against_the_first_arm(comparison) -> None:
     assert table.loc[("silence", "unanswered_share"), "mean"] == 1.0
 
 
+def test_differences_carry_paired_p_values_adjusted_over_the_whole_table(comparison) -> None:
+    from sim.report.stats import holm
+
+    table = comparison.table
+    reference = table["arm"] == comparison.reference
+    assert table.loc[reference, ["diff_p", "diff_p_holm"]].isna().all().all()
+    tested = table[~reference & table["diff_p"].notna()]
+    assert len(tested) > 10  # every metric of the one other arm is in the family
+    assert tested["diff_p_holm"].tolist() == pytest.approx(holm(tested["diff_p"].tolist()))
+    assert (tested["diff_p_holm"] >= tested["diff_p"]).all()
+    # a clear difference (silence answers nothing) stays clear after the adjustment
+    row = table.set_index(["arm", "metric"]).loc[("hub_and_spoke", "unanswered_share")]
+    assert row["diff_p_holm"] <= 0.05
+    cell = comparison.to_json()["metrics"]["unanswered_share"]["hub_and_spoke"]
+    assert cell["paired_p"] == pytest.approx(row["diff_p"])
+    assert cell["paired_p_holm"] == pytest.approx(row["diff_p_holm"])
+
+
 def test_no_interval_of_a_bounded_metric_leaves_its_range(comparison) -> None:
     from sim.experiments.comparison import Comparison
     from sim.report.stats import bounds_of

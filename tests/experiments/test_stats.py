@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.report.stats import holm, mean_ci, paired_ci, welch_ci, welch_test
+from sim.report.stats import holm, mean_ci, paired_ci, paired_test, welch_ci, welch_test
 
 
 def test_mean_ci_is_the_t_interval() -> None:
@@ -98,3 +98,15 @@ def test_holm_keeps_the_family_wise_rate() -> None:
     expected = 1 - (1 - alpha / metrics) ** metrics
     se = math.sqrt(expected * (1 - expected) / families)
     assert abs(flagged / families - expected) <= 3 * se
+
+
+def test_paired_test_matches_scipy() -> None:
+    rng = np.random.default_rng(4)
+    shared = rng.normal(0, 5, 9)
+    a, b = shared + rng.normal(0.4, 1, 9), shared + rng.normal(0, 1, 9)
+    a[3] = np.nan  # that replication is left out of both
+    both = ~np.isnan(a)
+    assert paired_test(a, b) == pytest.approx(stats.ttest_rel(a[both], b[both]).pvalue)
+    assert paired_test(np.ones(3), np.ones(3)) == 1.0
+    assert paired_test(np.ones(3), np.zeros(3)) == 0.0
+    assert math.isnan(paired_test(np.ones(1), np.ones(1)))
