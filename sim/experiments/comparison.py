@@ -156,6 +156,8 @@ class Comparison:
                     }
                 )
         table = pd.DataFrame(rows)
+        if table.empty:
+            return table
         tested = table["diff_p"].notna()
         table["diff_p_holm"] = np.nan
         table.loc[tested, "diff_p_holm"] = holm(table.loc[tested, "diff_p"].tolist())
