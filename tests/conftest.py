@@ -11,11 +11,10 @@ import os
 
 import pytest
 from support import SMALL
-from threadpoolctl import threadpool_limits
 
 import sim
 from sim.engine.model import HubspokeModel
-from sim.engine.threads import cpu_count
+from sim.engine.threads import cpu_count, one_thread_per_run
 from sim.results import collect
 
 
@@ -32,8 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     as the local pool's workers do (sim/experiments/executors.py): the workers already
     fill the cores."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        threadpool_limits(limits=1)
-        os.environ["HUBSPOKE_THREADS"] = "1"
+        one_thread_per_run()
 
 
 @functools.cache

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from threadpoolctl import threadpool_limits
+
 ENVIRONMENT = "HUBSPOKE_THREADS"
 
 
@@ -23,3 +25,11 @@ def allowed_threads() -> int:
     """The cores, capped by `HUBSPOKE_THREADS` when it is set to a whole number."""
     cap = os.environ.get(ENVIRONMENT, "")
     return max(1, min(cpu_count(), int(cap) if cap.isdigit() else cpu_count()))
+
+
+def one_thread_per_run() -> None:
+    """For a process whose runs share the cores with others (a pool's worker, a cluster's
+    worker, a parallel test worker): numpy's BLAS (and any OpenMP pool) on one thread, and
+    the value projection's blocks on one (`HUBSPOKE_THREADS=1`)."""
+    threadpool_limits(limits=1)
+    os.environ[ENVIRONMENT] = "1"

@@ -23,12 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
 from sim.config import ConfigError
 from sim.config.arguments import optional_integer
-from sim.engine import threads
-from sim.engine.threads import cpu_count
+from sim.engine.threads import cpu_count, one_thread_per_run
 
 EXECUTORS = ("local", "dask")
 # address schemes of a Dask scheduler reachable over the network; host:port alone is tcp
@@ -113,7 +110,7 @@ def _worker_start(parent: int) -> None:
     200-run sweep on 2 cores was no faster with jobs=2 than with jobs=1; with one BLAS
     thread per worker, 1.9 times as fast). Dask workers are set the same way.
     """
-    _one_thread_per_run()
+    one_thread_per_run()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's
     if sys.platform.startswith("linux"):
@@ -124,13 +121,6 @@ def _worker_start(parent: int) -> None:
             ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
-
-
-def _one_thread_per_run() -> None:
-    """Where runs share the cores (a pool's processes, a cluster's worker threads), each
-    runs numpy's BLAS and the value projection's blocks (sim.engine.horizon) on one thread."""
-    threadpool_limits(limits=1)
-    os.environ[threads.ENVIRONMENT] = "1"
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -167,7 +157,7 @@ def run_dask(
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
         raise ConfigError(f"address={address}: no Dask scheduler answered ({reason})") from None
     with client:
-        client.run(_one_thread_per_run)
+        client.run(one_thread_per_run)
         futures = client.map(function, list(tasks), pure=False)
         index_of = {future.key: i for i, future in enumerate(futures)}
         for future in as_completed(futures):

@@ -72,11 +72,23 @@ def within_bounds(
     return max(low, a), min(high, b)
 
 
-def paired_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float, int]:
-    """Mean difference arm - reference over replications where both are finite."""
+def _paired_differences(arm: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """arm - reference over the replications where both are finite."""
     a, b = np.asarray(arm, dtype=np.float64), np.asarray(reference, dtype=np.float64)
     both = np.isfinite(a) & np.isfinite(b)
-    return mean_ci(a[both] - b[both])
+    return a[both] - b[both]
+
+
+def _two_sided_p(diff: float, se: float, df: float) -> float:
+    """p of a t statistic diff / se; with no spread, 1 for no difference and 0 otherwise."""
+    if se == 0:
+        return 1.0 if diff == 0 else 0.0
+    return float(2.0 * stats.t.sf(abs(diff) / se, df))
+
+
+def paired_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float, int]:
+    """Mean difference arm - reference over replications where both are finite."""
+    return mean_ci(_paired_differences(arm, reference))
 
 
 def _welch(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float] | None:
@@ -98,15 +110,10 @@ def paired_test(arm: np.ndarray, reference: np.ndarray) -> float:
     """Two-sided p of the paired t-test that the mean difference arm - reference is zero,
     over replications where both are finite (NaN with fewer than two; with no spread, 1
     for a zero difference and 0 otherwise)."""
-    a, b = np.asarray(arm, dtype=np.float64), np.asarray(reference, dtype=np.float64)
-    both = np.isfinite(a) & np.isfinite(b)
-    d = a[both] - b[both]
+    d = _paired_differences(arm, reference)
     if len(d) < 2:
         return math.nan
-    mean, se = float(d.mean()), float(d.std(ddof=1)) / math.sqrt(len(d))
-    if se == 0:
-        return 1.0 if mean == 0 else 0.0
-    return float(2.0 * stats.t.sf(abs(mean) / se, len(d) - 1))
+    return _two_sided_p(float(d.mean()), float(d.std(ddof=1)) / math.sqrt(len(d)), len(d) - 1)
 
 
 def welch_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
@@ -129,9 +136,7 @@ def welch_test(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, fl
     if welch is None:
         return math.nan, math.nan, math.nan, math.nan
     diff, se, df = welch
-    if se == 0:
-        return diff, se, df, 1.0 if diff == 0 else 0.0
-    return diff, se, df, float(2.0 * stats.t.sf(abs(diff) / se, df))
+    return diff, se, df, _two_sided_p(diff, se, df)
 
 
 def holm(pvalues: list[float]) -> list[float]:
