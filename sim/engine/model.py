@@ -283,7 +283,7 @@ class HubspokeModel(mesa.Model):
         authors = today["author"][incident]
         today["loyalty_before"] = np.where(incident, pop.loyalty[today["author"]], np.nan)
         pop.shift_loyalty(authors, -self.config.posts.incident_loyalty_hit)
-        np.add.at(pop.open_issues, authors, 1)
+        np.add.at(pop.open_issues, authors, pop.open_issues.dtype.type(1))  # see shift_loyalty
         # an incident is a post only when voiced in public
         posted = ~incident | (today["voice_u"] < pop.voice[today["author"]])
         parts = [{name: values[posted] for name, values in today.items()}]

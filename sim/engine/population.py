@@ -196,7 +196,9 @@ class Population:
         """Add `amount` to the loyalty of `people` (repeats add up), kept within [0, 1]."""
         if self.freeze_loyalty or len(people) == 0:
             return
-        np.add.at(self.loyalty, people, amount)
+        # a Python float sends ufunc.at down its slow casting path (~30 us for 100 people,
+        # 1 us with a numpy float): convert once
+        np.add.at(self.loyalty, people, np.float64(amount) if np.ndim(amount) == 0 else amount)
         self.loyalty[people] = np.clip(self.loyalty[people], 0.0, 1.0)
 
     def shift_one(self, person: int, amount: float) -> None:
