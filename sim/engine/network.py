@@ -14,19 +14,42 @@ import scipy.sparse as sp
 from sim.config.schema import Network
 
 
+def _canonical(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """`matrix` as CSR with sorted rows and each edge once, of weight 1."""
+    matrix = matrix.tocsr()
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
 class FollowerGraph:
     """A sparse follower graph: `followers[j]` are j's audience."""
 
     complete = False
 
     def __init__(self, followers: sp.csr_matrix) -> None:
-        self.followers = followers.tocsr()
-        self.followers.sum_duplicates()
-        self.followers.data[:] = 1.0
+        followers = _canonical(followers)
+        self._hold(followers, followers.T.tocsr())
+
+    @classmethod
+    def from_follows(cls, follows: sp.csr_matrix) -> FollowerGraph:
+        """The graph whose row i of `follows` lists the accounts i follows.
+
+        Made canonical in that direction (each row's few entries sorted), then
+        transposed once: the generators list edges by follower, and a second
+        transposition cost as much as the first (1M people: 568 -> 269 ms).
+        """
+        follows = _canonical(follows)
+        graph = cls.__new__(cls)
+        graph._hold(follows.T.tocsr(), follows)
+        return graph
+
+    def _hold(self, followers: sp.csr_matrix, follows: sp.csr_matrix) -> None:
+        self.followers = followers
         self.size = self.followers.shape[0]
         self.follower_counts = np.diff(self.followers.indptr).astype(np.int64)
         # follows[i] are the accounts i follows (for word-of-mouth shares)
-        self.follows = self.followers.T.tocsr()
+        self.follows = follows
         self.following_counts = np.diff(self.follows.indptr).astype(np.int64)
         # followee_share's last flag and counts: a day changes few people's flags
         self._flag: np.ndarray | None = None
@@ -180,8 +203,7 @@ class CompleteGraph:
 def _from_rows(size: int, follower: np.ndarray, followee: np.ndarray) -> FollowerGraph:
     """The graph of edges follower -> followee listed in ascending follower order.
 
-    Edges so ordered are already the rows of `follows`: one transposition gives
-    `followers` in canonical order (sorted, repeats summed), where building it from
+    Edges so ordered are already the rows of `follows`, where building it from
     unordered pairs costs a conversion, a sort and a transposition (preferential
     attachment, median of ten: 63 -> 56 ms at 50,000 people; at a million 1.49 -> 1.48 s
     of three, where the draws dominate; the matrices are the same). Self-follows are
@@ -192,7 +214,7 @@ def _from_rows(size: int, follower: np.ndarray, followee: np.ndarray) -> Followe
     indptr = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     follows = sp.csr_matrix((np.ones(int(indptr[-1])), followee[keep], indptr), shape=(size, size))
-    return FollowerGraph(follows.T.tocsr())
+    return FollowerGraph.from_follows(follows)
 
 
 def preferential_attachment(

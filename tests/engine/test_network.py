@@ -254,3 +254,23 @@ def test_graph_from_follower_ordered_rows_is_the_canonical_matrix_of_its_edges()
         assert np.array_equal(built.indptr, wanted.indptr)
         assert np.array_equal(built.indices, wanted.indices)
         assert np.array_equal(built.data, wanted.data)
+
+
+def test_a_graph_from_its_follows_is_the_graph_from_its_followers():
+    """One transposition (from_follows) gives the same matrices as two (the constructor),
+    with repeated edges and unsorted rows."""
+    rng = np.random.default_rng(5)
+    n, edges = 200, 3000  # enough draws for repeated pairs
+    follower, followee = rng.integers(0, n, edges), rng.integers(0, n, edges)
+    order = np.argsort(follower, kind="stable")  # rows in order, each row's entries not
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(follower, minlength=n))])
+    follows = sp.csr_matrix((np.ones(edges), followee[order], indptr), shape=(n, n))
+    assert not follows.has_canonical_format
+    one = FollowerGraph.from_follows(follows.copy())
+    two = FollowerGraph(follows.T.tocsr())
+    for name in ("followers", "follows"):
+        a, b = getattr(one, name), getattr(two, name)
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert (a.data == 1.0).all() and (b.data == 1.0).all()
+    assert a.nnz < edges  # repeats were merged
+    assert np.array_equal(one.follower_counts, two.follower_counts)
