@@ -197,15 +197,14 @@ class Comparison:
                 r = table.loc[(metric, arm)]
                 cell = f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
                 if arm != self.reference and np.isfinite(r["diff"]):
-                    star = "*" if r["diff_excludes_zero"] else ""
                     cell += (
                         f"<br>Δ {_fmt(r['diff'], sign=True)} "
                         f"[{_fmt(r['diff_low'], sign=True)}, {_fmt(r['diff_high'], sign=True)}]"
-                        f"{star}"
+                        f"{_marks(r)}"
                     )
                 cells.append(cell)
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-        lines += ["", self._ranking_note(), ""]
+        lines += ["", _family_note(self.table) + ".", "", self._ranking_note(), ""]
         ranking = self.ranking()
         if len(ranking):
             lines += [
@@ -236,7 +235,8 @@ class Comparison:
         replications = int(self.runs["replication"].nunique())
         out = [
             f"{self.scenario}: {replications} replications per arm, "
-            f"differences paired vs {self.reference} (95% CI, * excludes 0)",
+            f"differences paired vs {self.reference} (95% CI)",
+            _family_note(self.table),
             VALUE_NOTE,
         ]
         if replications < FEW_REPLICATIONS:
@@ -250,9 +250,9 @@ class Comparison:
                 ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
                 line = f"  {arm:{width}s} {_fmt(r['mean']):>11s} {ci}"
                 if arm != self.reference and np.isfinite(r["diff"]):
-                    star = " *" if r["diff_excludes_zero"] else ""
+                    marks = f" {_marks(r)}" if _marks(r) else ""
                     low, high = _fmt(r["diff_low"], sign=True), _fmt(r["diff_high"], sign=True)
-                    line += f"   Δ {_fmt(r['diff'], sign=True)} [{low}, {high}]{star}"
+                    line += f"   Δ {_fmt(r['diff'], sign=True)} [{low}, {high}]{marks}"
                 out.append(line)
         ranking = self.ranking()
         if len(ranking):
@@ -428,7 +428,7 @@ class Comparison:
                 r = table.loc[(metric, arm)]
                 cell = short(metric, r["mean"])
                 if arm != self.reference and np.isfinite(r["diff"]):
-                    mark = " *" if r["diff_excludes_zero"] else ""
+                    mark = f" {_marks(r)}" if _marks(r) else ""
                     cell += (
                         f" (Δ {_signed(short(metric, r['diff']))} [{short(metric, r['diff_low'])}"
                         f", {short(metric, r['diff_high'])}]{mark})"
@@ -443,7 +443,9 @@ class Comparison:
                 html.table(["metric", *self.arms], rows)
                 + html.paragraph(
                     "Each cell: the mean over the replications; Δ the paired difference "
-                    f"against {self.reference} with its 95 % interval, * where it excludes 0.",
+                    f"against {self.reference} with its 95 % interval. "
+                    + _family_note(self.table)
+                    + ".",
                     "note",
                 ),
             ),
@@ -477,7 +479,15 @@ class Comparison:
                 if arm == self.reference:
                     continue
                 r = table.loc[(metric, arm)]
-                clear = "clear" if r["diff_excludes_zero"] else "not clear: the interval spans 0"
+                if not r["diff_excludes_zero"]:
+                    clear = "not clear: the interval spans 0"
+                elif r["diff_p_holm"] <= FAMILY_ALPHA:
+                    clear = "clear, also after Holm's adjustment for all the differences compared"
+                else:
+                    clear = (
+                        "clear on its own, not after Holm's adjustment for all the "
+                        "differences compared: a lead to confirm with more replications"
+                    )
                 parts.append(
                     f"{arm} {_signed(short(metric, r['diff']))} ({short(metric, r['diff_low'])} "
                     f"to {short(metric, r['diff_high'])}; {clear})"
@@ -487,6 +497,27 @@ class Comparison:
                 f"Against {self.reference}: " + "; ".join(parts) + "."
             )
         return sentences
+
+
+# a difference marked † stays clear after Holm's adjustment over the table's differences
+FAMILY_ALPHA = 0.05
+
+
+def _marks(row: pd.Series) -> str:
+    """ "*" where the paired interval excludes 0, "†" too where that survives Holm's
+    adjustment over every difference of the table (`diff_p_holm` <= FAMILY_ALPHA)."""
+    star = "*" if row["diff_excludes_zero"] else ""
+    return star + ("†" if row["diff_p_holm"] <= FAMILY_ALPHA else "")
+
+
+def _family_note(table: pd.DataFrame) -> str:
+    """What the marks mean, with the size of the family the dagger accounts for."""
+    family = int(table["diff_p"].notna().sum())
+    return (
+        f"* the paired 95 % interval excludes 0; † the difference also holds after Holm's "
+        f"adjustment over all {family} differences of the table (a 5 % chance of any false "
+        "one among them)"
+    )
 
 
 def _signed(text: str) -> str:

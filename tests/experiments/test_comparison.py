@@ -241,3 +241,45 @@ def test_daily_differences_are_paired_by_replication() -> None:
     own = {a: (m, lo, hi) for a, m, lo, hi in _daily_intervals(synthetic, "customers", False)}
     half = t_quantile(2) * levels.std(ddof=1) / np.sqrt(3)
     np.testing.assert_allclose((own["a"][2] - own["a"][0]).to_numpy(), half, rtol=1e-9)
+
+
+def test_a_star_alone_and_a_star_that_survives_holm_are_told_apart(tmp_path) -> None:
+    """* marks a difference clear alone; † one that holds after Holm's adjustment over the
+    table; the prose says which, so a lone star reads as a lead, not a finding."""
+    from sim.experiments.comparison import Comparison
+
+    base = np.array([100.0, 200.0, 300.0, 400.0, 500.0, 600.0])
+    churn = np.array([0.10, 0.12, 0.11, 0.13, 0.09, 0.10])
+    columns = {
+        # a large, steady difference, and a small one clear alone (p ~ 0.006)
+        "relationship_value_horizon": (base, base + np.array([50, 51, 49, 50, 52, 48])),
+        "churn_rate": (churn, churn + np.array([0.010, 0.004, 0.008, 0.002, 0.012, 0.006])),
+    }
+    for k in range(18):  # differences that average to zero: the rest of the family
+        columns[f"noise_{k}"] = (base, base + np.array([1, -1, 2, -2, 0.5, -0.5]))
+    runs = pd.DataFrame(
+        {
+            "arm": ["a"] * 6 + ["b"] * 6,
+            "replication": list(range(6)) * 2,
+            "seed": list(range(6)) * 2,
+            **{name: np.concatenate(pair) for name, pair in columns.items()},
+        }
+    )
+    synthetic = Comparison("baseline", {"a": [], "b": []}, "a", runs, pd.DataFrame())
+    table = synthetic.table.set_index(["arm", "metric"])
+    value, lone = table.loc[("b", "relationship_value_horizon")], table.loc[("b", "churn_rate")]
+    assert value["diff_p_holm"] < 0.05
+    assert lone["diff_p"] < 0.05 < lone["diff_p_holm"] and lone["diff_excludes_zero"]
+    synthetic.metrics = ["relationship_value_horizon", "churn_rate"]
+
+    markdown = synthetic.markdown()
+    assert "]*†" in markdown.split("| relationship_value_horizon |")[1].split("\n")[0]
+    churn_row = markdown.split("| churn_rate |")[1].split("\n")[0]
+    assert churn_row.rstrip(" |").endswith("]*")
+    assert "all 20 differences" in markdown
+    text = synthetic.text()
+    assert text.split("\nchurn_rate")[1].split("\n")[2].endswith("] *")
+    assert "] *†" in text.split("\nrelationship_value_horizon")[1].split("\n")[2]
+    page = synthetic.report_html(tmp_path)
+    assert "clear, also after Holm" in page
+    assert "clear on its own, not after Holm" in page
