@@ -235,21 +235,20 @@ def preferential_attachment(
     # the first m+1 people follow each other (a small complete core)
     core = np.array([(i, j) for i in range(seed_nodes) for j in range(seed_nodes) if i != j])
     newcomers = np.arange(seed_nodes, size)
+    # the newcomers' edges, in order: edge len(core) + k belongs to follower[k]
     follower = np.repeat(newcomers, m)
     n_edges = len(core) + len(follower)
     target = np.full(n_edges, -1, dtype=np.int64)
     target[: len(core)] = core[:, 1]
-    all_follower = np.concatenate([core[:, 0], follower]).astype(np.int64)
-    first_edge_of = len(core) + (newcomers - seed_nodes) * m  # first edge index of each newcomer
-    edge_idx = np.arange(len(core), n_edges)
-    owner_first = np.repeat(first_edge_of, m)
-    uniform = rng.random(len(edge_idx)) < uniform_share
-    target[edge_idx[uniform]] = (
-        rng.random(int(uniform.sum())) * all_follower[edge_idx[uniform]]
-    ).astype(np.int64)
+    uniform = rng.random(len(follower)) < uniform_share
+    picks = np.flatnonzero(uniform)
+    target[len(core) + picks] = (rng.random(len(picks)) * follower[picks]).astype(np.int64)
     pointer = np.full(n_edges, -1, dtype=np.int64)
-    copy_edges = edge_idx[~uniform]
-    pointer[copy_edges] = (rng.random(len(copy_edges)) * owner_first[~uniform]).astype(np.int64)
+    copies = np.flatnonzero(~uniform)
+    # a copy points at any edge made before its follower's first (whose index it is)
+    first_edge = len(core) + (follower[copies] - seed_nodes) * m
+    copy_edges = len(core) + copies
+    pointer[copy_edges] = (rng.random(len(copies)) * first_edge).astype(np.int64)
     pending = copy_edges
     while len(pending):
         p = pointer[pending]
