@@ -1,7 +1,9 @@
 """What one browser session of the app holds: its settings, their config, its own models.
 
-A classroom shares one server, so nothing here is module-level state: each
-session builds a `Session` (and its models) of its own. Every control of the
+A classroom shares one server, so nothing a session can change is module-level
+state: each session builds a `Session` (and its models) of its own; only pure,
+read-only results (whether a preset has a crisis protocol, a graph's sample
+and layout) are kept for all sessions. Every control of the
 page ends up as a Hydra override string given to `sim.load_config`, the same
 path as the command line, so a bad value gets the CLI's one-line
 `ConfigError` message rather than a new set of rules. No Solara here: the
@@ -13,7 +15,6 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,6 @@ class Session:
         default=(Arm("enterprise", "apologise"), Arm("enterprise", "deny"))
     )
     whatif: WhatIf | None = field(default=None, init=False)
-    _samples: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.config = self.settings.config()  # the defaults are valid: fail loudly if not
@@ -188,13 +188,8 @@ class Session:
         return AppModel(self)
 
     def network_sample(self, model: HubspokeModel, size: int = 300) -> NetworkSample:
-        """A fixed sample of the follower graph for this session (one per distinct graph)."""
-        cfg = model.config
-        # the graph is a function of its size, its parameters and the seed
-        key = (cfg.population.size, repr(cfg.network), model.seed)
-        if key not in self._samples:
-            self._samples[key] = sample_network(model, size)
-        return self._samples[key]
+        """A fixed sample of the follower graph of `model` (see `network_sample`)."""
+        return network_sample(model, size)
 
 
 # simulated people the what-if may step at once (both arms, every seed): ~0.1 s a day
@@ -282,6 +277,32 @@ class NetworkSample:
     edges: np.ndarray  # (k, 2) positions in `nodes`: follower, followee
     xy: np.ndarray  # (len(nodes), 2) layout
     complete: bool  # the graph is complete: links are not drawn
+
+    def __post_init__(self) -> None:
+        for array in (self.nodes, self.edges, self.xy):  # shared by sessions: read-only
+            array.setflags(write=False)
+
+
+# samples kept for every session: a layout costs ~0.17 s, and a class opens the same few
+_SAMPLES: dict[tuple, NetworkSample] = {}
+_SAMPLES_KEPT = 16
+
+
+def network_sample(model: HubspokeModel, size: int = 300) -> NetworkSample:
+    """`sample_network` of `model`, computed once per distinct graph and kept (read-only).
+
+    The graph is a function of its size, its parameters and the seed; the sample
+    starts from the influencers, whom the influencer settings pick.
+    """
+    cfg = model.config
+    key = (cfg.population.size, repr(cfg.network), repr(cfg.influencers), model.seed, size)
+    sample = _SAMPLES.get(key)
+    if sample is None:
+        sample = sample_network(model, size)
+        if len(_SAMPLES) >= _SAMPLES_KEPT:  # the oldest goes (dicts keep insertion order)
+            _SAMPLES.pop(next(iter(_SAMPLES)), None)
+        _SAMPLES[key] = sample
+    return sample
 
 
 def sample_network(model: HubspokeModel, size: int = 300) -> NetworkSample:

@@ -146,6 +146,22 @@ def test_network_sample_is_fixed_per_session_and_links_its_people():
     assert not first.complete
 
 
+def test_network_sample_is_shared_by_sessions_and_follows_the_influencers():
+    # computed once for all sessions of the same graph, and read-only so none can change it
+    first = Session(SMALL).network_sample(Session(SMALL).new_model())
+    assert Session(SMALL).network_sample(Session(SMALL).new_model()) is first
+    with pytest.raises(ValueError):
+        first.xy[0, 0] = 1.0
+    # the same graph with other influencers starts from other people: another sample
+    config = sim.load_config("baseline", ["population.size=1000", "influencers.count=0"])
+    other = Session(SMALL).network_sample(HubspokeModel(config, seed=first_seed(SMALL)))
+    assert other is not first and not np.array_equal(other.nodes, first.nodes)
+
+
+def first_seed(settings: Settings) -> int:
+    return Session(settings).new_model().seed
+
+
 def test_network_sample_of_a_complete_graph():
     config = sim.load_config("baseline", ["population.size=150", "network.kind=complete"])
     sample = sample_network(HubspokeModel(config, seed=1))
