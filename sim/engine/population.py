@@ -26,6 +26,7 @@ exactly the continuous-time Bass curve sampled daily, whatever the tick.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -72,6 +73,7 @@ class Population:
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
         self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
         self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
+        self._last_conversion_bound: tuple[tuple, float] = ((), math.nan)  # (inputs, bound)
         self.segment, self.loyalty, self.voice = self._traits(rng, size)
         # each person's base hazard, kept with their segment (turnover renews both): the
         # daily churn step reads it instead of gathering it from the segments every day
@@ -272,7 +274,23 @@ class Population:
         return min(1.0, -np.expm1(-hazard) * (1.0 + 1e-6))
 
     def conversion_bound(self, innovation: float) -> float:
-        """The largest conversion or win-back probability anyone can have today."""
+        """The largest conversion or win-back probability anyone can have today.
+
+        A function of `innovation` and three rates of the config, asked twice a day
+        with the same ones: the last answer is kept (~25 us a call, mostly numpy's
+        calls on one value).
+        """
+        conv = self.cfg.conversion
+        key = (innovation, conv.imitation_per_day, conv.winback_per_day)
+        key += (conv.competitor_winback_per_day,)
+        last_key, last_bound = self._last_conversion_bound
+        if key == last_key:
+            return last_bound
+        bound = self._conversion_bound(innovation)
+        self._last_conversion_bound = (key, bound)
+        return bound
+
+    def _conversion_bound(self, innovation: float) -> float:
         conv = self.cfg.conversion
         q = conv.imitation_per_day
         best_prospect = float(conversion_probability(np.ones(1), innovation, q)[0])

@@ -394,3 +394,14 @@ def test_make_customers_only_converts_prospects():
     assert pop.state[:4].tolist() == [CUSTOMER, CUSTOMER, LAPSED, CUSTOMER]
     assert pop.converted_total == 2
     assert pop.counts() == (8, 7, 5, 0)
+
+
+def test_the_kept_conversion_bound_follows_the_innovation_asked():
+    """The bound kept from the last call is that call's: a new innovation recomputes it."""
+    pop = _population(1_000, seed=1)
+    low, high = pop.conversion_bound(1e-4), pop.conversion_bound(0.2)
+    assert high > low
+    assert pop.conversion_bound(1e-4) == low == pop._conversion_bound(1e-4)
+    assert pop.conversion_bound(0.2) == high == pop._conversion_bound(0.2)
+    pop.cfg.conversion.winback_per_day = 0.9  # a rate changed in place: asked again
+    assert pop.conversion_bound(0.2) == pop._conversion_bound(0.2) > high
