@@ -515,8 +515,8 @@ def _family_note(table: pd.DataFrame) -> str:
     family = int(table["diff_p"].notna().sum())
     return (
         f"* the paired 95 % interval excludes 0; † the difference also holds after Holm's "
-        f"adjustment over all {family} differences of the table (a 5 % chance of any false "
-        "one among them)"
+        f"adjustment over all {family} differences computed (every recorded metric of every "
+        "arm, not only those shown: a 5 % chance of any false one among them)"
     )
 
 
