@@ -210,14 +210,19 @@ def _marks_from(u: np.ndarray, cfg: Posts) -> dict[str, np.ndarray]:
 Part = dict[str, np.ndarray]
 
 
-def category(u: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """The category of each uniform in `u` under shares `p` (the inverse of their
-    cumulative shares; for a few categories, a comparison with each bound beats
-    searchsorted)."""
+def category_bounds(p: np.ndarray) -> tuple[float, ...]:
+    """The upper bounds of the categories of shares `p` but the last (for `category`)."""
     cdf = np.cumsum(p, dtype=np.float64)
     cdf /= cdf[-1]
+    return tuple(cdf[:-1].tolist())
+
+
+def category(u: np.ndarray, bounds: tuple[float, ...]) -> np.ndarray:
+    """The category of each uniform in `u` under `category_bounds` of the shares (the
+    inverse of their cumulative shares; for a few categories, a comparison with each
+    bound beats searchsorted). The bounds are computed once per generator."""
     index = np.zeros(len(u), dtype=np.int64)
-    for bound in cdf[:-1]:
+    for bound in bounds:
         index += u >= bound
     return index
 
@@ -315,6 +320,8 @@ class PostGenerator:
         self.incident_p = (
             self.incident_bound / total if total > 0 else np.full(len(weights), 1 / len(weights))
         )
+        self.topic_bounds = category_bounds(self.topic_p)
+        self.incident_bounds = category_bounds(self.incident_p)
         self.rates = {
             COMPLAINT: total,
             QUESTION: cfg.question_rate_per_day,
@@ -364,10 +371,10 @@ class PostGenerator:
             voice_u, topic_u, accept_u = c.uniforms(_VOICE, _TOPIC, _ACCEPT).T
             c.extra = {"voice_u": voice_u}
         incident = c.kind == COMPLAINT
-        topic = category(topic_u, self.topic_p)
+        topic = category(topic_u, self.topic_bounds)
         accept = np.ones(len(topic), dtype=bool)
         if incident.any():
-            t = category(topic_u[incident], self.incident_p)
+            t = category(topic_u[incident], self.incident_bounds)
             topic[incident] = t
             accept[incident] = accept_u[incident] * self.max_defect[t] < defect_level[t]
         praise = c.kind == PRAISE
