@@ -4,15 +4,17 @@
     python benchmarks/bench_tests.py --clean    # in a fresh clone of HEAD: venv and install too
 
 Runs `make test` (in a temporary clone of the committed HEAD with `--clean`, as
-CI does, so the time includes creating the venv and installing), prints the wall
-time, the suite's own time and its last line, and exits 1 when the suite fails or
-the wall time exceeds `--target` seconds (default 180). Nothing else should run
-on the machine meanwhile: the tests use every core.
+CI does, so the wall time includes creating the venv and installing), prints the
+wall time, the suite's own time (pytest's, as the issue measured it: "707 tests
+in 448 s") and its last line, and exits 1 when the suite fails or its time
+exceeds `--target` seconds (default 180). Nothing else should run on the
+machine meanwhile: the tests use every core.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
@@ -48,19 +50,21 @@ def main() -> int:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     found = SUMMARY.findall(done.stdout)
-    place = "in a fresh clone" if args.clean else "in this tree"
+    place = "in a fresh clone (venv and install included)" if args.clean else "in this tree"
     print(f"make test {place}, {os.cpu_count()} cores")
-    print(f"  wall time     {wall:7.1f} s (target <= {args.target:g} s)")
+    print(f"  wall time     {wall:7.1f} s")
+    suite = math.inf
     if found:
         outcome, seconds = found[-1]
-        print(f"  the suite     {float(seconds):7.1f} s: {outcome}")
-    ok = done.returncode == 0
+        suite = float(seconds)
+        print(f"  the suite     {suite:7.1f} s (target <= {args.target:g} s): {outcome}")
+    ok = done.returncode == 0 and bool(found)
     if not ok:
         print(f"  make test failed (exit {done.returncode}); its last lines:")
         print("\n".join((done.stdout + done.stderr).strip().splitlines()[-15:]))
-    if wall > args.target:
-        print(f"  SLOW: {wall:.0f} s is over the target of {args.target:g} s")
-    return 0 if ok and wall <= args.target else 1
+    if suite > args.target:
+        print(f"  SLOW: the suite's {suite:.0f} s are over the target of {args.target:g} s")
+    return 0 if ok and suite <= args.target else 1
 
 
 if __name__ == "__main__":
