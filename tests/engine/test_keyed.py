@@ -89,3 +89,13 @@ def test_the_draws_are_splitmix64_at_counter_index_times_fields_plus_field():
         return z ^ (z >> 31)
 
     assert int(draws.bits(np.array([2]), 3)[0]) == splitmix(1234567 + 35 * 0x9E3779B97F4A7C15)
+
+
+def test_uniforms_are_the_top_53_bits_scaled_exactly():
+    """The uniform is (bits >> 11) * 2**-53, whichever conversion computes it."""
+    draws = KeyedDraws(2**63 - 25)
+    index = np.arange(5_000, dtype=np.int64)
+    for field in (0, np.array([3, 7], dtype=np.uint64)):
+        bits = draws.bits(index, field)
+        expected = np.array([int(b) >> 11 for b in bits.ravel()], dtype=np.float64) * 2.0**-53
+        assert np.array_equal(draws.uniform(index, field).ravel(), expected)
