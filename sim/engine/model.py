@@ -410,17 +410,27 @@ class HubspokeModel(mesa.Model):
         else:
             negative_exposure = np.zeros(pop.size)
         pop.drift()
-        # each person's uniforms below the day's bounds only (bounds set by the config alone)
-        rng = self.streams.population
-        pop.forget_issues(LowUniforms(rng, pop.size, pop.forget_probability))
-        ledger.churned = len(pop.churn(LowUniforms(rng, pop.size, pop.churn_bound)))
+        # each person's uniforms below the day's bounds only, each process on its own
+        # stream: forgetting and churn have bounds set by the population's config alone
+        # (the same in every arm); conversion's grows with the arm's company posts, so
+        # the draws below every arm's bound are shared and the band above drawn apart
+        streams = self.streams
+        pop.forget_issues(LowUniforms(streams.forget, pop.size, pop.forget_probability))
+        ledger.churned = len(pop.churn(LowUniforms(streams.churn, pop.size, pop.churn_bound)))
         conv = cfg.population.conversion
         innovation = (
             conv.innovation_per_day + conv.content_per_post * cfg.strategy.broadcast_per_day
         )
         customer = pop.state == CUSTOMER
+        conversion = LowUniforms.layered(
+            streams.conversion,
+            streams.conversion_extra,
+            pop.size,
+            pop.conversion_bound(conv.innovation_per_day),  # without company posts
+            pop.conversion_bound(innovation),
+        )
         adopting, ledger.won_back, ledger.won_back_competitor = pop.convert(
-            LowUniforms(rng, pop.size, pop.conversion_bound(innovation)),
+            conversion,
             lambda people: graph.followee_share(customer, people),
             innovation,
             negative_exposure,

@@ -26,7 +26,6 @@ exactly the continuous-time Bass curve sampled daily, whatever the tick.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -73,7 +72,7 @@ class Population:
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
         self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
         self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
-        self._last_conversion_bound: tuple[tuple, float] = ((), math.nan)  # (inputs, bound)
+        self._conversion_bounds: dict[tuple, float] = {}  # by (innovation, the three rates)
         self.segment, self.loyalty, self.voice = self._traits(rng, size)
         # each person's base hazard, kept with their segment (turnover renews both): the
         # daily churn step reads it instead of gathering it from the segments every day
@@ -276,18 +275,18 @@ class Population:
     def conversion_bound(self, innovation: float) -> float:
         """The largest conversion or win-back probability anyone can have today.
 
-        A function of `innovation` and three rates of the config, asked twice a day
-        with the same ones: the last answer is kept (~25 us a call, mostly numpy's
+        A function of `innovation` and three rates of the config, asked a few times a
+        day with the same ones: the answers are kept (~25 us a call, mostly numpy's
         calls on one value).
         """
         conv = self.cfg.conversion
         key = (innovation, conv.imitation_per_day, conv.winback_per_day)
         key += (conv.competitor_winback_per_day,)
-        last_key, last_bound = self._last_conversion_bound
-        if key == last_key:
-            return last_bound
-        bound = self._conversion_bound(innovation)
-        self._last_conversion_bound = (key, bound)
+        bound = self._conversion_bounds.get(key)
+        if bound is None:
+            if len(self._conversion_bounds) >= 8:  # a day asks two: keep a few
+                self._conversion_bounds.clear()
+            bound = self._conversion_bounds[key] = self._conversion_bound(innovation)
         return bound
 
     def _conversion_bound(self, innovation: float) -> float:

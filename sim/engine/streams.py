@@ -22,6 +22,12 @@ STREAMS = (
     "turnover",
     "outreach",
     "background",
+    # the day's uniforms below a bound, one stream each: a process whose bound an arm
+    # changes (conversion, by its company posts) must not move the draws of the others
+    "forget",
+    "churn",
+    "conversion",
+    "conversion_extra",
 )
 
 
@@ -64,6 +70,42 @@ class LowUniforms:
         count = int(rng.binomial(size, self.bound))
         self.people = np.sort(rng.choice(size, count, replace=False))
         self.values = rng.random(count) * self.bound
+
+    @classmethod
+    def layered(
+        cls,
+        rng: np.random.Generator,
+        extra_rng: np.random.Generator,
+        size: int,
+        base: float,
+        bound: float,
+    ) -> LowUniforms:
+        """The uniforms below `bound` in two layers: those below `base` from `rng`, as
+        `LowUniforms(rng, size, base)`, and those in [base, bound) from `extra_rng`.
+
+        An arm whose bound exceeds everyone's `base` (conversion: by its company posts)
+        then shares the draws below `base` with every other arm, and only the band its
+        own bound adds is drawn apart. The same joint law: given that a person's uniform
+        is not below `base`, it is uniform on [base, 1), so the band holds a
+        Binomial(size - count below base, (bound - base) / (1 - base)) number of the
+        others, a uniform sample of them, with uniforms on [base, bound).
+        """
+        low = cls(rng, size, min(base, bound))
+        bound = float(min(max(bound, 0.0), 1.0))
+        if bound <= low.bound or low.bound >= 1.0:
+            return low
+        others = size - len(low.people)
+        count = int(extra_rng.binomial(others, (bound - low.bound) / (1.0 - low.bound)))
+        # the k-th person not below base: k plus the people below base up to there
+        picks = np.sort(extra_rng.choice(others, count, replace=False))
+        skipped = low.people - np.arange(len(low.people))
+        people = picks + np.searchsorted(skipped, picks, side="right")
+        values = low.bound + extra_rng.random(count) * (bound - low.bound)
+        order = np.argsort(np.concatenate([low.people, people]), kind="stable")
+        low.people = np.concatenate([low.people, people])[order]
+        low.values = np.concatenate([low.values, values])[order]
+        low.bound = bound
+        return low
 
 
 def below(uniforms: np.ndarray | LowUniforms, bound: float) -> tuple[np.ndarray, np.ndarray]:

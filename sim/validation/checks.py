@@ -144,8 +144,18 @@ def queue(
 
 
 # ---------------------------------------------------------------- Bass
-def bass(p: float, q: float, size: int, days: int, seed: int = 0) -> pd.Series:
-    """Adopted share at the end of each day (index = day) on the complete graph, nothing else."""
+def bass(
+    p: float, q: float, size: int, days: int, seed: int = 0, replications: int = 1
+) -> pd.Series:
+    """Adopted share at the end of each day (index = day) on the complete graph, nothing else.
+
+    With `replications` > 1, the mean over that many independent runs (seeds from
+    `replicate_seeds(seed, replications)`): its standard error is a single run's
+    divided by the square root of `replications`.
+    """
+    if replications > 1:
+        runs = [bass(p, q, size, days, s) for s in replicate_seeds(seed, replications)]
+        return pd.concat(runs, axis=1).mean(axis=1).rename("adopted")
     config = limiting_config(
         [
             f"population.size={size}",

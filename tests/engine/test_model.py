@@ -190,7 +190,7 @@ def test_daily_negative_share_agrees_with_summary(simulate):
     negative_daily = (d["negative_share"].fillna(0) * totals).sum()
     summary = result.summary["negative_share"] * result.summary["posts_total"]
     assert negative_daily == pytest.approx(summary)
-    assert summary == (model.posts.negativity >= 0.5).sum()
+    assert summary == pytest.approx((model.posts.negativity >= 0.5).sum(), rel=1e-12)
 
 
 def test_the_day_close_runs_every_step_of_the_contract_in_order():
