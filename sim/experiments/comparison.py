@@ -165,7 +165,8 @@ class Comparison:
 
     def markdown(self) -> str:
         """The key metrics as one table: arm means with CIs and differences to the reference."""
-        table = self.table.set_index(["metric", "arm"])
+        frame = self.table  # computed once: every paired test of every metric and arm
+        table = frame.set_index(["metric", "arm"])
         lines = [
             f"# Comparison: {self.scenario}",
             "",
@@ -204,7 +205,7 @@ class Comparison:
                     )
                 cells.append(cell)
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-        lines += ["", _family_note(self.table) + ".", "", self._ranking_note(), ""]
+        lines += ["", _family_note(frame) + ".", "", self._ranking_note(), ""]
         ranking = self.ranking()
         if len(ranking):
             lines += [
@@ -230,13 +231,14 @@ class Comparison:
 
     def text(self) -> str:
         """The table for a terminal: one block per metric, one line per arm."""
-        table = self.table.set_index(["metric", "arm"])
+        frame = self.table  # computed once: every paired test of every metric and arm
+        table = frame.set_index(["metric", "arm"])
         width = max(len(a) for a in self.arms) + 2
         replications = int(self.runs["replication"].nunique())
         out = [
             f"{self.scenario}: {replications} replications per arm, "
             f"differences paired vs {self.reference} (95% CI)",
-            _family_note(self.table),
+            _family_note(frame),
             VALUE_NOTE,
         ]
         if replications < FEW_REPLICATIONS:
@@ -250,7 +252,7 @@ class Comparison:
                 ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
                 line = f"  {arm:{width}s} {_fmt(r['mean']):>11s} {ci}"
                 if arm != self.reference and np.isfinite(r["diff"]):
-                    marks = f" {_marks(r)}" if _marks(r) else ""
+                    marks = (" " + _marks(r)).rstrip()
                     low, high = _fmt(r["diff_low"], sign=True), _fmt(r["diff_high"], sign=True)
                     line += f"   Δ {_fmt(r['diff'], sign=True)} [{low}, {high}]{marks}"
                 out.append(line)
@@ -407,7 +409,8 @@ class Comparison:
         from sim.report.headline import short
 
         short = partial(short, currency=Currency(self.currency))
-        table = self.table.set_index(["metric", "arm"])
+        frame = self.table  # computed once: every paired test of every metric and arm
+        table = frame.set_index(["metric", "arm"])
         replications = int(self.runs["replication"].nunique())
         setup = (
             f"{', '.join(self.arms)} on the scenario {self.scenario}, {replications} "
@@ -428,7 +431,7 @@ class Comparison:
                 r = table.loc[(metric, arm)]
                 cell = short(metric, r["mean"])
                 if arm != self.reference and np.isfinite(r["diff"]):
-                    mark = f" {_marks(r)}" if _marks(r) else ""
+                    mark = (" " + _marks(r)).rstrip()
                     cell += (
                         f" (Δ {_signed(short(metric, r['diff']))} [{short(metric, r['diff_low'])}"
                         f", {short(metric, r['diff_high'])}]{mark})"
@@ -444,7 +447,7 @@ class Comparison:
                 + html.paragraph(
                     "Each cell: the mean over the replications; Δ the paired difference "
                     f"against {self.reference} with its 95 % interval. "
-                    + _family_note(self.table)
+                    + _family_note(frame)
                     + ".",
                     "note",
                 ),
