@@ -26,6 +26,7 @@ exactly the continuous-time Bass curve sampled daily, whatever the tick.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -58,6 +59,14 @@ def conversion_probability(share: np.ndarray, p: np.ndarray | float, q: float) -
     return np.clip((bass_step(share, p, q) - share) / (1.0 - share), 0.0, 1.0)
 
 
+@functools.lru_cache(maxsize=64)
+def _conversion_bound(innovation: float, q: float, winback: float, competitor: float) -> float:
+    """`Population.conversion_bound` of these rates. Kept: a day asks it twice with the same
+    ones, and each answer costs ~25 us of numpy's calls on one value."""
+    best_prospect = float(conversion_probability(np.ones(1), innovation, q)[0])
+    return min(1.0, max(best_prospect, winback, competitor) * (1.0 + 1e-6))
+
+
 class Population:
     """Everyone in the brand's reach: prospects, customers and lapsed customers."""
 
@@ -72,7 +81,6 @@ class Population:
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
         self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
         self.voice_by_segment = np.array([cfg.segments[n].voice_propensity for n in names])
-        self._conversion_bounds: dict[tuple, float] = {}  # by (innovation, the three rates)
         self.segment, self.loyalty, self.voice = self._traits(rng, size)
         # each person's base hazard, kept with their segment (turnover renews both): the
         # daily churn step reads it instead of gathering it from the segments every day
@@ -273,28 +281,14 @@ class Population:
         return min(1.0, -np.expm1(-hazard) * (1.0 + 1e-6))
 
     def conversion_bound(self, innovation: float) -> float:
-        """The largest conversion or win-back probability anyone can have today.
-
-        A function of `innovation` and three rates of the config, asked a few times a
-        day with the same ones: the answers are kept (~25 us a call, mostly numpy's
-        calls on one value).
-        """
+        """The largest conversion or win-back probability anyone can have today."""
         conv = self.cfg.conversion
-        key = (innovation, conv.imitation_per_day, conv.winback_per_day)
-        key += (conv.competitor_winback_per_day,)
-        bound = self._conversion_bounds.get(key)
-        if bound is None:
-            if len(self._conversion_bounds) >= 8:  # a day asks two: keep a few
-                self._conversion_bounds.clear()
-            bound = self._conversion_bounds[key] = self._conversion_bound(innovation)
-        return bound
-
-    def _conversion_bound(self, innovation: float) -> float:
-        conv = self.cfg.conversion
-        q = conv.imitation_per_day
-        best_prospect = float(conversion_probability(np.ones(1), innovation, q)[0])
-        bound = max(best_prospect, conv.winback_per_day, conv.competitor_winback_per_day)
-        return min(1.0, bound * (1.0 + 1e-6))
+        return _conversion_bound(
+            innovation,
+            conv.imitation_per_day,
+            conv.winback_per_day,
+            conv.competitor_winback_per_day,
+        )
 
     def convert(
         self,

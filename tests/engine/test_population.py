@@ -397,11 +397,19 @@ def test_make_customers_only_converts_prospects():
 
 
 def test_the_kept_conversion_bound_follows_the_innovation_asked():
-    """The bound kept from the last call is that call's: a new innovation recomputes it."""
+    """The bound kept for some inputs is theirs: a new innovation or rate recomputes it."""
+    from sim.engine.population import _conversion_bound
+
     pop = _population(1_000, seed=1)
+
+    def computed(innovation: float) -> float:  # without the cache
+        conv = pop.cfg.conversion
+        rates = (conv.imitation_per_day, conv.winback_per_day, conv.competitor_winback_per_day)
+        return _conversion_bound.__wrapped__(innovation, *rates)
+
     low, high = pop.conversion_bound(1e-4), pop.conversion_bound(0.2)
     assert high > low
-    assert pop.conversion_bound(1e-4) == low == pop._conversion_bound(1e-4)
-    assert pop.conversion_bound(0.2) == high == pop._conversion_bound(0.2)
+    assert pop.conversion_bound(1e-4) == low == computed(1e-4)
+    assert pop.conversion_bound(0.2) == high == computed(0.2)
     pop.cfg.conversion.winback_per_day = 0.9  # a rate changed in place: asked again
-    assert pop.conversion_bound(0.2) == pop._conversion_bound(0.2) > high
+    assert pop.conversion_bound(0.2) == computed(0.2) > high
