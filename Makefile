@@ -15,18 +15,18 @@ $(PY):
 	"$$interp" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(STAMP)-test: pyproject.toml | $(PY)
+$(STAMP)-test: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@ $(STAMP)
 
 # the students' app (docs/app.md): its extra, then the server on 127.0.0.1
 # (options: make app ARGS="port=9000")
 .PHONY: app
-$(STAMP)-app: pyproject.toml | $(PY)
+$(STAMP)-app: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 	$(PY) -m pip install --quiet -e ".[app]"
 	touch $@ $(STAMP)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.schema import POST_KINDS, Demand, Posts
+from sim.engine import native
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.keyed import KeyedDraws, draw_key
 from sim.engine.population import CUSTOMER, PROSPECT
@@ -280,6 +281,15 @@ class Candidates:
         self.index, self.author, self.kind = self.index[where], self.author[where], self.kind[where]
         self.extra = {name: values[where] for name, values in self.extra.items()}
 
+    def select(self, survivors: np.ndarray, **extra: np.ndarray) -> None:
+        """Keep the candidates at positions `survivors`, with fields drawn for them."""
+        self.index, self.author, self.kind = (
+            self.index[survivors],
+            self.author[survivors],
+            self.kind[survivors],
+        )
+        self.extra = extra
+
     def uniforms(self, *fields: int) -> np.ndarray:
         """The survivors' uniforms, a column per field (one pass for all of them)."""
         return self.draws.uniform(self.index, np.array(fields, dtype=np.uint64))
@@ -322,6 +332,11 @@ class PostGenerator:
         )
         self.topic_bounds = category_bounds(self.topic_p)
         self.incident_bounds = category_bounds(self.incident_p)
+        # the same bounds and shares as contiguous arrays, for the compiled kernel
+        self._kernel_inputs = tuple(
+            np.ascontiguousarray(values, dtype=np.float64)
+            for values in (self.topic_bounds, self.incident_bounds, self.max_defect)
+        )
         self.rates = {
             COMPLAINT: total,
             QUESTION: cfg.question_rate_per_day,
@@ -360,6 +375,21 @@ class PostGenerator:
         kinds_array = np.array(kinds, dtype=np.int8)
         expected = np.array([self.rates[k] for k in kinds]) * scale
         c = Candidates(rng, kinds_array, expected, self.size)
+        if native.KERNELS is not None:
+            self._thin_compiled(c, defect_level, state, loyalty, voice)
+        else:
+            self._thin(c, defect_level, state, loyalty, voice)
+        return c.part(self.cfg, self.rhythm, day_start)
+
+    def _thin(
+        self,
+        c: Candidates,
+        defect_level: np.ndarray,
+        state: np.ndarray,
+        loyalty: np.ndarray,
+        voice: np.ndarray | None,
+    ) -> None:
+        """The day's thinning tests in numpy (the reference for `_thin_compiled`)."""
         # keyed draws do not depend on the order of the tests: the rarest goes first
         if voice is not None:  # most incidents are not voiced: that test alone, first
             c.extra = {"voice_u": c.uniforms(_VOICE)[:, 0]}
@@ -382,7 +412,61 @@ class PostGenerator:
             accept[praise] = accept_u[praise] < loyalty[c.author[praise]] ** 2
         c.extra["topic"] = topic
         c.keep(accept)
-        return c.part(self.cfg, self.rhythm, day_start)
+
+    def _thin_compiled(
+        self,
+        c: Candidates,
+        defect_level: np.ndarray,
+        state: np.ndarray,
+        loyalty: np.ndarray,
+        voice: np.ndarray | None,
+    ) -> None:
+        """`_thin` in one compiled pass (sim/engine/kernels.c): the same survivors and draws."""
+        count = len(c.kind)
+        survivors = np.empty(count, dtype=np.int64)
+        voice_u = np.empty(count, dtype=np.float64)
+        topic = np.empty(count, dtype=np.int64)
+        topic_bounds, incident_bounds, max_defect = self._kernel_inputs
+        # held here while the kernel runs: converted copies must outlive their addresses
+        kind, author, state, loyalty, defect_level = (
+            np.ascontiguousarray(values, dtype=dtype)
+            for values, dtype in (
+                (c.kind, np.int8),
+                (c.author, np.int64),
+                (state, np.int8),
+                (loyalty, np.float64),
+                (defect_level, np.float64),
+            )
+        )
+        has_voice = voice is not None
+        # without voice the kernel reads none: any float64 array stands in
+        voice = np.ascontiguousarray(voice, dtype=np.float64) if has_voice else max_defect
+        kept = native.KERNELS.thin(
+            count,
+            kind.ctypes.data,
+            author.ctypes.data,
+            int(c.draws.key),
+            has_voice,
+            voice.ctypes.data,
+            state.ctypes.data,
+            _POSTER.ctypes.data,
+            topic_bounds.ctypes.data,
+            len(topic_bounds),
+            incident_bounds.ctypes.data,
+            len(incident_bounds),
+            max_defect.ctypes.data,
+            defect_level.ctypes.data,
+            loyalty.ctypes.data,
+            COMPLAINT,
+            PRAISE,
+            _VOICE,
+            _TOPIC,
+            _ACCEPT,
+            survivors.ctypes.data,
+            voice_u.ctypes.data,
+            topic.ctypes.data,
+        )
+        c.select(survivors[:kept], voice_u=voice_u[:kept], topic=topic[:kept])
 
 
 _BATCH_COLUMNS = (

@@ -1,0 +1,60 @@
+"""The compiled kernels (sim/engine/kernels.c), or why the engine runs without them.
+
+The kernels are built at install (hatch_build.py) into a plain shared library and
+called through ctypes on numpy arrays. Each one has a numpy twin in the engine
+that stays the reference: the two give the same results to the last bit
+(tests/engine/test_native.py), so whether a run used them changes its speed,
+never its results. The engine uses the library when it is present and was built
+from the kernels.c beside it; `HUBSPOKE_NATIVE=0` makes it run numpy alone.
+
+`KERNELS` is the loaded library's functions, or None; `STATUS` says which, and why.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+_SOURCE = _HERE / "kernels.c"
+_LIBRARY = _HERE / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so")
+
+_P = ctypes.c_void_p
+_I64, _U64, _I32, _I8 = ctypes.c_int64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int8
+_SIGNATURES = {
+    "thin": (
+        _I64,
+        [
+            *(_I64, _P, _P, _U64, _I32, _P, _P, _P, _P, _I64, _P, _I64, _P, _P, _P, _I8, _I8),
+            *(_U64, _U64, _U64, _P, _P, _P),
+        ],
+    ),
+}
+
+
+def load(library_path: Path = _LIBRARY, source: Path = _SOURCE) -> tuple[ctypes.CDLL | None, str]:
+    """The library at `library_path` if it may be used (built from `source`), and a status."""
+    if os.environ.get("HUBSPOKE_NATIVE", "1") == "0":
+        return None, "off (HUBSPOKE_NATIVE=0): the numpy path"
+    if not library_path.exists():
+        return None, "not built (no C compiler at install?): the numpy path"
+    try:
+        library = ctypes.CDLL(str(library_path))
+    except OSError as error:
+        return None, f"not loadable ({error}): the numpy path"
+    library.kernels_source.restype = ctypes.c_char_p
+    built_from = library.kernels_source().decode()
+    if source.exists():
+        expected = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+        if built_from != expected:
+            return None, "stale (kernels.c changed since the build; reinstall): the numpy path"
+    for name, (result, arguments) in _SIGNATURES.items():
+        function = getattr(library, name)
+        function.restype, function.argtypes = result, arguments
+    return library, f"compiled kernels in use (built from kernels.c {built_from})"
+
+
+KERNELS, STATUS = load()

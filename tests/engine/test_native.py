@@ -1,0 +1,166 @@
+"""The compiled kernels (sim/engine/kernels.c) against their numpy twins, and their build.
+
+The kernels change a run's speed, never its results: on the same machine both
+paths must agree to the last bit, in the day's thinning and over whole runs.
+In CI the library must have been built (the README's test command builds it);
+elsewhere, without a C compiler, the comparisons skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.config.schema import Posts
+from sim.engine import native
+from sim.engine.model import HubspokeModel
+from sim.engine.population import CUSTOMER, LAPSED, PROSPECT
+from sim.engine.posts import COMPLAINT, LEAD, PRAISE, QUESTION, Candidates, PostGenerator
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE = ROOT / "sim" / "engine"
+
+needs_kernels = pytest.mark.skipif(
+    native.KERNELS is None and not os.environ.get("CI"),
+    reason=f"compiled kernels: {native.STATUS}",
+)
+
+
+def test_ci_runs_with_the_compiled_kernels():
+    if not os.environ.get("CI"):
+        pytest.skip("outside CI the kernels may be missing (no C compiler)")
+    assert native.KERNELS is not None, native.STATUS
+
+
+def _day_inputs(seed: int, size: int = 3000):
+    rng = np.random.default_rng(seed)
+    state = rng.choice(np.array([PROSPECT, CUSTOMER, LAPSED], dtype=np.int8), size)
+    loyalty = rng.random(size)
+    voice = rng.random(size) * 0.05
+    voice[:10] = 1.0  # some who always voice, some who never do
+    voice[10:20] = 0.0
+    return state, loyalty, voice
+
+
+@needs_kernels
+@pytest.mark.parametrize("with_voice", [True, False])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_compiled_thinning_keeps_the_same_candidates_with_the_same_draws(seed, with_voice):
+    state, loyalty, voice = _day_inputs(seed)
+    cfg = Posts()
+    max_defect = np.linspace(1.0, 3.0, len(cfg.topics))
+    generator = PostGenerator(cfg, len(state), max_defect)
+    # levels from nothing to the bound: each acceptance branch is taken
+    level = np.linspace(0.0, 1.0, len(cfg.topics)) * max_defect
+    kinds = np.array([COMPLAINT, QUESTION, PRAISE, LEAD], dtype=np.int8)
+    expected = np.array([20_000.0, 300.0, 2_000.0, 400.0])
+    paths = []
+    for thin in (generator._thin, generator._thin_compiled):
+        candidates = Candidates(np.random.default_rng(seed), kinds, expected, len(state))
+        thin(candidates, level, state, loyalty, voice if with_voice else None)
+        paths.append(candidates)
+    numpy_path, compiled = paths
+    assert len(numpy_path.index) > 100
+    assert set(np.unique(numpy_path.kind)) == set(kinds.tolist())
+    for name in ("index", "author", "kind"):
+        np.testing.assert_array_equal(getattr(compiled, name), getattr(numpy_path, name))
+    assert compiled.extra.keys() == numpy_path.extra.keys()
+    for name, values in numpy_path.extra.items():
+        assert compiled.extra[name].dtype == values.dtype
+        np.testing.assert_array_equal(compiled.extra[name], values)
+
+
+def _run(scenario: str, seed: int, kernels) -> dict:
+    original = native.KERNELS
+    native.KERNELS = kernels
+    try:
+        cfg = sim.load_config(scenario, ["population.size=3000", "days=60"])
+        model = HubspokeModel(cfg, seed)
+        model.run()
+    finally:
+        native.KERNELS = original
+    result = sim.results.collect(model)
+    posts = model.posts
+    return {
+        "summary": result.summary,
+        "daily": result.daily,
+        "loyalty": model.population.loyalty,
+        "outcome": posts.outcome,
+        "first_response": posts.first_response,
+        "created": posts.created,
+    }
+
+
+@needs_kernels
+@pytest.mark.parametrize("scenario", ["baseline", "brand_attack_false", "product_defect"])
+def test_whole_runs_are_the_same_to_the_last_bit_with_or_without_the_kernels(scenario):
+    numpy_run, compiled_run = _run(scenario, 4, None), _run(scenario, 4, native.KERNELS)
+    assert numpy_run["summary"].keys() == compiled_run["summary"].keys()
+    for name, value in numpy_run["summary"].items():
+        other = compiled_run["summary"][name]
+        assert other == value or (value != value and other != other), name  # NaN == NaN
+    assert numpy_run["daily"].equals(compiled_run["daily"])
+    for name in ("loyalty", "outcome", "first_response", "created"):
+        np.testing.assert_array_equal(compiled_run[name], numpy_run[name], err_msg=name)
+
+
+@needs_kernels
+def test_a_library_built_from_another_source_is_refused(tmp_path):
+    library = tmp_path / native._LIBRARY.name
+    shutil.copy(native._LIBRARY, library)
+    source = tmp_path / "kernels.c"
+    source.write_text(native._SOURCE.read_text() + "\n/* edited */\n")
+    loaded, status = native.load(library, source)
+    assert loaded is None and status.startswith("stale")
+    source.write_text(native._SOURCE.read_text())
+    loaded, status = native.load(library, source)
+    assert loaded is not None and status.startswith("compiled kernels in use")
+
+
+def test_a_missing_library_or_the_switch_means_the_numpy_path(tmp_path, monkeypatch):
+    loaded, status = native.load(tmp_path / "absent.so", native._SOURCE)
+    assert loaded is None and status.startswith("not built")
+    monkeypatch.setenv("HUBSPOKE_NATIVE", "0")
+    loaded, status = native.load(native._LIBRARY, native._SOURCE)
+    assert loaded is None and status.startswith("off")
+
+
+def _build_root(tmp_path: Path, source_text: str) -> Path:
+    (tmp_path / "sim" / "engine").mkdir(parents=True)
+    (tmp_path / "sim" / "engine" / "kernels.c").write_text(source_text)
+    return tmp_path
+
+
+def _compile_kernels():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hatch_build", ROOT / "hatch_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compile_kernels, module.LIBRARY
+
+
+def test_a_failed_build_says_why_and_leaves_no_library(tmp_path, monkeypatch):
+    compile_kernels, library = _compile_kernels()
+    root = _build_root(tmp_path, "this is not C\n")
+    reason = compile_kernels(root)
+    assert reason is not None and "failed" in reason
+    assert not (root / library).exists()
+    assert list((root / "sim" / "engine").iterdir()) == [root / "sim" / "engine" / "kernels.c"]
+    monkeypatch.setenv("CC", "no-such-compiler-hubspoke")
+    reason = compile_kernels(root)
+    assert reason is not None and reason.startswith("no C compiler")
+
+
+@needs_kernels
+def test_a_build_records_its_source(tmp_path):
+    compile_kernels, library = _compile_kernels()
+    root = _build_root(tmp_path, native._SOURCE.read_text())
+    assert compile_kernels(root) is None
+    loaded, status = native.load(root / library, root / "sim" / "engine" / "kernels.c")
+    assert loaded is not None, status
