@@ -24,6 +24,7 @@ _LIBRARY = _HERE / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so"
 
 _P = ctypes.c_void_p
 _I64, _U64, _I32, _I8 = ctypes.c_int64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int8
+_F64 = ctypes.c_double
 _SIGNATURES = {
     "thin": (
         _I64,
@@ -32,6 +33,21 @@ _SIGNATURES = {
             *(_U64, _U64, _U64, _P, _P, _P),
         ],
     ),
+    # the queue (sim/engine/queueing.py CompiledPool); a pool is an opaque pointer
+    "pool_new": (_P, []),
+    "pool_free": (None, [_P]),
+    "pool_add_server": (_I32, [_P, _F64, _F64, _P, _I32, _I32, _F64, _F64, _F64]),
+    "pool_arrive": (_I32, [_P, _I64, _P, _P, _P, _P, _P, _P]),
+    "pool_advance": (_I64, [_P, _F64]),
+    "pool_drain_abandoned": (_I64, [_P, _F64]),
+    "pool_read_log": (None, [_P, _P, _P, _P, _P]),
+    "pool_busy_through": (_F64, [_P, _F64]),
+    "pool_under_way": (_I64, [_P, _P, _P]),
+    "pool_services": (_I64, [_P]),
+    "pool_waiting": (_I64, [_P]),
+    "pool_clock": (_F64, [_P]),
+    "pool_busy_hours": (_F64, [_P]),
+    "pool_completed_hours": (_F64, [_P]),
 }
 
 

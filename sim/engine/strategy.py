@@ -32,6 +32,29 @@ class Rules:
         """Whether a post reaches the team at all (used for crisis detection)."""
         return addressed or listen_u < self.strategy.listening
 
+    def priority_order(
+        self,
+        created: np.ndarray,
+        kind: np.ndarray,
+        followers: np.ndarray,
+        negativity: np.ndarray,
+        churn_risk: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each waiting post's place in the line, smallest first: (primary, arrival); the
+        queue breaks what ties remain by post id."""
+        rule = self.strategy.priority
+        if rule == "visibility":
+            primary = -np.asarray(followers, dtype=np.float64)
+        elif rule == "severity":
+            primary = -(SEVERITY[kind] + negativity)
+        elif rule == "churn_risk":
+            primary = -np.asarray(churn_risk, dtype=np.float64)
+        elif rule == "deadline":
+            primary = created + self.strategy.sla_hours * SLA_FACTOR[kind]
+        else:
+            primary = created
+        return np.asarray(primary, dtype=np.float64), np.asarray(created, dtype=np.float64)
+
     def priority_key(
         self,
         created: float,
@@ -41,19 +64,11 @@ class Rules:
         churn_risk: float,
         post: int,
     ) -> tuple:
-        """Sort key of a waiting post: smallest first; ties broken by arrival then id."""
-        rule = self.strategy.priority
-        if rule == "visibility":
-            primary = -float(followers)
-        elif rule == "severity":
-            primary = -(SEVERITY[kind] + negativity)
-        elif rule == "churn_risk":
-            primary = -churn_risk
-        elif rule == "deadline":
-            primary = created + self.strategy.sla_hours * SLA_FACTOR[kind]
-        else:
-            primary = created
-        return (primary, created, post)
+        """One post's sort key, `priority_order` and the post: smallest first."""
+        primary, secondary = self.priority_order(
+            *(np.array([value]) for value in (created, kind, followers, negativity, churn_risk))
+        )
+        return (float(primary[0]), float(secondary[0]), post)
 
 
 def effective_stance(stance: str, is_true: bool) -> str:

@@ -25,7 +25,7 @@ from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Hub, RosterShift
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
 from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook
-from sim.engine.queueing import ServerPool
+from sim.engine.queueing import pool_class
 from sim.engine.shifts import Shift, staggered_starts
 from sim.engine.strategy import Rules
 
@@ -129,6 +129,7 @@ class CaseSlot:
 
     def __init__(self, liaison: Liaison) -> None:
         self.liaison = liaison
+        self.shift = liaison.shift
         self.available_from = liaison.shift.available_from  # asked at every queue event
 
 
@@ -158,9 +159,9 @@ class Team:
         if rules.staffs_hub:
             for shift in hub_shifts(hub):
                 self.staff.append(HubStaff(model, shift, hub.wage_per_hour, hub))
-        self.hub = ServerPool(
+        pool = pool_class()  # the compiled queue when the kernels are built
+        self.hub = pool(
             list(self.staff),
-            duration=self._hub_duration,
             on_start=self._hub_start,
             on_complete=self._hub_complete,
             on_abandon=self._abandoned,
@@ -168,7 +169,7 @@ class Team:
         self.departments = list(cfg.team.spokes)
         self.topic_spoke = np.array([self.departments.index(d) for d in topic_department])
         self.liaisons: list[Liaison] = []
-        self.spokes: list[ServerPool] = []
+        self.spokes: list = []
         for name in self.departments:
             spoke = cfg.team.spokes[name]
             shift = Shift(
@@ -188,9 +189,8 @@ class Team:
                     self.liaisons.append(liaison)
                     slots.extend(CaseSlot(liaison) for _ in range(spoke.cases_per_liaison))
             self.spokes.append(
-                ServerPool(
+                pool(
                     slots,
-                    duration=self._spoke_duration,
                     on_start=self._spoke_start,
                     on_complete=self._spoke_complete,
                 )
@@ -209,7 +209,7 @@ class Team:
         self.model = model
         # what the hub's callbacks read of each post it holds, as Python values: a card
         # per queued post (numpy's scalar reads cost several times a tuple's), made in
-        # `take_up` as (work hours, kind, author, created, outside the sample, follow-up
+        # `take_up` as (kind, author, created, outside the sample, follow-up
         # draw, problem, topic) and dropped when the hub answers or loses the post
         self._card: dict[int, tuple] = {}
         self._topic_spoke = self.topic_spoke.tolist()
@@ -244,7 +244,6 @@ class Team:
         kinds, created = p.kind[queued], p.created[queued]
         work = p.handle_work[queued] * self.handle_hours[kinds]
         cards = zip(
-            work.tolist(),
             kinds.tolist(),
             authors.tolist(),
             created.tolist(),
@@ -254,20 +253,13 @@ class Team:
             p.topic[queued].tolist(),
             strict=True,
         )
-        key, arrive, card = self.rules.priority_key, self.hub.arrive, self._card
-        for post, at, k, followers, neg, r, gives_up, post_card in zip(
-            queued.tolist(),
-            created.tolist(),
-            kinds.tolist(),
-            p.followers[queued].tolist(),
-            p.negativity[queued].tolist(),
-            risk.tolist(),
-            (created + p.patience[queued]).tolist(),
-            cards,
-            strict=True,
-        ):
-            card[post] = post_card
-            arrive(at, post, key(at, k, followers, neg, r, post), gives_up)
+        self._card.update(zip(queued.tolist(), cards, strict=True))
+        primary, secondary = self.rules.priority_order(
+            created, kinds, p.followers[queued], p.negativity[queued], risk
+        )
+        self.hub.arrive_many(
+            created, queued, work, primary, secondary, created + p.patience[queued]
+        )
 
     def add_surge(
         self, count: int, start: float, days: float, shift: RosterShift | None = None
@@ -357,9 +349,6 @@ class Team:
         return sum(shift.hours_in(day) * count for shift, count in self._slot_shifts.items())
 
     # ---------------------------------------------------------------- hub callbacks
-    def _hub_duration(self, post: int, server: HubStaff) -> float:
-        return self._card[post][0]
-
     def _hub_start(self, post: int, time: float, server: HubStaff) -> None:
         self.posts.service_start[post] = time
 
@@ -369,7 +358,7 @@ class Team:
         self.ledger.abandoned += 1
 
     def _hub_complete(self, post: int, time: float, server: HubStaff) -> None:
-        _, kind, author, created, outside, follow_u, problem, topic = self._card.pop(post)
+        kind, author, created, outside, follow_u, problem, topic = self._card.pop(post)
         posts = self.posts
         posts.first_response[post] = time
         self.ledger.response(time - created)
@@ -450,17 +439,14 @@ class Team:
             return
         posts.outcome[post] = ROUTED
         posts.routed_to[post] = spoke
-        self.spokes[spoke].arrive(time, post, (time, post))
+        work = float(posts.spoke_work[post]) * float(self.resolution_hours[spoke])
+        self.spokes[spoke].arrive(time, post, work, (time, time))
         self.ledger.routed += 1
 
     # ---------------------------------------------------------------- spoke callbacks
     def _spoke_start(self, post: int, time: float, slot: CaseSlot) -> None:
         slot.liaison.take_case()
         self.posts.spoke_start[post] = time
-
-    def _spoke_duration(self, post: int, slot: CaseSlot) -> float:
-        posts = self.posts
-        return float(posts.spoke_work[post] * self.resolution_hours[posts.routed_to[post]])
 
     def _spoke_complete(self, post: int, time: float, slot: CaseSlot) -> None:
         posts = self.posts
