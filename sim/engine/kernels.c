@@ -6,6 +6,8 @@
  *
  *   thin  the day's thinning of post candidates (sim/engine/posts.py,
  *         PostGenerator.day): the voice, poster, topic and acceptance tests.
+ *   resolve_copies  the copying model's follows (sim/engine/network.py,
+ *         preferential_attachment): each copied edge takes its source's target.
  *   pool  a multi-server priority queue with shifts and abandonment
  *         (sim/engine/queueing.py, ServerPool): its events, logged for the
  *         caller's callbacks in the order the Python pool calls them.
@@ -98,6 +100,16 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
         kept++;
     }
     return kept;
+}
+
+/* Each edge in `copies` (ascending) takes the target of the earlier edge it points
+ * at; pointers point backwards, so one pass in order resolves chains of copies. */
+EXPORT void resolve_copies(int64_t count, const int64_t *copies, const int64_t *pointer,
+                           int64_t *target) {
+    for (int64_t i = 0; i < count; i++) {
+        const int64_t edge = copies[i];
+        target[edge] = target[pointer[edge]];
+    }
 }
 
 /* ------------------------------------------------------------------ pool

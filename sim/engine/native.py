@@ -33,6 +33,7 @@ _SIGNATURES = {
             *(_U64, _U64, _U64, _P, _P, _P),
         ],
     ),
+    "resolve_copies": (None, [_I64, _P, _P, _P]),
     # the queue (sim/engine/queueing.py CompiledPool); a pool is an opaque pointer
     "pool_new": (_P, []),
     "pool_free": (None, [_P]),

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.config.schema import Network
+from sim.engine import native
 
 
 def _canonical(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -217,6 +218,28 @@ def _from_rows(size: int, follower: np.ndarray, followee: np.ndarray) -> Followe
     return FollowerGraph.from_follows(follows)
 
 
+def resolve_copies(copies: np.ndarray, pointer: np.ndarray, target: np.ndarray) -> None:
+    """Give each edge in `copies` (ascending) the target of the earlier edge it points at,
+    in place (`pointer` may change). Pointers point backwards: in C one pass in order
+    does it (the kernel `resolve_copies`), in numpy pointer jumping in O(log n) rounds."""
+    if native.KERNELS is not None:
+        copies = np.ascontiguousarray(copies, dtype=np.int64)
+        for values in (pointer, target):
+            if values.dtype != np.int64 or not values.flags.c_contiguous:
+                raise TypeError(f"resolve_copies writes contiguous int64, got {values.dtype}")
+        native.KERNELS.resolve_copies(
+            len(copies), copies.ctypes.data, pointer.ctypes.data, target.ctypes.data
+        )
+        return
+    pending = copies  # the jumps shorten `pointer` in place: it is scratch
+    while len(pending):
+        p = pointer[pending]
+        resolved = target[p] >= 0
+        target[pending[resolved]] = target[p[resolved]]
+        pending = pending[~resolved]
+        pointer[pending] = pointer[p[~resolved]]
+
+
 def preferential_attachment(
     size: int, follows: int, uniform_share: float, rng: np.random.Generator
 ) -> FollowerGraph:
@@ -226,8 +249,8 @@ def preferential_attachment(
     a uniform one, otherwise whoever an earlier random follow points at. Copying
     a random earlier edge picks a target in proportion to its follower count,
     which gives a power-law follower distribution (exponent 1 + 1/(1 - a)).
-    Copy pointers always point backwards, so they resolve by pointer jumping in
-    O(log n) vectorised rounds. People are shuffled at the end so that age and
+    Copy pointers always point backwards, so they resolve in one pass
+    (`resolve_copies`). People are shuffled at the end so that age and
     index are unrelated.
     """
     m = min(follows, max(size - 1, 1))
@@ -249,13 +272,7 @@ def preferential_attachment(
     first_edge = len(core) + (follower[copies] - seed_nodes) * m
     copy_edges = len(core) + copies
     pointer[copy_edges] = (rng.random(len(copies)) * first_edge).astype(np.int64)
-    pending = copy_edges
-    while len(pending):
-        p = pointer[pending]
-        resolved = target[p] >= 0
-        target[pending[resolved]] = target[p[resolved]]
-        pending = pending[~resolved]
-        pointer[pending] = pointer[p[~resolved]]
+    resolve_copies(copy_edges, pointer, target)
     relabel = rng.permutation(size)
     # every person follows m people, so the rows of person relabel[t] are t's m edges
     original = np.empty(size, dtype=np.int64)

@@ -19,6 +19,7 @@ import sim
 from sim.config.schema import Posts
 from sim.engine import native
 from sim.engine.model import HubspokeModel
+from sim.engine.network import preferential_attachment
 from sim.engine.population import CUSTOMER, LAPSED, PROSPECT
 from sim.engine.posts import COMPLAINT, LEAD, PRAISE, QUESTION, Candidates, PostGenerator
 
@@ -73,6 +74,25 @@ def test_the_compiled_thinning_keeps_the_same_candidates_with_the_same_draws(see
     for name, values in numpy_path.extra.items():
         assert compiled.extra[name].dtype == values.dtype
         np.testing.assert_array_equal(compiled.extra[name], values)
+
+
+@needs_kernels
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_compiled_copying_model_builds_the_same_graph(seed):
+    graphs = []
+    for kernels in (None, native.KERNELS):
+        original = native.KERNELS
+        native.KERNELS = kernels
+        try:
+            graphs.append(preferential_attachment(20_000, 8, 0.3, np.random.default_rng(seed)))
+        finally:
+            native.KERNELS = original
+    numpy_graph, compiled = graphs
+    assert numpy_graph.follows.nnz > 100_000
+    for name in ("indptr", "indices"):
+        np.testing.assert_array_equal(
+            getattr(compiled.follows, name), getattr(numpy_graph.follows, name)
+        )
 
 
 def _run(scenario: str, seed: int, kernels) -> dict:
