@@ -46,6 +46,7 @@ def compile_kernels(root: Path) -> str | None:
         "-o",
         str(partial),
         str(source),
+        "-lm",
     ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -11,6 +11,8 @@
  *   pool  a multi-server priority queue with shifts and abandonment
  *         (sim/engine/queueing.py, ServerPool): its events, logged for the
  *         caller's callbacks in the order the Python pool calls them.
+ *   team  the team's callbacks on those events (sim/engine/team.py, Team):
+ *         replies, fixes, routing, broken promises, leads, abandonment.
  *
  * Floating point: only comparisons, products and integer-to-float conversions,
  * which IEEE 754 rounds the same everywhere; build with -ffp-contract=off so that
@@ -428,3 +430,340 @@ EXPORT int64_t pool_waiting(const Pool *pool) { return pool->waiting.size; }
 EXPORT double pool_clock(const Pool *pool) { return pool->clock; }
 EXPORT double pool_busy_hours(const Pool *pool) { return pool->busy_hours; }
 EXPORT double pool_completed_hours(const Pool *pool) { return pool->completed_hours; }
+
+/* ------------------------------------------------------------------ team
+ *
+ * sim/engine/team.py's callbacks on the queues' events, in the order the
+ * queues log them: the same effects on the post book, the people, the
+ * defects and the day's ledger, with the same arithmetic (Python's min and
+ * max are written out as the comparisons they make). What the Python ledger
+ * keeps in lists (response and resolution hours, the people given a reply
+ * weight) is logged here and appended by the caller in the same order.
+ */
+
+enum { ROUTING_HUB_ONLY = 0, ROUTING_HUB_AND_SPOKE = 1, ROUTING_PR_ONLY = 2 };
+
+/* sim/engine/posts.py KIND and OUTCOME, and population.py's states */
+enum { KIND_COMPLAINT = 0, KIND_QUESTION = 1, KIND_PRAISE = 2, KIND_LEAD = 3, KIND_ATTACK = 5 };
+enum { OUTCOME_ABANDONED = 2, OUTCOME_REPLIED = 3, OUTCOME_ROUTED = 4, OUTCOME_RESOLVED = 5,
+       OUTCOME_BROKEN = 6 };
+enum { STATE_PROSPECT = 0, STATE_CUSTOMER = 1 };
+
+/* every field 8 bytes wide: the ctypes mirror in sim/engine/team.py needs no padding rules */
+typedef struct {
+    /* the post book: read */
+    const int8_t *kind;
+    const int64_t *author;
+    const double *created;
+    const uint8_t *background;
+    const double *follow_u;
+    const uint8_t *problem;
+    const int8_t *topic;
+    const double *loyalty_before;
+    const double *spoke_work;
+    /* the post book: written */
+    double *service_start, *first_response, *reply_uplift, *resolved_at, *loyalty_after_fix;
+    double *spoke_start;
+    int8_t *outcome, *routed_to;
+    /* the people */
+    double *loyalty, *voice;
+    const double *baseline_loyalty, *margin_by_segment;
+    const int8_t *segment;
+    int8_t *state;
+    int32_t *open_issues;
+    double *reply_weight;
+    /* the topics' defects */
+    double *level;
+    const double *everyday, *hidden_growth, *floor;
+    double *recognised_at;
+    const int64_t *recognised_after;
+    int64_t *department_fixes;
+    /* the spokes */
+    const int64_t *topic_spoke;
+    const double *resolution_hours, *follow_through;
+    Pool *const *spokes;
+    const int64_t *slot_offset;   /* spoke s's slots are liaison slots from slot_offset[s] */
+    const int64_t *slot_liaison;  /* a slot's liaison */
+    const double *effort_hours;   /* by liaison */
+    double *case_hours;           /* by liaison, today's, added to */
+    /* settings */
+    int64_t spoke_count, topic_count, sales, routing, exponential_speed, recovery_ceiling, freeze_loyalty;
+    int64_t close_loop, attack_reply_goodwill;
+    double spin, hub_lead_close, lead_close_rate, resolve_share, answer_share, reply_gain;
+    double speed_scale_hours, resolution_value_days, resolution_gain, answer_gain;
+    double compensation_per_resolution, broken_promise_hit, squeaky_wheel, revenue_floor;
+    double fix_share;
+    /* the day's tallies, added to */
+    int64_t resolved, routed, broken, abandoned, leads_closed, root_cause_fixes, converted;
+    double compensation, spoke_held;
+} TeamState;
+
+/* the ledger's lists, appended to in event order and read by the caller */
+typedef struct {
+    double *response, *resolution;
+    int64_t *touched;
+    int64_t responses, resolutions, touches, capacity[3];
+    int32_t failed;
+} TeamLog;
+
+EXPORT TeamLog *team_log_new(void) { return calloc(1, sizeof(TeamLog)); }
+
+EXPORT void team_log_free(TeamLog *log) {
+    if (!log) return;
+    free(log->response);
+    free(log->resolution);
+    free(log->touched);
+    free(log);
+}
+
+EXPORT void team_log_clear(TeamLog *log) { log->responses = log->resolutions = log->touches = 0; }
+
+EXPORT int64_t team_log_count(const TeamLog *log, int32_t which) {
+    return which == 0 ? log->responses : which == 1 ? log->resolutions : log->touches;
+}
+
+EXPORT void team_log_read(const TeamLog *log, double *response, double *resolution,
+                          int64_t *touched) {
+    memcpy(response, log->response, (size_t)log->responses * sizeof(double));
+    memcpy(resolution, log->resolution, (size_t)log->resolutions * sizeof(double));
+    memcpy(touched, log->touched, (size_t)log->touches * sizeof(int64_t));
+}
+
+static void *grow(void *items, int64_t *capacity, int64_t size, size_t width, int32_t *failed) {
+    if (size < *capacity) return items;
+    int64_t wanted = *capacity ? 2 * *capacity : 256;
+    void *grown = realloc(items, (size_t)wanted * width);
+    if (!grown) { *failed = 1; return items; }
+    *capacity = wanted;
+    return grown;
+}
+
+static void log_response(TeamLog *log, double hours) {
+    log->response = grow(log->response, &log->capacity[0], log->responses, sizeof(double), &log->failed);
+    if (!log->failed) log->response[log->responses++] = hours;
+}
+
+static void log_resolution(TeamLog *log, double hours) {
+    log->resolution = grow(log->resolution, &log->capacity[1], log->resolutions, sizeof(double), &log->failed);
+    if (!log->failed) log->resolution[log->resolutions++] = hours;
+}
+
+static void weigh_reply(TeamState *t, TeamLog *log, int64_t person, double value) {
+    t->reply_weight[person] += value;
+    log->touched = grow(log->touched, &log->capacity[2], log->touches, sizeof(int64_t), &log->failed);
+    if (!log->failed) log->touched[log->touches++] = person;
+}
+
+static double revenue_of(const TeamState *t, int64_t person) {
+    double margin = t->margin_by_segment[t->segment[person]];
+    return margin * (t->revenue_floor + (1.0 - t->revenue_floor) * t->loyalty[person]);
+}
+
+static void shift_one(TeamState *t, int64_t person, double amount) {
+    if (t->freeze_loyalty) return;
+    double value = t->loyalty[person] + amount;
+    t->loyalty[person] = value < 0.0 ? 0.0 : (value > 1.0 ? 1.0 : value);
+}
+
+static double restoring(const TeamState *t, int64_t post, int64_t author, double gain) {
+    if (!t->recovery_ceiling) return gain;
+    double ceiling = t->loyalty_before[post];
+    if (isnan(ceiling)) ceiling = t->baseline_loyalty[author];
+    double room = ceiling - t->loyalty[author];
+    double most = room > 0.0 ? room : 0.0;   /* max(0.0, room) */
+    return most < gain ? most : gain;         /* min(gain, most) */
+}
+
+static int64_t make_customer(TeamState *t, int64_t person) {
+    if (t->state[person] != STATE_PROSPECT) return 0;
+    t->state[person] = STATE_CUSTOMER;
+    t->converted += 1;
+    return 1;
+}
+
+static double hub_share(const TeamState *t, int problem) {
+    return problem ? t->resolve_share : t->answer_share;
+}
+
+static void route(TeamState *t, int64_t post, int64_t spoke, double time) {
+    Pool *pool = t->spokes[spoke];
+    if (pool->servers == 0) return; /* nobody staffs that department: a reply is all */
+    t->outcome[post] = OUTCOME_ROUTED;
+    t->routed_to[post] = (int8_t)spoke;
+    double work = t->spoke_work[post] * t->resolution_hours[spoke];
+    Arrival item = {time, pool->seq++, post, time, time, INFINITY, work};
+    if (ArrivalHeap_push(&pool->arrivals, item)) pool->failed = 1;
+    t->routed += 1;
+}
+
+static void department_fixed(TeamState *t, int64_t topic, double time) {
+    if (t->hidden_growth[topic] <= 0 || !isnan(t->recognised_at[topic])) return;
+    t->department_fixes[topic] += 1;
+    if (t->department_fixes[topic] >= t->recognised_after[topic]) {
+        t->recognised_at[topic] = time;
+        t->level[topic] = t->everyday[topic];
+    }
+}
+
+static int fix_root_cause(TeamState *t, int64_t topic) {
+    double level = t->level[topic], floor_ = t->floor[topic];
+    if (level <= floor_ + 0.01 * t->everyday[topic]) return 0;
+    t->level[topic] = floor_ + (level - floor_) * (1.0 - t->fix_share);
+    return 1;
+}
+
+static void resolve(TeamState *t, TeamLog *log, int64_t post, double time, int by_spoke,
+                    int64_t author, double created, int outside, int problem, int64_t topic) {
+    t->outcome[post] = OUTCOME_RESOLVED;
+    t->resolved_at[post] = time;
+    t->resolved += 1;
+    log_resolution(log, time - created);
+    double days = (time - created) / HOURS_PER_DAY;
+    double fade = exp(-days / t->resolution_value_days);
+    if (!outside) {
+        double gain = problem ? t->resolution_gain : t->answer_gain;
+        shift_one(t, author, restoring(t, post, author, gain * fade));
+        if (problem) {
+            t->loyalty_after_fix[post] = t->loyalty[author];
+            if (t->open_issues[author] > 0) t->open_issues[author] -= 1;
+        }
+    }
+    if (!problem) return;
+    t->compensation += t->compensation_per_resolution;
+    if (!by_spoke) return; /* the hub fixes the customer's case, not the cause */
+    department_fixed(t, topic, time);
+    if (t->close_loop && fix_root_cause(t, topic)) t->root_cause_fixes += 1;
+}
+
+static void reply_lifts(TeamState *t, TeamLog *log, int64_t post, int64_t author, double delay,
+                        int problem) {
+    weigh_reply(t, log, author, t->spin);
+    double speed = t->exponential_speed ? exp(-delay / t->speed_scale_hours)
+                                        : 1.0 / (1.0 + delay / t->speed_scale_hours);
+    if (problem && t->squeaky_wheel > 0) {
+        double louder = t->voice[author] * (1.0 + t->squeaky_wheel);
+        t->voice[author] = 1.0 < louder ? 1.0 : louder; /* np.minimum(1.0, louder) */
+    }
+    double before = revenue_of(t, author);
+    shift_one(t, author, restoring(t, post, author, t->reply_gain * speed * t->spin));
+    if (t->state[author] == STATE_CUSTOMER && before > 0)
+        t->reply_uplift[post] = revenue_of(t, author) / before - 1.0;
+}
+
+static void hub_complete(TeamState *t, TeamLog *log, int64_t post, double time) {
+    const int kind = t->kind[post];
+    const int64_t author = t->author[post];
+    const double created = t->created[post];
+    const int outside = t->background[post] != 0, problem = t->problem[post] != 0;
+    const double follow_u = t->follow_u[post];
+    const int64_t topic = t->topic[post] < 0 ? t->topic[post] + t->topic_count : t->topic[post];
+    t->first_response[post] = time;
+    log_response(log, time - created);
+    t->outcome[post] = OUTCOME_REPLIED;
+    if (kind == KIND_ATTACK) {
+        if (t->attack_reply_goodwill) weigh_reply(t, log, author, t->spin);
+        return;
+    }
+    if (!outside) reply_lifts(t, log, post, author, time - created, problem);
+    if (kind == KIND_LEAD) {
+        if (t->routing == ROUTING_HUB_AND_SPOKE && t->sales >= 0 && t->spokes[t->sales]->servers)
+            route(t, post, t->sales, time);
+        else if (!outside && follow_u < t->hub_lead_close)
+            t->leads_closed += make_customer(t, author);
+        return;
+    }
+    if (t->routing == ROUTING_PR_ONLY || !(kind == KIND_QUESTION || problem)) return;
+    if (follow_u < hub_share(t, problem))
+        resolve(t, log, post, time, 0, author, created, outside, problem, topic);
+    else if (t->routing == ROUTING_HUB_AND_SPOKE)
+        route(t, post, t->topic_spoke[topic], time);
+}
+
+/* sim/engine/shifts.py Shift.on_shift_hours */
+static double on_shift_hours(const Shift *s, double start, double end) {
+    if (end <= start) return 0.0;
+    int64_t first = (int64_t)floor(start / HOURS_PER_DAY), last = (int64_t)floor(end / HOURS_PER_DAY);
+    double total = 0.0;
+    for (int64_t d = first - 1; d < last + 1; d++) {
+        if (!s->works[((d % 7) + 7) % 7]) continue;
+        double lo = start, hi = end;
+        double opens = (double)d * HOURS_PER_DAY + s->start_hour;
+        double closes = (double)d * HOURS_PER_DAY + s->start_hour + s->hours;
+        if (opens > lo) lo = opens;
+        if (s->active_from > lo) lo = s->active_from;
+        if (closes < hi) hi = closes;
+        if (s->active_until < hi) hi = s->active_until;
+        double held = hi - lo;
+        total += held > 0.0 ? held : 0.0;
+    }
+    return total;
+}
+
+static void spoke_complete(TeamState *t, TeamLog *log, const Pool *pool, int64_t post,
+                           double time, int64_t slot) {
+    const int64_t spoke = t->routed_to[post];
+    t->spoke_held += on_shift_hours(&pool->shifts[slot], t->spoke_start[post], time);
+    const int outside = t->background[post] != 0;
+    if (t->kind[post] == KIND_LEAD) {
+        t->outcome[post] = OUTCOME_RESOLVED;
+        t->resolved_at[post] = time;
+        if (!outside && t->follow_u[post] < t->lead_close_rate)
+            t->leads_closed += make_customer(t, t->author[post]);
+        return;
+    }
+    const int problem = t->problem[post] != 0;
+    const double share = hub_share(t, problem);
+    const double rest = 1.0 - share;
+    const double u = (t->follow_u[post] - share) / (1e-12 > rest ? 1e-12 : rest);
+    if (u < t->follow_through[spoke]) {
+        const int64_t topic = t->topic[post] < 0 ? t->topic[post] + t->topic_count : t->topic[post];
+        resolve(t, log, post, time, 1, t->author[post], t->created[post], outside, problem, topic);
+    } else {
+        t->outcome[post] = OUTCOME_BROKEN;
+        t->broken += 1;
+        if (outside) return;
+        shift_one(t, t->author[post], -t->broken_promise_hit);
+    }
+}
+
+static void hub_events(TeamState *t, TeamLog *log, const Pool *hub) {
+    for (int64_t i = 0; i < hub->log.size; i++) {
+        const Event *e = &hub->log.items[i];
+        if (e->kind == EVENT_COMPLETE) {
+            hub_complete(t, log, e->post, e->time);
+        } else if (e->kind == EVENT_START) {
+            t->service_start[e->post] = e->time;
+        } else {
+            t->outcome[e->post] = OUTCOME_ABANDONED;
+            t->abandoned += 1;
+        }
+    }
+}
+
+/* the hub, then every spoke, up to `until`, with the callbacks; 0, or -1: out of memory */
+EXPORT int32_t team_advance(TeamState *t, TeamLog *log, Pool *hub, double until) {
+    if (pool_advance(hub, until) < 0) return -1;
+    hub_events(t, log, hub);
+    for (int64_t s = 0; s < t->spoke_count; s++) {
+        Pool *spoke = t->spokes[s];
+        if (spoke->failed || pool_advance(spoke, until) < 0) return -1;
+        for (int64_t i = 0; i < spoke->log.size; i++) {
+            const Event *e = &spoke->log.items[i];
+            if (e->kind == EVENT_COMPLETE) {
+                spoke_complete(t, log, spoke, e->post, e->time, e->server);
+            } else if (e->kind == EVENT_START) {
+                int64_t liaison = t->slot_liaison[t->slot_offset[s] + e->server];
+                t->case_hours[liaison] += t->effort_hours[liaison];
+                t->spoke_start[e->post] = e->time;
+            }
+        }
+    }
+    return log->failed ? -1 : 0;
+}
+
+/* the hub's waiting posts given up by `until` (the backlog's reading), with the callbacks */
+EXPORT int32_t team_drain(TeamState *t, TeamLog *log, Pool *hub, double until) {
+    if (pool_drain_abandoned(hub, until) < 0) return -1;
+    hub_events(t, log, hub);
+    return log->failed ? -1 : 0;
+}

@@ -49,6 +49,14 @@ _SIGNATURES = {
     "pool_clock": (_F64, [_P]),
     "pool_busy_hours": (_F64, [_P]),
     "pool_completed_hours": (_F64, [_P]),
+    # the team's callbacks (sim/engine/team_kernel.py); a log is an opaque pointer
+    "team_log_new": (_P, []),
+    "team_log_free": (None, [_P]),
+    "team_log_clear": (None, [_P]),
+    "team_log_count": (_I64, [_P, _I32]),
+    "team_log_read": (None, [_P, _P, _P, _P]),
+    "team_advance": (_I32, [_P, _P, _P, _F64]),
+    "team_drain": (_I32, [_P, _P, _P, _F64]),
 }
 
 

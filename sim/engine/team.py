@@ -25,9 +25,10 @@ from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Hub, RosterShift
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
 from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook
-from sim.engine.queueing import pool_class
+from sim.engine.queueing import CompiledPool, pool_class
 from sim.engine.shifts import Shift, staggered_starts
 from sim.engine.strategy import Rules
+from sim.engine.team_kernel import CompiledCallbacks
 
 if TYPE_CHECKING:
     from sim.config.schema import Config
@@ -223,6 +224,9 @@ class Team:
         # on-shift hours the spokes' slots held their completed cases, and as last read
         self._spoke_held = 0.0
         self._spoke_busy_seen = 0.0
+        # with the compiled queues, the callbacks run compiled too (the methods below stay
+        # the reference, and run with the Python queues)
+        self._compiled = CompiledCallbacks(self) if isinstance(self.hub, CompiledPool) else None
 
     # ---------------------------------------------------------------- intake
     def take_up(self, ids: np.ndarray) -> None:
@@ -243,6 +247,14 @@ class Team:
             risk = np.zeros(len(queued))
         kinds, created = p.kind[queued], p.created[queued]
         work = p.handle_work[queued] * self.handle_hours[kinds]
+        primary, secondary = self.rules.priority_order(
+            created, kinds, p.followers[queued], p.negativity[queued], risk
+        )
+        self.hub.arrive_many(
+            created, queued, work, primary, secondary, created + p.patience[queued]
+        )
+        if self._compiled is not None:  # the compiled callbacks read the post book itself
+            return
         cards = zip(
             kinds.tolist(),
             authors.tolist(),
@@ -254,12 +266,6 @@ class Team:
             strict=True,
         )
         self._card.update(zip(queued.tolist(), cards, strict=True))
-        primary, secondary = self.rules.priority_order(
-            created, kinds, p.followers[queued], p.negativity[queued], risk
-        )
-        self.hub.arrive_many(
-            created, queued, work, primary, secondary, created + p.patience[queued]
-        )
 
     def add_surge(
         self, count: int, start: float, days: float, shift: RosterShift | None = None
@@ -305,11 +311,17 @@ class Team:
 
     # ---------------------------------------------------------------- engine
     def advance(self, until: float) -> None:
+        if self._compiled is not None:
+            self._compiled.advance(self.hub, until)
+            return
         self.hub.advance(until)
         for spoke in self.spokes:
             spoke.advance(until)
 
     def backlog(self, time: float) -> int:
+        if self._compiled is not None:
+            self._compiled.drain(self.hub, time)
+            return self.hub.waiting
         return self.hub.backlog(time)
 
     def spoke_backlog(self) -> int:

@@ -95,38 +95,93 @@ def test_the_compiled_copying_model_builds_the_same_graph(seed):
         )
 
 
-def _run(scenario: str, seed: int, kernels) -> dict:
+def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:
     original = native.KERNELS
     native.KERNELS = kernels
     try:
-        cfg = sim.load_config(scenario, ["population.size=3000", "days=60"])
+        cfg = sim.load_config(scenario, ["population.size=3000", "days=60", *overrides])
         model = HubspokeModel(cfg, seed)
         model.run()
     finally:
         native.KERNELS = original
     result = sim.results.collect(model)
-    posts = model.posts
+    posts, pop = model.posts, model.population
     return {
         "summary": result.summary,
         "daily": result.daily,
-        "loyalty": model.population.loyalty,
-        "outcome": posts.outcome,
-        "first_response": posts.first_response,
-        "created": posts.created,
+        "people": {
+            name: getattr(pop, name) for name in ("loyalty", "voice", "state", "open_issues")
+        },
+        "posts": {name: getattr(posts, name) for name in POST_COLUMNS},
+        "defects": (model.defects.level, model.defects.recognised_at),
+        "type": type(model.team.hub).__name__,
     }
 
 
+POST_COLUMNS = (
+    "created",
+    "outcome",
+    "service_start",
+    "first_response",
+    "routed_to",
+    "spoke_start",
+    "resolved_at",
+    "reply_uplift",
+    "loyalty_after_fix",
+)
+# people who post in numbers: every callback's branch for simulated authors is taken
+DENSE = (
+    "population.reach=0",
+    "posts.question_rate_per_day=0.005",
+    "posts.lead_rate_per_day=0.002",
+    "population.segments.basic.voice_propensity=0.30",
+    "population.segments.standard.voice_propensity=0.35",
+    "population.segments.premium.voice_propensity=0.45",
+)
+RUNS = {
+    "baseline": ("baseline", ()),
+    "attack_false": ("brand_attack_false", ()),
+    "attack_true_enterprise": ("brand_attack_true", ("strategy=enterprise",)),
+    "defect_enterprise_dense": ("product_defect", ("strategy=enterprise", *DENSE)),
+    "hidden_fraud": ("hidden_fraud", ()),
+    "pr_spin_exponential_dense": (
+        "baseline",
+        (
+            "strategy=pr_spin",
+            "posts.reply_speed_form=exponential",
+            "posts.recovery_ceiling=false",
+            *DENSE,
+        ),
+    ),
+    "frozen_quiet_peak": (
+        "seasonal_peak",
+        ("population.freeze_loyalty=true", "population.squeaky_wheel=0"),
+    ),
+    "hub_closes_leads_dense": ("baseline", ("strategy=visibility_first", *DENSE)),
+    "impatient_hub_and_spoke_dense": (
+        "baseline",
+        ("strategy=hub_and_spoke", "posts.patience_hours=3", *DENSE),
+    ),
+}
+
+
 @needs_kernels
-@pytest.mark.parametrize("scenario", ["baseline", "brand_attack_false", "product_defect"])
-def test_whole_runs_are_the_same_to_the_last_bit_with_or_without_the_kernels(scenario):
-    numpy_run, compiled_run = _run(scenario, 4, None), _run(scenario, 4, native.KERNELS)
+@pytest.mark.parametrize("case", sorted(RUNS))
+def test_whole_runs_are_the_same_to_the_last_bit_with_or_without_the_kernels(case):
+    scenario, overrides = RUNS[case]
+    numpy_run = _run(scenario, overrides, 4, None)
+    compiled_run = _run(scenario, overrides, 4, native.KERNELS)
+    assert (numpy_run["type"], compiled_run["type"]) == ("ServerPool", "CompiledPool")
     assert numpy_run["summary"].keys() == compiled_run["summary"].keys()
     for name, value in numpy_run["summary"].items():
         other = compiled_run["summary"][name]
         assert other == value or (value != value and other != other), name  # NaN == NaN
     assert numpy_run["daily"].equals(compiled_run["daily"])
-    for name in ("loyalty", "outcome", "first_response", "created"):
-        np.testing.assert_array_equal(compiled_run[name], numpy_run[name], err_msg=name)
+    for group in ("people", "posts"):
+        for name, values in numpy_run[group].items():
+            np.testing.assert_array_equal(compiled_run[group][name], values, err_msg=name)
+    for numpy_values, compiled in zip(numpy_run["defects"], compiled_run["defects"], strict=True):
+        np.testing.assert_array_equal(compiled, numpy_values)
 
 
 @needs_kernels
