@@ -2,12 +2,20 @@
 
     python benchmarks/bench_posts.py                 # baseline 100k x 365 days, seed 1
     python benchmarks/bench_posts.py --people 1000000
+    python benchmarks/bench_posts.py --people 10000 --marginal
 
 Times the two places where posts cost time, over a whole run: the day's post
 generation (`HubspokeModel._open_day`: arrivals, thinning, marks, the batch,
 the reshare cascades and exposure) and the team's event loop (`Team.advance`:
 the queues, replies, routing, fixes). Prints each per post and the run's total,
 and exits 1 when the two together exceed the goal per post.
+
+Those two include the day's fixed costs of generating posts (the candidates'
+draws, the batch, the book), which do not grow with the number of posts.
+`--marginal` also measures what one more post costs: whole runs with the reach
+outside the sample doubled and quadrupled (more posts from the same simulated
+people; two seeds each), and the slope of run time on posts by least squares.
+It is printed for information; the exit status stays with the average above.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+
+import numpy as np
 
 import sim
 from sim.engine.model import HubspokeModel
@@ -43,6 +53,7 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--marginal", action="store_true", help="also the cost of one more post")
     args = parser.parse_args()
     config = sim.load_config(args.scenario, [f"population.size={args.people}", f"days={args.days}"])
     HubspokeModel(config, args.seed + 1000).run()  # warm caches and imports, untimed
@@ -63,7 +74,32 @@ def main() -> int:
         print(f"  {name:21s} {seconds:>10.2f} s  {seconds / posts * 1e6:6.1f} us a post")
     verdict = "ok" if per_post <= GOAL_US else "SLOW"
     print(f"  posts in all          {per_post:>10.1f} us a post (goal <= {GOAL_US:g})  {verdict}")
+    if args.marginal:
+        slope, fixed = marginal_cost(args)
+        print(f"  one more post         {slope:>10.1f} us (the slope of run time on posts)")
+        print(f"  the run without posts {fixed:>10.2f} s (the intercept)")
     return 0 if per_post <= GOAL_US else 1
+
+
+def marginal_cost(args: argparse.Namespace) -> tuple[float, float]:
+    """Microseconds of run time per extra post, and the intercept in seconds: runs at
+    1, 2 and 4 times the reach outside the sample, two seeds each, least squares."""
+    base = sim.load_config(args.scenario, [f"population.size={args.people}"])
+    posts, seconds = [], []
+    for factor in (1, 2, 4):
+        reach = max(base.population.reach, args.people) * factor
+        config = sim.load_config(
+            args.scenario,
+            [f"population.size={args.people}", f"days={args.days}", f"population.reach={reach}"],
+        )
+        for seed in (args.seed, args.seed + 1):
+            start = time.perf_counter()
+            model = HubspokeModel(config, seed)
+            model.run()
+            seconds.append(time.perf_counter() - start)
+            posts.append(len(model.posts))
+    slope, intercept = np.polyfit(np.array(posts, dtype=float), np.array(seconds), 1)
+    return slope * 1e6, intercept
 
 
 if __name__ == "__main__":
