@@ -74,7 +74,9 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
                     const double *max_defect, const double *defect_level,
                     const double *loyalty, int8_t complaint, int8_t praise,
                     uint64_t field_voice, uint64_t field_topic, uint64_t field_accept,
-                    int64_t *keep, double *voice_u, int64_t *topic) {
+                    const uint64_t *part_fields, int64_t part_count, const double *cumulative,
+                    const double *hour_share, int64_t *keep, double *voice_u, int64_t *topic,
+                    double *part_u, double *hours) {
     int64_t kept = 0;
     for (int64_t i = 0; i < count; i++) {
         const int8_t k = kind[i];
@@ -100,6 +102,25 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
         voice_u[kept] = vu;
         topic[kept] = t;
         kept++;
+    }
+    /* the survivors' part: their uniforms for `part_fields` (a row each), the first of
+     * which is their time of day, by inverting the day's cumulative intensity as
+     * DailyRhythm.times does (24 hours; `cumulative` has 25 bounds) */
+    for (int64_t j = 0; j < kept; j++) {
+        double *row = part_u + j * part_count;
+        for (int64_t f = 0; f < part_count; f++)
+            row[f] = keyed_uniform(key, (uint64_t)keep[j], part_fields[f]);
+        const double u = row[0];
+        int64_t hour = 0; /* searchsorted(cumulative, u, "right") - 1, within [0, 23] */
+        while (hour < 25 && cumulative[hour] <= u) hour++;
+        hour -= 1;
+        if (hour > 23) hour = 23;
+        if (hour < 0) hour = 0;
+        const double share = hour_share[hour] > 1e-300 ? hour_share[hour] : 1e-300;
+        double within = (u - cumulative[hour]) / share;
+        if (!(within >= 0.0)) within = within != within ? within : 0.0; /* np.maximum(w, 0) */
+        if (within > 1.0 - 1e-12) within = 1.0 - 1e-12;                /* np.minimum */
+        hours[j] = (double)hour + within;
     }
     return kept;
 }

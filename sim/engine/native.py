@@ -30,7 +30,7 @@ _SIGNATURES = {
         _I64,
         [
             *(_I64, _P, _P, _U64, _I32, _P, _P, _P, _P, _I64, _P, _I64, _P, _P, _P, _I8, _I8),
-            *(_U64, _U64, _U64, _P, _P, _P),
+            *(_U64, _U64, _U64, _P, _I64, _P, _P, _P, _P, _P, _P, _P),
         ],
     ),
     "resolve_copies": (None, [_I64, _P, _P, _P]),

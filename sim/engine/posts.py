@@ -272,8 +272,11 @@ class Candidates:
         # every candidate has an author: drawn in turn, the stream stays aligned all the same
         self.author = rng.integers(0, size, len(self.kind))
         self.draws = KeyedDraws(draw_key(rng))
-        self.index = np.arange(len(self.kind), dtype=np.int64)
+        # the survivors' positions among the candidates: set by the first test (`start` or
+        # `select`), not before (the compiled thinning needs no array of all of them)
+        self.index: np.ndarray | None = None
         self.extra: dict[str, np.ndarray] = {}  # fields drawn for the tests, kept in the part
+        self.drawn: tuple[np.ndarray, np.ndarray] | None = None  # the part's uniforms and hours
 
     def keep(self, ok: np.ndarray) -> None:
         """Keep the candidates where `ok` (a mask over the current survivors)."""
@@ -281,13 +284,14 @@ class Candidates:
         self.index, self.author, self.kind = self.index[where], self.author[where], self.kind[where]
         self.extra = {name: values[where] for name, values in self.extra.items()}
 
+    def start(self) -> None:
+        """Every candidate survives until the first test (numpy's tests narrow `index`)."""
+        self.index = np.arange(len(self.kind), dtype=np.int64)
+
     def select(self, survivors: np.ndarray, **extra: np.ndarray) -> None:
-        """Keep the candidates at positions `survivors`, with fields drawn for them."""
-        self.index, self.author, self.kind = (
-            self.index[survivors],
-            self.author[survivors],
-            self.kind[survivors],
-        )
+        """The candidates at positions `survivors` are the day's (the compiled tests'
+        result, all at once), with fields drawn for them."""
+        self.index, self.author, self.kind = survivors, self.author[survivors], self.kind[survivors]
         self.extra = extra
 
     def uniforms(self, *fields: int) -> np.ndarray:
@@ -295,12 +299,19 @@ class Candidates:
         return self.draws.uniform(self.index, np.array(fields, dtype=np.uint64))
 
     def part(self, cfg: Posts, rhythm: DailyRhythm, start: float) -> Part:
-        """The survivors as a part: kind, author, created, their drawn fields and marks."""
-        u = self.draws.uniform(self.index, _PART_FIELDS)
+        """The survivors as a part: kind, author, created, their drawn fields and marks.
+
+        The compiled thinning has drawn the survivors' uniforms and times of day already
+        (`drawn`); otherwise they are drawn here, the same values."""
+        if self.drawn is not None:
+            u, hours = self.drawn
+        else:
+            u = self.draws.uniform(self.index, _PART_FIELDS)
+            hours = rhythm.times(u[:, 0])
         return {
             "kind": self.kind,
             "author": self.author,
-            "created": start + rhythm.times(u[:, 0]),
+            "created": start + hours,
             **self.extra,
             **_marks_from(u[:, 1:], cfg),
         }
@@ -344,6 +355,7 @@ class PostGenerator:
             LEAD: cfg.lead_rate_per_day,
         }
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
+        self._scratch_arrays: tuple[np.ndarray, ...] = (np.empty(0, dtype=np.int64),)
 
     def day(
         self,
@@ -390,6 +402,7 @@ class PostGenerator:
         voice: np.ndarray | None,
     ) -> None:
         """The day's thinning tests in numpy (the reference for `_thin_compiled`)."""
+        c.start()
         # keyed draws do not depend on the order of the tests: the rarest goes first
         if voice is not None:  # most incidents are not voiced: that test alone, first
             c.extra = {"voice_u": c.uniforms(_VOICE)[:, 0]}
@@ -423,9 +436,7 @@ class PostGenerator:
     ) -> None:
         """`_thin` in one compiled pass (sim/engine/kernels.c): the same survivors and draws."""
         count = len(c.kind)
-        survivors = np.empty(count, dtype=np.int64)
-        voice_u = np.empty(count, dtype=np.float64)
-        topic = np.empty(count, dtype=np.int64)
+        survivors, voice_u, topic, part_u, hours = self._scratch(count)
         topic_bounds, incident_bounds, max_defect = self._kernel_inputs
         # held here while the kernel runs: converted copies must outlive their addresses
         kind, author, state, loyalty, defect_level = (
@@ -462,11 +473,33 @@ class PostGenerator:
             _VOICE,
             _TOPIC,
             _ACCEPT,
+            _PART_FIELDS.ctypes.data,
+            len(_PART_FIELDS),
+            self.rhythm.cumulative.ctypes.data,
+            self.rhythm.hour_share.ctypes.data,
             survivors.ctypes.data,
             voice_u.ctypes.data,
             topic.ctypes.data,
+            part_u.ctypes.data,
+            hours.ctypes.data,
         )
-        c.select(survivors[:kept], voice_u=voice_u[:kept], topic=topic[:kept])
+        # copies: the scratch arrays are written again tomorrow
+        c.select(survivors[:kept].copy(), voice_u=voice_u[:kept].copy(), topic=topic[:kept].copy())
+        c.drawn = (part_u[: kept * len(_PART_FIELDS)].reshape(kept, -1).copy(), hours[:kept].copy())
+
+    def _scratch(self, count: int) -> tuple[np.ndarray, ...]:
+        """The compiled thinning's output arrays for `count` candidates, kept between days
+        (fresh arrays of a day's ~33,000 candidates cost more than the kernel's work)."""
+        if len(self._scratch_arrays[0]) < count:
+            size = max(count, 2 * len(self._scratch_arrays[0]))
+            self._scratch_arrays = (
+                np.empty(size, dtype=np.int64),
+                np.empty(size, dtype=np.float64),
+                np.empty(size, dtype=np.int64),
+                np.empty(size * len(_PART_FIELDS), dtype=np.float64),
+                np.empty(size, dtype=np.float64),
+            )
+        return self._scratch_arrays
 
 
 _BATCH_COLUMNS = (
