@@ -485,12 +485,13 @@ class PostGenerator:
         )
         # copies: the scratch arrays are written again tomorrow
         c.select(survivors[:kept].copy(), voice_u=voice_u[:kept].copy(), topic=topic[:kept].copy())
-        c.drawn = (part_u[: kept * len(_PART_FIELDS)].reshape(kept, -1).copy(), hours[:kept].copy())
+        width = len(_PART_FIELDS)
+        c.drawn = (part_u[: kept * width].reshape(kept, width).copy(), hours[:kept].copy())
 
     def _scratch(self, count: int) -> tuple[np.ndarray, ...]:
         """The compiled thinning's output arrays for `count` candidates, kept between days
         (fresh arrays of a day's ~33,000 candidates cost more than the kernel's work)."""
-        if len(self._scratch_arrays[0]) < count:
+        if len(self._scratch_arrays) < 5 or len(self._scratch_arrays[0]) < count:
             size = max(count, 2 * len(self._scratch_arrays[0]))
             self._scratch_arrays = (
                 np.empty(size, dtype=np.int64),

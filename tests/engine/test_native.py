@@ -95,6 +95,29 @@ def test_the_compiled_copying_model_builds_the_same_graph(seed):
         )
 
 
+@needs_kernels
+@pytest.mark.parametrize("expected", [0.0, 1e-9])
+def test_a_day_with_no_candidates_or_no_survivors_gives_an_empty_part(expected):
+    state, loyalty, voice = _day_inputs(5)
+    cfg = Posts()
+    generator = PostGenerator(cfg, len(state), np.ones(len(cfg.topics)))
+    parts = []
+    for kernels in (None, native.KERNELS):
+        original = native.KERNELS
+        native.KERNELS = kernels
+        try:
+            rng = np.random.default_rng(1)
+            level = np.ones(len(cfg.topics))
+            parts.append(generator.day(rng, 0.0, expected, level, state, loyalty, voice=voice))
+        finally:
+            native.KERNELS = original
+    numpy_part, compiled = parts
+    assert numpy_part.keys() == compiled.keys()
+    for name, values in numpy_part.items():
+        assert len(values) == 0
+        assert compiled[name].dtype == values.dtype, name
+
+
 def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:
     original = native.KERNELS
     native.KERNELS = kernels
