@@ -151,7 +151,6 @@ class CompiledCallbacks:
         state.routing = ROUTING[team.rules.strategy.routing]
         state.exponential_speed = pc.reply_speed_form == "exponential"
         state.recovery_ceiling = bool(pc.recovery_ceiling)
-        state.freeze_loyalty = bool(team.population.freeze_loyalty)
         state.close_loop = bool(team.rules.strategy.close_loop)
         state.spin = team._spin
         state.hub_lead_close = team._hub_lead_close
@@ -213,7 +212,9 @@ class CompiledCallbacks:
         for spoke in team.spokes:
             spoke._flush()
         self._bind()
+        # read at every call: the model sets these after the team is built
         state.attack_reply_goodwill = bool(team.attack_reply_goodwill)
+        state.freeze_loyalty = bool(team.population.freeze_loyalty)
         for name in (*_TALLIES, "converted"):
             setattr(state, name, 0)
         state.compensation = ledger.compensation
