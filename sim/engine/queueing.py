@@ -31,6 +31,7 @@ from sim.engine import native
 from sim.engine.shifts import Shift
 
 INF = float("inf")
+NAN_ORDER = "a post's place in the line is NaN"
 
 
 class Server(Protocol):
@@ -86,6 +87,8 @@ class ServerPool:
         """`post` joins the line at `time` with `work` hours to do, ordered by `order` (two
         numbers, not NaN; ties go to the smaller post), and is abandoned if not taken up
         before `gives_up_at`."""
+        if order[0] != order[0] or order[1] != order[1]:
+            raise ValueError(NAN_ORDER)
         key = (order[0], order[1], post)
         heapq.heappush(self._arrivals, (time, next(self._seq), post, key, gives_up_at, work))
 
@@ -287,6 +290,8 @@ class CompiledPool:
         gives_up_at: float = INF,
     ) -> None:
         """See :meth:`ServerPool.arrive`."""
+        if order[0] != order[0] or order[1] != order[1]:
+            raise ValueError(NAN_ORDER)
         self._pending.append((time, post, order[0], order[1], gives_up_at, work))
 
     def arrive_many(
@@ -335,7 +340,7 @@ class CompiledPool:
         if any(len(column) != count for column in columns):
             raise ValueError("arrivals need columns of equal length")
         if np.isnan(primary).any() or np.isnan(secondary).any():
-            raise ValueError("a post's place in the line is NaN")
+            raise ValueError(NAN_ORDER)
         status = self._kernels.pool_arrive(
             self._pool,
             count,

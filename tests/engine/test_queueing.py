@@ -370,9 +370,9 @@ def test_the_compiled_queue_calls_back_as_the_python_one_does_to_the_last_bit(se
     assert compiled_log == python_log
 
 
-@pytest.mark.skipif(native.KERNELS is None, reason=f"compiled kernels: {native.STATUS}")
-def test_the_compiled_queue_refuses_a_nan_place_in_line():
-    pool = CompiledPool([ALWAYS])
-    pool.arrive(1.0, 0, 1.0, (float("nan"), 1.0))
+def test_a_nan_place_in_line_is_refused(pool):
+    queue = pool([ALWAYS])
     with pytest.raises(ValueError, match="NaN"):
-        pool.advance(2.0)
+        queue.arrive(1.0, 0, 1.0, (float("nan"), 1.0))
+    with pytest.raises(ValueError, match="NaN"):
+        queue.arrive_many(*(np.array([value]) for value in (1.0, 1, 1.0, 0.0, np.nan, INF)))
