@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.config import arguments, config_to_yaml, recheck
 from sim.config.schema import Config
+from sim.engine import native
 from sim.engine.metrics import post_log
 from sim.engine.model import HubspokeModel
 from sim.engine.summary import summarise_run
@@ -38,7 +39,8 @@ def _git(*args: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> dict[str, Any]:
-    """Where results come from: code version (and whether it had local changes), packages, host.
+    """Where results come from: code version (and whether it had local changes), packages, host,
+    and whether the compiled kernels ran (the same results; another speed).
 
     Computed once per process: a sweep's workers ask for it on every run.
     """
@@ -60,6 +62,7 @@ def environment() -> dict[str, Any]:
         "git_commit": commit.strip() if commit else None,
         "git_dirty": bool(status.strip()) if status is not None else None,
         "host": platform.node(),
+        "kernels": native.STATUS,
     }
 
 

@@ -13,6 +13,7 @@ from support import SMALL
 
 import sim
 from sim.config import config_to_dict
+from sim.engine import native
 from sim.engine.summary import recovery_days
 from sim.report.io import atomic_write
 from sim.report.plots import PLOT_FILES
@@ -104,6 +105,7 @@ def test_provenance_fields():
     assert prov["seed"] == 17
     assert prov["strategy"] == "silence"
     assert {"python", "packages", "git_commit"} <= set(prov)
+    assert prov["kernels"] == native.STATUS  # which path ran: the same results, another speed
     json.dumps(prov)
 
 
