@@ -179,7 +179,9 @@ class CompiledCallbacks:
         array may have been replaced): a field is rebound when its array object changed."""
         team, state, bound = self.team, self.state, self._bound
         owners = {
-            "posts": team.posts,
+            # the book's whole columns, not today's views of them: the same object (and
+            # address) until the book grows, so a day's new views bind nothing again
+            "posts": team.posts._columns,
             "population": team.population,
             "ledger": team.ledger,
             "defects": team.defects,
@@ -187,6 +189,8 @@ class CompiledCallbacks:
         for name, owner, dtype in _ARRAYS:
             if owner == "kernel":
                 values = self._kernel_arrays[name]
+            elif owner == "posts":
+                values = owners["posts"][name]
             elif name == "department_fixes":
                 values = team.defects._department_fixes
             else:
