@@ -15,19 +15,24 @@ $(PY):
 	"$$interp" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# --no-compile, then compileall on every core: pip byte-compiles the installed packages
+# one file at a time (about half of a fresh install's time on two cores)
 $(STAMP): pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --no-compile -e .
+	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	touch $@
 
 $(STAMP)-test: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --no-compile -e ".[test]"
+	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	touch $@ $(STAMP)
 
 # the students' app (docs/app.md): its extra, then the server on 127.0.0.1
 # (options: make app ARGS="port=9000")
 .PHONY: app
 $(STAMP)-app: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
-	$(PY) -m pip install --quiet -e ".[app]"
+	$(PY) -m pip install --quiet --no-compile -e ".[app]"
+	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	touch $@ $(STAMP)
 
 app: $(STAMP)-app
