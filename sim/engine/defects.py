@@ -33,7 +33,8 @@ class Defects:
         self.hidden_cap = self.everyday * np.array([t.hidden_cap for t in topics])
         self.recognised_after = np.array([t.recognised_after for t in topics])
         self.recognised_at = np.full(len(topics), np.nan)
-        self._department_fixes = np.zeros(len(topics), dtype=np.int64)
+        # complaints each topic's department has fixed while it was hidden (recognition)
+        self.department_fixes = np.zeros(len(topics), dtype=np.int64)
         self.floor = self.everyday * config.strategy.defect_floor
         self.fix_share = config.strategy.fix_per_resolution
         self.shocks = list(config.events.defects)
@@ -64,8 +65,8 @@ class Defects:
         """A department fixed a complaint; enough of them reveal a hidden problem."""
         if self.hidden_growth[topic] <= 0 or not np.isnan(self.recognised_at[topic]):
             return
-        self._department_fixes[topic] += 1
-        if self._department_fixes[topic] >= self.recognised_after[topic]:
+        self.department_fixes[topic] += 1
+        if self.department_fixes[topic] >= self.recognised_after[topic]:
             self.recognised_at[topic] = time
             self.level[topic] = self.everyday[topic]
 

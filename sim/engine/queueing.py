@@ -304,6 +304,8 @@ class CompiledPool:
         gives_up_at: np.ndarray,
     ) -> None:
         """See :meth:`ServerPool.arrive_many`."""
+        if np.isnan(primary).any() or np.isnan(secondary).any():
+            raise ValueError(NAN_ORDER)
         self._flush()
         columns = [
             np.ascontiguousarray(values, dtype=dtype)
@@ -339,8 +341,6 @@ class CompiledPool:
         count = len(time)
         if any(len(column) != count for column in columns):
             raise ValueError("arrivals need columns of equal length")
-        if np.isnan(primary).any() or np.isnan(secondary).any():
-            raise ValueError(NAN_ORDER)
         status = self._kernels.pool_arrive(
             self._pool,
             count,

@@ -55,21 +55,6 @@ class Rules:
             primary = created
         return np.asarray(primary, dtype=np.float64), np.asarray(created, dtype=np.float64)
 
-    def priority_key(
-        self,
-        created: float,
-        kind: int,
-        followers: int,
-        negativity: float,
-        churn_risk: float,
-        post: int,
-    ) -> tuple:
-        """One post's sort key, `priority_order` and the post: smallest first."""
-        primary, secondary = self.priority_order(
-            *(np.array([value]) for value in (created, kind, followers, negativity, churn_risk))
-        )
-        return (float(primary[0]), float(secondary[0]), post)
-
 
 def effective_stance(stance: str, is_true: bool) -> str:
     """`matched` follows SCCT: deny a false accusation, apologise for a true one."""

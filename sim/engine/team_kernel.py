@@ -191,8 +191,6 @@ class CompiledCallbacks:
                 values = self._kernel_arrays[name]
             elif owner == "posts":
                 values = owners["posts"][name]
-            elif name == "department_fixes":
-                values = team.defects._department_fixes
             else:
                 values = getattr(owners[owner], name)
             if bound.get(name) is values:

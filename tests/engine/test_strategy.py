@@ -69,9 +69,18 @@ POSTS = [
 ]
 
 
+def _key(rules: Rules, created, kind, followers, negativity, churn_risk, post) -> tuple:
+    """One post's place in the queue's line: `priority_order`, then the post (the queue's
+    own tie-break, sim/engine/queueing.py)."""
+    primary, secondary = rules.priority_order(
+        *(np.array([value]) for value in (created, kind, followers, negativity, churn_risk))
+    )
+    return (float(primary[0]), float(secondary[0]), post)
+
+
 def _order(priority: str, sla: float = 1.0) -> list[int]:
     rules = Rules(Strategy(priority=priority, sla_hours=sla))
-    keys = {post[-1]: rules.priority_key(*post) for post in POSTS}
+    keys = {post[-1]: _key(rules, *post) for post in POSTS}
     return sorted(keys, key=keys.__getitem__)
 
 
@@ -101,7 +110,7 @@ def test_deadline_is_earliest_due_first():
 @pytest.mark.parametrize("priority", ["fifo", "visibility", "severity", "churn_risk", "deadline"])
 def test_ties_are_broken_by_arrival_then_id(priority):
     rules = Rules(Strategy(priority=priority))
-    a = rules.priority_key(1.0, COMPLAINT, 10, 0.7, 0.01, 8)
-    b = rules.priority_key(1.0, COMPLAINT, 10, 0.7, 0.01, 9)
-    c = rules.priority_key(2.0, COMPLAINT, 10, 0.7, 0.01, 1)
+    a = _key(rules, 1.0, COMPLAINT, 10, 0.7, 0.01, 8)
+    b = _key(rules, 1.0, COMPLAINT, 10, 0.7, 0.01, 9)
+    c = _key(rules, 2.0, COMPLAINT, 10, 0.7, 0.01, 1)
     assert a < b < c
