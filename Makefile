@@ -16,15 +16,18 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 # --no-compile, then compileall on every core: pip byte-compiles the installed packages
-# one file at a time (about half of a fresh install's time on two cores)
+# one file at a time (about half of a fresh install's time on two cores). The packages'
+# own test folders are left out: nothing here imports them (a third of the files;
+# 18.6 -> 11.3 s on two cores)
+COMPILE := $(PY) -m compileall -q -j 0 -x '/site-packages/.*/tests?/' $(VENV)/lib >/dev/null
 $(STAMP): pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 	$(PY) -m pip install --quiet --no-compile -e .
-	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
+	$(COMPILE)
 	touch $@
 
 $(STAMP)-test: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 	$(PY) -m pip install --quiet --no-compile -e ".[test]"
-	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
+	$(COMPILE)
 	touch $@ $(STAMP)
 
 # the students' app (docs/app.md): its extra, then the server on 127.0.0.1
@@ -32,7 +35,7 @@ $(STAMP)-test: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 .PHONY: app
 $(STAMP)-app: pyproject.toml hatch_build.py sim/engine/kernels.c | $(PY)
 	$(PY) -m pip install --quiet --no-compile -e ".[app]"
-	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
+	$(COMPILE)
 	touch $@ $(STAMP)
 
 app: $(STAMP)-app
