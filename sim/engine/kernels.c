@@ -258,7 +258,10 @@ static double available_from(Shift *s, double time) {
 /* the events the caller's callbacks follow, in the order they happened */
 enum { EVENT_START = 0, EVENT_COMPLETE = 1, EVENT_ABANDON = 2 };
 typedef struct { int8_t kind; int64_t post, server; double time; } Event;
-HEAP(EventLog, Event, arrival_less) /* only its growable array is used */
+/* the log is never sifted (only its growable array is used); a comparator of its own
+ * type all the same: GCC 14 refuses one of another type */
+static inline int event_less(const Event *a, const Event *b) { return a->time < b->time; }
+HEAP(EventLog, Event, event_less)
 
 typedef struct {
     ArrivalHeap arrivals;

@@ -9,7 +9,10 @@ elsewhere, without a C compiler, the comparisons skip and say why.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import subprocess
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -262,3 +265,17 @@ def test_a_build_records_its_source(tmp_path):
     assert compile_kernels(root) is None
     loaded, status = native.load(root / library, root / "sim" / "engine" / "kernels.c")
     assert loaded is not None, status
+
+
+@needs_kernels
+def test_the_kernels_compile_without_a_warning():
+    """Newer compilers turn some warnings into errors (GCC 14 refuses a pointer of another
+    type): a warning today would be a build that fails there, and a slower engine."""
+    compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    done = subprocess.run(
+        [*compiler, "-Wall", "-Wextra", "-Werror", "-fsyntax-only", str(native._SOURCE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
