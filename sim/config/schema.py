@@ -177,7 +177,7 @@ class Population:
     churn_scale: float = param(
         1.0,
         "the level of churn: every segment's base hazard times this. Calibrated to the "
-        "target set 'published' (docs/calibration.md; plausible range 0.45-1.25): the total "
+        "target set 'published' (docs/calibration.md; plausible range 0.50-1.29): the total "
         "churn a year identifies the level, not how it splits between tiers (the tiers' base "
         "rates are brand input)",
         unit="x",
@@ -351,7 +351,7 @@ class Posts:
         "customer-year): a third of the ~0.01 inbound posts a customer-year that brands see "
         "(T-Mobile ~0.008, Southwest ~0.008, Tesco ~0.026, BT ~0.003; Southwest 2017: a "
         "third questions). Calibrated to the target set 'published' (docs/calibration.md; "
-        "plausible range 3.0e-6-2.1e-5)",
+        "plausible range 3.0e-6-1.8e-5)",
         unit="1/customer/day",
         range=NONNEG,
     )
@@ -393,7 +393,7 @@ class Posts:
         7.0,
         "mean hours before an author stops waiting (exponential; 0 = never). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 3.0-11.7 h): with a typical brand's "
+        "(docs/calibration.md; plausible range 3.5-11.7 h): with a typical brand's "
         "part-time manager it gives Sprout Social's 88 % unanswered within 72 h and "
         "~10 h mean response (customers expected ~4 h, Sprout 2016)",
         unit="h",
@@ -413,7 +413,7 @@ class Posts:
         "loyalty gained from an instant public reply (restoring only, posts.recovery_ceiling). "
         "calibrated to the target set 'published' "
         "(docs/calibration.md; plausible range "
-        "0.025-0.145): the willingness-to-pay rises after replies within 6 min, after an hour and "
+        "0.026-0.145): the willingness-to-pay rises after replies within 6 min, after an hour and "
         "on average (Twitter & Applied Marketing Science 2016), discounted 1.8x for stated "
         "rather than actual willingness to pay (Kanya et al. 2019), read as revenue rises",
         range=UNIT,
@@ -428,8 +428,8 @@ class Posts:
         1.4,
         "delay at which a reply is worth half an instant one (hyperbolic form). "
         "calibrated to the target set 'published' "
-        "(docs/calibration.md; plausible range 0.22-5.4 h; below ~0.15 h a reply after an "
-        "hour is worth too little): "
+        "(docs/calibration.md; plausible range 0.22-2.8 h; the targets do not bound it below: "
+        "0.11 h meets them all): "
         "the gradient between a "
         "reply within 6 min ($20) and one after an hour ($2.33), Twitter & Applied "
         "Marketing Science 2016",

@@ -9,12 +9,31 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.experiments.calibration import plausible_set, target_set_names
+from sim.experiments.calibration import (
+    SHIPPED_PLAUSIBLE,
+    calibration_dir,
+    plausible_set,
+    target_set_names,
+)
 from sim.experiments.comparison import Comparison
 from sim.experiments.uncertainty import deciders, draws_for, load_structural
 
 SMALL = ["population.size=2000", "days=10", "output.plots=false"]
 ARMS = {"silence": ["strategy=silence"], "enterprise": ["strategy=enterprise"]}
+
+
+def test_the_shipped_plausible_set_is_the_plausible_part_of_its_candidates():
+    """calibration/published_plausible.csv is what scripts/rescore_plausible.py keeps of
+    calibration/published_candidates.csv: candidates only, each with its max I <= 3."""
+    folder = calibration_dir()
+    shipped = pd.read_csv(folder / SHIPPED_PLAUSIBLE)
+    candidates = pd.read_csv(folder / "published_candidates.csv")
+    keys = list(plausible_set("calibrated").columns)
+    assert keys == [c for c in candidates.columns if c != "origin"]
+    for row in shipped[keys].to_numpy():  # written to six significant digits
+        assert np.isclose(candidates[keys].to_numpy(), row, rtol=1e-5, atol=0).all(axis=1).any()
+    assert (shipped["max_I"] <= 3.0).all()
+    assert len(shipped.drop_duplicates(keys)) == len(shipped)
 
 
 def test_the_shipped_structural_set_is_sourced_and_valid():
