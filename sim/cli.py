@@ -112,6 +112,12 @@ def parse(name: str, command: Command, args: Sequence[str]) -> Parsed:
                 parsed.options[key] = kind(value)
             except ValueError:
                 raise UsageError(f"{key}={value}: not a valid {kind.__name__}") from None
+        elif key == "hydra.run.dir" and "out" in command.options:
+            # taken as a config override it would pass the checks and be ignored: the
+            # results would land in outputs/ while the user looks in the folder named
+            raise UsageError(
+                f"{arg}: hubspoke {name} names its results folder with out=; use out={value}"
+            )
         elif command.overrides:
             parsed.overrides.append(arg)
         else:

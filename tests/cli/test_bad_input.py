@@ -80,6 +80,10 @@ REFUSED = [
     (["validate", "scale=0"], "scale=0: out of range"),
     # every method of a spec is checked before the first runs
     (["sensitivity", "experiment=sensitivity_brand_attack", "sobol_n=33", "out=OUT"], "n=33"),
+    # Hydra's folder key, where a command names its folder with out= (else ignored, silently)
+    (["calibrate", "mode=check", "hydra.run.dir=OUT"], "names its results folder with out="),
+    (["sweep", "experiment=grid_response_sla", "hydra.run.dir=OUT"], "use out="),
+    (["staff", "hydra.run.dir=OUT"], "hubspoke staff names its results folder with out="),
 ]
 
 
