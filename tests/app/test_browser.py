@@ -147,7 +147,14 @@ def test_play_and_pause_in_the_browser(server, browser):
     page.goto(url)
     page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
     before = _image_sources(page)
-    page.get_by_role("button", name="Play").click()
+    pause = page.get_by_role("button", name="Pause")
+    for _ in range(3):  # a click sent while the page is still wiring up can be lost (as a key)
+        page.get_by_role("button", name="Play").click()
+        try:
+            pause.wait_for(timeout=10_000)  # Play took: its button is Pause now
+            break
+        except PlaywrightTimeout:
+            continue
     page.wait_for_function(
         "() => { const m = document.body.innerText.match(/day (\\d+) of/);"
         " return m && Number(m[1]) >= 10; }",
