@@ -168,58 +168,62 @@ static inline int waiting_less(const Waiting *a, const Waiting *b) {
     return a->post < b->post;
 }
 
+/* a growable array */
+#define ARRAY(Name, Type)                                                                \
+    typedef struct { Type *items; int64_t size, capacity; } Name;                        \
+    static inline int Name##_reserve(Name *h, int64_t size) {                            \
+        if (size <= h->capacity) return 0;                                               \
+        int64_t capacity = h->capacity ? 2 * h->capacity : 64;                           \
+        while (capacity < size) capacity *= 2;                                           \
+        Type *items = realloc(h->items, (size_t)capacity * sizeof(Type));                \
+        if (!items) return -1;                                                           \
+        h->items = items;                                                                \
+        h->capacity = capacity;                                                          \
+        return 0;                                                                        \
+    }
+
 /* a growable array used as a heap, with heapq's push, pop and heapify */
-#define HEAP(Name, Type, LESS)                                                              \
-    typedef struct { Type *items; int64_t size, capacity; } Name;                          \
-    static int Name##_reserve(Name *h, int64_t size) {                                     \
-        if (size <= h->capacity) return 0;                                                 \
-        int64_t capacity = h->capacity ? 2 * h->capacity : 64;                             \
-        while (capacity < size) capacity *= 2;                                             \
-        Type *items = realloc(h->items, (size_t)capacity * sizeof(Type));                  \
-        if (!items) return -1;                                                             \
-        h->items = items;                                                                  \
-        h->capacity = capacity;                                                            \
-        return 0;                                                                          \
-    }                                                                                      \
-    static void Name##_sift_down(Name *h, int64_t start, int64_t pos) {                    \
-        Type item = h->items[pos];                                                         \
-        while (pos > start) {                                                              \
-            int64_t parent = (pos - 1) >> 1;                                               \
-            if (!LESS(&item, &h->items[parent])) break;                                    \
-            h->items[pos] = h->items[parent];                                              \
-            pos = parent;                                                                  \
-        }                                                                                  \
-        h->items[pos] = item;                                                              \
-    }                                                                                      \
-    static void Name##_sift_up(Name *h, int64_t pos) {                                     \
-        int64_t end = h->size, start = pos, child = 2 * pos + 1;                           \
-        Type item = h->items[pos];                                                         \
-        while (child < end) {                                                              \
-            int64_t right = child + 1;                                                     \
-            if (right < end && !LESS(&h->items[child], &h->items[right])) child = right;   \
-            h->items[pos] = h->items[child];                                               \
-            pos = child;                                                                   \
-            child = 2 * pos + 1;                                                           \
-        }                                                                                  \
-        h->items[pos] = item;                                                              \
-        Name##_sift_down(h, start, pos);                                                   \
-    }                                                                                      \
-    static int Name##_push(Name *h, Type item) {                                           \
-        if (Name##_reserve(h, h->size + 1)) return -1;                                     \
-        h->items[h->size++] = item;                                                        \
-        Name##_sift_down(h, 0, h->size - 1);                                               \
-        return 0;                                                                          \
-    }                                                                                      \
-    static Type Name##_pop(Name *h) {                                                      \
-        Type last = h->items[--h->size];                                                   \
-        if (h->size == 0) return last;                                                     \
-        Type top = h->items[0];                                                            \
-        h->items[0] = last;                                                                \
-        Name##_sift_up(h, 0);                                                              \
-        return top;                                                                        \
-    }                                                                                      \
-    static void Name##_heapify(Name *h) {                                                  \
-        for (int64_t i = h->size / 2 - 1; i >= 0; i--) Name##_sift_up(h, i);               \
+#define HEAP(Name, Type, LESS)                                                           \
+    ARRAY(Name, Type)                                                                    \
+    static inline void Name##_sift_down(Name *h, int64_t start, int64_t pos) {           \
+        Type item = h->items[pos];                                                       \
+        while (pos > start) {                                                            \
+            int64_t parent = (pos - 1) >> 1;                                             \
+            if (!LESS(&item, &h->items[parent])) break;                                  \
+            h->items[pos] = h->items[parent];                                            \
+            pos = parent;                                                                \
+        }                                                                                \
+        h->items[pos] = item;                                                            \
+    }                                                                                    \
+    static inline void Name##_sift_up(Name *h, int64_t pos) {                            \
+        int64_t end = h->size, start = pos, child = 2 * pos + 1;                         \
+        Type item = h->items[pos];                                                       \
+        while (child < end) {                                                            \
+            int64_t right = child + 1;                                                   \
+            if (right < end && !LESS(&h->items[child], &h->items[right])) child = right; \
+            h->items[pos] = h->items[child];                                             \
+            pos = child;                                                                 \
+            child = 2 * pos + 1;                                                         \
+        }                                                                                \
+        h->items[pos] = item;                                                            \
+        Name##_sift_down(h, start, pos);                                                 \
+    }                                                                                    \
+    static inline int Name##_push(Name *h, Type item) {                                  \
+        if (Name##_reserve(h, h->size + 1)) return -1;                                   \
+        h->items[h->size++] = item;                                                      \
+        Name##_sift_down(h, 0, h->size - 1);                                             \
+        return 0;                                                                        \
+    }                                                                                    \
+    static inline Type Name##_pop(Name *h) {                                             \
+        Type last = h->items[--h->size];                                                 \
+        if (h->size == 0) return last;                                                   \
+        Type top = h->items[0];                                                          \
+        h->items[0] = last;                                                              \
+        Name##_sift_up(h, 0);                                                            \
+        return top;                                                                      \
+    }                                                                                    \
+    static inline void Name##_heapify(Name *h) {                                         \
+        for (int64_t i = h->size / 2 - 1; i >= 0; i--) Name##_sift_up(h, i);             \
     }
 
 HEAP(ArrivalHeap, Arrival, arrival_less)
@@ -258,10 +262,7 @@ static double available_from(Shift *s, double time) {
 /* the events the caller's callbacks follow, in the order they happened */
 enum { EVENT_START = 0, EVENT_COMPLETE = 1, EVENT_ABANDON = 2 };
 typedef struct { int8_t kind; int64_t post, server; double time; } Event;
-/* the log is never sifted (only its growable array is used); a comparator of its own
- * type all the same: GCC 14 refuses one of another type */
-static inline int event_less(const Event *a, const Event *b) { return a->time < b->time; }
-HEAP(EventLog, Event, event_less)
+ARRAY(EventLog, Event)
 
 typedef struct {
     ArrivalHeap arrivals;
