@@ -79,6 +79,18 @@ def browser():
         chromium.close()
 
 
+def _until_it_takes(act, taken, timeout_ms: int = 10_000, tries: int = 3) -> None:
+    """`act()` until `taken` (a locator) appears: an event sent while the page is still
+    wiring up its widgets can be lost, and a student would simply try again."""
+    for _ in range(tries):
+        act()
+        try:
+            taken.wait_for(timeout=timeout_ms)
+            return
+        except PlaywrightTimeout:
+            continue
+
+
 def _image_sources(page) -> list[str]:
     return page.eval_on_selector_all("img", "els => els.map(e => e.src)")
 
@@ -147,14 +159,10 @@ def test_play_and_pause_in_the_browser(server, browser):
     page.goto(url)
     page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
     before = _image_sources(page)
-    pause = page.get_by_role("button", name="Pause")
-    for _ in range(3):  # a click sent while the page is still wiring up can be lost (as a key)
-        page.get_by_role("button", name="Play").click()
-        try:
-            pause.wait_for(timeout=10_000)  # Play took: its button is Pause now
-            break
-        except PlaywrightTimeout:
-            continue
+    # Play took when its button turns to Pause
+    _until_it_takes(
+        page.get_by_role("button", name="Play").click, page.get_by_role("button", name="Pause")
+    )
     page.wait_for_function(
         "() => { const m = document.body.innerText.match(/day (\\d+) of/);"
         " return m && Number(m[1]) >= 10; }",
@@ -179,14 +187,12 @@ def test_a_bad_value_shows_one_line_in_the_browser(server, browser):
     page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
     field = page.get_by_label("people simulated", exact=False)
     alert = page.locator(".v-alert")
-    for _ in range(3):  # a key press sent while the page is still wiring up can be lost
+
+    def enter_minus_one() -> None:
         field.fill("-1")
         field.press("Enter")
-        try:
-            alert.first.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            continue
+
+    _until_it_takes(enter_minus_one, alert.first)
     text = alert.first.inner_text().strip()
     assert "population.size=-1" in text and "\n" not in text
     assert "Traceback" not in page.locator("body").inner_text()
@@ -241,13 +247,9 @@ def test_the_what_if_shows_the_difference_with_its_interval_in_the_browser(serve
     page.get_by_text("1,000 simulated", exact=False).first.wait_for(timeout=30_000)
     page.get_by_role("tab", name="What if").click()
     summary = page.get_by_text(", mean over", exact=False).first
-    for _ in range(3):  # a click sent while the tab is still wiring up can be lost
-        page.get_by_role("button", name="Both +10 days").click()
-        try:
-            summary.wait_for(timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            continue
+    _until_it_takes(
+        page.get_by_role("button", name="Both +10 days").click, summary, timeout_ms=20_000
+    )
     text = summary.inner_text()
     assert re.match(r"day (10|20|30), mean over", text), text
     assert "5 seeds" in text and "95 % interval" in text and "B - A" in text
