@@ -50,6 +50,8 @@ from sim.engine.team import Team
 from sim.engine.volume import rates_for_inbound
 
 DAY = HOURS_PER_DAY
+# what the reshare cascades read of the day's posts (HubspokeModel._spread)
+_SPREAD_COLUMNS = ("author", "negativity", "kind")
 
 
 # measured peak memory per person of reach (bench_engine: 1.16 GB at 1M people over a year)
@@ -300,7 +302,8 @@ class HubspokeModel(mesa.Model):
         ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
         ledger.negative_posts += int((negativity >= NEGATIVE).sum())
         ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
-        self._spread(Batch({name: values[sampled] for name, values in batch.columns.items()}))
+        # the cascades read who posted what, of the sampled posts alone
+        self._spread(Batch({name: batch.columns[name][sampled] for name in _SPREAD_COLUMNS}))
 
     def _background_posts(self, start: float, season: float) -> dict[str, np.ndarray]:
         """Today's posts by the people of the reach outside the simulated sample.
@@ -328,7 +331,8 @@ class HubspokeModel(mesa.Model):
         return part
 
     def _spread(self, batch: Batch) -> None:
-        """Reshare cascades and influencer amplification: who sees today's posts."""
+        """Reshare cascades and influencer amplification: who sees today's posts (a batch
+        of `_SPREAD_COLUMNS`)."""
         cfg, ledger = self.config, self.ledger
         author = batch.columns["author"]
         neg = batch.columns["negativity"]

@@ -356,6 +356,20 @@ class PostGenerator:
         }
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
         self._scratch_arrays: tuple[np.ndarray, ...] = (np.empty(0, dtype=np.int64),)
+        self._scratch_addresses: tuple[int, ...] = ()
+        # the kernel's fixed inputs by address, read once: an array's address costs ~1 us
+        self._fixed_addresses = tuple(
+            values.ctypes.data
+            for values in (
+                _POSTER,
+                *self._kernel_inputs,
+                _PART_FIELDS,
+                self.rhythm.cumulative,
+                self.rhythm.hour_share,
+            )
+        )
+        self._held: dict[str, tuple[np.ndarray, int]] = {}
+        self._copies: dict[str, np.ndarray] = {}
 
     def day(
         self,
@@ -437,51 +451,40 @@ class PostGenerator:
         """`_thin` in one compiled pass (sim/engine/kernels.c): the same survivors and draws."""
         count = len(c.kind)
         survivors, voice_u, topic, part_u, hours = self._scratch(count)
-        topic_bounds, incident_bounds, max_defect = self._kernel_inputs
-        # held here while the kernel runs: converted copies must outlive their addresses
-        kind, author, state, loyalty, defect_level = (
-            np.ascontiguousarray(values, dtype=dtype)
-            for values, dtype in (
-                (c.kind, np.int8),
-                (c.author, np.int64),
-                (state, np.int8),
-                (loyalty, np.float64),
-                (defect_level, np.float64),
-            )
+        poster, topic_bounds, incident_bounds, max_defect, part_fields, cumulative, share = (
+            self._fixed_addresses
         )
+        # held here while the kernel runs: converted copies must outlive their addresses
+        kind = np.ascontiguousarray(c.kind, dtype=np.int8)
+        author = np.ascontiguousarray(c.author, dtype=np.int64)
         has_voice = voice is not None
-        # without voice the kernel reads none: any float64 array stands in
-        voice = np.ascontiguousarray(voice, dtype=np.float64) if has_voice else max_defect
         kept = native.KERNELS.thin(
             count,
             kind.ctypes.data,
             author.ctypes.data,
             int(c.draws.key),
             has_voice,
-            voice.ctypes.data,
-            state.ctypes.data,
-            _POSTER.ctypes.data,
-            topic_bounds.ctypes.data,
-            len(topic_bounds),
-            incident_bounds.ctypes.data,
-            len(incident_bounds),
-            max_defect.ctypes.data,
-            defect_level.ctypes.data,
-            loyalty.ctypes.data,
+            # without voice the kernel reads none: any float64 array stands in
+            self._address("voice", voice, np.float64) if has_voice else max_defect,
+            self._address("state", state, np.int8),
+            poster,
+            topic_bounds,
+            len(self.topic_bounds),
+            incident_bounds,
+            len(self.incident_bounds),
+            max_defect,
+            self._address("defect_level", defect_level, np.float64),
+            self._address("loyalty", loyalty, np.float64),
             COMPLAINT,
             PRAISE,
             _VOICE,
             _TOPIC,
             _ACCEPT,
-            _PART_FIELDS.ctypes.data,
+            part_fields,
             len(_PART_FIELDS),
-            self.rhythm.cumulative.ctypes.data,
-            self.rhythm.hour_share.ctypes.data,
-            survivors.ctypes.data,
-            voice_u.ctypes.data,
-            topic.ctypes.data,
-            part_u.ctypes.data,
-            hours.ctypes.data,
+            cumulative,
+            share,
+            *self._scratch_addresses,
         )
         # copies: the scratch arrays are written again tomorrow
         c.select(survivors[:kept].copy(), voice_u=voice_u[:kept].copy(), topic=topic[:kept].copy())
@@ -500,7 +503,27 @@ class PostGenerator:
                 np.empty(size * len(_PART_FIELDS), dtype=np.float64),
                 np.empty(size, dtype=np.float64),
             )
+            self._scratch_addresses = tuple(values.ctypes.data for values in self._scratch_arrays)
         return self._scratch_arrays
+
+    def _address(self, name: str, values: np.ndarray, dtype: type) -> int:
+        """The address of `values` as contiguous `dtype`, for the kernel's next call.
+
+        The run's arrays (state, loyalty, voice, the defect levels) are the same objects
+        day after day: their address is read once and kept while the object is. An array
+        that needs converting is copied afresh at every call (a copy kept for later would
+        not see the run's writes), and the copy is held until the next call."""
+        held = self._held.get(name)
+        if held is not None and held[0] is values:
+            return held[1]
+        converted = np.ascontiguousarray(values, dtype=dtype)
+        address = converted.ctypes.data
+        if converted is values:
+            self._held[name] = (values, address)
+        else:
+            self._held.pop(name, None)
+            self._copies[name] = converted
+        return address
 
 
 _BATCH_COLUMNS = (

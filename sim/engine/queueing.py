@@ -427,6 +427,8 @@ class CompiledPool:
         """(post, server) of every service under way, in the order the Python pool keeps."""
         self._flush()
         count = self._kernels.pool_services(self._pool)
+        if count == 0:  # most days, most spokes: no arrays to read into
+            return []
         post = np.empty(count, dtype=np.int64)
         server = np.empty(count, dtype=np.int64)
         self._kernels.pool_under_way(self._pool, post.ctypes.data, server.ctypes.data)

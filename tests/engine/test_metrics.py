@@ -54,6 +54,16 @@ def test_response_stats():
     assert math.isnan(empty["answered_within_sla"])
 
 
+def test_the_share_within_the_sla_counts_ties_at_the_deadline_as_the_comparison_does():
+    noise = np.random.default_rng(6).exponential(3.0, 997)
+    hours = np.r_[np.full(11, 4.0), noise].tolist()
+    stats = response_stats(hours, sla=4.0)
+    assert stats["answered_within_sla"] == float(np.mean(np.asarray(hours) <= 4.0))
+    assert stats["first_response_median_h"] == pytest.approx(np.quantile(hours, 0.5), rel=1e-12)
+    assert response_stats([4.0], sla=4.0)["answered_within_sla"] == 1.0
+    assert response_stats([4.0 + 1e-12], sla=4.0)["answered_within_sla"] == 0.0
+
+
 def test_ledger_reset_clears_everything():
     ledger = Ledger(5)
     ledger.response(1.0)

@@ -80,6 +80,50 @@ def test_the_compiled_thinning_keeps_the_same_candidates_with_the_same_draws(see
 
 
 @needs_kernels
+def test_the_compiled_thinning_reads_the_runs_arrays_as_they_are_on_each_day():
+    """The kernel keeps the addresses of the run's arrays between days: it must see
+    their writes in place, an array replaced by another, and arrays it converts."""
+    state, loyalty, voice = _day_inputs(7)
+    cfg = Posts()
+    generator = PostGenerator(cfg, len(state), np.ones(len(cfg.topics)))
+    level = np.full(len(cfg.topics), 0.5)
+    days = [
+        lambda: None,
+        lambda: state.__setitem__(slice(None), CUSTOMER),  # in place: everyone a customer
+        lambda: voice.__setitem__(slice(None), 1.0),  # in place: everyone voices
+        lambda: loyalty.__setitem__(slice(None), 0.0),  # in place: no praise accepted
+    ]
+    for day, change in enumerate(days):
+        change()
+        parts = []
+        for kernels in (None, native.KERNELS):
+            original = native.KERNELS
+            native.KERNELS = kernels
+            try:
+                rng = np.random.default_rng(day)
+                parts.append(generator.day(rng, 0.0, 2000.0, level, state, loyalty, voice=voice))
+            finally:
+                native.KERNELS = original
+        numpy_part, compiled = parts
+        assert len(numpy_part["author"]) > 0
+        for name, values in numpy_part.items():
+            np.testing.assert_array_equal(compiled[name], values, err_msg=f"day {day}: {name}")
+    # a new array in place of the old, and one the kernel must convert (int64 states)
+    for state_now in (np.full(len(state), PROSPECT, dtype=np.int8), state.astype(np.int64)):
+        rng = np.random.default_rng(9)
+        compiled = generator.day(rng, 0.0, 2000.0, level, state_now, loyalty, voice=voice)
+        original = native.KERNELS
+        native.KERNELS = None
+        try:
+            rng = np.random.default_rng(9)
+            numpy_part = generator.day(rng, 0.0, 2000.0, level, state_now, loyalty, voice=voice)
+        finally:
+            native.KERNELS = original
+        for name, values in numpy_part.items():
+            np.testing.assert_array_equal(compiled[name], values, err_msg=name)
+
+
+@needs_kernels
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_compiled_copying_model_builds_the_same_graph(seed):
     graphs = []
