@@ -24,7 +24,9 @@ except ImportError:  # run as a script, outside a build
     BuildHookInterface = object
 
 SOURCE = Path("sim") / "engine" / "kernels.c"
-LIBRARY = Path("sim") / "engine" / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so")
+# ".so.0", not ".so": a file ending in an extension module's suffix is taken for a Python
+# module by pkgutil and importlib (sim/engine/native.py)
+LIBRARY = Path("sim") / "engine" / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so.0")
 # no fused multiply-add: the C must round as numpy does (see kernels.c)
 FLAGS = ["-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-ffp-contract=off"]
 
@@ -56,6 +58,8 @@ def compile_kernels(root: Path) -> str | None:
         partial.unlink(missing_ok=True)
         return f"{' '.join(command)} failed: {done.stderr.strip()[:500]}"
     partial.replace(library)  # whole or not at all
+    # the library's name before: in a tree built then, it would pass for a broken module
+    (root / "sim" / "engine" / "_kernels.so").unlink(missing_ok=True)
     return None
 
 

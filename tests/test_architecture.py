@@ -1,11 +1,16 @@
-"""The package's shape: no import cycles (function-level imports included), a light `import sim`."""
+"""The package's shape: no import cycles (function-level imports included), a light `import sim`,
+and every module the import system finds in it imports."""
 
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+import sim
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
 
@@ -83,3 +88,18 @@ def test_import_sim_is_light():
 def test_the_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_every_module_found_in_the_package_imports():
+    """Documentation tools walk the package with pkgutil and import what they find: a
+    file that looks like a module and is not (the compiled kernels' library once was
+    `_kernels.so`, an extension module's suffix) breaks them."""
+    found = [m.name for m in pkgutil.walk_packages(sim.__path__, "sim.")]
+    assert "sim.engine.model" in found and "sim.app.page" in found
+    failures = {}
+    for name in found:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # any failure is the finding
+            failures[name] = f"{type(error).__name__}: {error}"
+    assert failures == {}

@@ -20,7 +20,9 @@ from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 _SOURCE = _HERE / "kernels.c"
-_LIBRARY = _HERE / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so")
+# not "_kernels.so": a file ending in an extension module's suffix is taken for a module
+# by pkgutil and importlib (and fails to import); dlopen takes any name
+_LIBRARY = _HERE / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so.0")
 
 _P = ctypes.c_void_p
 _I64, _U64, _I32, _I8 = ctypes.c_int64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int8
