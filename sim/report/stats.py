@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+# Student's t from scipy.special, not scipy.stats: the same functions scipy.stats.t calls
+# (the same values, tested), without scipy.stats' ~0.4 s import in every command and the app
+from scipy.special import stdtr, stdtrit
 
 LEVEL = 0.95
 
 
 def t_quantile(df: float) -> float:
     """The t quantile of a two-sided 95 % interval with `df` degrees of freedom."""
-    return float(stats.t.ppf(0.5 + LEVEL / 2.0, df)) if df > 0 else math.nan
+    return float(stdtrit(df, 0.5 + LEVEL / 2.0)) if df > 0 else math.nan
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float, int]:
@@ -83,7 +86,7 @@ def _two_sided_p(diff: float, se: float, df: float) -> float:
     """p of a t statistic diff / se; with no spread, 1 for no difference and 0 otherwise."""
     if se == 0:
         return 1.0 if diff == 0 else 0.0
-    return float(2.0 * stats.t.sf(abs(diff) / se, df))
+    return float(2.0 * stdtr(df, -abs(diff) / se))
 
 
 def paired_ci(arm: np.ndarray, reference: np.ndarray) -> tuple[float, float, float, int]:

@@ -110,3 +110,16 @@ def test_paired_test_matches_scipy() -> None:
     assert paired_test(np.ones(3), np.ones(3)) == 1.0
     assert paired_test(np.ones(3), np.zeros(3)) == 0.0
     assert math.isnan(paired_test(np.ones(1), np.ones(1)))
+
+
+@pytest.mark.parametrize("df", [1, 2, 3.7, 9, 30, 151.25, 1e5])
+def test_the_t_functions_are_scipy_stats_ones(df) -> None:
+    """t quantiles and two-sided p come from scipy.special (a lighter import than
+    scipy.stats): the same values as scipy.stats.t, Welch's fractional df included."""
+    from sim.report.stats import _two_sided_p, t_quantile
+
+    assert t_quantile(df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-12)
+    for statistic in (0.0, 0.3, 1.96, -2.5, 8.0, 40.0):
+        expected = 2.0 * stats.t.sf(abs(statistic), df)
+        assert _two_sided_p(statistic, 1.0, df) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert math.isnan(t_quantile(0))
