@@ -62,7 +62,8 @@ class Segment:
         "with ~1.8 problems a customer-year (posts.incident_rate_per_day) and 70 % tagging "
         "the brand, ~0.003 public complaints a customer-year, a third of the ~0.01 inbound "
         "posts (Southwest 2017: a third problems; per-brand contact rates in docs/calibration.md); "
-        "most people never complain in public (a personal propensity, Beta with concentration 4)",
+        "most people never complain in public (a personal propensity, spread by "
+        "population.voice_concentration)",
         range=UNIT,
     )
 
@@ -165,6 +166,13 @@ class Population:
     initial_loyalty_mean: float = param(0.6, "assumption: a moderately loyal base", range=UNIT)
     initial_loyalty_concentration: float = param(
         8.0, "assumption: Beta(mean*k, (1-mean)*k) spread of loyalty", range=POSITIVE
+    )
+    voice_concentration: float = param(
+        4.0,
+        "assumption: each person's voice propensity is Beta(v*k, (1-v)*k) around their "
+        "segment's v; at a rare v a small k gives a few people most of the voice (a "
+        "person's public complaints are more often repeats); sensitivity 2-16",
+        range=POSITIVE,
     )
     segments: dict[str, Segment] = param(
         _default_segments, "three value tiers (brand input; defaults illustrative)", factory=True

@@ -119,9 +119,10 @@ class Population:
             loyalty = rng.beta(mean * k, (1.0 - mean) * k, count)
         else:
             loyalty = np.full(count, mean)
-        # personal voice propensity around the segment's mean (Beta, concentration 4)
+        # personal voice propensity around the segment's mean (Beta)
         v = np.clip(self.voice_by_segment[segment], 1e-6, 1 - 1e-6)
-        voice = rng.beta(v * 4.0, (1.0 - v) * 4.0)
+        k = cfg.voice_concentration
+        voice = rng.beta(v * k, (1.0 - v) * k)
         return segment, loyalty, voice
 
     # ----------------------------------------------------------------- queries

@@ -413,3 +413,22 @@ def test_the_kept_conversion_bound_follows_the_innovation_asked():
     assert pop.conversion_bound(0.2) == high == computed(0.2)
     pop.cfg.conversion.winback_per_day = 0.9  # a rate changed in place: asked again
     assert pop.conversion_bound(0.2) == computed(0.2) > high
+
+
+@pytest.mark.parametrize("concentration", [2.0, 16.0])
+def test_voice_is_spread_around_the_segments_as_its_concentration_says(concentration):
+    """Voice propensity is Beta(kv, k(1 - v)): mean v whatever k, variance v(1 - v)/(k + 1).
+    Tolerances: four standard errors of the sample mean and of the sample variance, the
+    latter from the Beta's own fourth central moment."""
+    from scipy import stats
+
+    v, n = 0.05, 200_000
+    seg = {"only": Segment(share=1.0, voice_propensity=v)}
+    cfg = PopulationConfig(segments=seg, voice_concentration=concentration)
+    voice = Population(cfg, n, np.random.default_rng(3)).voice
+    law = stats.beta(v * concentration, (1.0 - v) * concentration)
+    mean, variance, _, kurtosis = (float(x) for x in law.stats(moments="mvsk"))
+    assert variance == pytest.approx(v * (1.0 - v) / (concentration + 1.0), rel=1e-12)
+    assert abs(voice.mean() - mean) < 4.0 * math.sqrt(variance / n)
+    fourth = (kurtosis + 3.0) * variance**2
+    assert abs(voice.var() - variance) < 4.0 * math.sqrt((fourth - variance**2) / n)
