@@ -355,6 +355,11 @@ class PostGenerator:
             LEAD: cfg.lead_rate_per_day,
         }
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
+        self._forget_addresses()
+
+    def _forget_addresses(self) -> None:
+        """Start the compiled thinning's kept addresses afresh (at creation, and in a copy:
+        an address is the memory of one object in one process)."""
         self._scratch_arrays: tuple[np.ndarray, ...] = (np.empty(0, dtype=np.int64),)
         self._scratch_addresses: tuple[int, ...] = ()
         # the kernel's fixed inputs by address, read once: an array's address costs ~1 us
@@ -370,6 +375,14 @@ class PostGenerator:
         )
         self._held: dict[str, tuple[np.ndarray, int]] = {}
         self._copies: dict[str, np.ndarray] = {}
+
+    def __getstate__(self) -> dict:
+        kept = ("_scratch_arrays", "_scratch_addresses", "_fixed_addresses", "_held", "_copies")
+        return {name: value for name, value in self.__dict__.items() if name not in kept}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._forget_addresses()
 
     def day(
         self,

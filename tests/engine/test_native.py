@@ -124,6 +124,33 @@ def test_the_compiled_thinning_reads_the_runs_arrays_as_they_are_on_each_day():
 
 
 @needs_kernels
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_generator_reads_its_own_arrays_not_the_originals(how):
+    """The kept addresses belong to one object in one process: a copy starts afresh."""
+    import copy
+    import pickle
+
+    state, loyalty, voice = _day_inputs(11)
+    cfg = Posts()
+    original = PostGenerator(cfg, len(state), np.ones(len(cfg.topics)))
+    level = np.full(len(cfg.topics), 0.5)
+
+    def a_day(generator: PostGenerator, seed: int) -> dict:
+        rng = np.random.default_rng(seed)
+        return generator.day(rng, 0.0, 2000.0, level, state, loyalty, voice=voice)
+
+    a_day(original, 0)
+    copied = copy.deepcopy(original) if how == "deepcopy" else pickle.loads(pickle.dumps(original))
+    assert copied._held == {} and copied._fixed_addresses != original._fixed_addresses
+    expected = a_day(original, 1)
+    del original  # its memory may be reused: the copy must not read it
+    got = a_day(copied, 1)
+    assert len(got["author"]) > 0
+    for name, values in expected.items():
+        np.testing.assert_array_equal(got[name], values, err_msg=name)
+
+
+@needs_kernels
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_compiled_copying_model_builds_the_same_graph(seed):
     graphs = []
