@@ -171,7 +171,7 @@ class Population:
         4.0,
         "assumption: each person's voice propensity is Beta(v*k, (1-v)*k) around their "
         "segment's v; at a rare v a small k gives a few people most of the voice (a "
-        "person's public complaints are more often repeats); sensitivity 2-16",
+        "person's public complaints are more often repeats); sensitivity 2-8",
         range=POSITIVE,
     )
     segments: dict[str, Segment] = param(
