@@ -49,10 +49,7 @@ def main() -> int:
     candidates = pd.read_csv(CANDIDATES)
     keys = [c for c in candidates.columns if c != "origin"]
     points = [{k: float(row[k]) for k in keys} for _, row in candidates.iterrows()]
-    targets = cal.load_targets("published")
-    for t in targets.targets:
-        if t.scenario is None:  # as `hubspoke calibrate` does
-            t.scenario = "baseline"
+    targets = cal.in_scenario(cal.load_targets("published"))  # as `hubspoke calibrate` runs it
     print(
         f"{len(points)} points x {args.replications} replications (seed {args.seed}) "
         f"against {len(targets.targets)} targets of '{targets.name}'",

@@ -135,6 +135,15 @@ def _target(raw: Mapping[str, Any], where: str) -> Target:
     )
 
 
+def in_scenario(target_set: TargetSet, scenario: str | None = None) -> TargetSet:
+    """`target_set` with its targets that name no scenario set to `scenario` (default
+    baseline), as a calibration runs them; in place, and returned."""
+    for t in target_set.targets:
+        if t.scenario is None:
+            t.scenario = scenario or "baseline"
+    return target_set
+
+
 def load_targets(targets: str | Sequence[Mapping[str, Any]]) -> TargetSet:
     """A target set by name (calibration/NAME.yaml), by file path, or from a list of dicts."""
     if isinstance(targets, str):
@@ -569,10 +578,7 @@ def calibrate(
 
     jobs = arguments.optional_integer("jobs", jobs, 1)
     check_executor(executor, jobs, address)
-    target_set = load_targets(targets)
-    for t in target_set.targets:  # targets that name no scenario use the calibration's
-        if t.scenario is None:
-            t.scenario = scenario or "baseline"
+    target_set = in_scenario(load_targets(targets), scenario)
     replications = arguments.integer("replications", replications, 2)
     seed = arguments.integer("seed", seed, 0, 2**32 - 1)  # also seeds the SciPy hypercube
     for t in target_set.targets:  # every group's config is valid before anything runs
