@@ -8,6 +8,7 @@ elsewhere, without a C compiler, the comparisons skip and say why.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -49,6 +50,26 @@ def _day_inputs(seed: int, size: int = 3000):
     voice[:10] = 1.0  # some who always voice, some who never do
     voice[10:20] = 0.0
     return state, loyalty, voice
+
+
+@contextlib.contextmanager
+def _kernels(kernels):
+    """Run the engine with `kernels` (None: the numpy twins), then as before."""
+    original = native.KERNELS
+    native.KERNELS = kernels
+    try:
+        yield
+    finally:
+        native.KERNELS = original
+
+
+def _on_both_paths(compute):
+    """`compute()` on the numpy path, then with the compiled kernels."""
+    results = []
+    for kernels in (None, native.KERNELS):
+        with _kernels(kernels):
+            results.append(compute())
+    return results
 
 
 @needs_kernels
@@ -95,30 +116,21 @@ def test_the_compiled_thinning_reads_the_runs_arrays_as_they_are_on_each_day():
     ]
     for day, change in enumerate(days):
         change()
-        parts = []
-        for kernels in (None, native.KERNELS):
-            original = native.KERNELS
-            native.KERNELS = kernels
-            try:
-                rng = np.random.default_rng(day)
-                parts.append(generator.day(rng, 0.0, 2000.0, level, state, loyalty, voice=voice))
-            finally:
-                native.KERNELS = original
-        numpy_part, compiled = parts
+        numpy_part, compiled = _on_both_paths(
+            lambda day=day: generator.day(
+                np.random.default_rng(day), 0.0, 2000.0, level, state, loyalty, voice=voice
+            )
+        )
         assert len(numpy_part["author"]) > 0
         for name, values in numpy_part.items():
             np.testing.assert_array_equal(compiled[name], values, err_msg=f"day {day}: {name}")
     # a new array in place of the old, and one the kernel must convert (int64 states)
     for state_now in (np.full(len(state), PROSPECT, dtype=np.int8), state.astype(np.int64)):
-        rng = np.random.default_rng(9)
-        compiled = generator.day(rng, 0.0, 2000.0, level, state_now, loyalty, voice=voice)
-        original = native.KERNELS
-        native.KERNELS = None
-        try:
-            rng = np.random.default_rng(9)
-            numpy_part = generator.day(rng, 0.0, 2000.0, level, state_now, loyalty, voice=voice)
-        finally:
-            native.KERNELS = original
+        numpy_part, compiled = _on_both_paths(
+            lambda state_now=state_now: generator.day(
+                np.random.default_rng(9), 0.0, 2000.0, level, state_now, loyalty, voice=voice
+            )
+        )
         for name, values in numpy_part.items():
             np.testing.assert_array_equal(compiled[name], values, err_msg=name)
 
@@ -153,15 +165,9 @@ def test_a_copied_generator_reads_its_own_arrays_not_the_originals(how):
 @needs_kernels
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_compiled_copying_model_builds_the_same_graph(seed):
-    graphs = []
-    for kernels in (None, native.KERNELS):
-        original = native.KERNELS
-        native.KERNELS = kernels
-        try:
-            graphs.append(preferential_attachment(20_000, 8, 0.3, np.random.default_rng(seed)))
-        finally:
-            native.KERNELS = original
-    numpy_graph, compiled = graphs
+    numpy_graph, compiled = _on_both_paths(
+        lambda: preferential_attachment(20_000, 8, 0.3, np.random.default_rng(seed))
+    )
     assert numpy_graph.follows.nnz > 100_000
     for name in ("indptr", "indices"):
         np.testing.assert_array_equal(
@@ -175,17 +181,12 @@ def test_a_day_with_no_candidates_or_no_survivors_gives_an_empty_part(expected):
     state, loyalty, voice = _day_inputs(5)
     cfg = Posts()
     generator = PostGenerator(cfg, len(state), np.ones(len(cfg.topics)))
-    parts = []
-    for kernels in (None, native.KERNELS):
-        original = native.KERNELS
-        native.KERNELS = kernels
-        try:
-            rng = np.random.default_rng(1)
-            level = np.ones(len(cfg.topics))
-            parts.append(generator.day(rng, 0.0, expected, level, state, loyalty, voice=voice))
-        finally:
-            native.KERNELS = original
-    numpy_part, compiled = parts
+    level = np.ones(len(cfg.topics))
+    numpy_part, compiled = _on_both_paths(
+        lambda: generator.day(
+            np.random.default_rng(1), 0.0, expected, level, state, loyalty, voice=voice
+        )
+    )
     assert numpy_part.keys() == compiled.keys()
     for name, values in numpy_part.items():
         assert len(values) == 0
@@ -193,14 +194,10 @@ def test_a_day_with_no_candidates_or_no_survivors_gives_an_empty_part(expected):
 
 
 def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:
-    original = native.KERNELS
-    native.KERNELS = kernels
-    try:
+    with _kernels(kernels):
         cfg = sim.load_config(scenario, ["population.size=3000", "days=60", *overrides])
         model = HubspokeModel(cfg, seed)
         model.run()
-    finally:
-        native.KERNELS = original
     result = sim.results.collect(model)
     posts, pop = model.posts, model.population
     return {
