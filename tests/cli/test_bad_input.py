@@ -84,6 +84,14 @@ REFUSED = [
     (["calibrate", "mode=check", "hydra.run.dir=OUT"], "names its results folder with out="),
     (["sweep", "experiment=grid_response_sla", "hydra.run.dir=OUT"], "use out="),
     (["staff", "hydra.run.dir=OUT"], "hubspoke staff names its results folder with out="),
+    # the batch commands: unknown names, a spec of the wrong kind, a missing spec
+    (["compare", "experiment=nope"], "experiment=nope: unknown experiment"),
+    (["compare", "experiment=grid_response_sla"], "is a sweep spec, not compare"),
+    (["compare", "strategies=[silence,bogus]"], "strategy=bogus: unknown strategy"),
+    (["sweep", "experiment=brand_attack_false"], "is a compare spec, not sweep"),
+    (["sweep"], "sweep needs experiment=NAME"),
+    (["staff", "experiment=staffing_seasonal_peak", "team.hub.staff=-1"], "team.hub.staff=-1"),
+    (["sensitivity", "experiment=sensitivity_brand_attack", "executor=spark"], "executor=spark"),
 ]
 
 

@@ -198,24 +198,30 @@ TINY = [
     "days=10",
 ]
 
+TINY_TARGETS = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": TINY}]
+TINY_RANGES = {"posts.reply_gain": [0.03, 0.2]}
+
 CHILD = f"""
 import sys
 from sim.experiments.calibration import calibrate
-targets = [{{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": {TINY!r}}}]
-ranges = {{"posts.reply_gain": [0.03, 0.2]}}
-calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=sys.argv[1])
+out = sys.argv[1]
+calibrate(None, {TINY_TARGETS!r}, {TINY_RANGES!r}, budget=10, replications=2, jobs=1, out=out)
 """
 
 
-def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    # the uninterrupted run in this process (the same call as CHILD's); the killed one and
-    # its resumption in subprocesses
-    targets = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": TINY}]
-    calibrate(
-        None, targets, {"posts.reply_gain": [0.03, 0.2]}, budget=10, replications=2, jobs=1,
-        out=whole,
-    )  # fmt: skip
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """CHILD's calibration, run once in this process: what the killed-and-resumed run and
+    the cluster's must both reproduce."""
+    out = tmp_path_factory.mktemp("uninterrupted")
+    result = calibrate(None, TINY_TARGETS, TINY_RANGES, budget=10, replications=2, jobs=1, out=out)
+    return result, out
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_result(uninterrupted, tmp_path):
+    _, whole = uninterrupted
+    broken = tmp_path / "broken"
+    # the killed run and its resumption in subprocesses
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(broken)], start_new_session=True)
     runs = broken / "wave1" / "group0" / "runs"
     deadline = time.time() + 120
@@ -230,18 +236,16 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_a_dask_cluster_gives_the_local_result(tmp_path):
+def test_a_dask_cluster_gives_the_local_result(uninterrupted, tmp_path):
     distributed = pytest.importorskip("distributed")
-    targets = [{"metric": "reply_uplift_fast", "value": 0.05, "sd": 0.01, "overrides": TINY}]
-    ranges = {"posts.reply_gain": [0.03, 0.2]}
-    local = calibrate(None, targets, ranges, budget=10, replications=2, jobs=1, out=tmp_path / "l")
+    local, _ = uninterrupted
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         remote = calibrate(
             None,
-            targets,
-            ranges,
+            TINY_TARGETS,
+            TINY_RANGES,
             budget=10,
             replications=2,
             executor="dask",
