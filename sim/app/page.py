@@ -11,8 +11,7 @@ student its developer controls (play and render intervals, threads, an
 empty parameters card, the model's clock in hours) and names its tabs
 "PAGE 0, 1, 2". Every setting goes through `sim.load_config` and shows its
 one-line error; a change of settings builds a new model and stops Play.
-Views re-render when `update_counter` (Mesa's, a Solara reactive counter)
-moves.
+Views re-render when `update_counter` (a Solara reactive counter) moves.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from dataclasses import replace
 
 import solara
 import solara.lab
-from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
 from sim.app.session import (
@@ -48,6 +46,19 @@ from sim.report.headline import money
 from sim.report.stats import t_quantile
 
 TITLE = "hubspoke: a social-media team in a crisis"
+
+# The views read this counter and re-render when it moves; being a Solara reactive,
+# each browser session has its own value. Mesa's visualization package has the same
+# counter, but importing it loads all of Mesa's visualization (SolaraViz, altair): ~1 s
+# more at every start of the app, for nothing the page uses.
+update_counter = solara.reactive(0)
+
+
+def force_update() -> None:
+    """Re-render the views that read `update_counter`."""
+    update_counter.value += 1
+
+
 PLAY_DAYS = 5  # days a Play frame advances before the figures are redrawn
 FEW_SEEDS = 5  # below this the what-if says its interval means little (as compare does)
 PLAY_PAUSE_MS = 100  # pause between Play frames, so a click on Pause is seen at once

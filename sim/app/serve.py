@@ -27,7 +27,7 @@ from sim.config import ConfigError
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
 OPTIONS = ("port", "host")
 START_TIMEOUT_S = 120.0
-NEEDS = ("solara", "mesa.visualization", "matplotlib")
+NEEDS = ("solara", "matplotlib")
 
 
 def parse(args: Sequence[str]) -> tuple[str, int]:
