@@ -11,11 +11,24 @@ solara = pytest.importorskip("solara")
 
 from sim.app.page import SLIDERS, Page  # noqa: E402
 
+_RENDERED = []
+
 
 def render():
     # the sidebar is a portal into the app layout: render the page inside one, as `solara run`
     _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    _RENDERED.append(rc)
     return rc
+
+
+@pytest.fixture(autouse=True)
+def _close_rendered_pages():
+    """Close each test's pages, as a browser session's end does: ipywidgets keeps every
+    widget until it is closed (~46,000 objects a page), and a worker that kept them all
+    spent seconds in the garbage collector, at the end of the run most of all."""
+    yield
+    while _RENDERED:
+        _RENDERED.pop().close()
 
 
 def click(rc, label: str) -> None:
