@@ -12,6 +12,7 @@ markers, legends below the data.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -102,6 +103,9 @@ class Live:
         self._data: list = []
         self._canvas: FigureCanvasAgg | None = None
         self._background = None  # the frame's pixels, without data
+        # Play draws in a thread of its own while a click draws in another: the two
+        # share the kept frame and its artists, so they take turns
+        self._lock = threading.Lock()
 
     def update(self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
         """Today's data on the kept frame (a new frame for another config)."""
@@ -142,7 +146,14 @@ class Live:
         self._background = None
 
     def png(self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> bytes:
-        """`update`, then the figure as PNG bytes: the data drawn over the kept frame."""
+        """`update`, then the figure as PNG bytes: the data drawn over the kept frame.
+
+        Safe to call from several threads while the run steps: the rows are read once
+        (a run appends a day while another thread draws), and drawings take turns."""
+        with self._lock:
+            return self._png(list(rows), config, tuple(events))
+
+    def _png(self, rows: list[dict], config: Config, events: tuple[Event, ...]) -> bytes:
         self.update(rows, config, events)
         canvas = self._canvas
         # a whole drawing paints the axes' frame and the event labels over the data:

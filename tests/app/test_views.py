@@ -126,3 +126,38 @@ def test_the_network_view_keeps_its_links_and_redraws_the_people(model):
     (ax,) = [a for a in fig.axes if a.get_label() != "<colorbar>"]
     assert len(ax.collections) == 2  # the links and today's people, nothing piled up
     assert not ax.texts and not ax.lines  # no event markers on a network
+
+
+def test_a_live_figure_drawn_from_two_threads_while_the_run_steps():
+    """Play steps the run and redraws in a thread of its own while a click redraws in
+    another: each drawing sees one day's rows whole, and two drawings of one figure
+    take turns (they share its kept frame and artists)."""
+    import threading
+
+    session = Session()
+    session.apply(population="1000")
+    run = session.new_model()
+    live = views.Live(views.loyalty)
+    errors: list[BaseException] = []
+    stepping = threading.Event()
+    stepping.set()
+
+    def step() -> None:
+        while stepping.is_set() and not run.finished:
+            run.step_day()
+        stepping.clear()
+
+    def draw() -> None:
+        try:
+            while stepping.is_set():
+                assert live.png(run.rows, run.config).startswith(b"\x89PNG")
+        except BaseException as exc:  # an error in a thread: failed here, below
+            errors.append(exc)
+            stepping.clear()
+
+    threads = [threading.Thread(target=f) for f in (step, draw, draw)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
