@@ -7,6 +7,7 @@ model and result as read-only.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 
 import pytest
@@ -32,6 +33,15 @@ def pytest_configure(config: pytest.Config) -> None:
     fill the cores."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         one_thread_per_run()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection leaves alive (the imported libraries, the collected tests):
+    it lives to the end, and the collector's full passes need not scan it again. The
+    three test workers spent 5.4-7.4 s each in full passes (16-22 of them, measured with
+    gc.callbacks); frozen, 3.4-4.7 s (more passes, each shorter)."""
+    gc.collect()
+    gc.freeze()
 
 
 @functools.cache
