@@ -30,21 +30,24 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     """Parallel test workers run numpy's BLAS and the value projection on one thread each,
     as the local pool's workers do (sim/experiments/executors.py): the workers already
-    fill the cores."""
+    fill the cores.
+
+    The garbage collector makes a full pass every 100 middle ones instead of 10: a test
+    process keeps far more alive (libraries, collected tests, cached runs) than it leaves
+    in cycles, and each full pass scans all of it (collection 3.3-3.5 -> 2.9-3.0 s)."""
+    gc.set_threshold(700, 10, 100)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         one_thread_per_run()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Freeze what collection leaves alive (the imported libraries, the collected tests):
-    it lives to the end, and the collector's full passes need not scan it again; and make
-    a full pass every 100 middle ones instead of 10 (a worker's cyclic garbage is small
-    beside what the tests keep alive). The three test workers spent 5.4-7.4 s each in
-    full passes (16-22 of them, measured with gc.callbacks); frozen, 3.4-4.7 s (more
-    passes, each shorter); with both, 1.6-2.7 s."""
+    it lives to the end, and the collector's full passes need not scan it again. The
+    three test workers spent 5.4-7.4 s each in full passes (16-22 of them, measured with
+    gc.callbacks); frozen, 3.4-4.7 s (more passes, each shorter); with the rarer full
+    passes as well, 1.6-2.7 s."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(700, 10, 100)
 
 
 @functools.cache
