@@ -49,7 +49,7 @@ TITLE = "hubspoke: a social-media team in a crisis"
 
 # The views read this counter and re-render when it moves; being a Solara reactive,
 # each browser session has its own value. Mesa's visualization package has the same
-# counter, but importing it loads all of Mesa's visualization (SolaraViz, altair): ~1 s
+# counter, but importing it loads all of Mesa's visualization (SolaraViz, altair): ~0.35 s
 # more at every start of the app, for nothing the page uses.
 update_counter = solara.reactive(0)
 
