@@ -22,6 +22,7 @@ from sim.experiments.calibration import (
     calibrate,
     evaluate,
     implausibility,
+    in_scenario,
     load_targets,
     target_set_names,
 )
@@ -84,9 +85,7 @@ def test_synthetic_truth_is_recovered(synthetic_targets, tmp_path):
     # the truth is not ruled out: its own implausibility, from runs at the truth with the
     # calibration's replications, is within the cut-off (targets 3 sd wide would have to
     # miss by 3 combined sd; a few dozen sampled points need not straddle the truth)
-    targets = load_targets(synthetic_targets)
-    for t in targets.targets:
-        t.scenario = "baseline"  # as calibrate(None, ...) sets it
+    targets = in_scenario(load_targets(synthetic_targets))  # as calibrate(None, ...) runs them
     at_truth = implausibility(targets, evaluate(targets, [dict(TRUTH)], 2, 0, tmp_path / "truth"))
     assert at_truth["I"].max() <= IMPLAUSIBLE, at_truth
     assert result.table["ok"].all()
