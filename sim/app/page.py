@@ -47,6 +47,11 @@ from sim.report.stats import t_quantile
 
 TITLE = "hubspoke: a social-media team in a crisis"
 
+PLAY_DAYS = 5  # days a Play frame advances before the figures are redrawn
+FEW_SEEDS = 5  # below this the what-if says its interval means little (as compare does)
+PLAY_PAUSE_MS = 100  # pause between Play frames, so a click on Pause is seen at once
+
+
 # The views read this counter and re-render when it moves; being a Solara reactive,
 # each browser session has its own value. Mesa's visualization package has the same
 # counter, but importing it loads all of Mesa's visualization (SolaraViz, altair): ~0.35 s
@@ -57,11 +62,6 @@ update_counter = solara.reactive(0)
 def force_update() -> None:
     """Re-render the views that read `update_counter`."""
     update_counter.value += 1
-
-
-PLAY_DAYS = 5  # days a Play frame advances before the figures are redrawn
-FEW_SEEDS = 5  # below this the what-if says its interval means little (as compare does)
-PLAY_PAUSE_MS = 100  # pause between Play frames, so a click on Pause is seen at once
 
 
 def _markdown(text: str):
