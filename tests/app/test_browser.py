@@ -158,6 +158,11 @@ def test_play_and_pause_in_the_browser(server, browser):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
     page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
+    # the longest scenario (180 days): on a loaded machine a 90-day run could reach its
+    # end, and Play turn back, between day 10 and the click on Pause
+    _choose(page, "scenario", "journey_stages")
+    page.get_by_text("day 0 of 180").first.wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
     before = _image_sources(page)
     # Play took when its button turns to Pause
     _until_it_takes(
