@@ -13,6 +13,9 @@
  *         caller's callbacks in the order the Python pool calls them.
  *   team  the team's callbacks on those events (sim/engine/team.py, Team):
  *         replies, fixes, routing, broken promises, leads, abandonment.
+ *   sorted_sample  numpy's Generator.choice(n, count, replace=False), sorted
+ *         (sim/engine/streams.py, sorted_sample): its tail shuffle without the
+ *         array of all n, drawing from the Generator's own bit generator.
  *
  * Floating point: only comparisons, products and integer-to-float conversions,
  * which IEEE 754 rounds the same everywhere; build with -ffp-contract=off so that
@@ -123,6 +126,144 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
         hours[j] = (double)hour + within;
     }
     return kept;
+}
+
+/* ------------------------------------------------------------------ sorted_sample
+ *
+ * numpy's Generator.choice(n, count, replace=False) (numpy/random/_generator.pyx),
+ * sorted, with the same draws from the Generator's own bit generator, through the
+ * interface numpy exports (numpy/random/bitgen.h), and numpy's bounded integers
+ * (distributions.c, random_bounded_uint64 below 2^32: Lemire's method on 32-bit
+ * draws). numpy takes one of two ways:
+ *  - n > 10000 and count > n // 50: the tail of arange(n) shuffled (_shuffle_int:
+ *    for i = n-1 down to max(n - count, 1), j drawn in [0, i], data[i] and data[j]
+ *    swapped; the sample is data[n - count:]). Here the same swaps on a virtual
+ *    arange: the tail's positions in an array of count, the few others a swap
+ *    wrote in a hash table; numpy allocates and fills all n (at a million people,
+ *    most of a day's sampling time).
+ *  - otherwise Floyd's algorithm (for j = n - count .. n-1, v drawn in [0, j]; v
+ *    taken, or j if v was), then the sample shuffled: the shuffle's draws are made
+ *    and its swaps skipped, as the order is not kept.
+ * Either way the sample is written sorted, through a bitmap of n bits.
+ */
+typedef struct {
+    void *state;
+    uint64_t (*next_uint64)(void *state);
+    uint32_t (*next_uint32)(void *state);
+    double (*next_double)(void *state);
+    uint64_t (*next_raw)(void *state);
+} BitGenerator;
+
+/* an integer in [0, rng], rng < 2^32 - 1: numpy's random_bounded_uint64 there */
+static inline uint32_t bounded_below_2_32(BitGenerator *g, uint32_t rng) {
+    if (rng == 0) return 0;
+    const uint32_t rng_excl = rng + 1;
+    uint64_t m = (uint64_t)g->next_uint32(g->state) * rng_excl;
+    uint32_t leftover = (uint32_t)(m & 0xFFFFFFFFULL);
+    if (leftover < rng_excl) {
+        const uint32_t threshold = (UINT32_MAX - rng) % rng_excl;
+        while (leftover < threshold) {
+            m = (uint64_t)g->next_uint32(g->state) * rng_excl;
+            leftover = (uint32_t)(m & 0xFFFFFFFFULL);
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* the index of the lowest set bit of w != 0 */
+static inline int64_t lowest_bit(uint64_t w) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(w);
+#else
+    int64_t b = 0;
+    while (!(w & 1)) {
+        w >>= 1;
+        b++;
+    }
+    return b;
+#endif
+}
+
+#define NOTHING UINT32_MAX /* an empty slot, a position holding its own index */
+typedef struct { uint32_t key, value; } Swap;
+
+/* the slot of `key` in a table of 2^bits slots: where it is, or the empty one to take */
+static inline Swap *swap_slot(Swap *table, int bits, uint32_t key) {
+    const uint64_t mask = ((uint64_t)1 << bits) - 1;
+    uint64_t slot = ((uint64_t)key * GOLDEN) >> (64 - bits);
+    while (table[slot].key != NOTHING && table[slot].key != key) slot = (slot + 1) & mask;
+    return &table[slot];
+}
+
+static inline void mark(uint64_t *bits, uint32_t value) {
+    bits[value >> 6] |= (uint64_t)1 << (value & 63);
+}
+
+static int tail_shuffle(BitGenerator *g, int64_t n, int64_t count, uint64_t *chosen) {
+    const int64_t first = n - count > 1 ? n - count : 1;
+    int bits = 4;
+    while (((int64_t)1 << bits) < 2 * count) bits++;
+    uint32_t *tail = malloc((size_t)(n - first) * sizeof(uint32_t));
+    Swap *head = malloc(((size_t)1 << bits) * sizeof(Swap));
+    if (!tail || !head) {
+        free(tail);
+        free(head);
+        return -1;
+    }
+    memset(tail, 0xFF, (size_t)(n - first) * sizeof(uint32_t));
+    memset(head, 0xFF, ((size_t)1 << bits) * sizeof(Swap));
+    for (int64_t i = n - 1; i >= first; i--) {
+        const uint32_t at_i = tail[i - first] == NOTHING ? (uint32_t)i : tail[i - first];
+        const uint32_t j = bounded_below_2_32(g, (uint32_t)i);
+        uint32_t at_j; /* swapped: position i, final now (later draws stay below i), takes it */
+        if (j >= first) {
+            at_j = tail[j - first] == NOTHING ? j : tail[j - first];
+            tail[j - first] = at_i;
+        } else {
+            Swap *slot = swap_slot(head, bits, j);
+            at_j = slot->key == NOTHING ? j : slot->value;
+            slot->key = j;
+            slot->value = at_i;
+        }
+        mark(chosen, at_j);
+    }
+    if (first > n - count) { /* count == n: position 0 is in the sample, never drawn for */
+        const Swap *slot = swap_slot(head, bits, 0);
+        mark(chosen, slot->key == NOTHING ? 0 : slot->value);
+    }
+    free(tail);
+    free(head);
+    return 0;
+}
+
+static void floyd(BitGenerator *g, int64_t n, int64_t count, uint64_t *chosen) {
+    for (int64_t j = n - count; j < n; j++) {
+        const uint32_t v = bounded_below_2_32(g, (uint32_t)j);
+        mark(chosen, chosen[v >> 6] & ((uint64_t)1 << (v & 63)) ? (uint32_t)j : v);
+    }
+    for (int64_t i = count - 1; i >= 1; i--) bounded_below_2_32(g, (uint32_t)i);
+}
+
+/* Writes the sample sorted into `out` (count values) and returns 0; returns -1,
+ * having drawn nothing, when n is out of the methods' range or memory is short. */
+EXPORT int32_t sorted_sample(void *bitgen, int64_t n, int64_t count, int64_t *out) {
+    if (count < 0 || count > n || n >= (int64_t)NOTHING) return -1;
+    uint64_t *chosen = calloc((size_t)(n / 64 + 1), sizeof(uint64_t));
+    if (!chosen) return -1;
+    if (n > 10000 && count > n / 50) {
+        if (tail_shuffle(bitgen, n, count, chosen) != 0) {
+            free(chosen);
+            return -1;
+        }
+    } else {
+        floyd(bitgen, n, count, chosen);
+    }
+    int64_t written = 0;
+    for (int64_t word = 0; word <= n / 64; word++) {
+        for (uint64_t w = chosen[word]; w; w &= w - 1) out[written++] = word * 64 + lowest_bit(w);
+    }
+    free(chosen);
+    return 0;
 }
 
 /* Each edge in `copies` (ascending) takes the target of the earlier edge it points

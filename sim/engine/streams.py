@@ -12,6 +12,8 @@ import zlib
 
 import numpy as np
 
+from sim.engine import native
+
 STREAMS = (
     "graph",
     "population",
@@ -68,7 +70,7 @@ class LowUniforms:
     def __init__(self, rng: np.random.Generator, size: int, bound: float) -> None:
         self.bound = float(min(max(bound, 0.0), 1.0))
         count = int(rng.binomial(size, self.bound))
-        self.people = np.sort(rng.choice(size, count, replace=False))
+        self.people = sorted_sample(rng, size, count)
         self.values = rng.random(count) * self.bound
 
     @classmethod
@@ -97,7 +99,7 @@ class LowUniforms:
         others = size - len(low.people)
         count = int(extra_rng.binomial(others, (bound - low.bound) / (1.0 - low.bound)))
         # the k-th person not below base: k plus the people below base up to there
-        picks = np.sort(extra_rng.choice(others, count, replace=False))
+        picks = sorted_sample(extra_rng, others, count)
         skipped = low.people - np.arange(len(low.people))
         people = picks + np.searchsorted(skipped, picks, side="right")
         values = low.bound + extra_rng.random(count) * (bound - low.bound)
@@ -106,6 +108,48 @@ class LowUniforms:
         low.values = np.concatenate([low.values, values])[order]
         low.bound = bound
         return low
+
+
+def sorted_sample(rng: np.random.Generator, size: int, count: int) -> np.ndarray:
+    """`np.sort(rng.choice(size, count, replace=False))`: the same values, and `rng` left
+    in the same state.
+
+    The compiled kernel takes numpy's own way (a tail shuffle, or Floyd's algorithm and
+    a shuffle) with numpy's draws from `rng`'s bit generator, but holds only the sample,
+    not an array of everyone, and writes it sorted (sim/engine/kernels.c,
+    sorted_sample); without the kernels, numpy itself.
+    """
+    if native.KERNELS is not None and 0 <= count <= size < 2**32 - 1 and _kernel_agrees():
+        out = np.empty(count, dtype=np.int64)
+        with rng.bit_generator.lock:  # as numpy holds it while it draws
+            status = native.KERNELS.sorted_sample(
+                rng.bit_generator.ctypes.bit_generator, size, count, out.ctypes.data
+            )
+        if status == 0:
+            return out
+    return np.sort(rng.choice(size, count, replace=False))
+
+
+_AGREES: list[bool] = []  # the check below, once a process
+
+
+def _kernel_agrees() -> bool:
+    """Whether the kernel reproduces this numpy's `choice` (it follows numpy 2's
+    algorithm; another could change it): compared once a process on each of numpy's
+    ways and the edges between them, values and the draws that follow."""
+    if not _AGREES:
+        agrees = True
+        for size, count in ((10_000, 9_000), (10_001, 200), (10_001, 201), (20_011, 20_011)):
+            ours, theirs = (np.random.default_rng(size) for _ in range(2))
+            out = np.empty(count, dtype=np.int64)
+            status = native.KERNELS.sorted_sample(
+                ours.bit_generator.ctypes.bit_generator, size, count, out.ctypes.data
+            )
+            expected = np.sort(theirs.choice(size, count, replace=False))
+            agrees &= status == 0 and np.array_equal(out, expected)
+            agrees &= ours.integers(2**62) == theirs.integers(2**62)
+        _AGREES.append(bool(agrees))
+    return _AGREES[0]
 
 
 def below(uniforms: np.ndarray | LowUniforms, bound: float) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ elsewhere, without a C compiler, the comparisons skip and say why.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shlex
 import shutil
@@ -276,6 +277,70 @@ def test_whole_runs_are_the_same_to_the_last_bit_with_or_without_the_kernels(cas
             np.testing.assert_array_equal(compiled_run[group][name], values, err_msg=name)
     for numpy_values, compiled in zip(numpy_run["defects"], compiled_run["defects"], strict=True):
         np.testing.assert_array_equal(compiled, numpy_values)
+
+
+# numpy's two ways of choice(n, count, replace=False): Floyd's algorithm up to n = 10,000 or
+# count = n // 50, the tail shuffle above; their edges, count = 0 and count = n
+SAMPLES = [
+    (0, 0), (1, 1), (7, 3), (10_000, 0), (10_000, 9_999), (10_000, 10_000),
+    (10_001, 200), (10_001, 201), (10_001, 10_001), (50_000, 900), (50_000, 1_001),
+    (299_999, 5_999), (299_999, 6_000), (299_999, 150_000), (1 << 20, 1 << 20),
+]  # fmt: skip
+
+
+@needs_kernels
+@pytest.mark.parametrize(("size", "count"), SAMPLES)
+def test_the_compiled_sample_is_numpys_choice_sorted_with_the_same_draws(size, count):
+    from sim.engine.streams import _kernel_agrees
+
+    for seed in (1, 2):
+        ours, theirs = np.random.default_rng([seed, size]), np.random.default_rng([seed, size])
+        sample = np.empty(count, dtype=np.int64)
+        bitgen = ours.bit_generator.ctypes.bit_generator
+        assert native.KERNELS.sorted_sample(bitgen, size, count, sample.ctypes.data) == 0
+        np.testing.assert_array_equal(sample, np.sort(theirs.choice(size, count, replace=False)))
+        assert ours.bit_generator.state == theirs.bit_generator.state  # the same draws made
+    assert _kernel_agrees()  # so the engine uses it
+
+
+@needs_kernels
+def test_the_day_uniforms_are_the_same_on_both_paths():
+    from sim.engine.streams import LowUniforms
+
+    def draw():
+        out = []
+        for seed, (size, base, bound) in enumerate(((8_000, 0.01, 0.03), (60_000, 0.03, 0.05))):
+            rng, extra = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])
+            for _ in range(3):
+                low = LowUniforms.layered(rng, extra, size, base, bound)
+                out.append((low.people, low.values))
+        return out
+
+    numpy_draws, compiled_draws = _on_both_paths(draw)
+    for (people, values), (their_people, their_values) in zip(
+        numpy_draws, compiled_draws, strict=True
+    ):
+        np.testing.assert_array_equal(people, their_people)
+        np.testing.assert_array_equal(values, their_values)
+
+
+def test_a_sample_kernel_that_disagrees_with_numpy_is_not_used(monkeypatch):
+    """The kernel follows numpy 2's algorithm: checked against numpy once a process."""
+    from sim.engine import streams
+
+    class Wrong:
+        @staticmethod
+        def sorted_sample(bitgen, size, count, out):
+            ctypes_out = np.ctypeslib.as_array((ctypes.c_int64 * count).from_address(out))
+            ctypes_out[:] = np.arange(count)  # the first people: a sample, not numpy's
+            return 0
+
+    monkeypatch.setattr(native, "KERNELS", Wrong())
+    monkeypatch.setattr(streams, "_AGREES", [])
+    rng, numpy_rng = np.random.default_rng(5), np.random.default_rng(5)
+    sample = streams.sorted_sample(rng, 20_000, 2_000)
+    assert streams._AGREES == [False]
+    np.testing.assert_array_equal(sample, np.sort(numpy_rng.choice(20_000, 2_000, replace=False)))
 
 
 @needs_kernels
