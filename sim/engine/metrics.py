@@ -165,10 +165,54 @@ def quantiles_of_sorted(ordered: np.ndarray, qs: tuple[float, ...]) -> list[floa
     for position in positions:
         below = min(math.floor(position), n - 1)
         t = position - below
-        a, b = float(ordered[below]), float(ordered[min(below + 1, n - 1)])
-        # numpy's lerp: from the nearer end, so that t = 1 gives b exactly
-        out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+        out.append(_lerp(float(ordered[below]), float(ordered[min(below + 1, n - 1)]), t))
     return out
+
+
+def quantiles_by_selection(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """`quantiles` of `values` (float64) without sorting them: the same order statistics,
+    so the same quantiles to the last bit, found by nested partitions.
+
+    For a day's loyalty: each quantile needs the order statistics at two adjacent ranks.
+    One partition at a middle rank splits the rest into the ranks below and above it,
+    each partitioned in its own part, and a rank at a part's end is its part's minimum
+    or maximum (35,000 customers: 85 us against 152 us for np.sort; 700,000: 1.9 ms
+    against 3.4 ms. numpy's partition at several ranks at once is slower than a sort).
+    """
+    n = len(values)
+    positions = [q * (n - 1) for q in qs]
+    below = [min(math.floor(position), n - 1) for position in positions]
+    ranks = sorted({rank for b in below for rank in (b, min(b + 1, n - 1))})
+    ordered: dict[int, float] = {}
+    _select(values.copy(), 0, n, ranks, ordered)
+    return [
+        _lerp(ordered[b], ordered[min(b + 1, n - 1)], position - b)
+        for position, b in zip(positions, below, strict=True)
+    ]
+
+
+def _select(work: np.ndarray, lo: int, hi: int, ranks: list[int], ordered: dict) -> None:
+    """The values of `ranks` (sorted, within [lo, hi)) into `ordered`, where `work[lo:hi]`
+    holds the values of those ranks in any order; `work` is partitioned in place."""
+    if not ranks:
+        return
+    part = work[lo:hi]
+    if ranks == [lo]:
+        ordered[lo] = float(part.min())
+        return
+    if ranks == [hi - 1]:
+        ordered[hi - 1] = float(part.max())
+        return
+    middle = ranks[len(ranks) // 2]
+    part.partition(middle - lo)
+    ordered[middle] = float(part[middle - lo])
+    _select(work, lo, middle, [r for r in ranks if r < middle], ordered)
+    _select(work, middle + 1, hi, [r for r in ranks if r > middle], ordered)
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    """numpy's linear interpolation: from the nearer end, so that t = 1 gives b exactly."""
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
@@ -181,12 +225,10 @@ def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
             "loyalty_p90": nan,
             "nps_like": nan,
         }
-    ordered = np.sort(loyalty)
-    p10, p50, p90 = quantiles_of_sorted(ordered, (0.1, 0.5, 0.9))
-    # promoters and detractors counted on the sorted values: two searches, not two passes
-    n = len(ordered)
-    promoters = n - int(np.searchsorted(ordered, PROMOTER, side="left"))
-    detractors = int(np.searchsorted(ordered, DETRACTOR, side="right"))
+    p10, p50, p90 = quantiles_by_selection(loyalty, (0.1, 0.5, 0.9))
+    n = len(loyalty)
+    promoters = int(np.count_nonzero(loyalty >= PROMOTER))
+    detractors = int(np.count_nonzero(loyalty <= DETRACTOR))
     return {
         "loyalty_mean": float(loyalty.mean()),
         "loyalty_p10": float(p10),

@@ -237,6 +237,26 @@ def test_quantiles_equal_numpys(values):
     np.testing.assert_allclose(quantiles(values, qs), np.quantile(values, qs), rtol=1e-12)
 
 
+@pytest.mark.parametrize("qs", [(0.1, 0.5, 0.9), (0.0, 0.1, 0.5, 0.9, 1.0), (0.5,), (0.9, 0.91)])
+def test_quantiles_by_selection_are_the_sorts_to_the_last_bit(qs):
+    """Nested partitions find the same order statistics as a sort, so the same quantiles."""
+    from sim.engine.metrics import quantiles_by_selection, quantiles_of_sorted
+
+    rng = np.random.default_rng(6)
+    cases = [
+        rng.beta(5, 3, 35_001),
+        np.round(rng.random(20_000), 2),  # ties across the ranks wanted
+        np.r_[np.zeros(9_000), rng.random(50)],
+        np.full(1_000, 0.3),
+        *(rng.random(n) for n in range(1, 40)),  # ranks that meet at the ends
+    ]
+    for values in cases:
+        before = values.copy()
+        expected = quantiles_of_sorted(np.sort(values), qs)
+        assert quantiles_by_selection(values, qs) == expected, len(values)
+        np.testing.assert_array_equal(values, before)  # the values are left as they were
+
+
 def test_the_nps_counts_ties_at_the_cut_offs_as_the_comparisons_do():
     from sim.engine.metrics import DETRACTOR, PROMOTER, loyalty_stats
 
