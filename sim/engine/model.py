@@ -408,11 +408,10 @@ class HubspokeModel(mesa.Model):
             posters = seen != 0
             pop.shift_all(graph.exposure_of(people[posters], seen[posters]))
         negative = ledger.negative_weight[people]
+        negative_exposure = None  # nobody exposed: conversion's damping is a factor of 1
         if negative.any():
             posters = negative != 0
             negative_exposure = graph.exposure_of(people[posters], negative[posters])
-        else:
-            negative_exposure = np.zeros(pop.size)
         pop.drift()
         # each person's uniforms below the day's bounds only, each process on its own
         # stream: forgetting and churn have bounds set by the population's config alone

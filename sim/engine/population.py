@@ -76,7 +76,9 @@ class Population:
         names = list(cfg.segments)
         shares = np.array([cfg.segments[n].share for n in names])
         self.segment_names = names
-        self.segment_p = shares / shares.sum()
+        self.segment_p = shares / shares.sum()  # the config refuses shares summing to 0
+        self._segment_cdf = self.segment_p.cumsum()
+        self._segment_cdf /= self._segment_cdf[-1]
         self.margin_by_segment = np.array([cfg.segments[n].margin_per_day for n in names])
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
         self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
@@ -113,7 +115,10 @@ class Population:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Segment, loyalty and voice propensity of `count` new people."""
         cfg = self.cfg
-        segment = rng.choice(len(self.segment_p), size=count, p=self.segment_p).astype(np.int8)
+        # rng.choice(len(segment_p), count, p=segment_p) without its checks of p on every
+        # call: the same search of the same uniforms in the same cumulative shares
+        segment = self._segment_cdf.searchsorted(rng.random(count), side="right")
+        segment = segment.astype(np.int8)
         k, mean = cfg.initial_loyalty_concentration, cfg.initial_loyalty_mean
         if 0.0 < mean < 1.0:
             loyalty = rng.beta(mean * k, (1.0 - mean) * k, count)
@@ -296,7 +301,7 @@ class Population:
         uniforms: np.ndarray | LowUniforms,
         local_share: Callable[[np.ndarray], np.ndarray],
         innovation: float,
-        negative_exposure: np.ndarray,
+        negative_exposure: np.ndarray | None,
     ) -> tuple[np.ndarray, int, int]:
         """Prospects adopt with the exact one-day Bass probability, damped by negative
         exposure; lapsed customers and those with a competitor come back at their rates.
@@ -317,7 +322,8 @@ class Population:
         is_prospect, is_lapsed, is_lost = state == PROSPECT, state == LAPSED, state == COMPETITOR
         prospects = candidates[is_prospect]
         prob = conversion_probability(local_share(prospects), innovation, conv.imitation_per_day)
-        prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
+        if negative_exposure is not None:  # None: nobody exposed today, exp(-k * 0) = 1
+            prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
         adopted = prospects[u[is_prospect] < prob]
         back = candidates[is_lapsed][u[is_lapsed] < conv.winback_per_day]
         back_lost = candidates[is_lost][u[is_lost] < conv.competitor_winback_per_day]

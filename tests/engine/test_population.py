@@ -170,6 +170,20 @@ def test_population_is_deterministic_per_seed():
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
 
 
+def test_newcomers_segments_are_numpys_choice_with_the_shares():
+    """The segments come from the cumulative shares kept at creation, searched as
+    `Generator.choice(..., p=shares)` searches them: the same segments and draws."""
+    pop = _population(100)
+    ours, theirs = np.random.default_rng(8), np.random.default_rng(8)
+    segment, loyalty, _ = pop._traits(ours, 5_000)
+    expected = theirs.choice(len(pop.segment_p), size=5_000, p=pop.segment_p).astype(np.int8)
+    np.testing.assert_array_equal(segment, expected)
+    # the next draws agree too: the segments took as many uniforms as choice does
+    k, mean = pop.cfg.initial_loyalty_concentration, pop.cfg.initial_loyalty_mean
+    np.testing.assert_array_equal(loyalty, theirs.beta(mean * k, (1.0 - mean) * k, 5_000))
+    assert set(np.unique(segment)) == set(range(len(pop.segment_p)))
+
+
 # ------------------------------------------------------------------ hazard, churn, revenue
 def test_daily_hazard_formula():
     pop = _population(1000)
