@@ -13,6 +13,9 @@
  *         caller's callbacks in the order the Python pool calls them.
  *   team  the team's callbacks on those events (sim/engine/team.py, Team):
  *         replies, fixes, routing, broken promises, leads, abandonment.
+ *   graph_rows  the follower graph's two sparse matrices from its edges listed by
+ *         follower (sim/engine/network.py, _from_rows): rows sorted, each
+ *         edge once, no self-follows, and the transpose.
  *   sorted_sample  numpy's Generator.choice(n, count, replace=False), sorted
  *         (sim/engine/streams.py, sorted_sample): its tail shuffle without the
  *         array of all n, drawing from the Generator's own bit generator.
@@ -125,6 +128,81 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
         if (within > 1.0 - 1e-12) within = 1.0 - 1e-12;                /* np.minimum */
         hours[j] = (double)hour + within;
     }
+    return kept;
+}
+
+/* ------------------------------------------------------------------ graph_rows
+ *
+ * The edges follower -> followee, listed by ascending follower (`count` of them),
+ * as two compressed sparse row structures over `size` people: `follows` (row i:
+ * whom i follows) and `followers` (row j: who follows j), each row's indices
+ * ascending and each edge once, self-follows dropped. The same structures as
+ * scipy's csr_matrix of the edges made canonical (sum_duplicates) and its
+ * transpose converted back to rows (network.py, _from_rows: its numpy twin);
+ * a structure so normalised has one form, so any correct build gives it.
+ * The structures are int32, as scipy makes them below 2^31 people and edges;
+ * `follows_indices` and `followers_indices` hold `count` entries. Returns how many
+ * edges are kept; -1 if a follower is out of order, an index out of range or the
+ * graph too large for int32 (the caller then takes scipy's way), -2 if out of memory.
+ */
+static void sort_small(int32_t *values, int32_t n) {
+    for (int32_t i = 1; i < n; i++) {
+        const int32_t v = values[i];
+        int32_t j = i;
+        while (j > 0 && values[j - 1] > v) {
+            values[j] = values[j - 1];
+            j--;
+        }
+        values[j] = v;
+    }
+}
+
+static int compare_int32(const void *a, const void *b) {
+    const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+EXPORT int64_t graph_rows(int64_t size, int64_t count, const int64_t *follower,
+                          const int64_t *followee, int32_t *follows_indptr,
+                          int32_t *follows_indices, int32_t *followers_indptr,
+                          int32_t *followers_indices) {
+    if (size < 0 || size >= INT32_MAX || count >= INT32_MAX) return -1;
+    int32_t kept = 0;
+    int64_t e = 0;
+    follows_indptr[0] = 0;
+    for (int64_t i = 0; i < size; i++) {
+        const int32_t row = kept;
+        for (; e < count && follower[e] == i; e++) {
+            const int64_t j = followee[e];
+            if (j < 0 || j >= size) return -1;
+            if (j != i) follows_indices[kept++] = (int32_t)j;
+        }
+        if (e < count && follower[e] < i) return -1; /* out of order or negative */
+        int32_t *values = follows_indices + row;
+        const int32_t n = kept - row;
+        if (n > 32)
+            qsort(values, (size_t)n, sizeof(int32_t), compare_int32);
+        else
+            sort_small(values, n);
+        int32_t unique = n > 0;
+        for (int32_t k = 1; k < n; k++)
+            if (values[k] != values[unique - 1]) values[unique++] = values[k];
+        kept = row + unique;
+        follows_indptr[i + 1] = kept;
+    }
+    if (e != count) return -1; /* a follower at or above size */
+    /* the transpose: count each followee's followers, then place them by ascending
+     * follower (the rows above are visited in order, so each row comes out sorted) */
+    memset(followers_indptr, 0, (size_t)(size + 1) * sizeof(int32_t));
+    for (int32_t k = 0; k < kept; k++) followers_indptr[follows_indices[k] + 1]++;
+    for (int64_t j = 0; j < size; j++) followers_indptr[j + 1] += followers_indptr[j];
+    int32_t *next = malloc((size_t)(size > 0 ? size : 1) * sizeof(int32_t));
+    if (!next) return -2;
+    memcpy(next, followers_indptr, (size_t)size * sizeof(int32_t));
+    for (int64_t i = 0; i < size; i++)
+        for (int32_t k = follows_indptr[i]; k < follows_indptr[i + 1]; k++)
+            followers_indices[next[follows_indices[k]]++] = (int32_t)i;
+    free(next);
     return kept;
 }
 

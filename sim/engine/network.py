@@ -210,12 +210,55 @@ def _from_rows(size: int, follower: np.ndarray, followee: np.ndarray) -> Followe
     of three, where the draws dominate; the matrices are the same). Self-follows are
     dropped.
     """
+    if native.KERNELS is not None:
+        graph = _from_rows_compiled(size, follower, followee)
+        if graph is not None:
+            return graph
     keep = follower != followee
     counts = np.bincount(follower[keep], minlength=size)
     indptr = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     follows = sp.csr_matrix((np.ones(int(indptr[-1])), followee[keep], indptr), shape=(size, size))
     return FollowerGraph.from_follows(follows)
+
+
+def _from_rows_compiled(
+    size: int, follower: np.ndarray, followee: np.ndarray
+) -> FollowerGraph | None:
+    """`_from_rows` by the kernel `graph_rows`: both matrices built in two passes, where
+    scipy makes one canonical (a sort) and transposes it; None if the kernel refuses."""
+    follower = np.ascontiguousarray(follower, dtype=np.int64)
+    followee = np.ascontiguousarray(followee, dtype=np.int64)
+    count = len(follower)
+    if size >= 2**31 - 1 or count >= 2**31 - 1:
+        return None  # scipy's int64 indices: the numpy twin
+    follows_indptr, followers_indptr = np.empty(size + 1, np.int32), np.empty(size + 1, np.int32)
+    follows_indices, followers_indices = np.empty(count, np.int32), np.empty(count, np.int32)
+    kept = native.KERNELS.graph_rows(
+        size,
+        count,
+        follower.ctypes.data,
+        followee.ctypes.data,
+        follows_indptr.ctypes.data,
+        follows_indices.ctypes.data,
+        followers_indptr.ctypes.data,
+        followers_indices.ctypes.data,
+    )
+    if kept < 0:
+        return None
+    graph = FollowerGraph.__new__(FollowerGraph)
+    graph._hold(
+        _canonical_rows(size, followers_indptr, followers_indices[:kept]),
+        _canonical_rows(size, follows_indptr, follows_indices[:kept]),
+    )
+    return graph
+
+
+def _canonical_rows(size: int, indptr: np.ndarray, indices: np.ndarray) -> sp.csr_matrix:
+    """A square CSR matrix of ones from rows already sorted, each entry once."""
+    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(size, size))
+    matrix.has_canonical_format = True  # sorted and without duplicates: scipy need not check
+    return matrix
 
 
 def resolve_copies(copies: np.ndarray, pointer: np.ndarray, target: np.ndarray) -> None:

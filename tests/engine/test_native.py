@@ -170,10 +170,60 @@ def test_the_compiled_copying_model_builds_the_same_graph(seed):
         lambda: preferential_attachment(20_000, 8, 0.3, np.random.default_rng(seed))
     )
     assert numpy_graph.follows.nnz > 100_000
-    for name in ("indptr", "indices"):
-        np.testing.assert_array_equal(
-            getattr(compiled.follows, name), getattr(numpy_graph.follows, name)
+    _assert_same_graph(compiled, numpy_graph)
+
+
+def _assert_same_graph(compiled, numpy_graph) -> None:
+    """Both matrices alike in every array, dtype and flag, and the counts read from them."""
+    for matrix in ("follows", "followers"):
+        ours, theirs = getattr(compiled, matrix), getattr(numpy_graph, matrix)
+        for name in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name))
+            assert getattr(ours, name).dtype == getattr(theirs, name).dtype, (matrix, name)
+        assert ours.has_canonical_format and theirs.has_canonical_format
+    for counts in ("follower_counts", "following_counts"):
+        np.testing.assert_array_equal(getattr(compiled, counts), getattr(numpy_graph, counts))
+
+
+@needs_kernels
+@pytest.mark.parametrize("rows", ["random", "small_world", "repeats_and_self", "few"])
+def test_the_compiled_rows_build_scipys_matrices(rows):
+    """The graph's two matrices from its edges by follower (`graph_rows`) are scipy's: the
+    rows made canonical (sorted, each edge once, no self-follows) and the transpose."""
+    from sim.engine.network import _from_rows, random_graph, small_world
+
+    rng = np.random.default_rng(4)
+    if rows == "random":
+        build = lambda: random_graph(3_000, 12, np.random.default_rng(1))  # noqa: E731
+    elif rows == "small_world":
+        build = lambda: small_world(5_000, 6, 0.3, np.random.default_rng(2))  # noqa: E731
+    else:
+        size = 400 if rows == "repeats_and_self" else 7
+        # rows of 0-60 follows with repeats and self-follows, some people following nobody
+        lengths = rng.integers(0, 61 if rows == "repeats_and_self" else 3, size)
+        follower = np.repeat(np.arange(size), lengths)
+        followee = rng.integers(0, max(size // 8, 2), len(follower))
+        followee[::5] = follower[::5]
+        build = lambda: _from_rows(size, follower, followee)  # noqa: E731
+    numpy_graph, compiled = _on_both_paths(build)
+    _assert_same_graph(compiled, numpy_graph)
+
+
+@needs_kernels
+def test_the_compiled_rows_refuse_edges_out_of_order_or_range():
+    def rows(follower, followee, size=4):
+        follower, followee = np.array(follower, np.int64), np.array(followee, np.int64)
+        out = [np.empty(n, np.int32) for n in (size + 1, 3, size + 1, 3)]
+        addresses = [values.ctypes.data for values in out]
+        return native.KERNELS.graph_rows(
+            size, len(follower), follower.ctypes.data, followee.ctypes.data, *addresses
         )
+
+    assert rows([0, 1, 3], [1, 2, 0]) == 3
+    assert rows([0, 2, 1], [1, 0, 0]) == -1  # followers out of order
+    assert rows([0, 1, 4], [1, 2, 0]) == -1  # a follower beyond everyone
+    assert rows([-1, 0, 1], [1, 2, 0]) == -1
+    assert rows([0, 1, 2], [1, 4, 0]) == -1  # a followee beyond everyone
 
 
 @needs_kernels
