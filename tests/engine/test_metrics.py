@@ -238,10 +238,15 @@ def test_quantiles_equal_numpys(values):
 
 
 @pytest.mark.parametrize("qs", [(0.1, 0.5, 0.9), (0.0, 0.1, 0.5, 0.9, 1.0), (0.5,), (0.9, 0.91)])
-def test_quantiles_by_selection_are_the_sorts_to_the_last_bit(qs):
-    """Nested partitions find the same order statistics as a sort, so the same quantiles."""
-    from sim.engine.metrics import quantiles_by_selection, quantiles_of_sorted
+@pytest.mark.parametrize("always_select", [False, True])
+def test_quantiles_by_selection_are_the_sorts_to_the_last_bit(qs, always_select, monkeypatch):
+    """Nested partitions find the same order statistics as a sort, so the same quantiles
+    (`always_select`: the small arrays too, which are otherwise sorted)."""
+    from sim.engine import metrics
+    from sim.engine.metrics import _SELECTION_FROM, quantiles_by_selection, quantiles_of_sorted
 
+    if always_select:
+        monkeypatch.setattr(metrics, "_SELECTION_FROM", 0)
     rng = np.random.default_rng(6)
     cases = [
         rng.beta(5, 3, 35_001),
@@ -249,6 +254,7 @@ def test_quantiles_by_selection_are_the_sorts_to_the_last_bit(qs):
         np.r_[np.zeros(9_000), rng.random(50)],
         np.full(1_000, 0.3),
         *(rng.random(n) for n in range(1, 40)),  # ranks that meet at the ends
+        *(rng.random(n) for n in range(_SELECTION_FROM, _SELECTION_FROM + 5)),
     ]
     for values in cases:
         before = values.copy()
