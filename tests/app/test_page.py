@@ -92,22 +92,26 @@ def _settled(rc, quiet: float = 1.0, deadline: float = 30.0) -> str:
 
 def test_play_advances_until_paused_and_a_new_run_stops_it():
     rc = render()
+    # the longest scenario (180 days): a 90-day run of 2,000 people could reach its end,
+    # and Play turn back, between the first frame seen and the click on Pause
+    rc.find(v.Select, label="scenario").widget.v_model = "journey_stages"
     enter(rc, "people simulated", "2000")
+    assert day_line(rc) == "day 0 of 180"
     click(rc, "Play")
-    assert _eventually(lambda: day_line(rc) != "day 0 of 90")
+    assert _eventually(lambda: day_line(rc) != "day 0 of 180")
     click(rc, "Pause")
     # the button is Play again (once the render of a frame under way has finished)
     assert _eventually(lambda: rc.find(v.Btn, children=["Play"]).widgets)
     paused = _settled(rc)
-    assert int(paused.split()[1]) < 90  # paused before the end
+    assert int(paused.split()[1]) < 180  # paused before the end
     time.sleep(1.0)
     assert day_line(rc) == paused
     click(rc, "Play")
     click(rc, "New run")  # a new run: Play stops, the run starts at day 0
     # a frame of the old run may still be drawing (slowly, on a loaded machine): the page
     # comes to the new run's day 0 and stays there
-    assert _eventually(lambda: day_line(rc) == "day 0 of 90"), day_line(rc)
-    assert _settled(rc) == "day 0 of 90"
+    assert _eventually(lambda: day_line(rc) == "day 0 of 180"), day_line(rc)
+    assert _settled(rc) == "day 0 of 180"
     assert _eventually(lambda: rc.find(v.Btn, children=["Play"]).widgets)
 
 
