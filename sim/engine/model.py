@@ -358,13 +358,18 @@ class HubspokeModel(mesa.Model):
             )
             ledger.weigh(ledger.positive_weight, broadcasters, praise[origin].astype(np.float64))
         ledger.flag_negative(author[negative])
+        if not negative.any():
+            return  # no complaint to see: every influencer passes on none, drawing nothing
         for influencer in self.influencers:
             amplified = influencer.amplify(
                 self.graph, ledger.negative_authors, cfg.influencers, self.streams.influencers
             )
-            ledger.weigh(
-                ledger.negative_weight, influencer.node, amplified * NEGATIVITY[KIND["complaint"]]
-            )
+            if amplified:  # nothing passed on weighs nothing: no one to write or clear
+                ledger.weigh(
+                    ledger.negative_weight,
+                    influencer.node,
+                    amplified * NEGATIVITY[KIND["complaint"]],
+                )
 
     def _close_day(self) -> None:
         """End of a day: the steps of `clock.DAY_CLOSE`, in that order."""

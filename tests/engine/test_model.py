@@ -181,6 +181,20 @@ def test_influencers_are_the_most_followed(simulate):
     assert not any(i.engaged for i in model.influencers)
 
 
+def test_an_influencer_that_sees_no_complaint_passes_none_on_and_draws_nothing():
+    """The day's spread skips the influencers on a day without complaints among the
+    sampled posts; that keeps the draws only while an influencer seeing none draws none."""
+    from sim.engine.influencers import Influencer
+
+    model = HubspokeModel(sim.load_config("baseline", [*SMALL, "days=2"]), 1)
+    influencer = Influencer(model, node=0, followers=10)
+    rng = np.random.default_rng(3)
+    before = rng.bit_generator.state
+    nobody = np.zeros(model.population.size, dtype=bool)
+    assert influencer.amplify(model.graph, nobody, model.config.influencers, rng) == 0
+    assert rng.bit_generator.state == before
+
+
 def test_daily_negative_share_agrees_with_summary(simulate):
     overrides = ("population.size=2000", "days=40", "output.plots=false")
     model, result = simulate("brand_attack_false", overrides, 1)
