@@ -8,6 +8,8 @@
  *         PostGenerator.day): the voice, poster, topic and acceptance tests.
  *   resolve_copies  the copying model's follows (sim/engine/network.py,
  *         preferential_attachment): each copied edge takes its source's target.
+ *   copying_model  the whole of the copying model's follows from its draws
+ *         (the same function): targets, copies and the people's relabelling.
  *   pool  a multi-server priority queue with shifts and abandonment
  *         (sim/engine/queueing.py, ServerPool): its events, logged for the
  *         caller's callbacks in the order the Python pool calls them.
@@ -364,6 +366,42 @@ EXPORT void resolve_copies(int64_t count, const int64_t *copies, const int64_t *
     for (int64_t i = 0; i < count; i++) {
         const int64_t edge = copies[i];
         target[edge] = target[pointer[edge]];
+    }
+}
+
+/* The copying model's follows from its draws (network.py, preferential_attachment,
+ * whose numpy steps are the twin). `size` people each follow `m`: the first m + 1
+ * (the core) each other in order, then each newcomer f makes m edges, edge e of
+ * them (counted from the first newcomer's) uniform when uniform_u[e] < share: its
+ * target floor(u * f) for its turn's next `pick_u`, otherwise a copy of an earlier
+ * edge, floor(u * first) for the next `copy_u`, where `first` is the index of f's
+ * own first edge (pointers point backwards, so one pass in order resolves them).
+ * Person t's row is then relabelled: row r lists relabel[target] of the person
+ * t with relabel[t] = r, in order. Writes `followee` (size * m). The products and
+ * their truncation are numpy's: a double times an integer converted to double,
+ * truncated towards zero. */
+EXPORT void copying_model(int64_t size, int64_t m, const double *uniform_u, double share,
+                          const double *pick_u, const double *copy_u, const int64_t *relabel,
+                          int64_t *target, int64_t *original, int64_t *followee) {
+    const int64_t seeds = m + 1, core = seeds * m;
+    int64_t edge = 0;
+    for (int64_t i = 0; i < seeds; i++)
+        for (int64_t j = 0; j < seeds; j++)
+            if (i != j) target[edge++] = j;
+    int64_t picks = 0, copies = 0;
+    for (int64_t e = 0; e < (size - seeds) * m; e++, edge++) {
+        const int64_t f = seeds + e / m;
+        if (uniform_u[e] < share) {
+            target[edge] = (int64_t)(pick_u[picks++] * (double)f);
+        } else {
+            const int64_t first = core + (f - seeds) * m;
+            target[edge] = target[(int64_t)(copy_u[copies++] * (double)first)];
+        }
+    }
+    for (int64_t t = 0; t < size; t++) original[relabel[t]] = t;
+    for (int64_t r = 0; r < size; r++) {
+        const int64_t *row = target + original[r] * m;
+        for (int64_t k = 0; k < m; k++) followee[r * m + k] = relabel[row[k]];
     }
 }
 

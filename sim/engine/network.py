@@ -298,6 +298,8 @@ def preferential_attachment(
     """
     m = min(follows, max(size - 1, 1))
     seed_nodes = m + 1
+    if native.KERNELS is not None and size >= seed_nodes:
+        return _copying_model_compiled(size, m, uniform_share, rng)
     # the first m+1 people follow each other (a small complete core)
     core = np.array([(i, j) for i in range(seed_nodes) for j in range(seed_nodes) if i != j])
     newcomers = np.arange(seed_nodes, size)
@@ -321,6 +323,35 @@ def preferential_attachment(
     original = np.empty(size, dtype=np.int64)
     original[relabel] = np.arange(size)
     followee = relabel[target.reshape(size, m)[original].ravel()]
+    return _from_rows(size, np.repeat(np.arange(size), m), followee)
+
+
+def _copying_model_compiled(
+    size: int, m: int, uniform_share: float, rng: np.random.Generator
+) -> FollowerGraph:
+    """`preferential_attachment` with its follows computed by the kernel `copying_model`
+    from the same draws, made in the same order (the twin's numpy steps make them
+    between its passes over the edges)."""
+    newcomer_edges = (size - m - 1) * m
+    uniform_u = rng.random(newcomer_edges)
+    picks = int(np.count_nonzero(uniform_u < uniform_share))
+    pick_u = rng.random(picks)
+    copy_u = rng.random(newcomer_edges - picks)
+    relabel = rng.permutation(size)
+    target, followee = np.empty(size * m, np.int64), np.empty(size * m, np.int64)
+    original = np.empty(size, np.int64)
+    native.KERNELS.copying_model(
+        size,
+        m,
+        uniform_u.ctypes.data,
+        float(uniform_share),
+        pick_u.ctypes.data,
+        copy_u.ctypes.data,
+        relabel.ctypes.data,
+        target.ctypes.data,
+        original.ctypes.data,
+        followee.ctypes.data,
+    )
     return _from_rows(size, np.repeat(np.arange(size), m), followee)
 
 

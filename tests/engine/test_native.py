@@ -173,6 +173,24 @@ def test_the_compiled_copying_model_builds_the_same_graph(seed):
     _assert_same_graph(compiled, numpy_graph)
 
 
+@needs_kernels
+@pytest.mark.parametrize(
+    ("size", "follows", "uniform_share"),
+    [(3_000, 5, 0.0), (3_000, 5, 1.0), (9, 8, 0.5), (2, 8, 0.5), (500, 1, 0.7), (60, 30, 0.2)],
+)
+def test_the_compiled_copying_model_at_its_edges(size, follows, uniform_share):
+    """Only copies, only uniform picks, a core and nobody else, one follow each, and a
+    core as large as a third of everyone: the same graph and the same draws after it."""
+    graphs, after = [], []
+    for kernels in (None, native.KERNELS):
+        with _kernels(kernels):
+            rng = np.random.default_rng(size + follows)
+            graphs.append(preferential_attachment(size, follows, uniform_share, rng))
+            after.append(rng.random())
+    _assert_same_graph(graphs[1], graphs[0])
+    assert after[0] == after[1]
+
+
 def _assert_same_graph(compiled, numpy_graph) -> None:
     """Both matrices alike in every array, dtype and flag, and the counts read from them."""
     for matrix in ("follows", "followers"):
