@@ -475,7 +475,7 @@ class HubspokeModel(mesa.Model):
         prospects, customers, lapsed, competitor = pop.counts()
         active = np.flatnonzero(pop.state == CUSTOMER)
         loyalty = pop.loyalty[active]  # gathered once for the revenue and the loyalty stats
-        revenue = self.brand(pop.revenue_sum(pop.segment[active], loyalty))
+        revenue = self.brand(pop.revenue_sum(active, loyalty))
         costs = self._costs()
         cost = sum(costs.values())
         people = {

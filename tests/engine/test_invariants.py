@@ -216,10 +216,12 @@ def test_attacks_happen_where_configured(run):
         assert result.summary["attack_reach"] == 0
 
 
-def test_each_persons_base_hazard_follows_their_segment(run):
-    """The churn step reads a kept per-person base hazard; turnover renews it with the
-    segment, so after a run it still equals the segment's rate for everyone."""
+def test_each_persons_base_hazard_and_margin_follow_their_segment(run):
+    """The churn step and the revenue read a kept per-person base hazard and margin;
+    turnover renews them with the segment, so after a run they still equal the segment's
+    for everyone."""
     model, result = run
     pop = model.population
     assert int(result.daily["entered"].sum()) > 0  # newcomers took slots
     np.testing.assert_array_equal(pop.base_hazard, pop.hazard_by_segment[pop.segment])
+    np.testing.assert_array_equal(pop.daily_margin, pop.margin_by_segment[pop.segment])
