@@ -173,8 +173,9 @@ _SELECTION_FROM = 8_000  # values; sort and selection took 32 us each at 8,000
 
 
 def quantiles_by_selection(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    """`quantiles` of `values` (float64) without sorting them: the same order statistics,
-    so the same quantiles to the last bit, found by nested partitions.
+    """`quantiles` of `values` (float64, no NaN: a partition's minimum and maximum do not
+    place NaN last as a sort does) without sorting them: the same order statistics, so
+    the same quantiles to the last bit, found by nested partitions.
 
     For a day's loyalty: each quantile needs the order statistics at two adjacent ranks.
     One partition at a middle rank splits the rest into the ranks below and above it,
@@ -197,7 +198,9 @@ def quantiles_by_selection(values: np.ndarray, qs: tuple[float, ...]) -> list[fl
     ]
 
 
-def _select(work: np.ndarray, lo: int, hi: int, ranks: list[int], ordered: dict) -> None:
+def _select(
+    work: np.ndarray, lo: int, hi: int, ranks: list[int], ordered: dict[int, float]
+) -> None:
     """The values of `ranks` (sorted, within [lo, hi)) into `ordered`, where `work[lo:hi]`
     holds the values of those ranks in any order; `work` is partitioned in place."""
     if not ranks:

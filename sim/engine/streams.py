@@ -8,6 +8,7 @@ and the same attack, so paired differences between them have small variance.
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 import numpy as np
@@ -130,26 +131,22 @@ def sorted_sample(rng: np.random.Generator, size: int, count: int) -> np.ndarray
     return np.sort(rng.choice(size, count, replace=False))
 
 
-_AGREES: list[bool] = []  # the check below, once a process
-
-
+@functools.cache
 def _kernel_agrees() -> bool:
     """Whether the kernel reproduces this numpy's `choice` (it follows numpy 2's
     algorithm; another could change it): compared once a process on each of numpy's
     ways and the edges between them, values and the draws that follow."""
-    if not _AGREES:
-        agrees = True
-        for size, count in ((10_000, 9_000), (10_001, 200), (10_001, 201), (20_011, 20_011)):
-            ours, theirs = (np.random.default_rng(size) for _ in range(2))
-            out = np.empty(count, dtype=np.int64)
-            status = native.KERNELS.sorted_sample(
-                ours.bit_generator.ctypes.bit_generator, size, count, out.ctypes.data
-            )
-            expected = np.sort(theirs.choice(size, count, replace=False))
-            agrees &= status == 0 and np.array_equal(out, expected)
-            agrees &= ours.integers(2**62) == theirs.integers(2**62)
-        _AGREES.append(bool(agrees))
-    return _AGREES[0]
+    agrees = True
+    for size, count in ((10_000, 9_000), (10_001, 200), (10_001, 201), (20_011, 20_011)):
+        ours, theirs = (np.random.default_rng(size) for _ in range(2))
+        out = np.empty(count, dtype=np.int64)
+        status = native.KERNELS.sorted_sample(
+            ours.bit_generator.ctypes.bit_generator, size, count, out.ctypes.data
+        )
+        expected = np.sort(theirs.choice(size, count, replace=False))
+        agrees &= status == 0 and np.array_equal(out, expected)
+        agrees &= ours.integers(2**62) == theirs.integers(2**62)
+    return bool(agrees)
 
 
 def below(uniforms: np.ndarray | LowUniforms, bound: float) -> tuple[np.ndarray, np.ndarray]:
