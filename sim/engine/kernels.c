@@ -21,6 +21,11 @@
  *   sorted_sample  numpy's Generator.choice(n, count, replace=False), sorted
  *         (sim/engine/streams.py, sorted_sample): its tail shuffle without the
  *         array of all n, drawing from the Generator's own bit generator.
+ *   census, loyalty_day  the day's passes over everyone (sim/engine/population.py,
+ *         Population.census and Population.drift): counts by state with the
+ *         customers' loyalty and margins, and the loyalty's shift and drift.
+ *   audience_sum, flag_changes  sums over the followers of a few people
+ *         (sim/engine/network.py, FollowerGraph.exposure_of and followee_share).
  *
  * Floating point: only comparisons, products and integer-to-float conversions,
  * which IEEE 754 rounds the same everywhere; build with -ffp-contract=off so that
@@ -1061,4 +1066,91 @@ EXPORT int32_t team_drain(TeamState *t, TeamLog *log, Pool *hub, double until) {
     if (pool_drain_abandoned(hub, until) < 0) return -1;
     hub_events(t, log, hub);
     return log->failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ the day's passes
+ *
+ * Passes over everyone that numpy makes as several (a comparison, a gather, a sum
+ * each), here one loop each with the same arithmetic in the same order.
+ */
+
+/* Population.census (sim/engine/population.py): how many people are in each of the
+ * four states (codes 0-3), and the loyalty and daily margin of those in `customer`, in
+ * order of person. The outputs hold `size` values; the first counts[customer] are set. */
+EXPORT void census(int64_t size, const int8_t *state, const double *loyalty,
+                   const double *margin, int8_t customer, int64_t *counts,
+                   double *customer_loyalty, double *customer_margin) {
+    /* counters in registers: an array of four indexed by state waits on its own
+     * last store, person after person of the same state */
+    int64_t zero = 0, one = 0, two = 0, three = 0, k = 0;
+    for (int64_t i = 0; i < size; i++) {
+        const int8_t s = state[i];
+        zero += s == 0;
+        one += s == 1;
+        two += s == 2;
+        three += s == 3;
+        customer_loyalty[k] = loyalty[i]; /* written always, kept when a customer */
+        customer_margin[k] = margin[i];
+        k += s == customer;
+    }
+    counts[0] = zero;
+    counts[1] = one;
+    counts[2] = two;
+    counts[3] = three;
+}
+
+/* The loyalty's day (Population.shift_all, then Population.drift): `delta` added and
+ * the result clipped to [0, 1] (np.clip: max, then min) when `delta` is given, then the
+ * gap to the baseline times `rate` added: numpy's operations, in numpy's order. */
+EXPORT void loyalty_day(int64_t size, double *loyalty, const double *delta,
+                        const double *baseline, double rate) {
+    for (int64_t i = 0; i < size; i++) {
+        double x = loyalty[i];
+        if (delta) {
+            x = x + delta[i];
+            x = x < 0.0 ? 0.0 : x;
+            x = x > 1.0 ? 1.0 : x;
+        }
+        double gap = baseline[i] - x;
+        gap = gap * rate;
+        loyalty[i] = x + gap;
+    }
+}
+
+/* FollowerGraph.exposure_of, its few-posters way (sim/engine/network.py): each
+ * poster's weight added to each of its followers' entries of `out` (zeroed by the
+ * caller), posters in the given order and followers in the row's: np.bincount's
+ * additions, in its order, so the same sums to the last bit. */
+EXPORT void audience_sum(int64_t count, const int64_t *posters, const double *weights,
+                         const int32_t *indptr, const int32_t *indices, double *out) {
+    for (int64_t p = 0; p < count; p++) {
+        const double w = weights[p];
+        for (int32_t k = indptr[posters[p]]; k < indptr[posters[p] + 1]; k++)
+            out[indices[k]] += w;
+    }
+}
+
+/* FollowerGraph.followee_share's counts (sim/engine/network.py): the people whose
+ * flag differs from `previous` add 1 (flag set) or -1 (cleared) to each follower's
+ * count, and `previous` takes the flag. When their audiences hold `limit` edges or
+ * more, nothing is changed and -1 returned (the caller recounts with a product);
+ * otherwise the number of people changed. `changed` holds `size` values. Counts
+ * are whole numbers, so the order of the additions does not matter. */
+EXPORT int64_t flag_changes(int64_t size, const uint8_t *flag, uint8_t *previous,
+                            const int32_t *indptr, const int32_t *indices, double *counts,
+                            int64_t limit, int64_t *changed) {
+    int64_t n = 0, edges = 0;
+    for (int64_t i = 0; i < size; i++) {
+        changed[n] = i;
+        n += flag[i] != previous[i];
+    }
+    for (int64_t c = 0; c < n; c++) edges += indptr[changed[c] + 1] - indptr[changed[c]];
+    if (edges >= limit) return -1;
+    for (int64_t c = 0; c < n; c++) {
+        const int64_t j = changed[c];
+        const double sign = flag[j] ? 1.0 : -1.0;
+        for (int32_t k = indptr[j]; k < indptr[j + 1]; k++) counts[indices[k]] += sign;
+        previous[j] = flag[j];
+    }
+    return n;
 }

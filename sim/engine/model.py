@@ -409,15 +409,16 @@ class HubspokeModel(mesa.Model):
             + pc.bystander_reply_gain * ledger.reply_weight[people]
             - pc.bystander_negative_hit * ledger.negative_weight[people]
         )
+        shifts = None  # what each person saw, in loyalty: none seen, no shift
         if seen.any():
             posters = seen != 0
-            pop.shift_all(graph.exposure_of(people[posters], seen[posters]))
+            shifts = graph.exposure_of(people[posters], seen[posters])
         negative = ledger.negative_weight[people]
         negative_exposure = None  # nobody exposed: conversion's damping is a factor of 1
         if negative.any():
             posters = negative != 0
             negative_exposure = graph.exposure_of(people[posters], negative[posters])
-        pop.drift()
+        pop.drift(shifts)
         # each person's uniforms below the day's bounds only, each process on its own
         # stream: forgetting and churn have bounds set by the population's config alone
         # (the same in every arm); conversion's grows with the arm's company posts, so
@@ -472,10 +473,9 @@ class HubspokeModel(mesa.Model):
 
     def _record(self, now: float) -> None:
         pop, ledger = self.population, self.ledger
-        prospects, customers, lapsed, competitor = pop.counts()
-        active = np.flatnonzero(pop.state == CUSTOMER)
-        loyalty = pop.loyalty[active]  # gathered once for the revenue and the loyalty stats
-        revenue = self.brand(pop.revenue_sum(active, loyalty))
+        # the customers' loyalty and margins gathered once for the revenue and loyalty stats
+        (prospects, customers, lapsed, competitor), loyalty, margins = pop.census()
+        revenue = self.brand(pop.revenue_sum(margins, loyalty))
         costs = self._costs()
         cost = sum(costs.values())
         people = {

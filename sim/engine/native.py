@@ -39,6 +39,11 @@ _SIGNATURES = {
     "copying_model": (None, [_I64, _I64, _P, _F64, _P, _P, _P, _P, _P, _P]),
     "sorted_sample": (_I32, [_P, _I64, _I64, _P]),
     "graph_rows": (_I64, [_I64, _I64, _P, _P, _P, _P, _P, _P]),
+    # the day's passes over everyone (population.py, network.py)
+    "census": (None, [_I64, _P, _P, _P, _I8, _P, _P, _P]),
+    "loyalty_day": (None, [_I64, _P, _P, _P, _F64]),
+    "audience_sum": (None, [_I64, _P, _P, _P, _P, _P]),
+    "flag_changes": (_I64, [_I64, _P, _P, _P, _P, _P, _I64, _P]),
     # the queue (sim/engine/queueing.py CompiledPool); a pool is an opaque pointer
     "pool_new": (_P, []),
     "pool_free": (None, [_P]),

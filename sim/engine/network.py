@@ -69,20 +69,53 @@ class FollowerGraph:
         million), which touches their followers only; the counts are whole numbers, so the
         result is the full product's exactly.
         """
-        flag = np.asarray(flag, dtype=bool)
+        flag = np.ascontiguousarray(flag, dtype=bool)
         previous = self._flag
-        changed = None if previous is None else np.flatnonzero(flag != previous)
-        if changed is not None and self._few_edges(changed):
-            if len(changed):
-                owner, follower = self.audience_of(changed)
-                np.add.at(self._flag_counts, follower, np.where(flag[changed], 1.0, -1.0)[owner])
+        if previous is not None and self._compiled_rows:
+            self._count_flag_changes(flag)
         else:
-            self._flag_counts = self.follows @ flag.astype(np.float64)
-        if changed is None or len(changed):
-            self._flag = flag.copy()
+            changed = None if previous is None else np.flatnonzero(flag != previous)
+            if changed is not None and self._few_edges(changed):
+                if len(changed):
+                    owner, follower = self.audience_of(changed)
+                    signs = np.where(flag[changed], 1.0, -1.0)[owner]
+                    np.add.at(self._flag_counts, follower, signs)
+            else:
+                self._flag_counts = self.follows @ flag.astype(np.float64)
+            if changed is None or len(changed):
+                self._flag = flag.copy()
         counts = self._flag_counts if people is None else self._flag_counts[people]
         following = self.following_counts if people is None else self.following_counts[people]
         return np.divide(counts, following, out=np.zeros(len(counts)), where=following > 0)
+
+    @property
+    def _compiled_rows(self) -> bool:
+        """Whether the kernels may walk the followers' rows (int32 indices, as built)."""
+        followers = self.followers
+        return (
+            native.KERNELS is not None
+            and followers.indptr.dtype == np.int32
+            and followers.indices.dtype == np.int32
+        )
+
+    def _count_flag_changes(self, flag: np.ndarray) -> None:
+        """`followee_share`'s update by the kernel `flag_changes`: the same whole counts,
+        in one pass over everyone; recounted by the product when the changes are many."""
+        followers = self.followers
+        scratch = np.empty(self.size, dtype=np.int64)
+        changed = native.KERNELS.flag_changes(
+            self.size,
+            flag.ctypes.data,
+            self._flag.ctypes.data,
+            followers.indptr.ctypes.data,
+            followers.indices.ctypes.data,
+            self._flag_counts.ctypes.data,
+            -(-followers.nnz // 4),  # as _few_edges: a quarter of the edges or more
+            scratch.ctypes.data,
+        )
+        if changed < 0:
+            self._flag_counts = self.follows @ flag.astype(np.float64)
+            self._flag = flag.copy()
 
     def _few_edges(self, nodes: np.ndarray) -> bool:
         """Whether the audiences of `nodes` are a small part of all edges (a quarter)."""
@@ -122,6 +155,19 @@ class FollowerGraph:
     def exposure_of(self, posters: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """`exposure` of weights given on `posters` only (sorted, distinct), zero elsewhere."""
         if self._few_edges(posters):
+            if self._compiled_rows:  # np.bincount's additions, in its order
+                out = np.zeros(self.size)
+                posters = np.ascontiguousarray(posters, dtype=np.int64)
+                weights = np.ascontiguousarray(weights, dtype=np.float64)
+                native.KERNELS.audience_sum(
+                    len(posters),
+                    posters.ctypes.data,
+                    weights.ctypes.data,
+                    self.followers.indptr.ctypes.data,
+                    self.followers.indices.ctypes.data,
+                    out.ctypes.data,
+                )
+                return out
             owner, follower = self.audience_of(posters)
             return np.bincount(follower, weights=weights[owner], minlength=self.size)
         dense = np.zeros(self.size)

@@ -9,6 +9,7 @@ elsewhere, without a C compiler, the comparisons skip and say why.
 from __future__ import annotations
 
 import contextlib
+import copy as copy_module
 import ctypes
 import os
 import shlex
@@ -25,7 +26,7 @@ from sim.config.schema import Posts
 from sim.engine import native
 from sim.engine.model import HubspokeModel
 from sim.engine.network import preferential_attachment
-from sim.engine.population import CUSTOMER, LAPSED, PROSPECT
+from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, PROSPECT
 from sim.engine.posts import COMPLAINT, LEAD, PRAISE, QUESTION, Candidates, PostGenerator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -260,6 +261,99 @@ def test_a_day_with_no_candidates_or_no_survivors_gives_an_empty_part(expected):
     for name, values in numpy_part.items():
         assert len(values) == 0
         assert compiled[name].dtype == values.dtype, name
+
+
+def _a_run_after(days: int, size: int = 4_000):
+    """A baseline run's population and graph after `days` days (on the numpy path)."""
+    with _kernels(None):
+        cfg = sim.load_config("baseline", [f"population.size={size}", f"days={days}"])
+        model = HubspokeModel(cfg, 2)
+        model.run()
+    return model.population, model.graph
+
+
+@needs_kernels
+@pytest.mark.parametrize("states", ["as_run", "all_four", "no_customers", "only_customers"])
+def test_the_census_is_the_same_on_both_paths(states):
+    """The day's counts by state, and the customers' loyalty and margins in order."""
+    pop, _ = _a_run_after(5)
+    if states == "all_four":
+        pop.state[::7] = COMPETITOR
+    elif states != "as_run":
+        pop.state[:] = PROSPECT if states == "no_customers" else CUSTOMER
+    (numpy_counts, *numpy_arrays), (counts, *arrays) = _on_both_paths(pop.census)
+    assert counts == numpy_counts == pop.counts()
+    assert len(arrays[0]) == counts[1]
+    for ours, theirs in zip(arrays, numpy_arrays, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@needs_kernels
+@pytest.mark.parametrize("seen", ["none", "small", "beyond_the_bounds"])
+def test_the_loyalty_day_is_the_same_on_both_paths(seen):
+    """What people saw (clipped to [0, 1]), then the drift: the same loyalty to the last bit."""
+    pop, _ = _a_run_after(3)
+    rng = np.random.default_rng(3)
+    shifts = {
+        "none": None,
+        "small": rng.normal(0.0, 0.01, pop.size),
+        "beyond_the_bounds": rng.normal(0.0, 2.0, pop.size),
+    }[seen]
+    if shifts is not None:
+        shifts[:3] = [-0.0, -5.0, 5.0]
+
+    def day():
+        copy = copy_module.deepcopy(pop)
+        copy.drift(shifts)
+        return copy.loyalty
+
+    numpy_loyalty, compiled = _on_both_paths(day)
+    np.testing.assert_array_equal(compiled, numpy_loyalty)
+    np.testing.assert_array_equal(np.signbit(compiled), np.signbit(numpy_loyalty))
+    assert not np.array_equal(compiled, pop.loyalty)  # the day moved it
+
+
+@needs_kernels
+@pytest.mark.parametrize("posters", [0, 1, 40])
+def test_exposure_of_a_few_posters_is_the_same_on_both_paths(posters):
+    _, graph = _a_run_after(1)
+    rng = np.random.default_rng(posters)
+    who = np.sort(rng.choice(graph.size, posters, replace=False))
+    weights = rng.normal(0.0, 1.0, posters)
+    assert graph._few_edges(who)
+    numpy_exposure, compiled = _on_both_paths(lambda: graph.exposure_of(who, weights))
+    np.testing.assert_array_equal(compiled, numpy_exposure)
+    assert np.count_nonzero(compiled) == len(np.unique(graph.audience_of(who)[1]))
+
+
+@needs_kernels
+def test_followee_shares_are_the_same_on_both_paths_as_flags_change():
+    """Counts kept from call to call: few changes (updated through the audiences), none,
+    and many (recounted), with the flags of the day before kept apart from the caller's."""
+    pop, graph = _a_run_after(1)
+    rng = np.random.default_rng(5)
+    flags = [pop.state == CUSTOMER]
+    for changes in (30, 0, 1, graph.size // 2, 200):
+        flag = flags[-1].copy()
+        flag[rng.choice(graph.size, changes, replace=False)] ^= True
+        flags.append(flag)
+    people = np.sort(rng.choice(graph.size, 500, replace=False))
+
+    def shares():
+        copy = copy_module.deepcopy(graph)
+        out = []
+        for flag in flags:
+            out.append(copy.followee_share(flag, people))
+            flag ^= True  # the caller's array changes after the call: the counts must not
+            out.append(copy.followee_share(~flag, None))
+            flag ^= True
+        return out
+
+    numpy_shares, compiled = _on_both_paths(shares)
+    for ours, theirs in zip(compiled, numpy_shares, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    full = graph.follows @ flags[-1].astype(np.float64) / np.maximum(graph.following_counts, 1)
+    np.testing.assert_array_equal(compiled[-1], full)
 
 
 def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:

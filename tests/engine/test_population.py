@@ -269,8 +269,9 @@ def test_revenue_per_day_formula():
     expected = margins[pop.segment] * (floor + (1 - floor) * pop.loyalty)
     np.testing.assert_allclose(pop.revenue_per_day(), expected)
     # the day's total, and one person's in scalar arithmetic: the same formula
-    everyone = np.arange(pop.size)
-    assert pop.revenue_sum(everyone, pop.loyalty) == pytest.approx(expected.sum(), rel=1e-12)
+    assert pop.revenue_sum(pop.daily_margin, pop.loyalty) == pytest.approx(
+        expected.sum(), rel=1e-12
+    )
     assert pop.revenue_of(7) == expected[7]
 
 
