@@ -9,6 +9,7 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
+from sim.app import page  # noqa: E402
 from sim.app.page import SLIDERS, Page  # noqa: E402
 
 _RENDERED = []
@@ -90,10 +91,13 @@ def _settled(rc, quiet: float = 1.0, deadline: float = 30.0) -> str:
     return line
 
 
-def test_play_advances_until_paused_and_a_new_run_stops_it():
+def test_play_advances_until_paused_and_a_new_run_stops_it(monkeypatch):
+    # the longest scenario (180 days), and half a second between frames (18 s to the end):
+    # a run of 2,000 people reached its end, and Play turned back, between the first
+    # frame seen and the click on Pause, first at 90 days and then, with a faster
+    # engine on a loaded machine, at 180 with Play's own pause of 0.1 s
+    monkeypatch.setattr(page, "PLAY_PAUSE_MS", 500)
     rc = render()
-    # the longest scenario (180 days): a 90-day run of 2,000 people could reach its end,
-    # and Play turn back, between the first frame seen and the click on Pause
     rc.find(v.Select, label="scenario").widget.v_model = "journey_stages"
     enter(rc, "people simulated", "2000")
     assert day_line(rc) == "day 0 of 180"
