@@ -27,9 +27,10 @@
  *   audience_sum, flag_changes  sums over the followers of a few people
  *         (sim/engine/network.py, FollowerGraph.exposure_of and followee_share).
  *
- * Floating point: only comparisons, products and integer-to-float conversions,
- * which IEEE 754 rounds the same everywhere; build with -ffp-contract=off so that
- * no product and sum are fused into one rounding.
+ * Floating point: comparisons, sums, differences, products and integer-to-float
+ * conversions, each rounded once as IEEE 754 prescribes everywhere, in the twins'
+ * order; build with -ffp-contract=off so that no product and sum are fused into one
+ * rounding. The team's `exp` is the C library's, as its Python twin's `math.exp`.
  */
 #include <math.h>
 #include <stdint.h>

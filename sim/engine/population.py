@@ -159,8 +159,7 @@ class Population:
                 loyalty.ctypes.data,
                 margin.ctypes.data,
             )
-            customers = int(counts[CUSTOMER])
-            prospects, _, lapsed, competitor = (int(count) for count in counts)
+            prospects, customers, lapsed, competitor = (int(count) for count in counts)
             return (
                 (prospects, customers, lapsed, competitor),
                 loyalty[:customers],
