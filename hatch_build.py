@@ -27,8 +27,10 @@ SOURCE = Path("sim") / "engine" / "kernels.c"
 # ".so.0", not ".so": a file ending in an extension module's suffix is taken for a Python
 # module by pkgutil and importlib (sim/engine/native.py)
 LIBRARY = Path("sim") / "engine" / ("_kernels.dll" if sys.platform == "win32" else "_kernels.so.0")
-# no fused multiply-add: the C must round as numpy does (see kernels.c)
-FLAGS = ["-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-ffp-contract=off"]
+# no fused multiply-add: the C must round as numpy does (see kernels.c). Vectorised loops
+# (-ftree-vectorize: graph_rows' sort of a row by rank, 8.0 -> 5.7 ms at 50,000 people)
+# round alike: without -ffast-math no sum is reordered
+FLAGS = ["-O2", "-ftree-vectorize", "-shared", "-fPIC", "-fvisibility=hidden", "-ffp-contract=off"]
 
 
 def source_hash(source: Path) -> str:

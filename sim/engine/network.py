@@ -268,14 +268,26 @@ def _from_rows(size: int, follower: np.ndarray, followee: np.ndarray) -> Followe
     return FollowerGraph.from_follows(follows)
 
 
+def _from_regular_rows(size: int, per_row: int, followee: np.ndarray) -> FollowerGraph:
+    """`_from_rows` of a graph in which everyone follows `per_row`: person i's are the
+    `per_row` edges from i * per_row (the kernel needs no array saying so)."""
+    if native.KERNELS is not None:
+        graph = _from_rows_compiled(size, None, followee, per_row)
+        if graph is not None:
+            return graph
+    return _from_rows(size, np.repeat(np.arange(size), per_row), followee)
+
+
 def _from_rows_compiled(
-    size: int, follower: np.ndarray, followee: np.ndarray
+    size: int, follower: np.ndarray | None, followee: np.ndarray, per_row: int = 0
 ) -> FollowerGraph | None:
     """`_from_rows` by the kernel `graph_rows`: both matrices built in two passes, where
-    scipy makes one canonical (a sort) and transposes it; None if the kernel refuses."""
-    follower = np.ascontiguousarray(follower, dtype=np.int64)
+    scipy makes one canonical (a sort) and transposes it; None if the kernel refuses.
+    With `follower` None, everyone follows `per_row` (`_from_regular_rows`)."""
+    if follower is not None:
+        follower = np.ascontiguousarray(follower, dtype=np.int64)
     followee = np.ascontiguousarray(followee, dtype=np.int64)
-    count = len(follower)
+    count = len(followee)
     if size >= 2**31 - 1 or count >= 2**31 - 1:
         return None  # scipy's int64 indices: the numpy twin
     follows_indptr, followers_indptr = np.empty(size + 1, np.int32), np.empty(size + 1, np.int32)
@@ -283,7 +295,8 @@ def _from_rows_compiled(
     kept = native.KERNELS.graph_rows(
         size,
         count,
-        follower.ctypes.data,
+        per_row,
+        None if follower is None else follower.ctypes.data,
         followee.ctypes.data,
         follows_indptr.ctypes.data,
         follows_indices.ctypes.data,
@@ -292,17 +305,22 @@ def _from_rows_compiled(
     )
     if kept < 0:
         return None
+    # both matrices' weights, all ones: one array, read-only so that neither changes alone
+    ones = np.ones(kept)
+    ones.flags.writeable = False
     graph = FollowerGraph.__new__(FollowerGraph)
     graph._hold(
-        _canonical_rows(size, followers_indptr, followers_indices[:kept]),
-        _canonical_rows(size, follows_indptr, follows_indices[:kept]),
+        _canonical_rows(size, followers_indptr, followers_indices[:kept], ones),
+        _canonical_rows(size, follows_indptr, follows_indices[:kept], ones),
     )
     return graph
 
 
-def _canonical_rows(size: int, indptr: np.ndarray, indices: np.ndarray) -> sp.csr_matrix:
-    """A square CSR matrix of ones from rows already sorted, each entry once."""
-    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(size, size))
+def _canonical_rows(
+    size: int, indptr: np.ndarray, indices: np.ndarray, ones: np.ndarray
+) -> sp.csr_matrix:
+    """A square CSR matrix of `ones` from rows already sorted, each entry once."""
+    matrix = sp.csr_matrix((ones, indices, indptr), shape=(size, size))
     matrix.has_canonical_format = True  # sorted and without duplicates: scipy need not check
     return matrix
 
@@ -369,7 +387,7 @@ def preferential_attachment(
     original = np.empty(size, dtype=np.int64)
     original[relabel] = np.arange(size)
     followee = relabel[target.reshape(size, m)[original].ravel()]
-    return _from_rows(size, np.repeat(np.arange(size), m), followee)
+    return _from_regular_rows(size, m, followee)
 
 
 def _copying_model_compiled(
@@ -398,7 +416,7 @@ def _copying_model_compiled(
         original.ctypes.data,
         followee.ctypes.data,
     )
-    return _from_rows(size, np.repeat(np.arange(size), m), followee)
+    return _from_regular_rows(size, m, followee)
 
 
 def small_world(size: int, follows: int, rewire: float, rng: np.random.Generator) -> FollowerGraph:
@@ -411,14 +429,13 @@ def small_world(size: int, follows: int, rewire: float, rng: np.random.Generator
     followee = (follower + offsets) % size
     rewired = rng.random(len(followee)) < rewire
     followee[rewired] = rng.integers(0, size, int(rewired.sum()))
-    return _from_rows(size, follower, followee)
+    return _from_regular_rows(size, k, followee)
 
 
 def random_graph(size: int, follows: int, rng: np.random.Generator) -> FollowerGraph:
     """Erdos-Renyi-like directed graph: each person follows `follows` uniform others."""
-    follower = np.repeat(np.arange(size), follows)
-    followee = rng.integers(0, size, len(follower))
-    return _from_rows(size, follower, followee)
+    followee = rng.integers(0, size, size * follows)
+    return _from_regular_rows(size, follows, followee)
 
 
 def build_graph(size: int, cfg: Network, rng: np.random.Generator) -> FollowerGraph | CompleteGraph:

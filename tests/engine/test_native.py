@@ -230,12 +230,20 @@ def test_the_compiled_rows_build_scipys_matrices(rows):
 
 @needs_kernels
 def test_the_compiled_rows_refuse_edges_out_of_order_or_range():
-    def rows(follower, followee, size=4):
-        follower, followee = np.array(follower, np.int64), np.array(followee, np.int64)
-        out = [np.empty(n, np.int32) for n in (size + 1, 3, size + 1, 3)]
+    def rows(follower, followee, size=4, per_row=0):
+        """`graph_rows` on these edges; `follower` None: everyone follows `per_row`."""
+        followee = np.array(followee, np.int64)
+        if follower is not None:
+            follower = np.array(follower, np.int64)
+        out = [np.empty(n, np.int32) for n in (size + 1, len(followee), size + 1, len(followee))]
         addresses = [values.ctypes.data for values in out]
         return native.KERNELS.graph_rows(
-            size, len(follower), follower.ctypes.data, followee.ctypes.data, *addresses
+            size,
+            len(followee),
+            per_row,
+            None if follower is None else follower.ctypes.data,
+            followee.ctypes.data,
+            *addresses,
         )
 
     assert rows([0, 1, 3], [1, 2, 0]) == 3
@@ -243,6 +251,13 @@ def test_the_compiled_rows_refuse_edges_out_of_order_or_range():
     assert rows([0, 1, 4], [1, 2, 0]) == -1  # a follower beyond everyone
     assert rows([-1, 0, 1], [1, 2, 0]) == -1
     assert rows([0, 1, 2], [1, 4, 0]) == -1  # a followee beyond everyone
+    # everyone following as many, unlisted: a repeat and a self-follow dropped
+    assert rows(None, [1, 1, 0, 1], size=2, per_row=2) == 2
+    assert rows(None, [1, 1, 0], size=2, per_row=2) == -1  # fewer edges than the rows hold
+    assert rows(None, [1, 1, 0, 1, 0], size=2, per_row=2) == -1  # more
+    assert rows(None, [0, 0, 0], size=1, per_row=5) == -1
+    assert rows(None, [1, 0], size=2, per_row=-1) == -1
+    assert rows(None, [1, 2], size=2, per_row=1) == -1  # a followee beyond everyone
 
 
 @needs_kernels
