@@ -42,6 +42,13 @@ UNAWARE, SPREADING, STIFLED = 0, 1, 2
 def bass_step(share: np.ndarray, p: np.ndarray | float, q: float, dt: float = 1.0) -> np.ndarray:
     """Where the Bass ODE dF/dt = (p + qF)(1 - F) takes F=share after dt (exact)."""
     share = np.clip(share, 0.0, 1.0)
+    if isinstance(p, float) and p > 0.0:
+        # the day's conversion (one innovation rate for all): the general path's values
+        # without its masks for p = 0 (~25 -> ~10 us a call on a day's few hundred)
+        ratio = q / p
+        decay = np.exp(np.array([-(p + q) * dt]))  # numpy's exp, as on the general path
+        e1 = (1.0 - share) / (1.0 + ratio * share) * decay
+        return (1.0 - e1) / (1.0 + ratio * e1)
     p = np.broadcast_to(np.asarray(p, dtype=np.float64), share.shape)
     a = p + q
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

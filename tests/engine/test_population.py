@@ -51,6 +51,19 @@ def test_bass_step_is_exact_for_any_step_size():
     assert f[0] == pytest.approx(bass_closed_form(np.array(10.0), p, q), abs=1e-12)
 
 
+@pytest.mark.parametrize("dt", [1.0, 0.25, 1 / 24])
+def test_bass_step_with_one_innovation_rate_is_the_general_path_to_the_last_bit(dt):
+    """A float p takes a shorter path (the day's conversion); an array p the general one."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        share = rng.random(int(rng.integers(0, 400)))
+        share[::7], share[::11] = 0.0, 1.0
+        p, q = float(10 ** rng.uniform(-7, -1)), float(rng.choice([0.0, rng.uniform(0, 1)]))
+        fast, general = bass_step(share, p, q, dt), bass_step(share, np.full(len(share), p), q, dt)
+        assert fast.dtype == general.dtype and fast.shape == general.shape
+        np.testing.assert_array_equal(fast, general)
+
+
 @pytest.mark.parametrize("f0", [1e-3, 0.05, 0.5])
 def test_bass_step_without_innovation_is_logistic(f0):
     q = 0.3
