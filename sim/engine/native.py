@@ -36,7 +36,7 @@ _SIGNATURES = {
         ],
     ),
     "resolve_copies": (None, [_I64, _P, _P, _P]),
-    "copying_model": (None, [_I64, _I64, _P, _F64, _P, _P, _P, _P, _P, _P]),
+    "copying_model_rows": (_I64, [_I64, _I64, _P, _F64, _P, _P, _P, _P, _P, _P, _P]),
     "sorted_sample": (_I32, [_P, _I64, _I64, _P]),
     "graph_rows": (_I64, [_I64, _I64, _I64, _P, _P, _P, _P, _P, _P]),
     # the day's passes over everyone (population.py, network.py)

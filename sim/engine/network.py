@@ -305,6 +305,20 @@ def _from_rows_compiled(
     )
     if kept < 0:
         return None
+    return _graph_of_rows(
+        size, follows_indptr, follows_indices, followers_indptr, followers_indices, kept
+    )
+
+
+def _graph_of_rows(
+    size: int,
+    follows_indptr: np.ndarray,
+    follows_indices: np.ndarray,
+    followers_indptr: np.ndarray,
+    followers_indices: np.ndarray,
+    kept: int,
+) -> FollowerGraph:
+    """The graph of the kernels' two canonical row structures (`kept` entries each)."""
     # both matrices' weights, all ones: one array, read-only so that neither changes alone
     ones = np.ones(kept)
     ones.flags.writeable = False
@@ -362,7 +376,7 @@ def preferential_attachment(
     """
     m = min(follows, max(size - 1, 1))
     seed_nodes = m + 1
-    if native.KERNELS is not None and size >= seed_nodes:
+    if native.KERNELS is not None and size >= seed_nodes and size * m < 2**31 - 1:
         return _copying_model_compiled(size, m, uniform_share, rng)
     # the first m+1 people follow each other (a small complete core)
     core = np.array([(i, j) for i in range(seed_nodes) for j in range(seed_nodes) if i != j])
@@ -393,18 +407,19 @@ def preferential_attachment(
 def _copying_model_compiled(
     size: int, m: int, uniform_share: float, rng: np.random.Generator
 ) -> FollowerGraph:
-    """`preferential_attachment` with its follows computed by the kernel `copying_model`
-    from the same draws, made in the same order (the twin's numpy steps make them
-    between its passes over the edges)."""
+    """`preferential_attachment` built by the kernel `copying_model_rows` from the same
+    draws, made in the same order (the twin's numpy steps make them between its passes
+    over the edges), straight into the two matrices `_from_rows` would make."""
     newcomer_edges = (size - m - 1) * m
     uniform_u = rng.random(newcomer_edges)
     picks = int(np.count_nonzero(uniform_u < uniform_share))
     pick_u = rng.random(picks)
     copy_u = rng.random(newcomer_edges - picks)
     relabel = rng.permutation(size)
-    target, followee = np.empty(size * m, np.int64), np.empty(size * m, np.int64)
-    original = np.empty(size, np.int64)
-    native.KERNELS.copying_model(
+    count = size * m
+    follows_indptr, followers_indptr = np.empty(size + 1, np.int32), np.empty(size + 1, np.int32)
+    follows_indices, followers_indices = np.empty(count, np.int32), np.empty(count, np.int32)
+    kept = native.KERNELS.copying_model_rows(
         size,
         m,
         uniform_u.ctypes.data,
@@ -412,11 +427,16 @@ def _copying_model_compiled(
         pick_u.ctypes.data,
         copy_u.ctypes.data,
         relabel.ctypes.data,
-        target.ctypes.data,
-        original.ctypes.data,
-        followee.ctypes.data,
+        follows_indptr.ctypes.data,
+        follows_indices.ctypes.data,
+        followers_indptr.ctypes.data,
+        followers_indices.ctypes.data,
     )
-    return _from_regular_rows(size, m, followee)
+    if kept < 0:
+        raise MemoryError(f"the copying model's graph of {size:,} people")
+    return _graph_of_rows(
+        size, follows_indptr, follows_indices, followers_indptr, followers_indices, kept
+    )
 
 
 def small_world(size: int, follows: int, rewire: float, rng: np.random.Generator) -> FollowerGraph:
