@@ -290,35 +290,33 @@ def _from_rows_compiled(
     count = len(followee)
     if size >= 2**31 - 1 or count >= 2**31 - 1:
         return None  # scipy's int64 indices: the numpy twin
-    follows_indptr, followers_indptr = np.empty(size + 1, np.int32), np.empty(size + 1, np.int32)
-    follows_indices, followers_indices = np.empty(count, np.int32), np.empty(count, np.int32)
+    rows = _empty_rows(size, count)
     kept = native.KERNELS.graph_rows(
         size,
         count,
         per_row,
         None if follower is None else follower.ctypes.data,
         followee.ctypes.data,
-        follows_indptr.ctypes.data,
-        follows_indices.ctypes.data,
-        followers_indptr.ctypes.data,
-        followers_indices.ctypes.data,
+        *(values.ctypes.data for values in rows),
     )
-    if kept < 0:
-        return None
-    return _graph_of_rows(
-        size, follows_indptr, follows_indices, followers_indptr, followers_indices, kept
+    return None if kept < 0 else _graph_of_rows(size, rows, kept)
+
+
+def _empty_rows(size: int, count: int) -> tuple[np.ndarray, ...]:
+    """What the kernels write a graph into: `follows`' indptr and indices, then
+    `followers`', int32 as scipy makes them, with room for `count` edges."""
+    return (
+        np.empty(size + 1, np.int32),
+        np.empty(count, np.int32),
+        np.empty(size + 1, np.int32),
+        np.empty(count, np.int32),
     )
 
 
-def _graph_of_rows(
-    size: int,
-    follows_indptr: np.ndarray,
-    follows_indices: np.ndarray,
-    followers_indptr: np.ndarray,
-    followers_indices: np.ndarray,
-    kept: int,
-) -> FollowerGraph:
-    """The graph of the kernels' two canonical row structures (`kept` entries each)."""
+def _graph_of_rows(size: int, rows: tuple[np.ndarray, ...], kept: int) -> FollowerGraph:
+    """The graph of the kernels' two canonical row structures (`_empty_rows`, `kept`
+    edges each)."""
+    follows_indptr, follows_indices, followers_indptr, followers_indices = rows
     # both matrices' weights, all ones: one array, read-only so that neither changes alone
     ones = np.ones(kept)
     ones.flags.writeable = False
@@ -416,9 +414,7 @@ def _copying_model_compiled(
     pick_u = rng.random(picks)
     copy_u = rng.random(newcomer_edges - picks)
     relabel = rng.permutation(size)
-    count = size * m
-    follows_indptr, followers_indptr = np.empty(size + 1, np.int32), np.empty(size + 1, np.int32)
-    follows_indices, followers_indices = np.empty(count, np.int32), np.empty(count, np.int32)
+    rows = _empty_rows(size, size * m)
     kept = native.KERNELS.copying_model_rows(
         size,
         m,
@@ -427,16 +423,11 @@ def _copying_model_compiled(
         pick_u.ctypes.data,
         copy_u.ctypes.data,
         relabel.ctypes.data,
-        follows_indptr.ctypes.data,
-        follows_indices.ctypes.data,
-        followers_indptr.ctypes.data,
-        followers_indices.ctypes.data,
+        *(values.ctypes.data for values in rows),
     )
     if kept < 0:
         raise MemoryError(f"the copying model's graph of {size:,} people")
-    return _graph_of_rows(
-        size, follows_indptr, follows_indices, followers_indptr, followers_indices, kept
-    )
+    return _graph_of_rows(size, rows, kept)
 
 
 def small_world(size: int, follows: int, rewire: float, rng: np.random.Generator) -> FollowerGraph:
