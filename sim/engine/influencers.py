@@ -25,19 +25,10 @@ class Influencer(mesa.Agent):
         # drawn up front, one per influencer, so the answer is the same in every arm
         self.outreach_u = 1.0
 
-    def amplify(
-        self,
-        graph,
-        negative_today: np.ndarray,
-        cfg: InfluencerConfig,
-        rng: np.random.Generator,
-    ) -> int:
-        """Number of complaints seen today that this influencer passes on to its audience.
-
-        An influencer sees the complaints of its own audience (followers tag and
-        reply to the accounts they follow), not only of the few accounts it follows.
-        """
-        seen = graph.count_among_followers(self.node, negative_today)
+    def amplify(self, seen: int, cfg: InfluencerConfig, rng: np.random.Generator) -> int:
+        """Number of the `seen` complaints of today that this influencer passes on to its
+        audience. It sees the complaints of its own audience (followers tag and reply to
+        the accounts they follow), not only of the few accounts it follows."""
         prob = cfg.amplify_prob * (cfg.engaged_amplify_factor if self.engaged else 1.0)
         return int(rng.binomial(seen, prob)) if seen else 0
 

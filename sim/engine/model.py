@@ -124,6 +124,7 @@ class HubspokeModel(mesa.Model):
         self.influencers: list[Influencer] = pick_influencers(
             self, self.graph.follower_counts, cfg.influencers.count
         )
+        self._influencer_nodes = np.array([i.node for i in self.influencers], dtype=np.int64)
         if cfg.strategy.engage_influencers:
             for influencer in self.influencers:
                 influencer.engaged = True
@@ -357,13 +358,14 @@ class HubspokeModel(mesa.Model):
                 ledger.negative_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0)
             )
             ledger.weigh(ledger.positive_weight, broadcasters, praise[origin].astype(np.float64))
-        ledger.flag_negative(author[negative])
-        if not negative.any():
+        complainers = author[negative]
+        ledger.flag_negative(complainers)
+        if not negative.any() or not self.influencers:
             return  # no complaint to see: every influencer passes on none, drawing nothing
-        for influencer in self.influencers:
-            amplified = influencer.amplify(
-                self.graph, ledger.negative_authors, cfg.influencers, self.streams.influencers
-            )
+        # how many of today's complainers each influencer has among its followers
+        seen = self.graph.followers_among(self._influencer_nodes, np.unique(complainers))
+        for influencer, count in zip(self.influencers, seen.tolist(), strict=True):
+            amplified = influencer.amplify(count, cfg.influencers, self.streams.influencers)
             if amplified:  # nothing passed on weighs nothing: no one to write or clear
                 ledger.weigh(
                     ledger.negative_weight,

@@ -130,10 +130,18 @@ class FollowerGraph:
         offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return owner, self.followers.indices[np.repeat(starts, lengths) + offsets]
 
-    def count_among_followers(self, node: int, flags: np.ndarray) -> int:
-        """How many of `node`'s followers have their flag set."""
-        start, end = self.followers.indptr[node], self.followers.indptr[node + 1]
-        return int(flags[self.followers.indices[start:end]].sum())
+    def followers_among(self, nodes: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """Of each of `nodes`, how many of `people` (distinct) follow it.
+
+        Read from the few people's own rows of `follows`: an influencer's followers
+        run to thousands (a million people: 5,600-7,000 each for the top ten), a day's
+        complainers to a few dozen (ten influencers 323 -> ~20 us a day).
+        """
+        starts = self.follows.indptr[people]
+        lengths = self.follows.indptr[people + 1] - starts
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        followed = np.sort(self.follows.indices[np.repeat(starts, lengths) + offsets])
+        return np.searchsorted(followed, nodes, side="right") - np.searchsorted(followed, nodes)
 
     def sample_audience(
         self, nodes: np.ndarray, prob: np.ndarray, rng: np.random.Generator
@@ -200,9 +208,9 @@ class CompleteGraph:
         mine = flag if people is None else flag[people]
         return (total - mine) / max(self.size - 1, 1)
 
-    def count_among_followers(self, node: int, flags: np.ndarray) -> int:
-        """How many of the others (everyone follows everyone) have their flag set."""
-        return int(flags.sum() - flags[node])
+    def followers_among(self, nodes: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """Of each of `nodes`, how many of `people` (distinct) follow it: all but itself."""
+        return len(people) - np.isin(nodes, people).astype(np.int64)
 
     def sample_audience(
         self, nodes: np.ndarray, prob: np.ndarray, rng: np.random.Generator

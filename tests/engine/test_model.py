@@ -190,8 +190,7 @@ def test_an_influencer_that_sees_no_complaint_passes_none_on_and_draws_nothing()
     influencer = Influencer(model, node=0, followers=10)
     rng = np.random.default_rng(3)
     before = rng.bit_generator.state
-    nobody = np.zeros(model.population.size, dtype=bool)
-    assert influencer.amplify(model.graph, nobody, model.config.influencers, rng) == 0
+    assert influencer.amplify(0, model.config.influencers, rng) == 0
     assert rng.bit_generator.state == before
 
 

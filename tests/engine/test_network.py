@@ -186,6 +186,30 @@ def test_complete_graph_matches_an_explicit_complete_graph():
         np.testing.assert_allclose(implicit.exposure(weights), explicit.exposure(weights))
 
 
+@pytest.mark.parametrize("kind", ["preferential_attachment", "small_world", "complete"])
+def test_followers_among_counts_the_people_in_each_nodes_audience(kind):
+    """Read from the people's rows of `follows`: the count of a node's followers whose
+    flag is set, among them nodes that are themselves flagged or followed by nobody."""
+    rng = np.random.default_rng(11)
+    graph = CompleteGraph(N) if kind == "complete" else _generators()[kind](rng)
+    counts = graph.follower_counts
+    nodes = np.concatenate([np.argsort(-counts)[:10], np.flatnonzero(counts == 0)[:3], [0, 0]])
+    for share in (0.0, 0.003, 0.05, 1.0):
+        people = np.flatnonzero(rng.random(N) < share)
+        people = np.union1d(people, nodes[:2])  # two of the nodes complain themselves
+        flags = np.zeros(N, dtype=bool)
+        flags[people] = True
+        if kind == "complete":
+            expected = [len(people) - flags[node] for node in nodes]
+        else:
+            followers = graph.followers
+            expected = [
+                int(flags[followers.indices[followers.indptr[n] : followers.indptr[n + 1]]].sum())
+                for n in nodes
+            ]
+        np.testing.assert_array_equal(graph.followers_among(nodes, people), expected)
+
+
 def test_complete_graph_sample_audience_distinct_others_and_binomial_count():
     n, p = 400, 0.05
     g = CompleteGraph(n)
