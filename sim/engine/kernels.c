@@ -1178,6 +1178,82 @@ EXPORT void census(int64_t size, const int8_t *state, const double *loyalty,
     counts[3] = three;
 }
 
+/* sim/engine/metrics.py, loyalty_stats: of `n` loyalties in [0, 1], how many reach
+ * `promoter` and how many are at most `detractor` (counts[0], counts[1]), and the values
+ * of the ranks `ranks` (`count` of them, at most 8, ascending, each below n) in sorted
+ * order, written to `ordered`, without sorting them all (numpy partitions the values
+ * three times). A pass counts the values in LOYALTY_BINS equal bins: floor(v * bins),
+ * where v times a power of two is exact, so the bins keep the values' order; the
+ * cumulative counts name each rank's bin and its place there; a second pass collects
+ * the few named bins' values, each bin sorted. Returns 0; -1 if a value is not in
+ * [0, 1] (NaN included), is -0 (equal to 0, so which of them a rank holds would be
+ * the sort's choice) or `count` is out of range (the caller then takes numpy's way);
+ * -2 if out of memory. */
+#define LOYALTY_BINS 4096
+static int compare_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static inline int32_t loyalty_bin(double v) {
+    const int32_t bin = (int32_t)(v * (double)LOYALTY_BINS);
+    return bin < LOYALTY_BINS ? bin : LOYALTY_BINS - 1; /* v = 1 */
+}
+
+EXPORT int64_t loyalty_summary(int64_t n, const double *values, double promoter,
+                               double detractor, int64_t count, const int64_t *ranks,
+                               double *ordered, int64_t *counts) {
+    if (count < 0 || count > 8) return -1;
+    int64_t hist[LOYALTY_BINS] = {0}, promoters = 0, detractors = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const double v = values[i];
+        if (!(v >= 0.0 && v <= 1.0) || signbit(v)) return -1; /* -0: a sort's own order */
+        promoters += v >= promoter;
+        detractors += v <= detractor;
+        hist[loyalty_bin(v)]++;
+    }
+    counts[0] = promoters;
+    counts[1] = detractors;
+    /* each rank's bin and how many values lie in the bins below it */
+    int32_t bin_of[8];
+    int64_t below[8], cumulative = 0;
+    int64_t k = 0;
+    for (int32_t b = 0; b < LOYALTY_BINS && k < count; b++) {
+        for (; k < count && ranks[k] < cumulative + hist[b]; k++) {
+            if (k > 0 && ranks[k] < ranks[k - 1]) return -1;
+            bin_of[k] = b;
+            below[k] = cumulative;
+        }
+        cumulative += hist[b];
+    }
+    if (k < count) return -1; /* a rank at or beyond n */
+    /* the named bins, each once, with room for their values */
+    uint8_t slot_of[LOYALTY_BINS];
+    memset(slot_of, 0xff, sizeof slot_of);
+    int32_t bins = 0;
+    int64_t start[9] = {0};
+    for (int64_t j = 0; j < count; j++) {
+        if (slot_of[bin_of[j]] != 0xff) continue;
+        slot_of[bin_of[j]] = (uint8_t)bins;
+        start[bins + 1] = start[bins] + hist[bin_of[j]];
+        bins++;
+    }
+    double *kept = malloc((size_t)(start[bins] > 0 ? start[bins] : 1) * sizeof(double));
+    if (!kept) return -2;
+    int64_t fill[8];
+    for (int32_t j = 0; j < bins; j++) fill[j] = start[j];
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t slot = slot_of[loyalty_bin(values[i])];
+        if (slot != 0xff) kept[fill[slot]++] = values[i];
+    }
+    for (int32_t j = 0; j < bins; j++)
+        qsort(kept + start[j], (size_t)(start[j + 1] - start[j]), sizeof(double), compare_double);
+    for (int64_t j = 0; j < count; j++)
+        ordered[j] = kept[start[slot_of[bin_of[j]]] + (ranks[j] - below[j])];
+    free(kept);
+    return 0;
+}
+
 /* The loyalty's day (Population.shift_all, then Population.drift): `delta` added and
  * the result clipped to [0, 1] (np.clip: max, then min) when `delta` is given, then the
  * gap to the baseline times `rate` added: numpy's operations, in numpy's order. */

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import POST_KINDS
+from sim.engine import native
 from sim.engine.posts import KIND, MENTION, OUTCOME, OUTCOMES, PostBook
 
 # the ledger's arrays with an entry per person, written through Ledger.weigh / flag_negative
@@ -187,15 +188,26 @@ def quantiles_by_selection(values: np.ndarray, qs: tuple[float, ...]) -> list[fl
     n = len(values)
     if n < _SELECTION_FROM:
         return quantiles_of_sorted(np.sort(values), qs)
-    positions = [q * (n - 1) for q in qs]
-    below = [min(math.floor(position), n - 1) for position in positions]
-    ranks = sorted({rank for b in below for rank in (b, min(b + 1, n - 1))})
     ordered: dict[int, float] = {}
-    _select(values.copy(), 0, n, ranks, ordered)
-    return [
-        _lerp(ordered[b], ordered[min(b + 1, n - 1)], position - b)
-        for position, b in zip(positions, below, strict=True)
-    ]
+    _select(values.copy(), 0, n, _ranks_of(n, qs), ordered)
+    return _from_ranks(n, qs, ordered)
+
+
+def _ranks_of(n: int, qs: tuple[float, ...]) -> list[int]:
+    """The ranks (0-based, ascending, each once) whose values the quantiles `qs` of `n`
+    values interpolate between: the two either side of each position."""
+    below = [min(math.floor(q * (n - 1)), n - 1) for q in qs]
+    return sorted({rank for b in below for rank in (b, min(b + 1, n - 1))})
+
+
+def _from_ranks(n: int, qs: tuple[float, ...], ordered: dict[int, float]) -> list[float]:
+    """The quantiles `qs` of `n` values from the values at `_ranks_of(n, qs)`."""
+    out = []
+    for q in qs:
+        position = q * (n - 1)
+        b = min(math.floor(position), n - 1)
+        out.append(_lerp(ordered[b], ordered[min(b + 1, n - 1)], position - b))
+    return out
 
 
 def _select(
@@ -224,6 +236,37 @@ def _lerp(a: float, b: float, t: float) -> float:
     return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
+_LOYALTY_QUANTILES = (0.1, 0.5, 0.9)
+
+
+def _loyalty_summary_compiled(
+    loyalty: np.ndarray,
+) -> tuple[list[float], int, int] | None:
+    """`loyalty_stats`' quantiles and NPS counts by the kernel `loyalty_summary` (two
+    passes, where numpy makes three partitions of a copy and two comparisons): the same
+    order statistics and whole counts; None if it refuses (a value outside [0, 1])."""
+    loyalty = np.ascontiguousarray(loyalty, dtype=np.float64)
+    n = len(loyalty)
+    ranks = np.array(_ranks_of(n, _LOYALTY_QUANTILES), dtype=np.int64)
+    ordered, counts = np.empty(len(ranks)), np.empty(2, dtype=np.int64)
+    refused = native.KERNELS.loyalty_summary(
+        n,
+        loyalty.ctypes.data,
+        PROMOTER,
+        DETRACTOR,
+        len(ranks),
+        ranks.ctypes.data,
+        ordered.ctypes.data,
+        counts.ctypes.data,
+    )
+    if refused == -2:
+        raise MemoryError("the loyalty quantiles' bins")
+    if refused:
+        return None
+    values = dict(zip(ranks.tolist(), ordered.tolist(), strict=True))
+    return _from_ranks(n, _LOYALTY_QUANTILES, values), int(counts[0]), int(counts[1])
+
+
 def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
     if not len(loyalty):
         nan = math.nan
@@ -234,10 +277,14 @@ def loyalty_stats(loyalty: np.ndarray) -> dict[str, float]:
             "loyalty_p90": nan,
             "nps_like": nan,
         }
-    p10, p50, p90 = quantiles_by_selection(loyalty, (0.1, 0.5, 0.9))
+    summary = _loyalty_summary_compiled(loyalty) if native.KERNELS is not None else None
+    if summary is None:
+        p10, p50, p90 = quantiles_by_selection(loyalty, _LOYALTY_QUANTILES)
+        promoters = int(np.count_nonzero(loyalty >= PROMOTER))
+        detractors = int(np.count_nonzero(loyalty <= DETRACTOR))
+    else:
+        (p10, p50, p90), promoters, detractors = summary
     n = len(loyalty)
-    promoters = int(np.count_nonzero(loyalty >= PROMOTER))
-    detractors = int(np.count_nonzero(loyalty <= DETRACTOR))
     return {
         "loyalty_mean": float(loyalty.mean()),
         "loyalty_p10": float(p10),

@@ -44,6 +44,7 @@ _SIGNATURES = {
     "loyalty_day": (None, [_I64, _P, _P, _P, _F64]),
     "audience_sum": (None, [_I64, _P, _P, _P, _P, _P]),
     "flag_changes": (_I64, [_I64, _P, _P, _P, _P, _P, _I64, _P]),
+    "loyalty_summary": (_I64, [_I64, _P, _F64, _F64, _I64, _P, _P, _P]),
     # the queue (sim/engine/queueing.py CompiledPool); a pool is an opaque pointer
     "pool_new": (_P, []),
     "pool_free": (None, [_P]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy as copy_module
 import ctypes
+import math
 import os
 import shlex
 import shutil
@@ -606,3 +607,51 @@ def test_the_kernels_compile_without_a_warning(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _loyalties(case: str) -> np.ndarray:
+    """Customers' loyalty as a day's record sees it, and its edges."""
+    from sim.engine.metrics import DETRACTOR, PROMOTER
+
+    rng = np.random.default_rng(len(case))
+    if case == "one":
+        return np.array([0.3])
+    if case == "two":
+        return np.array([0.9, 0.1])
+    if case == "all_equal":
+        return np.full(5_000, 0.5)
+    if case == "edges":  # 0, 1, the NPS cut-offs and bin edges, many repeated
+        edges = np.array([0.0, 1.0, PROMOTER, DETRACTOR, 1 / 4096, 4095 / 4096, 0.5])
+        return rng.choice(edges, 9_001)
+    if case == "two_values":
+        return rng.choice([0.25, 0.75], 12_345)
+    size = {"small": 7, "below_selection": 7_999, "customers": 34_358}[case]
+    return rng.beta(6.0, 4.0, size)
+
+
+@needs_kernels
+@pytest.mark.parametrize(
+    "case",
+    ["one", "two", "all_equal", "edges", "two_values", "small", "below_selection", "customers"],
+)
+def test_the_compiled_loyalty_summary_gives_the_same_stats(case):
+    """The day's loyalty quantiles and NPS counts by the histogram kernel are numpy's
+    order statistics and counts: every figure of `loyalty_stats` the same to the last bit."""
+    from sim.engine.metrics import loyalty_stats
+
+    loyalty = _loyalties(case)
+    numpy_stats, compiled = _on_both_paths(lambda: loyalty_stats(loyalty))
+    assert compiled == numpy_stats
+
+
+@needs_kernels
+@pytest.mark.parametrize("odd", [math.nan, 1.0000000000000002, -1e-300, -0.0, 7.0])
+def test_the_compiled_loyalty_summary_refuses_values_outside_the_unit_interval(odd):
+    """A value outside [0, 1], NaN or -0: the kernel refuses and numpy's way is taken."""
+    from sim.engine.metrics import _loyalty_summary_compiled, loyalty_stats
+
+    loyalty = _loyalties("customers")
+    loyalty[123] = odd
+    assert _loyalty_summary_compiled(loyalty) is None
+    numpy_stats, compiled = _on_both_paths(lambda: loyalty_stats(loyalty))
+    assert str(compiled) == str(numpy_stats)  # NaN == NaN as text
