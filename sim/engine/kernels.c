@@ -27,6 +27,8 @@
  *         customers' loyalty and margins, and the loyalty's shift and drift.
  *   audience_sum, flag_changes  sums over the followers of a few people
  *         (sim/engine/network.py, FollowerGraph.exposure_of and followee_share).
+ *   loyalty_summary  the day's loyalty quantiles and NPS counts
+ *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
  *
  * Floating point: comparisons, sums, differences, products and integer-to-float
  * conversions, each rounded once as IEEE 754 prescribes everywhere, in the twins'
