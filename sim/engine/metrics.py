@@ -160,14 +160,7 @@ def quantiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
 
 def quantiles_of_sorted(ordered: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     """`quantiles` of values already sorted."""
-    n = len(ordered)
-    positions = [q * (n - 1) for q in qs]
-    out = []
-    for position in positions:
-        below = min(math.floor(position), n - 1)
-        t = position - below
-        out.append(_lerp(float(ordered[below]), float(ordered[min(below + 1, n - 1)]), t))
-    return out
+    return _from_ranks(len(ordered), qs, ordered)
 
 
 _SELECTION_FROM = 8_000  # values; sort and selection took 32 us each at 8,000
@@ -200,13 +193,16 @@ def _ranks_of(n: int, qs: tuple[float, ...]) -> list[int]:
     return sorted({rank for b in below for rank in (b, min(b + 1, n - 1))})
 
 
-def _from_ranks(n: int, qs: tuple[float, ...], ordered: dict[int, float]) -> list[float]:
-    """The quantiles `qs` of `n` values from the values at `_ranks_of(n, qs)`."""
+def _from_ranks(
+    n: int, qs: tuple[float, ...], ordered: dict[int, float] | np.ndarray
+) -> list[float]:
+    """The quantiles `qs` of `n` values from the values at `_ranks_of(n, qs)` (a dict by
+    rank, or all of them sorted)."""
     out = []
     for q in qs:
         position = q * (n - 1)
         b = min(math.floor(position), n - 1)
-        out.append(_lerp(ordered[b], ordered[min(b + 1, n - 1)], position - b))
+        out.append(_lerp(float(ordered[b]), float(ordered[min(b + 1, n - 1)]), position - b))
     return out
 
 
@@ -244,7 +240,8 @@ def _loyalty_summary_compiled(
 ) -> tuple[list[float], int, int] | None:
     """`loyalty_stats`' quantiles and NPS counts by the kernel `loyalty_summary` (two
     passes, where numpy makes three partitions of a copy and two comparisons): the same
-    order statistics and whole counts; None if it refuses (a value outside [0, 1])."""
+    order statistics and whole counts; None if it refuses (a value outside [0, 1], NaN
+    or -0)."""
     loyalty = np.ascontiguousarray(loyalty, dtype=np.float64)
     n = len(loyalty)
     ranks = np.array(_ranks_of(n, _LOYALTY_QUANTILES), dtype=np.int64)
