@@ -22,9 +22,9 @@
  *   sorted_sample  numpy's Generator.choice(n, count, replace=False), sorted
  *         (sim/engine/streams.py, sorted_sample): its tail shuffle without the
  *         array of all n, drawing from the Generator's own bit generator.
- *   census, loyalty_day  the day's passes over everyone (sim/engine/population.py,
+ *   census, loyalty_drift  the day's passes over everyone (sim/engine/population.py,
  *         Population.census and Population.drift): counts by state with the
- *         customers' loyalty and margins, and the loyalty's shift and drift.
+ *         customers' loyalty and margins, and the loyalty's drift.
  *   audience_sum, flag_changes  sums over the followers of a few people
  *         (sim/engine/network.py, FollowerGraph.exposure_of and followee_share).
  *   loyalty_summary  the day's loyalty quantiles and NPS counts
@@ -1256,18 +1256,11 @@ EXPORT int64_t loyalty_summary(int64_t n, const double *values, double promoter,
     return 0;
 }
 
-/* The loyalty's day (Population.shift_all, then Population.drift): `delta` added and
- * the result clipped to [0, 1] (np.clip: max, then min) when `delta` is given, then the
- * gap to the baseline times `rate` added: numpy's operations, in numpy's order. */
-EXPORT void loyalty_day(int64_t size, double *loyalty, const double *delta,
-                        const double *baseline, double rate) {
+/* The loyalty's drift (Population.drift, after its few people's shifts): the gap to the
+ * baseline times `rate` added: numpy's operations, in numpy's order. */
+EXPORT void loyalty_drift(int64_t size, double *loyalty, const double *baseline, double rate) {
     for (int64_t i = 0; i < size; i++) {
-        double x = loyalty[i];
-        if (delta) {
-            x = x + delta[i];
-            x = x < 0.0 ? 0.0 : x;
-            x = x > 1.0 ? 1.0 : x;
-        }
+        const double x = loyalty[i];
         double gap = baseline[i] - x;
         gap = gap * rate;
         loyalty[i] = x + gap;

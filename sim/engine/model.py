@@ -411,16 +411,17 @@ class HubspokeModel(mesa.Model):
             + pc.bystander_reply_gain * ledger.reply_weight[people]
             - pc.bystander_negative_hit * ledger.negative_weight[people]
         )
-        shifts = None  # what each person saw, in loyalty: none seen, no shift
+        # what the few exposed saw, in loyalty, held sparse: (people, shifts); none, no shift
+        exposed = shifts = None
         if seen.any():
             posters = seen != 0
-            shifts = graph.exposure_of(people[posters], seen[posters])
+            exposed, shifts = graph.exposure_sparse(people[posters], seen[posters])
         negative = ledger.negative_weight[people]
         negative_exposure = None  # nobody exposed: conversion's damping is a factor of 1
         if negative.any():
             posters = negative != 0
-            negative_exposure = graph.exposure_of(people[posters], negative[posters])
-        pop.drift(shifts)
+            negative_exposure = graph.exposure_sparse(people[posters], negative[posters])
+        pop.drift(exposed, shifts)
         # each person's uniforms below the day's bounds only, each process on its own
         # stream: forgetting and churn have bounds set by the population's config alone
         # (the same in every arm); conversion's grows with the arm's company posts, so

@@ -182,6 +182,24 @@ class FollowerGraph:
         dense[posters] = weights
         return self.follows @ dense
 
+    def exposure_sparse(
+        self, posters: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`exposure_of` held sparse: the people it reaches (sorted, each once) and their
+        sums, each added in `exposure_of`'s order; everyone else's is 0.
+
+        A day's posts reach few people (a median of 4 a day at 50,000 people, 195 at a
+        million), where `exposure_of` writes an array of everyone (8 MB at a million).
+        """
+        if self._few_edges(posters):
+            owner, follower = self.audience_of(posters)
+            people, at = np.unique(follower, return_inverse=True)
+            sums = np.bincount(at, weights=weights[owner], minlength=len(people))
+            return people.astype(np.int64), sums
+        dense = self.exposure_of(posters, weights)
+        people = np.flatnonzero(dense)  # an exact 0 adds nothing: x + 0.0 is x
+        return people, dense[people]
+
     def random_follower(self, node: int, rng: np.random.Generator) -> int:
         start, end = self.followers.indptr[node], self.followers.indptr[node + 1]
         if end == start:
@@ -246,6 +264,12 @@ class CompleteGraph:
         dense = np.zeros(self.size)
         dense[posters] = weights
         return self.exposure(dense)
+
+    def exposure_sparse(
+        self, posters: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`exposure_of` as (everyone, their sums): everyone sees everyone else."""
+        return np.arange(self.size, dtype=np.int64), self.exposure_of(posters, weights)
 
     def random_follower(self, node: int, rng: np.random.Generator) -> int:
         if self.size < 2:

@@ -67,6 +67,17 @@ def conversion_probability(share: np.ndarray, p: np.ndarray | float, q: float) -
     return np.clip((bass_step(share, p, q) - share) / (1.0 - share), 0.0, 1.0)
 
 
+def _sparse_values(people: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The values of `wanted` held sparse as `values` of `people` (sorted, each once),
+    0 for those not listed."""
+    at = np.searchsorted(people, wanted)
+    found = at < len(people)
+    found[found] = people[at[found]] == wanted[found]
+    out = np.zeros(len(wanted))
+    out[found] = values[at[found]]
+    return out
+
+
 @functools.lru_cache(maxsize=64)
 def _conversion_bound(innovation: float, q: float, winback: float, competitor: float) -> float:
     """`Population.conversion_bound` of these rates. Kept: a day asks it twice with the same
@@ -266,35 +277,26 @@ class Population:
         margin = float(self.margin_by_segment[self.segment[person]])
         return margin * (floor + (1.0 - floor) * float(self.loyalty[person]))
 
-    def shift_all(self, delta: np.ndarray) -> None:
-        if self.freeze_loyalty:
-            return
-        self.loyalty += delta
-        np.clip(self.loyalty, 0.0, 1.0, out=self.loyalty)
-
-    def drift(self, seen: np.ndarray | None = None) -> None:
+    def drift(self, people: np.ndarray | None = None, shifts: np.ndarray | None = None) -> None:
         """Impressions fade: loyalty reverts towards each person's initial level; after
-        `seen`, the day's shifts by what people saw, when given (as `shift_all`).
+        the day's `shifts` by what `people` (sorted, each once) saw, when given, added as
+        `shift_loyalty` adds them.
 
-        With the kernels, one pass over everyone (`loyalty_day`) in numpy's order of
-        operations, where numpy makes five."""
+        Those not listed saw nothing: their x + 0.0, kept within [0, 1], is x (loyalty is
+        never -0 nor outside [0, 1]: tests/engine/test_invariants.py). With the kernels,
+        the drift is one pass over everyone (`loyalty_drift`), where numpy makes three."""
         if self.freeze_loyalty:
             return
+        if people is not None and len(people):
+            self.shift_loyalty(people, shifts)
+        rate = self.cfg.loyalty_drift_per_day
         if native.KERNELS is not None:
-            if seen is not None:
-                seen = np.ascontiguousarray(seen, dtype=np.float64)
-            native.KERNELS.loyalty_day(
-                self.size,
-                self.loyalty.ctypes.data,
-                None if seen is None else seen.ctypes.data,
-                self.baseline_loyalty.ctypes.data,
-                self.cfg.loyalty_drift_per_day,
+            native.KERNELS.loyalty_drift(
+                self.size, self.loyalty.ctypes.data, self.baseline_loyalty.ctypes.data, rate
             )
             return
-        if seen is not None:
-            self.shift_all(seen)
         gap = self.baseline_loyalty - self.loyalty
-        gap *= self.cfg.loyalty_drift_per_day
+        gap *= rate
         self.loyalty += gap
 
     @property
@@ -354,14 +356,16 @@ class Population:
         uniforms: np.ndarray | LowUniforms,
         local_share: Callable[[np.ndarray], np.ndarray],
         innovation: float,
-        negative_exposure: np.ndarray | None,
+        negative_exposure: tuple[np.ndarray, np.ndarray] | None,
     ) -> tuple[np.ndarray, int, int]:
         """Prospects adopt with the exact one-day Bass probability, damped by negative
         exposure; lapsed customers and those with a competitor come back at their rates.
 
         `local_share(people)` gives those people's share of customers among the
-        accounts they follow. Returns everyone who became a customer (sorted) and how
-        many came back from lapsed and from a competitor. The same uniforms serve the
+        accounts they follow; `negative_exposure`, the day's negative exposure held
+        sparse as (people, sums) (`FollowerGraph.exposure_sparse`). Returns everyone
+        who became a customer (sorted) and how many came back from lapsed and from a
+        competitor. The same uniforms serve the
         three disjoint groups.
 
         Only people whose uniform is below the largest probability of the day are
@@ -376,7 +380,8 @@ class Population:
         prospects = candidates[is_prospect]
         prob = conversion_probability(local_share(prospects), innovation, conv.imitation_per_day)
         if negative_exposure is not None:  # None: nobody exposed today, exp(-k * 0) = 1
-            prob = prob * np.exp(-conv.negative_sensitivity * negative_exposure[prospects])
+            exposure = _sparse_values(*negative_exposure, prospects)
+            prob = prob * np.exp(-conv.negative_sensitivity * exposure)
         adopted = prospects[u[is_prospect] < prob]
         back = candidates[is_lapsed][u[is_lapsed] < conv.winback_per_day]
         back_lost = candidates[is_lost][u[is_lost] < conv.competitor_winback_per_day]

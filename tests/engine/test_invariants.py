@@ -137,6 +137,35 @@ def test_loyalty_stays_within_unit_interval(run):
     assert d["nps_like"].between(-1.0, 1.0).all()
 
 
+@pytest.mark.parametrize(
+    "scenario", ["baseline", "brand_attack_true", "product_defect", "influencer_outreach"]
+)
+def test_every_days_loyalty_is_in_the_unit_interval_and_never_minus_zero(scenario, monkeypatch):
+    """What the day's drift relies on: listed or not, everyone's loyalty is in [0, 1] and
+    not -0 when the few exposed are shifted (Population.drift), so that shifting only those
+    few is shifting everyone by what they saw (x + 0.0, kept within [0, 1], is x)."""
+    import sim
+    from sim.engine.model import HubspokeModel
+    from sim.engine.population import Population
+
+    checked = []
+    drift = Population.drift
+
+    def checking_drift(self, people=None, shifts=None):
+        loyalty = self.loyalty
+        assert ((loyalty >= 0.0) & (loyalty <= 1.0)).all()
+        assert not np.signbit(loyalty).any()
+        checked.append(1)
+        drift(self, people, shifts)
+
+    monkeypatch.setattr(Population, "drift", checking_drift)
+    cfg = sim.load_config(scenario, ["population.size=3000", "days=60"])
+    model = HubspokeModel(cfg, 2)
+    model.run()
+    assert len(checked) == 60
+    assert not np.signbit(model.population.loyalty).any()
+
+
 def test_backlogs_are_never_negative(run):
     _, result = run
     d = result.daily

@@ -307,20 +307,22 @@ def test_the_census_is_the_same_on_both_paths(states):
 @needs_kernels
 @pytest.mark.parametrize("seen", ["none", "small", "beyond_the_bounds"])
 def test_the_loyalty_day_is_the_same_on_both_paths(seen):
-    """What people saw (clipped to [0, 1]), then the drift: the same loyalty to the last bit."""
+    """What a few people saw (clipped to [0, 1]), then everyone's drift: the same loyalty
+    to the last bit."""
     pop, _ = _a_run_after(3)
     rng = np.random.default_rng(3)
+    people = np.sort(rng.choice(pop.size, 300, replace=False))
     shifts = {
         "none": None,
-        "small": rng.normal(0.0, 0.01, pop.size),
-        "beyond_the_bounds": rng.normal(0.0, 2.0, pop.size),
+        "small": rng.normal(0.0, 0.01, len(people)),
+        "beyond_the_bounds": rng.normal(0.0, 2.0, len(people)),
     }[seen]
     if shifts is not None:
         shifts[:3] = [-0.0, -5.0, 5.0]
 
     def day():
         copy = copy_module.deepcopy(pop)
-        copy.drift(shifts)
+        copy.drift(None if shifts is None else people, shifts)
         return copy.loyalty
 
     numpy_loyalty, compiled = _on_both_paths(day)
@@ -340,6 +342,10 @@ def test_exposure_of_a_few_posters_is_the_same_on_both_paths(posters):
     numpy_exposure, compiled = _on_both_paths(lambda: graph.exposure_of(who, weights))
     np.testing.assert_array_equal(compiled, numpy_exposure)
     assert np.count_nonzero(compiled) == len(np.unique(graph.audience_of(who)[1]))
+    # held sparse: the people reached and their sums, the same to the last bit
+    people, sums = graph.exposure_sparse(who, weights)
+    np.testing.assert_array_equal(people, np.flatnonzero(compiled))
+    np.testing.assert_array_equal(sums, compiled[people])
 
 
 @needs_kernels

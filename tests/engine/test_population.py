@@ -299,7 +299,7 @@ def test_shift_loyalty_repeats_add_up_and_clip():
     pop.shift_loyalty(np.array([2]), -5.0)
     assert pop.loyalty[1] == 1.0
     assert pop.loyalty[2] == 0.0
-    pop.shift_all(np.linspace(-2, 2, 10))
+    pop.drift(np.arange(10), np.linspace(-2, 2, 10))
     assert ((pop.loyalty >= 0) & (pop.loyalty <= 1)).all()
 
 
@@ -311,13 +311,34 @@ def test_drift_reverts_towards_baseline():
     np.testing.assert_allclose(pop.loyalty, rate * pop.baseline_loyalty)
 
 
+def test_drift_shifts_the_people_listed_then_everyone_drifts():
+    """What the few exposed saw, added and kept within [0, 1], then the drift: what adding
+    every person's exposure (0 for the others) to everyone gave, to the last bit."""
+    pop = _population(5_000, seed=9)
+    rng = np.random.default_rng(9)
+    people = np.sort(rng.choice(pop.size, 400, replace=False))
+    shifts = rng.normal(0.0, 0.5, len(people))
+    seen = np.zeros(pop.size)
+    seen[people] = shifts
+    expected = np.clip(pop.loyalty + seen, 0.0, 1.0)
+    expected += (pop.baseline_loyalty - expected) * pop.cfg.loyalty_drift_per_day
+    pop.drift(people, shifts)
+    np.testing.assert_array_equal(pop.loyalty, expected)
+
+
 def test_freeze_loyalty_holds_every_loyalty():
     pop = _population(10, freeze_loyalty=True)
     before = pop.loyalty.copy()
     pop.shift_loyalty(np.arange(5), -0.3)
-    pop.shift_all(np.full(10, 0.2))
+    pop.drift(np.arange(10), np.full(10, 0.2))
     pop.drift()
     np.testing.assert_array_equal(pop.loyalty, before)
+
+
+def _held_sparse(exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A day's exposure of everyone as `FollowerGraph.exposure_sparse` gives it."""
+    people = np.flatnonzero(exposure)
+    return people, exposure[people]
 
 
 def test_convert_only_prospects_and_counts():
@@ -332,7 +353,8 @@ def test_convert_only_prospects_and_counts():
     prob = conversion_probability(share, p, q) * np.exp(
         -pop.cfg.conversion.negative_sensitivity * exposure
     )
-    people, _, _ = pop.convert(np.random.default_rng(5).random(n), share.__getitem__, p, exposure)
+    u = np.random.default_rng(5).random(n)
+    people, _, _ = pop.convert(u, share.__getitem__, p, _held_sparse(exposure))
     adopted = np.zeros(n, dtype=bool)
     adopted[people] = True
     assert not adopted[: n // 2].any()
@@ -365,7 +387,7 @@ def test_conversion_by_candidates_equals_the_comparison_over_everyone():
     uniforms = rng.random(n) * prob.max() * 1.05
     expected = np.flatnonzero(uniforms < prob)
     assert len(expected) > 1_000
-    became, _, _ = pop.convert(uniforms, share.__getitem__, innovation, exposure)
+    became, _, _ = pop.convert(uniforms, share.__getitem__, innovation, _held_sparse(exposure))
     np.testing.assert_array_equal(became, expected)
 
 
@@ -380,10 +402,10 @@ def test_winback_returns_lapsed_customers():
     pop.cfg.conversion.winback_per_day = 0.0
     pop.cfg.conversion.competitor_winback_per_day = 0.0
     no_share = np.zeros(1000).__getitem__
-    assert not len(pop.convert(u, no_share, 0.0, np.zeros(1000))[0])
+    assert not len(pop.convert(u, no_share, 0.0, _held_sparse(np.zeros(1000)))[0])
     pop.cfg.conversion.winback_per_day = 0.1
     pop.cfg.conversion.competitor_winback_per_day = 0.02
-    back, from_lapsed, from_competitor = pop.convert(u, no_share, 0.0, np.zeros(1000))
+    back, from_lapsed, from_competitor = pop.convert(u, no_share, 0.0, _held_sparse(np.zeros(1000)))
     assert (back < 500).sum() == from_lapsed == 100  # uniforms below 0.1 among 0, ..., 0.499
     assert (back >= 500).sum() == from_competitor == 20
     assert (pop.state[back] == CUSTOMER).all()
