@@ -25,8 +25,8 @@
  *   census, loyalty_drift  the day's passes over everyone (sim/engine/population.py,
  *         Population.census and Population.drift): counts by state with the
  *         customers' loyalty and margins, and the loyalty's drift.
- *   audience_sum, flag_changes  sums over the followers of a few people
- *         (sim/engine/network.py, FollowerGraph.exposure_of and followee_share).
+ *   flag_changes  counts over the followers of the few people whose flag changed
+ *         (sim/engine/network.py, FollowerGraph.followee_share).
  *   loyalty_summary  the day's loyalty quantiles and NPS counts
  *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
  *
@@ -1264,19 +1264,6 @@ EXPORT void loyalty_drift(int64_t size, double *loyalty, const double *baseline,
         double gap = baseline[i] - x;
         gap = gap * rate;
         loyalty[i] = x + gap;
-    }
-}
-
-/* FollowerGraph.exposure_of, its few-posters way (sim/engine/network.py): each
- * poster's weight added to each of its followers' entries of `out` (zeroed by the
- * caller), posters in the given order and followers in the row's: np.bincount's
- * additions, in its order, so the same sums to the last bit. */
-EXPORT void audience_sum(int64_t count, const int64_t *posters, const double *weights,
-                         const int32_t *indptr, const int32_t *indices, double *out) {
-    for (int64_t p = 0; p < count; p++) {
-        const double w = weights[p];
-        for (int32_t k = indptr[posters[p]]; k < indptr[posters[p] + 1]; k++)
-            out[indices[k]] += w;
     }
 }
 

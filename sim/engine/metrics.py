@@ -12,8 +12,8 @@ from sim.config.schema import POST_KINDS
 from sim.engine import native
 from sim.engine.posts import KIND, MENTION, OUTCOME, OUTCOMES, PostBook
 
-# the ledger's arrays with an entry per person, written through Ledger.weigh / flag_negative
-PER_PERSON = frozenset({"reply_weight", "negative_weight", "positive_weight", "negative_authors"})
+# the ledger's arrays with an entry per person, written through Ledger.weigh
+PER_PERSON = frozenset({"reply_weight", "negative_weight", "positive_weight"})
 
 PROMOTER, DETRACTOR = 0.8, 0.4  # loyalty cut-offs of the NPS-like score (assumption)
 
@@ -89,7 +89,6 @@ class Ledger:
     reply_weight: np.ndarray = field(init=False)
     negative_weight: np.ndarray = field(init=False)
     positive_weight: np.ndarray = field(init=False)
-    negative_authors: np.ndarray = field(init=False)
 
     touched: list[np.ndarray] = field(default_factory=list)  # people given a weight today
 
@@ -98,7 +97,6 @@ class Ledger:
         self.reply_weight = np.zeros(self.size)
         self.negative_weight = np.zeros(self.size)
         self.positive_weight = np.zeros(self.size)
-        self.negative_authors = np.zeros(self.size, dtype=bool)
 
     def weigh(self, weights: np.ndarray, people: np.ndarray | int, values: object) -> None:
         """Add `values` to the per-person `weights` (one of this ledger's) of `people`.
@@ -107,10 +105,6 @@ class Ledger:
         clear the few people written, not the whole reach.
         """
         np.add.at(weights, people, values)
-        self.touched.append(np.atleast_1d(people))
-
-    def flag_negative(self, people: np.ndarray) -> None:
-        self.negative_authors[people] = True
         self.touched.append(np.atleast_1d(people))
 
     def people_touched(self) -> np.ndarray:

@@ -358,12 +358,11 @@ class HubspokeModel(mesa.Model):
                 ledger.negative_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0)
             )
             ledger.weigh(ledger.positive_weight, broadcasters, praise[origin].astype(np.float64))
-        complainers = author[negative]
-        ledger.flag_negative(complainers)
         if not negative.any() or not self.influencers:
             return  # no complaint to see: every influencer passes on none, drawing nothing
         # how many of today's complainers each influencer has among its followers
-        seen = self.graph.followers_among(self._influencer_nodes, np.unique(complainers))
+        complainers = np.unique(author[negative])
+        seen = self.graph.followers_among(self._influencer_nodes, complainers)
         for influencer, count in zip(self.influencers, seen.tolist(), strict=True):
             amplified = influencer.amplify(count, cfg.influencers, self.streams.influencers)
             if amplified:  # nothing passed on weighs nothing: no one to write or clear

@@ -42,7 +42,6 @@ _SIGNATURES = {
     # the day's passes over everyone (population.py, network.py)
     "census": (None, [_I64, _P, _P, _P, _I8, _P, _P, _P]),
     "loyalty_drift": (None, [_I64, _P, _P, _F64]),
-    "audience_sum": (None, [_I64, _P, _P, _P, _P, _P]),
     "flag_changes": (_I64, [_I64, _P, _P, _P, _P, _P, _I64, _P]),
     "loyalty_summary": (_I64, [_I64, _P, _F64, _F64, _I64, _P, _P, _P]),
     # the queue (sim/engine/queueing.py CompiledPool); a pool is an opaque pointer

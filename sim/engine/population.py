@@ -44,7 +44,7 @@ def bass_step(share: np.ndarray, p: np.ndarray | float, q: float, dt: float = 1.
     share = np.clip(share, 0.0, 1.0)
     if isinstance(p, float) and p > 0.0:
         # the day's conversion (one innovation rate for all): the general path's values
-        # without its masks for p = 0 (~25 -> ~10 us a call on a day's few hundred)
+        # without its masks for p = 0 (26 -> 13 us a call on 300 prospects)
         ratio = q / p
         decay = np.exp(np.array([-(p + q) * dt]))  # numpy's exp, as on the general path
         e1 = (1.0 - share) / (1.0 + ratio * share) * decay
@@ -365,8 +365,7 @@ class Population:
         accounts they follow; `negative_exposure`, the day's negative exposure held
         sparse as (people, sums) (`FollowerGraph.exposure_sparse`). Returns everyone
         who became a customer (sorted) and how many came back from lapsed and from a
-        competitor. The same uniforms serve the
-        three disjoint groups.
+        competitor. The same uniforms serve the three disjoint groups.
 
         Only people whose uniform is below the largest probability of the day are
         candidates (thinning, as in `churn`): a prospect's probability grows with its

@@ -73,7 +73,7 @@ def test_ledger_reset_clears_everything():
     ledger.weigh(ledger.reply_weight, 2, 1.0)
     ledger.weigh(ledger.negative_weight, np.array([0, 4, 4]), np.array([0.5, 1.0, 2.0]))
     ledger.weigh(ledger.positive_weight, 1, 1.0)
-    ledger.flag_negative(np.array([3]))
+    ledger.weigh(ledger.positive_weight, np.array([3]), 2.0)
     assert ledger.negative_weight[4] == 3.0  # repeated people add up
     assert list(ledger.people_touched()) == [0, 1, 2, 3, 4]
     ledger.reset()
@@ -83,7 +83,7 @@ def test_ledger_reset_clears_everything():
     assert ledger.compensation == 0.0
     for weights in (ledger.reply_weight, ledger.negative_weight, ledger.positive_weight):
         assert not weights.any()
-    assert not ledger.negative_authors.any() and ledger.touched == []
+    assert ledger.touched == []
 
 
 def _book() -> PostBook:

@@ -332,23 +332,6 @@ def test_the_loyalty_day_is_the_same_on_both_paths(seen):
 
 
 @needs_kernels
-@pytest.mark.parametrize("posters", [0, 1, 40])
-def test_exposure_of_a_few_posters_is_the_same_on_both_paths(posters):
-    _, graph = _a_run_after(1)
-    rng = np.random.default_rng(posters)
-    who = np.sort(rng.choice(graph.size, posters, replace=False))
-    weights = rng.normal(0.0, 1.0, posters)
-    assert graph._few_edges(who)
-    numpy_exposure, compiled = _on_both_paths(lambda: graph.exposure_of(who, weights))
-    np.testing.assert_array_equal(compiled, numpy_exposure)
-    assert np.count_nonzero(compiled) == len(np.unique(graph.audience_of(who)[1]))
-    # held sparse: the people reached and their sums, the same to the last bit
-    people, sums = graph.exposure_sparse(who, weights)
-    np.testing.assert_array_equal(people, np.flatnonzero(compiled))
-    np.testing.assert_array_equal(sums, compiled[people])
-
-
-@needs_kernels
 def test_followee_shares_are_the_same_on_both_paths_as_flags_change():
     """Counts kept from call to call: few changes (updated through the audiences), none,
     and many (recounted), with the flags of the day before kept apart from the caller's.

@@ -186,6 +186,23 @@ def test_complete_graph_matches_an_explicit_complete_graph():
         np.testing.assert_allclose(implicit.exposure(weights), explicit.exposure(weights))
 
 
+@pytest.mark.parametrize("posters", [0, 1, 40])
+def test_the_exposure_of_a_few_posters_is_their_audiences_weights_summed_in_order(posters):
+    """Dense and sparse, the sums of np.bincount over the posters' audiences to the last
+    bit: each follower's weights added poster by poster."""
+    rng = np.random.default_rng(posters)
+    graph = preferential_attachment(N, M, 0.5, rng)
+    who = np.sort(rng.choice(N, posters, replace=False))
+    weights = rng.normal(0.0, 1.0, posters)
+    assert graph._few_edges(who)
+    owner, follower = graph.audience_of(who)
+    expected = np.bincount(follower, weights=weights[owner], minlength=N)
+    np.testing.assert_array_equal(graph.exposure_of(who, weights), expected)
+    people, sums = graph.exposure_sparse(who, weights)
+    np.testing.assert_array_equal(people, np.unique(follower))
+    np.testing.assert_array_equal(sums, expected[people])
+
+
 @pytest.mark.parametrize("kind", ["preferential_attachment", "small_world", "complete"])
 def test_followers_among_counts_the_people_in_each_nodes_audience(kind):
     """Read from the people's rows of `follows`: the count of a node's followers whose
