@@ -110,7 +110,7 @@ def main() -> int:
             field = page.get_by_label("people simulated", exact=False)
             field.fill(str(args.people))
             field.press("Enter")
-            page.get_by_text(f"now {args.people}", exact=False).first.wait_for(timeout=60_000)
+            page.get_by_text(f"now {args.people:,}", exact=False).first.wait_for(timeout=60_000)
             page.wait_for_function("document.querySelectorAll('img').length >= 7", timeout=60_000)
             time.sleep(1.0)  # let the first drawing settle
 

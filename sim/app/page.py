@@ -288,14 +288,15 @@ SLIDERS = (
     ("coverage_hours", "hub coverage (h a day)", lambda c: c.team.hub.coverage_hours, 1, 24, 1),
 )  # fmt: skip
 
-# settings without one: typed
+# settings without one: typed, each shown whole (a seed of 1234567 read back as
+# "1.23457e+06" could not be typed again)
 FIELDS = (
     (
         "population",
         "people simulated (a sample of the reach, {:,}-{:,})".format(*POPULATION_RANGE),
-        lambda c: c.population.size,
+        lambda c: f"{c.population.size:,}",
     ),
-    ("seed", "seed", lambda c: c.seed),
+    ("seed", "seed", lambda c: str(c.seed)),
 )
 
 
@@ -383,7 +384,7 @@ def Controls(session: Session, model: solara.Reactive, playing: solara.Reactive)
             )
         for name, label, current in FIELDS:
             solara.InputText(
-                f"{label} — now {current(cfg):g}",
+                f"{label} — now {current(cfg)}",
                 value=getattr(draft.value, name),
                 on_value=lambda v, name=name: change(name, v),
                 placeholder="leave empty for the preset's value",

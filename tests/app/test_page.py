@@ -142,7 +142,12 @@ def test_a_bad_value_shows_one_line_and_keeps_the_run():
     enter(rc, "people simulated", "3000")
     assert not rc.find(v.Alert).widgets
     assert day_line(rc) == "day 0 of 90"  # a valid change starts a new run
-    assert any(w.label.endswith("now 3000") for w in rc.find(v.TextField).widgets)
+    labels = [w.label for w in rc.find(v.TextField).widgets]
+    assert any(label.endswith("now 3,000") for label in labels), labels
+    # a seed reads back whole, as typed (not "1.23457e+06")
+    enter(rc, "seed", "1234567")
+    labels = [w.label for w in rc.find(v.TextField).widgets]
+    assert any(label.endswith("now 1234567") for label in labels), labels
 
 
 def _texts(rc) -> list[str]:
