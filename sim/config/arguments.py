@@ -23,6 +23,14 @@ def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def exact(value: float) -> str:
+    """A number as text with every digit it has (`:g` keeps six: 1.0000001 read "1",
+    20000000.5 "2e+07"), and a whole one without ".0", as it was typed."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value)
+
+
 def _num(x: float) -> str:
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
@@ -61,14 +69,14 @@ def number(name: str, value: Any, low: float | None = None, high: float | None =
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         wanted = allowed_range(low, high) or "a finite number"
         raise ConfigError(f"{name}={_shown(value)}: not a number; must be {wanted}")
-    value = float(value)
+    given, value = value, float(value)
     if (
         not math.isfinite(value)
         or (low is not None and value < low)
         or (high is not None and value > high)
     ):
         wanted = allowed_range(low, high) or "finite"
-        raise ConfigError(f"{name}={value:g}: out of range; must be {wanted}")
+        raise ConfigError(f"{name}={exact(given)}: out of range; must be {wanted}")
     return value
 
 

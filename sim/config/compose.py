@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import catalog, userfiles
-from sim.config.arguments import allowed_range
+from sim.config.arguments import allowed_range, exact
 from sim.config.errors import ConfigError
 from sim.config.inert import warn_inert
 from sim.config.overrides import Override, normalise
@@ -403,8 +403,8 @@ def check_config(config: Config) -> None:
     _require_sum("population.platforms", pop.platforms.values())
     if pop.initial_customer_share + pop.initial_lapsed_share > 1.0:
         raise ConfigError(
-            f"population.initial_lapsed_share={pop.initial_lapsed_share:g}: with "
-            f"initial_customer_share={pop.initial_customer_share:g} exceeds everyone; "
+            f"population.initial_lapsed_share={exact(pop.initial_lapsed_share)}: with "
+            f"initial_customer_share={exact(pop.initial_customer_share)} exceeds everyone; "
             "the two must sum to <= 1"
         )
     if 0 < pop.reach < pop.size:
@@ -432,7 +432,7 @@ def check_config(config: Config) -> None:
             )
         for i, w in enumerate(weights):
             if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
-                raise ConfigError(f"{key}.{i}={w:g}: out of range; must be >= 0")
+                raise ConfigError(f"{key}.{i}={exact(w)}: out of range; must be >= 0")
         _require_sum(key, weights)
     for kind, volume in config.demand.inbound_per_day.items():
         if kind not in INBOUND_KINDS:
@@ -441,7 +441,7 @@ def check_config(config: Config) -> None:
             )
         if not math.isfinite(volume) or volume > MAX_POSTS_PER_DAY:
             raise ConfigError(
-                f"demand.inbound_per_day.{kind}={volume:g}: out of range; "
+                f"demand.inbound_per_day.{kind}={exact(volume)}: out of range; "
                 f"must be between 0 and {MAX_POSTS_PER_DAY:,}"
             )
     missing = [k for k in POST_KINDS if k not in posts.handle_minutes]
@@ -475,11 +475,12 @@ def check_config(config: Config) -> None:
             )
         if shift.staff > 0 and shift.hours <= 0:
             raise ConfigError(
-                f"{key}.hours={shift.hours:g}: a staffed shift needs hours; must be > 0"
+                f"{key}.hours={exact(shift.hours)}: a staffed shift needs hours; must be > 0"
             )
     if team.hub.staff > 0 and team.hub.shift_hours <= 0 and not team.hub.roster:
         raise ConfigError(
-            f"team.hub.shift_hours={team.hub.shift_hours:g}: hub staff need a shift; must be > 0"
+            f"team.hub.shift_hours={exact(team.hub.shift_hours)}: hub staff need a shift; "
+            "must be > 0"
         )
     if team.hub.staff > 0 and team.hub.days_per_week == 0 and not team.hub.roster:
         raise ConfigError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from sim.config.arguments import exact
 from sim.config.schema import Config
 
 
@@ -54,7 +55,7 @@ def inert_settings(config: Config, keys: Sequence[str]) -> list[str]:
             notes.append(f"{key}: the accusation is {truth} (attack.is_true={truth})")
     if attack.enabled and attack.start_day >= config.days:
         notes.append(
-            f"attack.start_day={attack.start_day:g}: after the last day (days={config.days}); "
+            f"attack.start_day={exact(attack.start_day)}: after the last day (days={config.days}); "
             "no attack happens"
         )
     return [f"{note}; the setting has no effect" for note in notes]

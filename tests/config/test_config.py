@@ -212,3 +212,31 @@ def test_check_config_empty_weights_and_missing_entries():
 
 def test_default_schema_config_is_valid():
     check_config(Config())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        # `:g` kept six digits: these read back as "initial_customer_share=1", "=2e+07"
+        (["population.initial_customer_share=0.99999999"], "initial_customer_share=0.99999999"),
+        (["demand.weekly=[1,1,1,1,1,1,-0.0000001]"], "demand.weekly.6=-1e-07"),
+        (["team.hub.shift_hours=0.0000001", "team.hub.staff=2"], None),
+        (["demand.inbound_per_day.complaint=20000000.5"], "complaint=20000000.5"),
+    ],
+)
+def test_a_refused_value_is_shown_whole(overrides, shown):
+    """The message names the value as given, every digit, so that it can be found and
+    fixed; a value shortened to six digits can read as one that is allowed."""
+    try:
+        sim.load_config("baseline", overrides)
+    except ConfigError as error:
+        assert shown is not None and shown in str(error), str(error)
+    else:
+        assert shown is None  # a tiny shift is still a shift: allowed
+
+
+def test_a_batch_argument_out_of_range_is_shown_whole():
+    from sim.config.arguments import number
+
+    with pytest.raises(ConfigError, match=r"^alpha=1\.0000001: out of range; must be between"):
+        number("alpha", 1.0000001, 0, 1)
