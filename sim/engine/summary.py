@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.clock import HOURS_PER_DAY
-from sim.engine.horizon import project
+from sim.engine.horizon import project_value
 from sim.engine.metrics import _quantile, inbound_mask
 from sim.engine.model import HubspokeModel
 from sim.engine.posts import KIND, NEGATIVE, OUTCOME, PostBook, is_problem
@@ -290,8 +290,7 @@ def horizon_value(model: HubspokeModel, daily: pd.DataFrame, rate: float) -> dic
     horizon = model.config.value.horizon_days
     net = (daily["revenue"] - daily["cost_to_serve"]).to_numpy()
     window = discounted(net, rate, horizon)
-    tail = project(model.population, horizon - len(daily), rate)
-    equity = model.brand(tail.value)
+    equity = model.brand(project_value(model.population, horizon - len(daily), rate))
     at_end = (1.0 + rate) ** -float(len(daily))
     return {
         "relationship_value_window_discounted": window,

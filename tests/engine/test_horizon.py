@@ -17,7 +17,7 @@ import pytest
 
 import sim
 import sim.engine.horizon as horizon
-from sim.engine.horizon import Tail, project
+from sim.engine.horizon import Tail, project, project_value
 from sim.engine.model import HubspokeModel
 from sim.engine.population import CUSTOMER, LAPSED, PROSPECT, Population
 
@@ -174,6 +174,45 @@ def test_constant_loyalty_without_issues_is_geometric(changes):
     geometric = float((m * x * (1.0 - x**days) / (1.0 - x)).sum())
     assert tail.value == pytest.approx(geometric, rel=1e-9)
     np.testing.assert_allclose(tail.discount, (1.0 + DISCOUNT) ** -t, rtol=1e-15)
+
+
+def _no_churn(pop: Population) -> Population:
+    pop = copy.deepcopy(pop)
+    pop.hazard_by_segment = np.zeros_like(pop.hazard_by_segment)
+    return pop
+
+
+@pytest.mark.parametrize(
+    ("case", "days", "rate"),
+    [
+        ("end_state", 700, DISCOUNT),
+        ("end_state", 1, DISCOUNT),
+        ("end_state", 0, DISCOUNT),
+        ("troubled", 700, DISCOUNT),
+        ("troubled", 3, 0.0),
+        ("frozen", 700, DISCOUNT),
+        ("frozen_with_issues", 700, DISCOUNT),  # constant loyalty, issues: day by day
+        ("no_drift_no_issue_effect", 400, DISCOUNT),
+        ("no_churn", 300, 0.0),  # e^a = 1: the series is T days whole
+        ("no_churn", 300, DISCOUNT),
+    ],
+)
+def test_project_value_is_the_tails_value(end_state, case, days, rate):
+    """`project_value` sums the customers of constant loyalty without open issues in closed
+    form: the same value as `project`'s day by day, up to the rounding of ~T terms (a
+    relative 1e-12 is ~100 times that; a series shifted by a day is off by ~1e-4)."""
+    pop = {
+        "end_state": lambda: end_state,
+        "troubled": lambda: troubled(end_state),
+        "frozen": lambda: population(500, seed=1, freeze_loyalty=True),
+        "frozen_with_issues": lambda: troubled(population(500, seed=1, freeze_loyalty=True)),
+        "no_drift_no_issue_effect": lambda: population(
+            500, seed=4, loyalty_drift_per_day=0.0, open_issue_churn_multiplier=1.0
+        ),
+        "no_churn": lambda: _no_churn(end_state),
+    }[case]()
+    want = project(pop, days, rate).value
+    assert project_value(pop, days, rate) == pytest.approx(want, rel=1e-12, abs=1e-9)
 
 
 def test_long_frozen_tail_is_the_infinite_geometric_sum():
