@@ -169,7 +169,8 @@ def run(config: Config, seed: int | None = None) -> Result:
 
 def simulate(config: Config, seed: int) -> Result:
     """`run` without the re-check, for a config straight from `load_config` (the batch
-    runners and the CLI): re-checking costs ~36 ms, 5 % of a baseline run."""
+    runners and the CLI). The re-check of a config unchanged since it passed costs
+    ~0.1 ms; of an edited one, ~40 ms."""
     model = HubspokeModel(config, seed)
     model.run()
     return collect(model)

@@ -240,3 +240,36 @@ def test_a_batch_argument_out_of_range_is_shown_whole():
 
     with pytest.raises(ConfigError, match=r"^alpha=1\.0000001: out of range; must be between"):
         number("alpha", 1.0000001, 0, 1)
+
+
+def test_recheck_skips_a_config_unchanged_since_it_passed(monkeypatch):
+    """`sim.run` re-checks its config (~40 ms of OmegaConf, most of a small run): not again
+    for one unchanged since it passed, and any edit, however deep, is checked in full."""
+    import sim.config.compose as compose
+
+    config = sim.load_config("baseline", ["population.size=300", "days=2"])
+    calls = []
+    structured = compose.OmegaConf.structured
+    monkeypatch.setattr(compose.OmegaConf, "structured", lambda c: calls.append(c) or structured(c))
+    compose.recheck(config)  # as loaded: passed already
+    assert calls == []
+    config.days = 3  # a valid edit: checked once, then remembered
+    compose.recheck(config)
+    compose.recheck(config)
+    assert len(calls) == 1
+    config.posts.topics["service"].weight = -1.0  # deep in a mapping
+    with pytest.raises(ConfigError, match=r"weight=-1\.0: out of range"):
+        compose.recheck(config)
+    with pytest.raises(ConfigError, match=r"weight=-1\.0: out of range"):
+        compose.recheck(config)  # a refused config stays refused
+    copied = dataclasses.replace(config, days=4)  # a new object: checked in full
+    with pytest.raises(ConfigError, match=r"weight=-1\.0: out of range"):
+        compose.recheck(copied)
+
+
+def test_an_edit_after_a_passing_run_is_checked():
+    config = sim.load_config("baseline", ["population.size=300", "days=2"])
+    sim.run(config)
+    config.team.hub.staff = -1
+    with pytest.raises(ConfigError, match=r"team\.hub\.staff=-1: out of range"):
+        sim.run(config)
