@@ -307,15 +307,22 @@ def _load_or_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
 _CHECKED: dict[int, tuple[weakref.ref, bytes]] = {}
 
 
-def _state(config: Config) -> bytes:
-    return pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+def _state(config: Config) -> bytes | None:
+    """The config's pickle; None for a value that cannot be pickled (a function, a lock
+    set in Python: never taken as unchanged, and the full check refuses it)."""
+    try:
+        return pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # pickle raises several unrelated types
+        return None
 
 
 def _passed(config: Config) -> Config:
     """Record that `config`, as it is now, passed every check."""
-    key = id(config)
-    gone = lambda _: _CHECKED.pop(key, None)  # noqa: E731 (the object's id is free again)
-    _CHECKED[key] = (weakref.ref(config, gone), _state(config))
+    state = _state(config)
+    if state is not None:
+        key = id(config)
+        gone = lambda _: _CHECKED.pop(key, None)  # noqa: E731 (the object's id is free again)
+        _CHECKED[key] = (weakref.ref(config, gone), state)
     return config
 
 

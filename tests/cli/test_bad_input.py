@@ -328,6 +328,8 @@ def test_api_bad_calls_raise_config_error(call, fragment, tmp_path, monkeypatch)
         (lambda c: setattr(c.team.hub, "staff", -1), "team.hub.staff=-1: out of range"),
         (lambda c: setattr(c, "days", "abc"), "days=abc"),
         (lambda c: setattr(c.posts, "addressed_share", 1.7), "posts.addressed_share=1.7"),
+        # a value that cannot even be pickled (what the re-check compares): one line too
+        (lambda c: setattr(c, "days", lambda: 1), "days=<function"),
     ],
 )
 def test_run_rechecks_a_config_edited_in_python(edit, fragment):
