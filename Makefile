@@ -10,9 +10,9 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test lint install install-test clean
 
 # uv installs the packages: on a machine with nothing cached it fetches them in parallel
-# (the test extras in 14.5 s, where pip took 42 s on two cores, or 16 s with its cache
-# warm); pip only brings uv itself. `make test UV=` installs with pip alone, e.g. to use
-# pip's own settings (an index, constraints), which uv does not read.
+# (the test extras in ~14 s, where pip took 42 s on two cores, or 16 s with its cache
+# warm); the interpreter's pip only brings uv itself. `make test UV=` installs with pip
+# alone, e.g. to use pip's own settings (an index, constraints), which uv does not read.
 UV := $(VENV)/bin/uv
 ifeq ($(strip $(UV)),)
 INSTALL   := $(PY) -m pip install --quiet --no-compile
