@@ -348,7 +348,8 @@ def _load_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
 
 
 def recheck(config: Config) -> None:
-    """Check a config that may have been changed in Python since it was loaded."""
+    """Check a config that may have been changed in Python since it was loaded (one
+    unchanged since it last passed, compared by its pickle, is not checked again)."""
     if not isinstance(config, Config):
         raise ConfigError(
             f"config={type(config).__name__}: not a hubspoke Config; use sim.load_config(...)"
