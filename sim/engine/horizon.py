@@ -99,7 +99,7 @@ def project_value(population: Population, days: int, daily_discount: float) -> f
     is m * sum_{t=1..T} (e^-h / (1 + i))^t, a geometric series, summed here in
     closed form per customer instead of day by day. The others run off as in
     `project`. The same expectation; only the rounding of the sums differs
-    (measured: a relative difference of at most ~1e-14 over the tests' runs).
+    (measured: at most 9e-15 relative, on runs of 20,000 and 50,000 people).
     These customers are most of a run's (61-86 % at the end of 30 to 90 days).
     """
     tail, series = _project(population, days, daily_discount, geometric=True)

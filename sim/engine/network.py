@@ -123,12 +123,7 @@ class FollowerGraph:
 
     def audience_of(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in `nodes`, follower) for every follower of every node."""
-        starts = self.followers.indptr[nodes]
-        lengths = self.followers.indptr[nodes + 1] - starts
-        total = int(lengths.sum())
-        owner = np.repeat(np.arange(len(nodes)), lengths)
-        offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        return owner, self.followers.indices[np.repeat(starts, lengths) + offsets]
+        return _rows_of(self.followers, nodes)
 
     def followers_among(self, nodes: np.ndarray, people: np.ndarray) -> np.ndarray:
         """Of each of `nodes`, how many of `people` (distinct) follow it.
@@ -137,10 +132,7 @@ class FollowerGraph:
         run to thousands (a million people: 5,600-7,000 each for the top ten), a day's
         complainers to a few dozen (ten influencers 323 -> ~20 us a day).
         """
-        starts = self.follows.indptr[people]
-        lengths = self.follows.indptr[people + 1] - starts
-        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        followed = np.sort(self.follows.indices[np.repeat(starts, lengths) + offsets])
+        followed = np.sort(_rows_of(self.follows, people)[1])
         return np.searchsorted(followed, nodes, side="right") - np.searchsorted(followed, nodes)
 
     def sample_audience(
@@ -201,6 +193,15 @@ class FollowerGraph:
         if end == start:
             return -1
         return int(self.followers.indices[start + int(rng.integers(end - start))])
+
+
+def _rows_of(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in `rows`, column) for every entry of each of `rows`, row by row."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return owner, matrix.indices[np.repeat(starts, lengths) + offsets]
 
 
 class CompleteGraph:
