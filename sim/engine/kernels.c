@@ -83,25 +83,57 @@ static inline int64_t category(double u, const double *bounds, int64_t count) {
 #define PREFETCH(address) ((void)(address))
 #endif
 
-/* The candidates that pass every test of PostGenerator.day, in order.
+/* The tests after the voice test, of one candidate of kind k by author a with its topic
+ * and acceptance uniforms: its topic if it passes, else -1. */
+static inline int64_t passes(int8_t k, int64_t a, double tu, double au,
+                             const double *topic_bounds, int64_t topic_count, const double *incident_bounds,
+                             int64_t incident_count, const double *max_defect,
+                             const double *defect_level, const double *loyalty, int8_t complaint,
+                             int8_t praise) {
+    int64_t t;
+    if (k == complaint) {
+        t = category(tu, incident_bounds, incident_count);
+        if (!(au * max_defect[t] < defect_level[t])) return -1;
+    } else {
+        t = category(tu, topic_bounds, topic_count);
+        if (k == praise && !(au < loyalty[a] * loyalty[a])) return -1;
+    }
+    return t;
+}
+
+/* The candidates that pass every test of PostGenerator.day, in order, then the loud
+ * people's points (sim/engine/voiced.py) that pass them.
  *
- * Writes each survivor's position among the candidates (`keep`), its voice
- * uniform and its topic, and returns how many survived. With `has_voice`,
- * incidents (kind `complaint`) must first be voiced: voice uniform < voice of
- * the author. Then the author's state must be the kind's poster's; an incident
- * takes its topic from the incident shares and is accepted when
- * accept_u * max_defect < defect_level of that topic; praise is accepted when
- * accept_u < loyalty^2; other kinds take their topic from the topic shares.
+ * Candidate i's keyed draws are at index i, its voice uniform is voice_low +
+ * voice_width x its keyed uniform. With `has_voice`, incidents (kind `complaint`)
+ * must first be voiced: voice uniform < voice of the author. Then the author's
+ * state must be the kind's poster's; an incident takes its topic from the incident
+ * shares and is accepted when accept_u * max_defect < defect_level of that topic;
+ * praise is accepted when accept_u < loyalty^2; other kinds take their topic from
+ * the topic shares.
+ *
+ * Then each of the `loud_count` people `loud` (only with `has_voice`): their number
+ * of points is how many entries of `cdf` their keyed uniform (index (p + 1) <<
+ * point_bits, field `count_field`) reaches; point j is an incident at index
+ * ((p + 1) << point_bits) + j, its voice uniform band_low + (1 - band_low) x its
+ * keyed uniform, through the same tests.
+ *
+ * Writes each survivor's keyed index (`keep`), author, kind, voice uniform and topic,
+ * and returns how many survived, or -1 if more than `capacity` would.
  */
 EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, uint64_t key,
-                    int32_t has_voice, const double *voice, const int8_t *state,
-                    const int8_t *poster, const double *topic_bounds, int64_t topic_count,
+                    double voice_low, double voice_width, int32_t has_voice,
+                    const double *voice, const int8_t *state, const int8_t *poster,
+                    const double *topic_bounds, int64_t topic_count,
                     const double *incident_bounds, int64_t incident_count,
                     const double *max_defect, const double *defect_level,
                     const double *loyalty, int8_t complaint, int8_t praise,
                     uint64_t field_voice, uint64_t field_topic, uint64_t field_accept,
                     const uint64_t *part_fields, int64_t part_count, const double *cumulative,
-                    const double *hour_share, int64_t *keep, double *voice_u, int64_t *topic,
+                    const double *hour_share, const int64_t *loud, int64_t loud_count,
+                    const double *cdf, int64_t cdf_count, uint64_t count_field,
+                    int64_t point_bits, double band_low, int64_t capacity, int64_t *keep,
+                    int64_t *kept_author, int8_t *kept_kind, double *voice_u, int64_t *topic,
                     double *part_u, double *hours) {
     int64_t kept = 0;
     for (int64_t i = 0; i < count; i++) {
@@ -113,25 +145,46 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
         const int64_t a = author[i];
         double vu = 0.0;
         if (has_voice) {
-            vu = keyed_uniform(key, (uint64_t)i, field_voice);
+            vu = voice_low + voice_width * keyed_uniform(key, (uint64_t)i, field_voice);
             if (k == complaint && !(vu < voice[a])) continue;
         }
         if (state[a] != poster[k]) continue;
-        if (!has_voice) vu = keyed_uniform(key, (uint64_t)i, field_voice);
-        const double tu = keyed_uniform(key, (uint64_t)i, field_topic);
-        const double au = keyed_uniform(key, (uint64_t)i, field_accept);
-        int64_t t;
-        if (k == complaint) {
-            t = category(tu, incident_bounds, incident_count);
-            if (!(au * max_defect[t] < defect_level[t])) continue;
-        } else {
-            t = category(tu, topic_bounds, topic_count);
-            if (k == praise && !(au < loyalty[a] * loyalty[a])) continue;
-        }
+        if (!has_voice) vu = voice_low + voice_width * keyed_uniform(key, (uint64_t)i, field_voice);
+        const int64_t t = passes(k, a, keyed_uniform(key, (uint64_t)i, field_topic),
+                                 keyed_uniform(key, (uint64_t)i, field_accept), topic_bounds, topic_count, incident_bounds, incident_count,
+                                 max_defect, defect_level, loyalty, complaint, praise);
+        if (t < 0) continue;
+        if (kept == capacity) return -1;
         keep[kept] = i;
+        kept_author[kept] = a;
+        kept_kind[kept] = k;
         voice_u[kept] = vu;
         topic[kept] = t;
         kept++;
+    }
+    const double band_width = 1.0 - band_low;
+    for (int64_t q = 0; has_voice && q < loud_count; q++) {
+        const int64_t a = loud[q];
+        const uint64_t first = (uint64_t)(a + 1) << point_bits;
+        const double u = keyed_uniform(key, first, count_field);
+        int64_t points = 0; /* searchsorted(cdf, u, "right") */
+        while (points < cdf_count && cdf[points] <= u) points++;
+        for (int64_t j = 0; j < points; j++) {
+            const uint64_t index = first + (uint64_t)j;
+            const double vu = band_low + band_width * keyed_uniform(key, index, field_voice);
+            if (!(vu < voice[a]) || state[a] != poster[complaint]) continue;
+            const int64_t t = passes(complaint, a, keyed_uniform(key, index, field_topic),
+                                     keyed_uniform(key, index, field_accept), topic_bounds, topic_count, incident_bounds, incident_count,
+                                     max_defect, defect_level, loyalty, complaint, praise);
+            if (t < 0) continue;
+            if (kept == capacity) return -1;
+            keep[kept] = (int64_t)index;
+            kept_author[kept] = a;
+            kept_kind[kept] = complaint;
+            voice_u[kept] = vu;
+            topic[kept] = t;
+            kept++;
+        }
     }
     /* the survivors' part: their uniforms for `part_fields` (a row each), the first of
      * which is their time of day, by inverting the day's cumulative intensity as

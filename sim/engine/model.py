@@ -105,6 +105,9 @@ class HubspokeModel(mesa.Model):
             cfg.posts, cfg.demand.inbound_per_day, self.population, self.scale, self.defects.level
         )
         self.generator = PostGenerator(self.post_config, size, self.defects.bound(), cfg.demand)
+        if self.scale > 1.0:  # the reach's voiced incidents: below a voice bound and above it
+            pop = self.population
+            pop.track_loud(self.generator.bound_voice(pop.voice, (self.scale - 1.0) * size))
         self.team = Team(
             self,
             cfg,
@@ -327,6 +330,7 @@ class HubspokeModel(mesa.Model):
             pop.loyalty,
             people=(self.scale - 1.0) * pop.size,
             voice=pop.voice,
+            loud=pop.loud,
         )
         part["background"] = np.ones(len(part["author"]), dtype=bool)
         return part

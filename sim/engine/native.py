@@ -31,8 +31,10 @@ _SIGNATURES = {
     "thin": (
         _I64,
         [
-            *(_I64, _P, _P, _U64, _I32, _P, _P, _P, _P, _I64, _P, _I64, _P, _P, _P, _I8, _I8),
-            *(_U64, _U64, _U64, _P, _I64, _P, _P, _P, _P, _P, _P, _P),
+            *(_I64, _P, _P, _U64, _F64, _F64, _I32, _P, _P, _P, _P, _I64, _P, _I64, _P, _P, _P),
+            *(_I8, _I8, _U64, _U64, _U64, _P, _I64, _P, _P),
+            *(_P, _I64, _P, _I64, _U64, _I64, _F64),  # the loud people's points
+            *(_I64, _P, _P, _P, _P, _P, _P, _P),  # capacity, then the outputs
         ],
     ),
     "resolve_copies": (None, [_I64, _P, _P, _P]),

@@ -130,6 +130,12 @@ class Population:
         self.customers_at_start = int((self.state == CUSTOMER).sum())
         self.initial_state = self.state.copy()
         self.freeze_loyalty = cfg.freeze_loyalty
+        # the loud people: everyone whose voice exceeds `loud_bound`, and perhaps some who
+        # no longer do (a superset, kept as voices rise and newcomers arrive; read by the
+        # reach's incidents, sim.engine.voiced). A bound of 1: none kept.
+        self.loud_bound = 1.0
+        self.loud = np.empty(0, dtype=np.int64)
+        self._is_loud = np.zeros(0, dtype=bool)
 
     def _traits(
         self, rng: np.random.Generator, count: int
@@ -253,6 +259,28 @@ class Population:
         step = self.cfg.squeaky_wheel
         if step > 0 and len(people):
             self.voice[people] = np.minimum(1.0, self.voice[people] * (1.0 + step))
+            self.voice_changed(people)
+
+    def track_loud(self, bound: float) -> None:
+        """Keep the people whose voice exceeds `bound` in `loud` from now on."""
+        self.loud_bound = float(bound)
+        if self.loud_bound >= 1.0:
+            self.loud, self._is_loud = np.empty(0, dtype=np.int64), np.zeros(0, dtype=bool)
+            return
+        self._is_loud = self.voice > self.loud_bound
+        self.loud = np.flatnonzero(self._is_loud)
+
+    def voice_changed(self, people: np.ndarray) -> None:
+        """`people`'s voices were set or raised: those now above the bound join `loud`
+        (the team's compiled callbacks raise voices in place, and call this after)."""
+        if self.loud_bound >= 1.0 or not len(people):
+            return
+        people = np.asarray(people, dtype=np.int64)
+        joining = people[(self.voice[people] > self.loud_bound) & ~self._is_loud[people]]
+        if len(joining):
+            joining = np.unique(joining)
+            self._is_loud[joining] = True
+            self.loud = np.concatenate([self.loud, joining])
 
     def shift_loyalty(self, people: np.ndarray, amount: np.ndarray | float) -> None:
         """Add `amount` to the loyalty of `people` (repeats add up), kept within [0, 1]."""
@@ -421,6 +449,7 @@ class Population:
         self.loyalty[slots] = loyalty[keep]
         self.baseline_loyalty[slots] = loyalty[keep]
         self.voice[slots] = voice[keep]
+        self.voice_changed(slots)
         self.open_issues[slots] = 0
         self.attack_damage[slots] = 0.0
         self.renewed[slots] = True

@@ -31,6 +31,14 @@ from sim.engine import native
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.keyed import KeyedDraws, draw_key
 from sim.engine.population import CUSTOMER, PROSPECT
+from sim.engine.voiced import (
+    COUNT_FIELD,
+    MAX_POINTS_MEAN,
+    POINT_BITS,
+    loud_points,
+    poisson_cdf,
+    voice_bound,
+)
 
 KIND = {name: i for i, name in enumerate(POST_KINDS)}
 COMPLAINT, QUESTION, PRAISE, LEAD, MENTION, ATTACK = (KIND[k] for k in POST_KINDS)
@@ -277,6 +285,25 @@ class Candidates:
         self.index: np.ndarray | None = None
         self.extra: dict[str, np.ndarray] = {}  # fields drawn for the tests, kept in the part
         self.drawn: tuple[np.ndarray, np.ndarray] | None = None  # the part's uniforms and hours
+        # each candidate's index for the keyed draws: its position, unless set
+        self.key_index: np.ndarray | None = None
+        # an incident's voice uniform is voice_low + voice_width x its keyed uniform: on
+        # [0, 1), or on a part of it (sim.engine.voiced)
+        self.voice_low, self.voice_width = 0.0, 1.0
+
+    @classmethod
+    def of_points(
+        cls, author: np.ndarray, key_index: np.ndarray, key: int, voice_low: float
+    ) -> Candidates:
+        """Incident candidates at given authors and keyed indices, with their voice
+        uniforms on [voice_low, 1) (the loud people's points: sim.engine.voiced)."""
+        c = cls.__new__(cls)
+        c.kind = np.full(len(author), COMPLAINT, dtype=np.int8)
+        c.author, c.key_index = author, key_index
+        c.draws = KeyedDraws(key)
+        c.index, c.extra, c.drawn = None, {}, None
+        c.voice_low, c.voice_width = voice_low, 1.0 - voice_low
+        return c
 
     def keep(self, ok: np.ndarray) -> None:
         """Keep the candidates where `ok` (a mask over the current survivors)."""
@@ -288,15 +315,21 @@ class Candidates:
         """Every candidate survives until the first test (numpy's tests narrow `index`)."""
         self.index = np.arange(len(self.kind), dtype=np.int64)
 
-    def select(self, survivors: np.ndarray, **extra: np.ndarray) -> None:
-        """The candidates at positions `survivors` are the day's (the compiled tests'
-        result, all at once), with fields drawn for them."""
-        self.index, self.author, self.kind = survivors, self.author[survivors], self.kind[survivors]
+    def select(
+        self, survivors: np.ndarray, author: np.ndarray, kind: np.ndarray, **extra: np.ndarray
+    ) -> None:
+        """The day's candidates are those at keyed indices `survivors`, by `author`, of
+        `kind` (the compiled tests' result, all at once), with fields drawn for them."""
+        self.index, self.author, self.kind = survivors, author, kind
         self.extra = extra
 
     def uniforms(self, *fields: int) -> np.ndarray:
         """The survivors' uniforms, a column per field (one pass for all of them)."""
-        return self.draws.uniform(self.index, np.array(fields, dtype=np.uint64))
+        return self.draws.uniform(self._keyed(), np.array(fields, dtype=np.uint64))
+
+    def _keyed(self) -> np.ndarray:
+        """The survivors' indices for the keyed draws."""
+        return self.index if self.key_index is None else self.key_index[self.index]
 
     def part(self, cfg: Posts, rhythm: DailyRhythm, start: float) -> Part:
         """The survivors as a part: kind, author, created, their drawn fields and marks.
@@ -306,7 +339,7 @@ class Candidates:
         if self.drawn is not None:
             u, hours = self.drawn
         else:
-            u = self.draws.uniform(self.index, _PART_FIELDS)
+            u = self.draws.uniform(self._keyed(), _PART_FIELDS)
             hours = rhythm.times(u[:, 0])
         return {
             "kind": self.kind,
@@ -316,6 +349,12 @@ class Candidates:
             **_marks_from(u[:, 1:], cfg),
         }
 
+
+# the compiled thinning's room for the loud people's surviving points beyond the
+# candidates (a few a day; more, and it makes room and runs again)
+_LOUD_ROOM = 256
+_NO_PEOPLE = np.empty(0, dtype=np.int64)
+_NO_TABLE = np.ones(1)
 
 # who may post each kind of the day's posts (incidents, as complaints, and chatter)
 _POSTER = np.full(len(POST_KINDS), CUSTOMER, dtype=np.int8)
@@ -355,7 +394,15 @@ class PostGenerator:
             LEAD: cfg.lead_rate_per_day,
         }
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
+        # the voice bound of the days with `voice` (1: every incident candidate drawn)
+        self.voice_bound = 1.0
         self._forget_addresses()
+
+    def bound_voice(self, voice: np.ndarray, people: float) -> float:
+        """Set the voice bound of the days drawn with `voice` for `people` (the reach
+        outside the sample), from these voices (sim.engine.voiced); returns it."""
+        self.voice_bound = voice_bound(voice, self.rates[COMPLAINT] * people)
+        return self.voice_bound
 
     def _forget_addresses(self) -> None:
         """Start the compiled thinning's kept addresses afresh (at creation, and in a copy:
@@ -395,6 +442,7 @@ class PostGenerator:
         *,
         people: float | None = None,
         voice: np.ndarray | None = None,
+        loud: np.ndarray | None = None,
         kinds: tuple[int, ...] = DAILY_KINDS,
     ) -> Part:
         """Today's accepted candidates of `kinds`, one part with a `kind` column.
@@ -408,17 +456,40 @@ class PostGenerator:
         `people` (default: the simulated population) sets the volume; authors are
         drawn from the simulated people either way, so with more people than
         simulated each author is a template for someone like them.
+
+        With `voice` and a voice bound below 1 (`bound_voice`), the voiced incidents
+        come from the candidates below the bound and the points of the people above
+        it (sim.engine.voiced): `loud`, a superset of them, or found here.
         """
         people = self.size if people is None else people
         scale = people * season * self.rhythm.day_factor(day_start)
         kinds_array = np.array(kinds, dtype=np.int8)
         expected = np.array([self.rates[k] for k in kinds]) * scale
+        bound, band = 1.0, None
+        if voice is not None and self.voice_bound < 1.0:
+            incident = kinds_array == COMPLAINT
+            points_mean = float(expected[incident].sum()) / self.size * (1.0 - self.voice_bound)
+            if points_mean <= MAX_POINTS_MEAN:  # else every candidate today, as without
+                bound = self.voice_bound
+                expected = np.where(incident, expected * bound, expected)
+                loud = np.flatnonzero(voice > bound) if loud is None else loud
+                band = (np.ascontiguousarray(loud, np.int64), poisson_cdf(points_mean))
         c = Candidates(rng, kinds_array, expected, self.size)
+        c.voice_width = bound
+        if band is not None and len(c.kind) >= 1 << POINT_BITS:
+            raise ValueError(f"{len(c.kind):,} candidates in a day: more than the keys allow")
         if native.KERNELS is not None:
-            self._thin_compiled(c, defect_level, state, loyalty, voice)
-        else:
-            self._thin(c, defect_level, state, loyalty, voice)
-        return c.part(self.cfg, self.rhythm, day_start)
+            self._thin_compiled(c, defect_level, state, loyalty, voice, band)
+            return c.part(self.cfg, self.rhythm, day_start)
+        self._thin(c, defect_level, state, loyalty, voice)
+        part = c.part(self.cfg, self.rhythm, day_start)
+        if band is None:
+            return part
+        author, key_index = loud_points(int(c.draws.key), *band)
+        points = Candidates.of_points(author, key_index, int(c.draws.key), bound)
+        self._thin(points, defect_level, state, loyalty, voice)
+        above = points.part(self.cfg, self.rhythm, day_start)
+        return {name: np.concatenate([values, above[name]]) for name, values in part.items()}
 
     def _thin(
         self,
@@ -432,14 +503,14 @@ class PostGenerator:
         c.start()
         # keyed draws do not depend on the order of the tests: the rarest goes first
         if voice is not None:  # most incidents are not voiced: that test alone, first
-            c.extra = {"voice_u": c.uniforms(_VOICE)[:, 0]}
+            c.extra = {"voice_u": c.voice_low + c.voice_width * c.uniforms(_VOICE)[:, 0]}
             c.keep((c.kind != COMPLAINT) | (c.extra["voice_u"] < voice[c.author]))
             c.keep(state[c.author] == _POSTER[c.kind])
             topic_u, accept_u = c.uniforms(_TOPIC, _ACCEPT).T
         else:
             c.keep(state[c.author] == _POSTER[c.kind])
             voice_u, topic_u, accept_u = c.uniforms(_VOICE, _TOPIC, _ACCEPT).T
-            c.extra = {"voice_u": voice_u}
+            c.extra = {"voice_u": c.voice_low + c.voice_width * voice_u}
         incident = c.kind == COMPLAINT
         topic = category(topic_u, self.topic_bounds)
         accept = np.ones(len(topic), dtype=bool)
@@ -460,10 +531,12 @@ class PostGenerator:
         state: np.ndarray,
         loyalty: np.ndarray,
         voice: np.ndarray | None,
+        band: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        """`_thin` in one compiled pass (sim/engine/kernels.c): the same survivors and draws."""
+        """`_thin` in one compiled pass (sim/engine/kernels.c): the same survivors and draws,
+        then, with `band` (the loud people and their table), their points' survivors, as
+        `day`'s numpy path makes them. The survivors' `index` is their keyed index."""
         count = len(c.kind)
-        survivors, voice_u, topic, part_u, hours = self._scratch(count)
         poster, topic_bounds, incident_bounds, max_defect, part_fields, cumulative, share = (
             self._fixed_addresses
         )
@@ -471,11 +544,14 @@ class PostGenerator:
         kind = np.ascontiguousarray(c.kind, dtype=np.int8)
         author = np.ascontiguousarray(c.author, dtype=np.int64)
         has_voice = voice is not None
-        kept = native.KERNELS.thin(
+        loud, cdf = band if band is not None else (_NO_PEOPLE, _NO_TABLE)
+        arguments = (
             count,
             kind.ctypes.data,
             author.ctypes.data,
             int(c.draws.key),
+            c.voice_low,
+            c.voice_width,
             has_voice,
             # without voice the kernel reads none: any float64 array stands in
             self._address("voice", voice, np.float64) if has_voice else max_defect,
@@ -497,27 +573,49 @@ class PostGenerator:
             len(_PART_FIELDS),
             cumulative,
             share,
-            *self._scratch_addresses,
+            loud.ctypes.data,
+            len(loud),
+            cdf.ctypes.data,
+            len(cdf),
+            COUNT_FIELD,
+            POINT_BITS,
+            c.voice_low + c.voice_width,  # the band starts where the strip ends
         )
+        capacity = count + _LOUD_ROOM
+        while True:
+            self._scratch(capacity)
+            kept = native.KERNELS.thin(*arguments, capacity, *self._scratch_addresses)
+            if kept >= 0:
+                break
+            capacity *= 2  # more of the loud people's points passed than there was room for
+        keys, authors, kinds, voice_u, topic, part_u, hours = self._scratch_arrays
         # copies: the scratch arrays are written again tomorrow
-        c.select(survivors[:kept].copy(), voice_u=voice_u[:kept].copy(), topic=topic[:kept].copy())
+        c.select(
+            keys[:kept].copy(),
+            author=authors[:kept].copy(),
+            kind=kinds[:kept].copy(),
+            voice_u=voice_u[:kept].copy(),
+            topic=topic[:kept].copy(),
+        )
         width = len(_PART_FIELDS)
         c.drawn = (part_u[: kept * width].reshape(kept, width).copy(), hours[:kept].copy())
 
-    def _scratch(self, count: int) -> tuple[np.ndarray, ...]:
-        """The compiled thinning's output arrays for `count` candidates, kept between days
-        (fresh arrays of a day's ~33,000 candidates cost more than the kernel's work)."""
-        if len(self._scratch_arrays) < 5 or len(self._scratch_arrays[0]) < count:
+    def _scratch(self, count: int) -> None:
+        """The compiled thinning's output arrays for `count` survivors at most, kept
+        between days (fresh arrays of a day's ~33,000 candidates cost more than the
+        kernel's work)."""
+        if len(self._scratch_arrays) < 7 or len(self._scratch_arrays[0]) < count:
             size = max(count, 2 * len(self._scratch_arrays[0]))
             self._scratch_arrays = (
                 np.empty(size, dtype=np.int64),
+                np.empty(size, dtype=np.int64),
+                np.empty(size, dtype=np.int8),
                 np.empty(size, dtype=np.float64),
                 np.empty(size, dtype=np.int64),
                 np.empty(size * len(_PART_FIELDS), dtype=np.float64),
                 np.empty(size, dtype=np.float64),
             )
             self._scratch_addresses = tuple(values.ctypes.data for values in self._scratch_arrays)
-        return self._scratch_arrays
 
     def _address(self, name: str, values: np.ndarray, dtype: type) -> int:
         """The address of `values` as contiguous `dtype`, for the kernel's next call.

@@ -244,3 +244,6 @@ class CompiledCallbacks:
             ledger.resolution_hours.extend(resolution.tolist())
             if len(touched):
                 ledger.touched.append(touched)
+                # the kernel raises the voice of those it answers: the population's
+                # loud people must hear of it (everyone answered is among `touched`)
+                team.population.voice_changed(touched)
