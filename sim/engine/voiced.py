@@ -41,9 +41,11 @@ from sim.engine.keyed import FIELDS, KeyedDraws
 
 # the bounds tried, from none (every candidate in the strip) down
 _BOUNDS = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
-# a loud person's draws weigh about twice a strip candidate's (measured per day at
-# 50,000 people: the count's keyed uniform and the table, the list's upkeep)
-_PERSON_COST = 2.0
+# a loud person's draws (their count's keyed uniform and the table) weigh about one
+# strip candidate's (its author's draw and tests): the day's reach at 50,000 people took
+# 86, 90 and 98 us at bounds of 0.03, 0.01 and 0.003, at 1,000,000 people 200, 166 and
+# 179 us at 0.3, 0.1 and 0.03 (every candidate: 214 and 391 us), the best as this weighs
+_PERSON_COST = 1.0
 # above this many points a person a day (a small sample for its reach), the day's
 # candidates all come from the strip: the Poisson table would be long and, near
 # exp(-745), underflow
