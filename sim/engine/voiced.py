@@ -64,16 +64,13 @@ def voice_bound(voice: np.ndarray, candidates_per_day: float) -> float:
     if size == 0 or candidates_per_day <= 0:
         return 1.0
     per_person = candidates_per_day / size
-    grid = np.array(sorted(_BOUNDS))
-    # how many people have a voice above each bound, in one pass: a person with voice
-    # above k bounds of the grid (ascending) is above bounds 0 .. k - 1
-    exceeded = np.bincount(np.searchsorted(grid, voice, side="left"), minlength=len(grid) + 1)
-    above = np.cumsum(exceeded[::-1])[::-1]  # above[k + 1]: how many exceed grid[k]
     best, best_cost = 1.0, candidates_per_day
-    for k, bound in enumerate(grid.tolist()):
+    for bound in sorted(_BOUNDS):
         if per_person * (1.0 - bound) > MAX_POINTS_MEAN:
             continue
-        loud = int(above[k + 1])
+        # a comparison a bound (7 passes: 0.1 ms at 50,000 people, where one searchsorted
+        # pass over the grid took 0.39 ms)
+        loud = int(np.count_nonzero(voice > bound))
         cost = candidates_per_day * bound + loud * (_PERSON_COST + per_person * (1.0 - bound))
         if cost < best_cost:
             best, best_cost = float(bound), cost
