@@ -196,9 +196,10 @@ def test_both_paths_give_the_same_split_day(seed, room, monkeypatch):
 
 
 @pytest.mark.parametrize("kernels", ["numpy", "compiled"])
-def test_the_population_keeps_everyone_above_the_bound_among_its_loud(kernels):
+def test_the_population_keeps_everyone_above_the_bound_among_its_loud(kernels, monkeypatch):
     """Voices rise when complaints are answered (the team's compiled callbacks raise them
-    in place) and newcomers bring their own: whoever is above the bound is listed."""
+    in place) and newcomers bring their own: whoever is above the bound is listed, on
+    every day the reach is drawn."""
     if kernels == "compiled" and native.KERNELS is None:
         pytest.skip(f"compiled kernels: {native.STATUS}")
     config = sim.load_config(
@@ -215,21 +216,33 @@ def test_the_population_keeps_everyone_above_the_bound_among_its_loud(kernels):
         ],
     )
 
-    def run():
+    def run(monkeypatch_day):
+        days_checked = []
+
+        def checked_day(generator, *args, voice=None, loud=None, **kwargs):
+            if loud is not None:  # every day the reach is drawn: no one above is missing
+                above = set(np.flatnonzero(voice > generator.voice_bound).tolist())
+                assert above <= set(loud.tolist()), above - set(loud.tolist())
+                days_checked.append(len(above))
+            return original_day(generator, *args, voice=voice, loud=loud, **kwargs)
+
+        monkeypatch_day(checked_day)
         model = HubspokeModel(config, 5)
         pop = model.population
         assert pop.loud_bound < 1.0
+        assert pop.loud_bound == model.generator.voice_bound
         first = set(pop.loud.tolist())
         model.run()
+        assert len(days_checked) == config.days
         above = set(np.flatnonzero(pop.voice > pop.loud_bound).tolist())
         assert above <= set(pop.loud.tolist())
         assert len(above - first) > 0  # some became loud during the run
         assert len(pop.loud) == len(set(pop.loud.tolist()))  # each listed once
-        return model.posts.created[: len(model.posts)]
 
+    original_day = PostGenerator.day
     original = native.KERNELS
     native.KERNELS = None if kernels == "numpy" else original
     try:
-        run()
+        run(lambda day: monkeypatch.setattr(PostGenerator, "day", day))
     finally:
         native.KERNELS = original
