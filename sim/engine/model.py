@@ -283,7 +283,7 @@ class HubspokeModel(mesa.Model):
         start = self.time
         season = self.season(self.day)
         today = self.generator.day(
-            self.streams.posts, start, season, self.defects.level, pop.state, pop.loyalty
+            self.streams.posts, start, season, self.defects.level, pop.state, pop.loyalty, raw=True
         )
         incident = today["kind"] == COMPLAINT
         authors = today["author"][incident]
@@ -295,7 +295,7 @@ class HubspokeModel(mesa.Model):
         parts = [{name: values[posted] for name, values in today.items()}]
         if self.scale > 1.0:
             parts.append(self._background_posts(start, season))
-        batch = assemble(parts, self.graph.follower_counts, pop.platform)
+        batch = assemble(parts, self.graph.follower_counts, pop.platform, self.post_config)
         ids = self.posts.extend(**batch.columns)
         self.team.take_up(ids)
         kind, negativity = batch.columns["kind"], batch.columns["negativity"]
@@ -331,6 +331,7 @@ class HubspokeModel(mesa.Model):
             people=(self.scale - 1.0) * pop.size,
             voice=pop.voice,
             loud=pop.loud,
+            raw=True,
         )
         part["background"] = np.ones(len(part["author"]), dtype=bool)
         return part

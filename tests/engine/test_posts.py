@@ -117,6 +117,43 @@ def test_assemble_sorts_by_time_and_turns_untagged_posts_into_mentions():
     np.testing.assert_array_equal(cols["platform"], platform[cols["author"]])
 
 
+def test_parts_with_their_marks_uniforms_assemble_to_the_same_batch():
+    """`day(raw=True)` parts carry the marks' uniforms; `assemble` makes the marks once
+    for the batch: the same batch, value for value, as from parts with their marks."""
+    size = 4000
+    cfg = Posts(incident_rate_per_day=0.02, question_rate_per_day=0.01, addressed_share=0.6)
+    gen = PostGenerator(cfg, size, np.ones(len(cfg.topics)))
+    state = np.full(size, CUSTOMER, dtype=np.int8)
+    loyalty = np.linspace(0.0, 1.0, size)
+    voice = np.full(size, 0.3)
+    follower_counts = np.arange(size) % 17
+    platform = (np.arange(size) % 3).astype(np.int8)
+
+    def parts(raw):
+        rng, other = np.random.default_rng(5), np.random.default_rng(6)
+        level = np.ones(len(cfg.topics))
+        sample = gen.day(rng, 24.0, 1.0, level, state, loyalty, raw=raw)
+        reach = gen.day(
+            other, 24.0, 1.0, level, state, loyalty, people=size * 3, voice=voice, raw=raw
+        )
+        reach["background"] = np.ones(len(reach["author"]), dtype=bool)
+        return [sample, reach]
+
+    marked = assemble(parts(False), follower_counts, platform).columns
+    raw = parts(True)
+    assert "u" in raw[0] and "handle_work" not in raw[0]
+    assembled = assemble(raw, follower_counts, platform, cfg).columns
+    assert len(marked["kind"]) > 100 and (marked["kind"] == MENTION).any()
+    assert assembled.keys() == marked.keys()
+    for name, values in marked.items():
+        assert assembled[name].dtype == values.dtype, name
+        np.testing.assert_array_equal(assembled[name], values, err_msg=name)
+    with pytest.raises(ValueError, match="marks_cfg"):
+        assemble(raw, follower_counts, platform)
+    with pytest.raises(ValueError, match="all parts"):
+        assemble([raw[0], parts(False)[1]], follower_counts, platform, cfg)
+
+
 def test_assemble_of_nothing_is_empty():
     batch = assemble([], np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int8))
     assert len(batch) == 0
