@@ -276,7 +276,7 @@ class Candidates:
         self, rng: np.random.Generator, kinds: np.ndarray, expected: np.ndarray, size: int
     ) -> None:
         counts = rng.poisson(expected)
-        self.kind = np.repeat(kinds.astype(np.int8), counts)
+        self.kind = np.repeat(kinds if kinds.dtype == np.int8 else kinds.astype(np.int8), counts)
         # every candidate has an author: drawn in turn, the stream stays aligned all the same
         self.author = rng.integers(0, size, len(self.kind))
         self.draws = KeyedDraws(draw_key(rng))
@@ -400,7 +400,18 @@ class PostGenerator:
         # the voice bound of the days with `voice` (1: every incident candidate drawn)
         self.voice_bound = 1.0
         self._tables: dict[float, np.ndarray] = {}  # the loud people's Poisson tables by mean
+        self._kind_arrays: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
         self._forget_addresses()
+
+    def _kinds(self, kinds: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`kinds` as an array, their rates a person and day, and which are incidents:
+        made once per tuple of kinds."""
+        made = self._kind_arrays.get(kinds)
+        if made is None:
+            kinds_array = np.array(kinds, dtype=np.int8)
+            rates = np.array([self.rates[k] for k in kinds], dtype=np.float64)
+            made = self._kind_arrays[kinds] = (kinds_array, rates, kinds_array == COMPLAINT)
+        return made
 
     def _points_table(self, mean: float) -> np.ndarray:
         """`poisson_cdf(mean)`, kept: a day's mean repeats with its weekday and season,
@@ -481,17 +492,16 @@ class PostGenerator:
         """
         people = self.size if people is None else people
         scale = people * season * self.rhythm.day_factor(day_start)
-        kinds_array = np.array(kinds, dtype=np.int8)
-        expected = np.array([self.rates[k] for k in kinds]) * scale
+        kinds_array, rates, incident = self._kinds(kinds)
+        expected = rates * scale
         bound, band = 1.0, None
         if voice is not None and self.voice_bound < 1.0:
-            incident = kinds_array == COMPLAINT
             points_mean = float(expected[incident].sum()) / self.size * (1.0 - self.voice_bound)
             if points_mean <= MAX_POINTS_MEAN:  # else every candidate today, as without
                 bound = self.voice_bound
                 expected = np.where(incident, expected * bound, expected)
                 loud = np.flatnonzero(voice > bound) if loud is None else loud
-                band = (np.ascontiguousarray(loud, np.int64), self._points_table(points_mean))
+                band = (loud, self._points_table(points_mean))
         c = Candidates(rng, kinds_array, expected, self.size)
         c.voice_width = bound
         if band is not None and len(c.kind) >= 1 << POINT_BITS:
@@ -563,6 +573,8 @@ class PostGenerator:
         author = np.ascontiguousarray(c.author, dtype=np.int64)
         has_voice = voice is not None
         loud, cdf = band if band is not None else (_NO_PEOPLE, _NO_TABLE)
+        # the population's list of loud people changes only when someone joins: kept
+        loud_address = self._address("loud", loud, np.int64)
         arguments = (
             count,
             kind.ctypes.data,
@@ -591,7 +603,7 @@ class PostGenerator:
             len(_PART_FIELDS),
             cumulative,
             share,
-            loud.ctypes.data,
+            loud_address,
             len(loud),
             cdf.ctypes.data,
             len(cdf),
