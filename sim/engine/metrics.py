@@ -242,13 +242,13 @@ def _loyalty_summary_compiled(
     ordered, counts = np.empty(len(ranks)), np.empty(2, dtype=np.int64)
     refused = native.KERNELS.loyalty_summary(
         n,
-        loyalty.ctypes.data,
+        native.address(loyalty),
         PROMOTER,
         DETRACTOR,
         len(ranks),
-        ranks.ctypes.data,
-        ordered.ctypes.data,
-        counts.ctypes.data,
+        native.address(ranks),
+        native.address(ordered),
+        native.address(counts),
     )
     if refused == -2:
         raise MemoryError("the loyalty quantiles' bins")

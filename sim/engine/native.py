@@ -95,3 +95,15 @@ def load(library_path: Path = _LIBRARY, source: Path = _SOURCE) -> tuple[ctypes.
 
 
 KERNELS, STATUS = load()
+
+
+def address(values: object) -> int:
+    """The address of a contiguous array's first byte: `values.ctypes.data` in about a
+    third of its time (~0.4 against ~1.0 us; a day passes ~40 arrays to the kernels).
+
+    A writable buffer is read through ctypes directly; a read-only or empty array takes
+    numpy's way. The caller keeps `values` alive while the address is used."""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(values))
+    except (TypeError, ValueError, BufferError):
+        return values.ctypes.data

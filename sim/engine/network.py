@@ -105,13 +105,13 @@ class FollowerGraph:
         scratch = np.empty(self.size, dtype=np.int64)
         changed = native.KERNELS.flag_changes(
             self.size,
-            flag.ctypes.data,
-            self._flag.ctypes.data,
-            followers.indptr.ctypes.data,
-            followers.indices.ctypes.data,
-            self._flag_counts.ctypes.data,
+            native.address(flag),
+            native.address(self._flag),
+            native.address(followers.indptr),
+            native.address(followers.indices),
+            native.address(self._flag_counts),
             -(-followers.nnz // 4),  # as _few_edges: a quarter of the edges or more
-            scratch.ctypes.data,
+            native.address(scratch),
         )
         if changed < 0:
             self._flag_counts = self.follows @ flag.astype(np.float64)
@@ -324,9 +324,9 @@ def _from_rows_compiled(
         size,
         count,
         per_row,
-        None if follower is None else follower.ctypes.data,
-        followee.ctypes.data,
-        *(values.ctypes.data for values in rows),
+        None if follower is None else native.address(follower),
+        native.address(followee),
+        *(native.address(values) for values in rows),
     )
     return None if kept < 0 else _graph_of_rows(size, rows, kept)
 
@@ -376,7 +376,7 @@ def resolve_copies(copies: np.ndarray, pointer: np.ndarray, target: np.ndarray) 
             if values.dtype != np.int64 or not values.flags.c_contiguous:
                 raise TypeError(f"resolve_copies writes contiguous int64, got {values.dtype}")
         native.KERNELS.resolve_copies(
-            len(copies), copies.ctypes.data, pointer.ctypes.data, target.ctypes.data
+            len(copies), native.address(copies), native.address(pointer), native.address(target)
         )
         return
     pending = copies  # the jumps shorten `pointer` in place: it is scratch
@@ -447,12 +447,12 @@ def _copying_model_compiled(
     kept = native.KERNELS.copying_model_rows(
         size,
         m,
-        uniform_u.ctypes.data,
+        native.address(uniform_u),
         float(uniform_share),
-        pick_u.ctypes.data,
-        copy_u.ctypes.data,
-        relabel.ctypes.data,
-        *(values.ctypes.data for values in rows),
+        native.address(pick_u),
+        native.address(copy_u),
+        native.address(relabel),
+        *(native.address(values) for values in rows),
     )
     if kept < 0:
         raise MemoryError(f"the copying model's graph of {size:,} people")

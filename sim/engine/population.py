@@ -175,13 +175,13 @@ class Population:
             loyalty, margin = np.empty(self.size), np.empty(self.size)
             native.KERNELS.census(
                 self.size,
-                self.state.ctypes.data,
-                self.loyalty.ctypes.data,
-                self.daily_margin.ctypes.data,
+                native.address(self.state),
+                native.address(self.loyalty),
+                native.address(self.daily_margin),
                 CUSTOMER,
-                counts.ctypes.data,
-                loyalty.ctypes.data,
-                margin.ctypes.data,
+                native.address(counts),
+                native.address(loyalty),
+                native.address(margin),
             )
             prospects, customers, lapsed, competitor = (int(count) for count in counts)
             return (
@@ -320,7 +320,7 @@ class Population:
         rate = self.cfg.loyalty_drift_per_day
         if native.KERNELS is not None:
             native.KERNELS.loyalty_drift(
-                self.size, self.loyalty.ctypes.data, self.baseline_loyalty.ctypes.data, rate
+                self.size, native.address(self.loyalty), native.address(self.baseline_loyalty), rate
             )
             return
         gap = self.baseline_loyalty - self.loyalty

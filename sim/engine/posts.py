@@ -436,7 +436,7 @@ class PostGenerator:
         self._scratch_addresses: tuple[int, ...] = ()
         # the kernel's fixed inputs by address, read once: an array's address costs ~1 us
         self._fixed_addresses = tuple(
-            values.ctypes.data
+            native.address(values)
             for values in (
                 _POSTER,
                 *self._kernel_inputs,
@@ -577,8 +577,8 @@ class PostGenerator:
         loud_address = self._address("loud", loud, np.int64)
         arguments = (
             count,
-            kind.ctypes.data,
-            author.ctypes.data,
+            native.address(kind),
+            native.address(author),
             int(c.draws.key),
             c.voice_low,
             c.voice_width,
@@ -605,7 +605,7 @@ class PostGenerator:
             share,
             loud_address,
             len(loud),
-            cdf.ctypes.data,
+            native.address(cdf),
             len(cdf),
             COUNT_FIELD,
             POINT_BITS,
@@ -645,7 +645,9 @@ class PostGenerator:
                 np.empty(size * len(_PART_FIELDS), dtype=np.float64),
                 np.empty(size, dtype=np.float64),
             )
-            self._scratch_addresses = tuple(values.ctypes.data for values in self._scratch_arrays)
+            self._scratch_addresses = tuple(
+                native.address(values) for values in self._scratch_arrays
+            )
 
     def _address(self, name: str, values: np.ndarray, dtype: type) -> int:
         """The address of `values` as contiguous `dtype`, for the kernel's next call.
@@ -658,7 +660,7 @@ class PostGenerator:
         if held is not None and held[0] is values:
             return held[1]
         converted = np.ascontiguousarray(values, dtype=dtype)
-        address = converted.ctypes.data
+        address = native.address(converted)
         if converted is values:
             self._held[name] = (values, address)
         else:

@@ -271,7 +271,7 @@ class CompiledPool:
             self._pool,
             shift.start_hour,
             shift.hours,
-            works.ctypes.data,
+            native.address(works),
             shift.hours <= 0 or not works.any(),
             shift.always,
             shift.active_from,
@@ -344,12 +344,12 @@ class CompiledPool:
         status = self._kernels.pool_arrive(
             self._pool,
             count,
-            time.ctypes.data,
-            post.ctypes.data,
-            primary.ctypes.data,
-            secondary.ctypes.data,
-            gives_up.ctypes.data,
-            work.ctypes.data,
+            native.address(time),
+            native.address(post),
+            native.address(primary),
+            native.address(secondary),
+            native.address(gives_up),
+            native.address(work),
         )
         if status:
             raise MemoryError("a compiled queue's arrivals")
@@ -399,7 +399,11 @@ class CompiledPool:
         time = np.empty(count, dtype=np.float64)
         server = np.empty(count, dtype=np.int64)
         self._kernels.pool_read_log(
-            self._pool, kind.ctypes.data, post.ctypes.data, time.ctypes.data, server.ctypes.data
+            self._pool,
+            native.address(kind),
+            native.address(post),
+            native.address(time),
+            native.address(server),
         )
         servers, on_start, on_complete, on_abandon = (
             self.servers,
@@ -431,7 +435,7 @@ class CompiledPool:
             return []
         post = np.empty(count, dtype=np.int64)
         server = np.empty(count, dtype=np.int64)
-        self._kernels.pool_under_way(self._pool, post.ctypes.data, server.ctypes.data)
+        self._kernels.pool_under_way(self._pool, native.address(post), native.address(server))
         return [(p, self.servers[s]) for p, s in zip(post.tolist(), server.tolist(), strict=True)]
 
 

@@ -124,7 +124,7 @@ def sorted_sample(rng: np.random.Generator, size: int, count: int) -> np.ndarray
         out = np.empty(count, dtype=np.int64)
         with rng.bit_generator.lock:  # as numpy holds it while it draws
             status = native.KERNELS.sorted_sample(
-                rng.bit_generator.ctypes.bit_generator, size, count, out.ctypes.data
+                rng.bit_generator.ctypes.bit_generator, size, count, native.address(out)
             )
         if status == 0:
             return out
@@ -141,7 +141,7 @@ def _kernel_agrees() -> bool:
         ours, theirs = (np.random.default_rng(size) for _ in range(2))
         out = np.empty(count, dtype=np.int64)
         status = native.KERNELS.sorted_sample(
-            ours.bit_generator.ctypes.bit_generator, size, count, out.ctypes.data
+            ours.bit_generator.ctypes.bit_generator, size, count, native.address(out)
         )
         expected = np.sort(theirs.choice(size, count, replace=False))
         agrees &= status == 0 and np.array_equal(out, expected)

@@ -141,10 +141,10 @@ class CompiledCallbacks:
         self._effort = np.array([x.effort_hours for x in team.liaisons] or [0.0])
         self._case_hours = np.zeros(max(len(team.liaisons), 1))
         state.spokes = ctypes.cast(self._pools, ctypes.c_void_p)
-        state.slot_offset = self._slot_offset.ctypes.data
-        state.slot_liaison = self._slot_liaison.ctypes.data
-        state.effort_hours = self._effort.ctypes.data
-        state.case_hours = self._case_hours.ctypes.data
+        state.slot_offset = native.address(self._slot_offset)
+        state.slot_liaison = native.address(self._slot_liaison)
+        state.effort_hours = native.address(self._effort)
+        state.case_hours = native.address(self._case_hours)
         state.spoke_count = len(team.spokes)
         state.topic_count = len(team.topic_spoke)
         state.sales = team.sales
@@ -197,7 +197,7 @@ class CompiledCallbacks:
                 continue
             if values.dtype != dtype or not values.flags.c_contiguous:
                 raise TypeError(f"the team's kernel reads {name} as contiguous {np.dtype(dtype)}")
-            setattr(state, name, values.ctypes.data)
+            setattr(state, name, native.address(values))
             bound[name] = values
 
     def advance(self, hub_pool: object, until: float) -> None:
@@ -238,7 +238,10 @@ class CompiledCallbacks:
             response, resolution = np.empty(counts[0]), np.empty(counts[1])
             touched = np.empty(counts[2], dtype=np.int64)
             self._kernels.team_log_read(
-                self._log, response.ctypes.data, resolution.ctypes.data, touched.ctypes.data
+                self._log,
+                native.address(response),
+                native.address(resolution),
+                native.address(touched),
             )
             ledger.response_hours.extend(response.tolist())
             ledger.resolution_hours.extend(resolution.tolist())
