@@ -4,7 +4,7 @@
  * loaded through ctypes by sim/engine/native.py. Every function here has a numpy
  * twin that stays the reference (tests/engine/test_native.py compares them):
  *
- *   thin  the day's thinning of post candidates (sim/engine/posts.py,
+ *   thin  the day's thinning of post candidates (sim/engine/arrivals.py,
  *         PostGenerator.day): the voice, poster, topic and acceptance tests.
  *   resolve_copies  the copying model's follows (sim/engine/network.py,
  *         preferential_attachment): each copied edge takes its source's target.
@@ -67,7 +67,7 @@ static inline double keyed_uniform(uint64_t key, uint64_t index, uint64_t field)
     return (double)(int64_t)(z >> 11) * 0x1.0p-53;
 }
 
-/* sim/engine/posts.py category: how many of the category bounds `u` reaches. */
+/* sim/engine/arrivals.py category: how many of the category bounds `u` reaches. */
 static inline int64_t category(double u, const double *bounds, int64_t count) {
     int64_t index = 0;
     for (int64_t b = 0; b < count; b++) index += u >= bounds[b];

@@ -1,6 +1,6 @@
 """Random numbers by key and index: any candidate's draws without the draws of the others.
 
-Daily arrivals are thinned from candidates (sim.engine.posts): most candidates
+Daily arrivals are thinned from candidates (sim.engine.arrivals): most candidates
 are rejected, and which ones depends on the run's state (who is a customer,
 the defect levels, voice). Drawn from a sequential stream, every candidate
 needs all its marks drawn so that the stream stays aligned between arms that

@@ -22,6 +22,7 @@ from mesa.time import Priority, Schedule
 
 from sim.config.errors import ConfigError
 from sim.config.schema import POST_KINDS, Config
+from sim.engine.arrivals import PostGenerator
 from sim.engine.clock import DAY_CLOSE, HOURS_PER_DAY
 from sim.engine.crisis import Firestorm
 from sim.engine.defects import Defects
@@ -40,7 +41,6 @@ from sim.engine.posts import (
     PRAISE,
     Batch,
     PostBook,
-    PostGenerator,
     assemble,
     marks,
 )

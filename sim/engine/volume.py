@@ -1,7 +1,7 @@
 """Inbound volume as the brand knows it (posts a day), turned into per-person rates.
 
 A brand counts the posts that tag it; the engine draws posts from per-person
-rates (sim.engine.posts). `demand.inbound_per_day.KIND` states the volume of
+rates (sim.engine.arrivals). `demand.inbound_per_day.KIND` states the volume of
 a kind on an average day at the start of the run, for the whole reach; this
 module sets that kind's rate so that the expected count matches, from the
 people as they are built (who is a customer, their voice and loyalty), the

@@ -14,10 +14,10 @@ import pytest
 import sim
 from sim.config import ConfigError
 from sim.config.schema import Demand
+from sim.engine.arrivals import DailyRhythm, PostGenerator
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.model import HubspokeModel
 from sim.engine.population import CUSTOMER
-from sim.engine.posts import DailyRhythm, PostGenerator
 
 SE_BOUND = 4.0
 

@@ -25,10 +25,11 @@ import pytest
 import sim
 from sim.config.schema import Posts
 from sim.engine import native
+from sim.engine.arrivals import Candidates, PostGenerator
 from sim.engine.model import HubspokeModel
 from sim.engine.network import preferential_attachment
 from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, PROSPECT
-from sim.engine.posts import COMPLAINT, LEAD, PRAISE, QUESTION, Candidates, PostGenerator
+from sim.engine.posts import COMPLAINT, LEAD, PRAISE, QUESTION
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "sim" / "engine"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.config.schema import POST_KINDS, Posts
+from sim.engine.arrivals import PostGenerator
 from sim.engine.population import CUSTOMER, LAPSED, PROSPECT
 from sim.engine.posts import (
     COMPLAINT,
@@ -18,7 +19,6 @@ from sim.engine.posts import (
     PRAISE,
     QUESTION,
     PostBook,
-    PostGenerator,
     assemble,
     marks,
 )

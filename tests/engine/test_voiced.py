@@ -16,10 +16,11 @@ from scipy import stats
 
 import sim
 from sim.config.schema import Posts
-from sim.engine import native, posts
+from sim.engine import arrivals, native
+from sim.engine.arrivals import PostGenerator
 from sim.engine.model import HubspokeModel
 from sim.engine.population import CUSTOMER, PROSPECT
-from sim.engine.posts import COMPLAINT, PostGenerator
+from sim.engine.posts import COMPLAINT
 from sim.engine.voiced import MAX_POINTS_MEAN, loud_points, poisson_cdf, voice_bound
 
 SIZE = 20_000
@@ -175,7 +176,7 @@ def test_both_paths_give_the_same_split_day(seed, room, monkeypatch):
     numpy, one after the other: the same posts in the same order. With no room for the
     points, the kernel makes room and runs again."""
     if room is not None:
-        monkeypatch.setattr(posts, "_LOUD_ROOM", room)
+        monkeypatch.setattr(arrivals, "_LOUD_ROOM", room)
     gen = _generator(0.01)
     voice = _voices(seed)
     superset = np.flatnonzero(voice > 0.001)  # some who cannot pass the band's test
