@@ -1,6 +1,14 @@
-"""Constants shared by the test modules (imported as `support`; pytest puts tests/ on sys.path)."""
+"""Constants and helpers shared by the test modules (imported as `support`; pytest puts
+tests/ on sys.path)."""
 
 from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+
+from sim.engine import native
 
 # a small, fast world for everything that does not need the full baseline: 2,000 people
 # sampled from a reach of 650,000 (a tenth of the default brand's: ~12 posts a day, so the
@@ -47,3 +55,30 @@ DENSE = (
     "population.segments.standard.voice_propensity=0.35",
     "population.segments.premium.voice_propensity=0.45",
 )
+
+
+# the compiled kernels' tests: in CI the kernels must be there (.ci/run brings a compiler)
+needs_kernels = pytest.mark.skipif(
+    native.KERNELS is None and not os.environ.get("CI"),
+    reason=f"compiled kernels: {native.STATUS}",
+)
+
+
+@contextlib.contextmanager
+def kernels_as(kernels):
+    """Run the engine with `kernels` (None: the numpy twins), then as before."""
+    original = native.KERNELS
+    native.KERNELS = kernels
+    try:
+        yield
+    finally:
+        native.KERNELS = original
+
+
+def on_both_paths(compute):
+    """`compute()` on the numpy path, then with the compiled kernels."""
+    results = []
+    for kernels in (None, native.KERNELS):
+        with kernels_as(kernels):
+            results.append(compute())
+    return results

@@ -8,7 +8,6 @@ elsewhere, without a C compiler, the comparisons skip and say why.
 
 from __future__ import annotations
 
-import contextlib
 import copy as copy_module
 import ctypes
 import math
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import kernels_as, needs_kernels, on_both_paths
 
 import sim
 from sim.config.schema import Posts
@@ -33,11 +33,6 @@ from sim.engine.posts import COMPLAINT, LEAD, PRAISE, QUESTION
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "sim" / "engine"
-
-needs_kernels = pytest.mark.skipif(
-    native.KERNELS is None and not os.environ.get("CI"),
-    reason=f"compiled kernels: {native.STATUS}",
-)
 
 
 def test_ci_runs_with_the_compiled_kernels():
@@ -54,26 +49,6 @@ def _day_inputs(seed: int, size: int = 3000):
     voice[:10] = 1.0  # some who always voice, some who never do
     voice[10:20] = 0.0
     return state, loyalty, voice
-
-
-@contextlib.contextmanager
-def _kernels(kernels):
-    """Run the engine with `kernels` (None: the numpy twins), then as before."""
-    original = native.KERNELS
-    native.KERNELS = kernels
-    try:
-        yield
-    finally:
-        native.KERNELS = original
-
-
-def _on_both_paths(compute):
-    """`compute()` on the numpy path, then with the compiled kernels."""
-    results = []
-    for kernels in (None, native.KERNELS):
-        with _kernels(kernels):
-            results.append(compute())
-    return results
 
 
 @needs_kernels
@@ -120,7 +95,7 @@ def test_the_compiled_thinning_reads_the_runs_arrays_as_they_are_on_each_day():
     ]
     for day, change in enumerate(days):
         change()
-        numpy_part, compiled = _on_both_paths(
+        numpy_part, compiled = on_both_paths(
             lambda day=day: generator.day(
                 np.random.default_rng(day), 0.0, 2000.0, level, state, loyalty, voice=voice
             )
@@ -130,7 +105,7 @@ def test_the_compiled_thinning_reads_the_runs_arrays_as_they_are_on_each_day():
             np.testing.assert_array_equal(compiled[name], values, err_msg=f"day {day}: {name}")
     # a new array in place of the old, and one the kernel must convert (int64 states)
     for state_now in (np.full(len(state), PROSPECT, dtype=np.int8), state.astype(np.int64)):
-        numpy_part, compiled = _on_both_paths(
+        numpy_part, compiled = on_both_paths(
             lambda state_now=state_now: generator.day(
                 np.random.default_rng(9), 0.0, 2000.0, level, state_now, loyalty, voice=voice
             )
@@ -169,7 +144,7 @@ def test_a_copied_generator_reads_its_own_arrays_not_the_originals(how):
 @needs_kernels
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_compiled_copying_model_builds_the_same_graph(seed):
-    numpy_graph, compiled = _on_both_paths(
+    numpy_graph, compiled = on_both_paths(
         lambda: preferential_attachment(20_000, 8, 0.3, np.random.default_rng(seed))
     )
     assert numpy_graph.follows.nnz > 100_000
@@ -189,7 +164,7 @@ def test_the_compiled_copying_model_at_its_edges(size, follows, uniform_share):
         rng = np.random.default_rng(size + follows)
         return preferential_attachment(size, follows, uniform_share, rng), rng.random()
 
-    (numpy_graph, numpy_next), (compiled, compiled_next) = _on_both_paths(build)
+    (numpy_graph, numpy_next), (compiled, compiled_next) = on_both_paths(build)
     _assert_same_graph(compiled, numpy_graph)
     assert compiled_next == numpy_next
 
@@ -226,7 +201,7 @@ def test_the_compiled_rows_build_scipys_matrices(rows):
         followee = rng.integers(0, max(size // 8, 2), len(follower))
         followee[::5] = follower[::5]
         build = lambda: _from_rows(size, follower, followee)  # noqa: E731
-    numpy_graph, compiled = _on_both_paths(build)
+    numpy_graph, compiled = on_both_paths(build)
     _assert_same_graph(compiled, numpy_graph)
 
 
@@ -269,7 +244,7 @@ def test_a_day_with_no_candidates_or_no_survivors_gives_an_empty_part(expected):
     cfg = Posts()
     generator = PostGenerator(cfg, len(state), np.ones(len(cfg.topics)))
     level = np.ones(len(cfg.topics))
-    numpy_part, compiled = _on_both_paths(
+    numpy_part, compiled = on_both_paths(
         lambda: generator.day(
             np.random.default_rng(1), 0.0, expected, level, state, loyalty, voice=voice
         )
@@ -282,7 +257,7 @@ def test_a_day_with_no_candidates_or_no_survivors_gives_an_empty_part(expected):
 
 def _a_run_after(days: int, size: int = 4_000):
     """A baseline run's population and graph after `days` days (on the numpy path)."""
-    with _kernels(None):
+    with kernels_as(None):
         cfg = sim.load_config("baseline", [f"population.size={size}", f"days={days}"])
         model = HubspokeModel(cfg, 2)
         model.run()
@@ -291,14 +266,14 @@ def _a_run_after(days: int, size: int = 4_000):
 
 @needs_kernels
 @pytest.mark.parametrize("states", ["as_run", "all_four", "no_customers", "only_customers"])
-def test_the_census_is_the_same_on_both_paths(states):
+def test_the_census_is_the_sameon_both_paths(states):
     """The day's counts by state, and the customers' loyalty and margins in order."""
     pop, _ = _a_run_after(5)
     if states == "all_four":
         pop.state[::7] = COMPETITOR
     elif states != "as_run":
         pop.state[:] = PROSPECT if states == "no_customers" else CUSTOMER
-    (numpy_counts, *numpy_arrays), (counts, *arrays) = _on_both_paths(pop.census)
+    (numpy_counts, *numpy_arrays), (counts, *arrays) = on_both_paths(pop.census)
     assert counts == numpy_counts == pop.counts()
     assert len(arrays[0]) == counts[1]
     for ours, theirs in zip(arrays, numpy_arrays, strict=True):
@@ -307,7 +282,7 @@ def test_the_census_is_the_same_on_both_paths(states):
 
 @needs_kernels
 @pytest.mark.parametrize("seen", ["none", "small", "beyond_the_bounds"])
-def test_the_loyalty_day_is_the_same_on_both_paths(seen):
+def test_the_loyalty_day_is_the_sameon_both_paths(seen):
     """What a few people saw (clipped to [0, 1]), then everyone's drift: the same loyalty
     to the last bit."""
     pop, _ = _a_run_after(3)
@@ -326,7 +301,7 @@ def test_the_loyalty_day_is_the_same_on_both_paths(seen):
         copy.drift(None if shifts is None else people, shifts)
         return copy.loyalty
 
-    numpy_loyalty, compiled = _on_both_paths(day)
+    numpy_loyalty, compiled = on_both_paths(day)
     np.testing.assert_array_equal(compiled, numpy_loyalty)
     np.testing.assert_array_equal(np.signbit(compiled), np.signbit(numpy_loyalty))
     assert not np.array_equal(compiled, pop.loyalty)  # the day moved it
@@ -357,7 +332,7 @@ def test_followee_shares_are_the_same_on_both_paths_as_flags_change():
             flag ^= True
         return out
 
-    numpy_shares, compiled = _on_both_paths(shares)
+    numpy_shares, compiled = on_both_paths(shares)
     for ours, theirs in zip(compiled, numpy_shares, strict=True):
         np.testing.assert_array_equal(ours, theirs)
     full = graph.follows @ flags[-1].astype(np.float64) / np.maximum(graph.following_counts, 1)
@@ -365,7 +340,7 @@ def test_followee_shares_are_the_same_on_both_paths_as_flags_change():
 
 
 def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:
-    with _kernels(kernels):
+    with kernels_as(kernels):
         cfg = sim.load_config(scenario, ["population.size=3000", "days=60", *overrides])
         model = HubspokeModel(cfg, seed)
         model.run()
@@ -474,7 +449,7 @@ def test_the_compiled_sample_is_numpys_choice_sorted_with_the_same_draws(size, c
 
 
 @needs_kernels
-def test_the_day_uniforms_are_the_same_on_both_paths():
+def test_the_day_uniforms_are_the_sameon_both_paths():
     from sim.engine.streams import LowUniforms
 
     def draw():
@@ -486,7 +461,7 @@ def test_the_day_uniforms_are_the_same_on_both_paths():
                 out.append((low.people, low.values))
         return out
 
-    numpy_draws, compiled_draws = _on_both_paths(draw)
+    numpy_draws, compiled_draws = on_both_paths(draw)
     for (people, values), (their_people, their_values) in zip(
         numpy_draws, compiled_draws, strict=True
     ):
@@ -630,7 +605,7 @@ def test_the_compiled_loyalty_summary_gives_the_same_stats(case):
     from sim.engine.metrics import loyalty_stats
 
     loyalty = _loyalties(case)
-    numpy_stats, compiled = _on_both_paths(lambda: loyalty_stats(loyalty))
+    numpy_stats, compiled = on_both_paths(lambda: loyalty_stats(loyalty))
     assert compiled == numpy_stats
 
 
@@ -643,5 +618,5 @@ def test_the_compiled_loyalty_summary_refuses_values_outside_the_unit_interval(o
     loyalty = _loyalties("customers")
     loyalty[123] = odd
     assert _loyalty_summary_compiled(loyalty) is None
-    numpy_stats, compiled = _on_both_paths(lambda: loyalty_stats(loyalty))
+    numpy_stats, compiled = on_both_paths(lambda: loyalty_stats(loyalty))
     assert str(compiled) == str(numpy_stats)  # NaN == NaN as text

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
+from support import kernels_as, needs_kernels, on_both_paths
 
 import sim
 from sim.config.schema import Posts
@@ -150,24 +151,6 @@ def test_a_persons_incidents_do_not_depend_on_whos_loud():
         assert set(a["created"][mine_a]) <= set(b["created"][mine_b])
 
 
-def _both_paths(compute):
-    results = []
-    original = native.KERNELS
-    for kernels in (None, original):
-        native.KERNELS = kernels
-        try:
-            results.append(compute())
-        finally:
-            native.KERNELS = original
-    return results
-
-
-needs_kernels = pytest.mark.skipif(
-    native.KERNELS is None and not __import__("os").environ.get("CI"),
-    reason=f"compiled kernels: {native.STATUS}",
-)
-
-
 @needs_kernels
 @pytest.mark.parametrize("room", [None, 0])
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -186,7 +169,7 @@ def test_both_paths_give_the_same_split_day(seed, room, monkeypatch):
         days = [_day(gen, rng, voice, loud=superset) for _ in range(5)]
         return {name: np.concatenate([day[name] for day in days]) for name in days[0]}
 
-    numpy_days, compiled_days = _both_paths(five_days)
+    numpy_days, compiled_days = on_both_paths(five_days)
     authors = numpy_days["author"]
     assert len(authors) > 100
     assert (voice[authors] > 0.01).any() and (voice[authors] < 0.01).any()
@@ -196,13 +179,11 @@ def test_both_paths_give_the_same_split_day(seed, room, monkeypatch):
         np.testing.assert_array_equal(compiled_days[name], values, err_msg=name)
 
 
-@pytest.mark.parametrize("kernels", ["numpy", "compiled"])
+@pytest.mark.parametrize("kernels", ["numpy", pytest.param("compiled", marks=needs_kernels)])
 def test_the_population_keeps_everyone_above_the_bound_among_its_loud(kernels, monkeypatch):
     """Voices rise when complaints are answered (the team's compiled callbacks raise them
     in place) and newcomers bring their own: whoever is above the bound is listed, on
     every day the reach is drawn."""
-    if kernels == "compiled" and native.KERNELS is None:
-        pytest.skip(f"compiled kernels: {native.STATUS}")
     config = sim.load_config(
         "baseline",
         [
@@ -217,33 +198,26 @@ def test_the_population_keeps_everyone_above_the_bound_among_its_loud(kernels, m
         ],
     )
 
-    def run(monkeypatch_day):
-        days_checked = []
+    original_day = PostGenerator.day
+    days_checked = []
 
-        def checked_day(generator, *args, voice=None, loud=None, **kwargs):
-            if loud is not None:  # every day the reach is drawn: no one above is missing
-                above = set(np.flatnonzero(voice > generator.voice_bound).tolist())
-                assert above <= set(loud.tolist()), above - set(loud.tolist())
-                days_checked.append(len(above))
-            return original_day(generator, *args, voice=voice, loud=loud, **kwargs)
+    def checked_day(generator, *args, voice=None, loud=None, **kwargs):
+        if loud is not None:  # every day the reach is drawn: no one above is missing
+            above = set(np.flatnonzero(voice > generator.voice_bound).tolist())
+            assert above <= set(loud.tolist()), above - set(loud.tolist())
+            days_checked.append(len(above))
+        return original_day(generator, *args, voice=voice, loud=loud, **kwargs)
 
-        monkeypatch_day(checked_day)
+    monkeypatch.setattr(PostGenerator, "day", checked_day)
+    with kernels_as(None if kernels == "numpy" else native.KERNELS):
         model = HubspokeModel(config, 5)
         pop = model.population
         assert pop.loud_bound < 1.0
         assert pop.loud_bound == model.generator.voice_bound
         first = set(pop.loud.tolist())
         model.run()
-        assert len(days_checked) == config.days
-        above = set(np.flatnonzero(pop.voice > pop.loud_bound).tolist())
-        assert above <= set(pop.loud.tolist())
-        assert len(above - first) > 0  # some became loud during the run
-        assert len(pop.loud) == len(set(pop.loud.tolist()))  # each listed once
-
-    original_day = PostGenerator.day
-    original = native.KERNELS
-    native.KERNELS = None if kernels == "numpy" else original
-    try:
-        run(lambda day: monkeypatch.setattr(PostGenerator, "day", day))
-    finally:
-        native.KERNELS = original
+    assert len(days_checked) == config.days
+    above = set(np.flatnonzero(pop.voice > pop.loud_bound).tolist())
+    assert above <= set(pop.loud.tolist())
+    assert len(above - first) > 0  # some became loud during the run
+    assert len(pop.loud) == len(set(pop.loud.tolist()))  # each listed once
