@@ -238,9 +238,11 @@ def assemble(
                 for part in parts
             ]
         )
-    if raw[0]:  # sorted now, and the marks made from the sorted uniforms
-        order = np.argsort(merged["created"], kind="stable")
-        merged = {name: values[order] for name, values in merged.items()}
+    # sorted first: what follows is element by element, and the marks come from the
+    # sorted uniforms
+    order = np.argsort(merged["created"], kind="stable")
+    merged = {name: values[order] for name, values in merged.items()}
+    if raw[0]:
         merged.update(_marks_from(np.concatenate([part["u"] for part in parts])[order], marks_cfg))
     kind = merged["kind"].astype(np.int8)
     # untagged complaints and praise become mentions; untagged attack posts stay attacks
@@ -251,7 +253,4 @@ def assemble(
     merged["author"] = merged["author"].astype(np.int64)
     merged["followers"] = follower_counts[merged["author"]]
     merged["platform"] = platform[merged["author"]]
-    if raw[0]:
-        return Batch(merged)
-    order = np.argsort(merged["created"], kind="stable")
-    return Batch({name: values[order] for name, values in merged.items()})
+    return Batch(merged)
