@@ -227,7 +227,6 @@ class PostGenerator:
         self.rhythm = DailyRhythm(demand if demand is not None else Demand())
         # the voice bound of the days with `voice` (1: every incident candidate drawn)
         self.voice_bound = 1.0
-        self._tables: dict[float, np.ndarray] = {}  # the loud people's Poisson tables by mean
         self._kind_arrays: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
         self._forget_addresses()
 
@@ -240,16 +239,6 @@ class PostGenerator:
             rates = np.array([self.rates[k] for k in kinds], dtype=np.float64)
             made = self._kind_arrays[kinds] = (kinds_array, rates, kinds_array == COMPLAINT)
         return made
-
-    def _points_table(self, mean: float) -> np.ndarray:
-        """`poisson_cdf(mean)`, kept: a day's mean repeats with its weekday and season,
-        and the table's loop in Python costs more than the rest of the reach's day."""
-        table = self._tables.get(mean)
-        if table is None:
-            if len(self._tables) >= 64:
-                self._tables.clear()
-            table = self._tables[mean] = poisson_cdf(mean)
-        return table
 
     def bound_voice(self, voice: np.ndarray, people: float) -> float:
         """Set the voice bound of the days drawn with `voice` for `people` (the reach
@@ -329,7 +318,7 @@ class PostGenerator:
                 bound = self.voice_bound
                 expected = np.where(incident, expected * bound, expected)
                 loud = np.flatnonzero(voice > bound) if loud is None else loud
-                band = (loud, self._points_table(points_mean))
+                band = (loud, poisson_cdf(points_mean))
         c = Candidates(rng, kinds_array, expected, self.size)
         c.voice_width = bound
         if band is not None and len(c.kind) >= 1 << POINT_BITS:
