@@ -30,7 +30,7 @@ if CHROMIUM is None and not os.environ.get("CI"):
     )
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
 def _free_port() -> int:
@@ -103,7 +103,7 @@ def test_change_scenario_step_ten_days_in_the_browser(server, browser, tmp_path)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
     page.get_by_role("button", name="+10 days").wait_for(timeout=60_000)
-    assert page.get_by_text("day 0 of 90").count() >= 1
+    expect(page.get_by_text("day 0 of 90").first).to_be_visible()
 
     # a vuetify select: open it, pick the option from its menu
     page.locator(".v-select", has_text="brand_attack_true").first.click()
@@ -227,17 +227,19 @@ def test_stances_are_explained_and_ignored_ones_disabled_in_the_browser(server, 
     url, _, _ = server
     page, errors = _open_app(browser, url)
     sidebar = page.locator(".v-navigation-drawer")
-    assert STANCE_TEXT["preset"] in sidebar.inner_text()
+    expect(sidebar).to_contain_text(STANCE_TEXT["preset"])
     _choose(page, "crisis stance", "deny")
     page.get_by_text(STANCE_TEXT["deny"]).first.wait_for(timeout=30_000)
     stance_select = page.locator(".v-select", has=page.get_by_text("crisis stance", exact=True))
-    assert "v-input--is-disabled" not in stance_select.first.get_attribute("class")
+    delay = sidebar.locator(".v-slider").first  # the first slider: the delay
+    expect(stance_select.first).not_to_have_class(re.compile(r"v-input--is-disabled"))
+    expect(delay).not_to_have_class(re.compile(r"v-slider--disabled"))
     _choose(page, "strategy preset", "hub_and_spoke")
     page.get_by_text(NO_PROTOCOL).first.wait_for(timeout=30_000)
-    assert "v-input--is-disabled" in stance_select.first.get_attribute("class")
-    delay = sidebar.locator(".v-slider").first  # the first slider: the delay
-    assert "v-slider--disabled" in delay.get_attribute("class")
-    assert "no crisis protocol" in sidebar.inner_text()
+    # the widgets re-render in separate browser ticks: wait for each, do not sample once
+    expect(stance_select.first).to_have_class(re.compile(r"v-input--is-disabled"), timeout=30_000)
+    expect(delay).to_have_class(re.compile(r"v-slider--disabled"), timeout=30_000)
+    expect(sidebar).to_contain_text("no crisis protocol", timeout=30_000)
     assert errors == [], errors
 
 
@@ -258,7 +260,7 @@ def test_the_what_if_shows_the_difference_with_its_interval_in_the_browser(serve
     text = summary.inner_text()
     assert re.match(r"day (10|20|30), mean over", text), text
     assert "5 seeds" in text and "95 % interval" in text and "B - A" in text
-    assert page.locator(".v-window-item--active img").count() == 1  # the differences' figure
+    expect(page.locator(".v-window-item--active img")).to_have_count(1)  # the differences' figure
     assert errors == [], errors
 
 
