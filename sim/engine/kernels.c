@@ -29,6 +29,8 @@
  *         (sim/engine/network.py, FollowerGraph.followee_share).
  *   loyalty_summary  the day's loyalty quantiles and NPS counts
  *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
+ *   book_batch  a day's posts into the book (sim/engine/posts.py, assemble and
+ *         PostBook.extend): sorted by time, marked, kinds and gathers, written.
  *
  * Floating point: comparisons, sums, differences, products and integer-to-float
  * conversions, each rounded once as IEEE 754 prescribes everywhere, in the twins'
@@ -1306,6 +1308,104 @@ EXPORT int64_t loyalty_summary(int64_t n, const double *values, double promoter,
     for (int64_t j = 0; j < count; j++)
         ordered[j] = kept[start[slot_of[bin_of[j]]] + (ranks[j] - below[j])];
     free(kept);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ book_batch
+ *
+ * sim/engine/posts.py: `assemble` of parts with their marks' uniforms, then
+ * PostBook.extend, for `count` posts merged (the parts' columns concatenated): the
+ * posts in a stable order of `created`, written to the book's columns at row `at`
+ * (`columns`: the addresses of BOOK_COLUMNS' arrays, in that order). `u` holds each
+ * post's seven marks' uniforms in a row. The logarithms of the exponential marks
+ * are left to numpy (its log1p may be its own vectorised one): their columns get
+ * -u, which the caller turns into log1p(-u) and scales. Returns 0; -1, having
+ * written nothing, if an author is outside [0, size) (numpy would wrap a negative
+ * one) or a kind outside [0, kinds); -2 if out of memory.
+ */
+enum {
+    BOOK_KIND, BOOK_TOPIC, BOOK_AUTHOR, BOOK_FOLLOWERS, BOOK_PLATFORM, BOOK_CREATED,
+    BOOK_ADDRESSED, BOOK_NEGATIVITY, BOOK_HANDLE_WORK, BOOK_PATIENCE, BOOK_SPOKE_WORK,
+    BOOK_FOLLOW_U, BOOK_LISTEN_U, BOOK_DEFECT_U, BOOK_LOYALTY_BEFORE, BOOK_BACKGROUND,
+    BOOK_PROBLEM, BOOK_COLUMNS
+};
+
+/* a stable merge sort of `order` by `key` (ascending; no NaN): numpy's stable argsort */
+static void stable_order(int64_t *order, int64_t *scratch, int64_t n, const double *key) {
+    for (int64_t i = 0; i < n; i++) order[i] = i;
+    for (int64_t width = 1; width < n; width *= 2) {
+        for (int64_t lo = 0; lo < n; lo += 2 * width) {
+            const int64_t mid = lo + width < n ? lo + width : n;
+            const int64_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int64_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) scratch[k++] = key[order[j]] < key[order[i]] ? order[j++] : order[i++];
+            while (i < mid) scratch[k++] = order[i++];
+            while (j < hi) scratch[k++] = order[j++];
+        }
+        memcpy(order, scratch, (size_t)n * sizeof(int64_t));
+    }
+}
+
+EXPORT int32_t book_batch(int64_t count, const int8_t *kind, const int64_t *author,
+                          const double *created, const int64_t *topic,
+                          const double *loyalty_before, const uint8_t *background,
+                          const double *u, double addressed_share, int8_t complaint,
+                          int8_t praise, int8_t attack, int8_t mention,
+                          const double *negativity_by_kind, int64_t kinds,
+                          const int64_t *follower_counts, const int8_t *platform,
+                          int64_t size, int64_t at, const int64_t *columns) {
+    for (int64_t i = 0; i < count; i++) {
+        if (author[i] < 0 || author[i] >= size || kind[i] < 0 || kind[i] >= kinds) return -1;
+    }
+    int64_t *order = malloc((size_t)(2 * count > 0 ? 2 * count : 1) * sizeof(int64_t));
+    if (!order) return -2;
+    stable_order(order, order + count, count, created);
+#define COLUMN(type, name) ((type *)(intptr_t)columns[name] + at)
+    int8_t *kind_out = COLUMN(int8_t, BOOK_KIND), *topic_out = COLUMN(int8_t, BOOK_TOPIC);
+    int64_t *author_out = COLUMN(int64_t, BOOK_AUTHOR);
+    int64_t *followers_out = COLUMN(int64_t, BOOK_FOLLOWERS);
+    int8_t *platform_out = COLUMN(int8_t, BOOK_PLATFORM);
+    double *created_out = COLUMN(double, BOOK_CREATED);
+    uint8_t *addressed_out = COLUMN(uint8_t, BOOK_ADDRESSED);
+    double *negativity_out = COLUMN(double, BOOK_NEGATIVITY);
+    double *handle_out = COLUMN(double, BOOK_HANDLE_WORK);
+    double *patience_out = COLUMN(double, BOOK_PATIENCE);
+    double *spoke_out = COLUMN(double, BOOK_SPOKE_WORK);
+    double *follow_out = COLUMN(double, BOOK_FOLLOW_U);
+    double *listen_out = COLUMN(double, BOOK_LISTEN_U);
+    double *defect_out = COLUMN(double, BOOK_DEFECT_U);
+    double *loyalty_out = COLUMN(double, BOOK_LOYALTY_BEFORE);
+    uint8_t *background_out = COLUMN(uint8_t, BOOK_BACKGROUND);
+    uint8_t *problem_out = COLUMN(uint8_t, BOOK_PROBLEM);
+#undef COLUMN
+    for (int64_t j = 0; j < count; j++) {
+        const int64_t i = order[j], who = author[i];
+        const double *marks = u + 7 * i;
+        const int8_t k = kind[i];
+        /* untagged complaints and praise become mentions; untagged attack posts stay */
+        const int can_mention = k == complaint || k == praise;
+        const int addressed = (marks[0] < addressed_share) | !(can_mention | (k == attack));
+        const int8_t shown = (addressed | !can_mention) ? k : mention;
+        const double negativity = negativity_by_kind[k];
+        kind_out[j] = shown;
+        topic_out[j] = (int8_t)topic[i];
+        author_out[j] = who;
+        followers_out[j] = follower_counts[who];
+        platform_out[j] = platform[who];
+        created_out[j] = created[i];
+        addressed_out[j] = (uint8_t)addressed;
+        negativity_out[j] = negativity;
+        handle_out[j] = -marks[1];
+        patience_out[j] = -marks[2];
+        spoke_out[j] = -marks[3];
+        follow_out[j] = marks[4];
+        listen_out[j] = marks[5];
+        defect_out[j] = marks[6];
+        loyalty_out[j] = loyalty_before[i];
+        background_out[j] = background[i] != 0;
+        problem_out[j] = (shown == complaint) | ((shown == mention) & (negativity > 0.0));
+    }
+    free(order);
     return 0;
 }
 

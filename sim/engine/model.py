@@ -295,11 +295,12 @@ class HubspokeModel(mesa.Model):
         parts = [{name: values[posted] for name, values in today.items()}]
         if self.scale > 1.0:
             parts.append(self._background_posts(start, season))
-        batch = assemble(parts, self.graph.follower_counts, pop.platform, self.post_config)
-        ids = self.posts.extend(**batch.columns)
+        posts = self.posts
+        ids = posts.extend_parts(parts, self.graph.follower_counts, pop.platform, self.post_config)
         self.team.take_up(ids)
-        kind, negativity = batch.columns["kind"], batch.columns["negativity"]
-        sampled = ~batch.columns["background"]
+        rows = slice(len(posts) - len(ids), len(posts))  # the day's posts, as the book holds them
+        kind, negativity = posts.kind[rows], posts.negativity[rows]
+        sampled = ~posts.background[rows]
         complaint = (kind == KIND["complaint"]) & sampled
         self._watch_ids = np.concatenate([self._watch_ids, ids[complaint]])
         ledger = self.ledger
@@ -307,7 +308,7 @@ class HubspokeModel(mesa.Model):
         ledger.negative_posts += int((negativity >= NEGATIVE).sum())
         ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
         # the cascades read who posted what, of the sampled posts alone
-        self._spread(Batch({name: batch.columns[name][sampled] for name in _SPREAD_COLUMNS}))
+        self._spread(Batch({name: getattr(posts, name)[rows][sampled] for name in _SPREAD_COLUMNS}))
 
     def _background_posts(self, start: float, season: float) -> dict[str, np.ndarray]:
         """Today's posts by the people of the reach outside the simulated sample.

@@ -46,6 +46,15 @@ _SIGNATURES = {
     "loyalty_drift": (None, [_I64, _P, _P, _F64]),
     "flag_changes": (_I64, [_I64, _P, _P, _P, _P, _P, _I64, _P]),
     "loyalty_summary": (_I64, [_I64, _P, _F64, _F64, _I64, _P, _P, _P]),
+    # a day's posts into the book (sim/engine/posts.py)
+    "book_batch": (
+        _I32,
+        [
+            *(_I64, _P, _P, _P, _P, _P, _P, _P),  # count, the merged parts, the uniforms
+            *(_F64, _I8, _I8, _I8, _I8, _P, _I64),  # the marks' and kinds' constants
+            *(_P, _P, _I64, _I64, _P),  # followers, platforms, people, row, columns
+        ],
+    ),
     # the queue (sim/engine/queueing.py CompiledPool); a pool is an opaque pointer
     "pool_new": (_P, []),
     "pool_free": (None, [_P]),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.schema import POST_KINDS, Posts
+from sim.engine import native
 
 KIND = {name: i for i, name in enumerate(POST_KINDS)}
 COMPLAINT, QUESTION, PRAISE, LEAD, MENTION, ATTACK = (KIND[k] for k in POST_KINDS)
@@ -97,7 +98,12 @@ class PostBook:
         self._columns = {
             name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in _FIELDS.items()
         }
+        self._table: np.ndarray | None = None  # the columns' addresses for book_batch
         self._refresh()
+
+    def __getstate__(self) -> dict:
+        # addresses are this process's and these arrays': a copy makes its own
+        return {**self.__dict__, "_table": None}
 
     def __len__(self) -> int:
         return self.n
@@ -116,6 +122,7 @@ class PostBook:
             column[: self.n] = self._columns[name][: self.n]
             self._columns[name] = column
             setattr(self, name, column[: self.n])  # frees the old column now, not at the end
+        self._table = None
 
     def extend(self, **columns: np.ndarray) -> np.ndarray:
         """Append posts (columns of equal length); returns their ids."""
@@ -128,6 +135,93 @@ class PostBook:
         self._columns["problem"][rows] = is_problem(
             self._columns["kind"][rows], self._columns["negativity"][rows]
         )
+        self.n += count
+        self._refresh()
+        return ids
+
+    def extend_parts(
+        self,
+        parts: list[Part],
+        follower_counts: np.ndarray,
+        platform: np.ndarray,
+        marks_cfg: Posts,
+    ) -> np.ndarray:
+        """`extend(**assemble(parts, follower_counts, platform, marks_cfg).columns)`: the
+        same posts written, with the compiled kernel in one pass where it can (parts with
+        their marks' uniforms); returns their ids."""
+        parts = [part for part in parts if len(part["author"])]
+        usable = (
+            native.KERNELS is not None
+            and parts
+            and all("u" in part for part in parts)
+            and follower_counts.dtype == np.int64
+            and platform.dtype == np.int8
+            and follower_counts.flags.c_contiguous
+            and platform.flags.c_contiguous
+        )
+        if usable:
+            ids = self._extend_compiled(parts, follower_counts, platform, marks_cfg)
+            if ids is not None:
+                return ids
+        return self.extend(**assemble(parts, follower_counts, platform, marks_cfg).columns)
+
+    def _extend_compiled(
+        self,
+        parts: list[Part],
+        follower_counts: np.ndarray,
+        platform: np.ndarray,
+        marks_cfg: Posts,
+    ) -> np.ndarray | None:
+        """`extend_parts` by the kernel book_batch (sim/engine/kernels.c); None, having
+        written nothing, where the kernel refuses (an author outside the people)."""
+        merged = _merged(parts, _KERNEL_INPUTS)
+        inputs = [
+            np.ascontiguousarray(merged[name], dtype=dt)
+            for name, dt in zip(_KERNEL_INPUTS, _KERNEL_INPUT_TYPES, strict=True)
+        ]
+        u = np.ascontiguousarray(np.concatenate([part["u"] for part in parts]), dtype=np.float64)
+        count = len(inputs[0])
+        if u.shape != (count, len(_MARKS)):
+            raise ValueError(f"the marks' uniforms: {u.shape}, not ({count}, {len(_MARKS)})")
+        self._grow(self.n + count)
+        if self._table is None:
+            self._table = np.array(
+                [native.address(self._columns[name]) for name in _BOOK_COLUMNS], dtype=np.int64
+            )
+        status = native.KERNELS.book_batch(
+            count,
+            *(native.address(values) for values in inputs),
+            native.address(u),
+            marks_cfg.addressed_share,
+            COMPLAINT,
+            PRAISE,
+            ATTACK,
+            MENTION,
+            native.address(_NEGATIVITY_BY_KIND),
+            len(_NEGATIVITY_BY_KIND),
+            native.address(follower_counts),
+            native.address(platform),
+            min(len(follower_counts), len(platform)),
+            self.n,
+            native.address(self._table),
+        )
+        if status == -2:
+            raise MemoryError("the day's posts' order")
+        if status != 0:
+            return None
+        rows = slice(self.n, self.n + count)
+        # the kernel wrote -u: numpy's own log1p turns it into the marks, as `_marks_from`
+        for name in ("handle_work", "spoke_work"):
+            column = self._columns[name][rows]
+            np.log1p(column, out=column)
+            np.negative(column, out=column)
+        patience = self._columns["patience"][rows]
+        if marks_cfg.patience_hours > 0:
+            np.log1p(patience, out=patience)
+            np.multiply(patience, -marks_cfg.patience_hours, out=patience)
+        else:
+            patience[:] = np.inf
+        ids = np.arange(self.n, self.n + count)
         self.n += count
         self._refresh()
         return ids
@@ -208,6 +302,31 @@ _BATCH_COLUMNS = (
 _RAW_COLUMNS = tuple(name for name in _BATCH_COLUMNS if name not in (*_MARKS, "addressed"))
 
 
+# what book_batch reads of the merged parts, and as which types
+_KERNEL_INPUTS = ("kind", "author", "created", "topic", "loyalty_before", "background")
+_KERNEL_INPUT_TYPES = (np.int8, np.int64, np.float64, np.int64, np.float64, np.bool_)
+# the book's columns that book_batch writes, in the order of kernels.c's BOOK_ columns
+_BOOK_COLUMNS = (
+    *("kind", "topic", "author", "followers", "platform", "created", "addressed"),
+    *("negativity", "handle_work", "patience", "spoke_work", "follow_u", "listen_u"),
+    *("defect_u", "loyalty_before", "background", "problem"),
+)
+
+
+def _merged(parts: list[Part], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The parts' columns `names` concatenated in the parts' order; a column a part lacks
+    takes the book's fill value."""
+    return {
+        name: np.concatenate(
+            [
+                part[name] if name in part else np.full(len(part["author"]), _FIELDS[name][1])
+                for part in parts
+            ]
+        )
+        for name in names
+    }
+
+
 def assemble(
     parts: list[Part],
     follower_counts: np.ndarray,
@@ -229,15 +348,7 @@ def assemble(
     raw = ["u" in part for part in parts]
     if any(raw) and not (all(raw) and marks_cfg is not None):
         raise ValueError("parts with their marks' uniforms need all parts so, and marks_cfg")
-    columns = _RAW_COLUMNS if raw[0] else _BATCH_COLUMNS
-    merged = {}
-    for name in ("kind", *columns):
-        merged[name] = np.concatenate(
-            [
-                part[name] if name in part else np.full(len(part["author"]), _FIELDS[name][1])
-                for part in parts
-            ]
-        )
+    merged = _merged(parts, ("kind", *(_RAW_COLUMNS if raw[0] else _BATCH_COLUMNS)))
     # sorted first: what follows is element by element, and the marks come from the
     # sorted uniforms
     order = np.argsort(merged["created"], kind="stable")

@@ -620,3 +620,81 @@ def test_the_compiled_loyalty_summary_refuses_values_outside_the_unit_interval(o
     assert _loyalty_summary_compiled(loyalty) is None
     numpy_stats, compiled = on_both_paths(lambda: loyalty_stats(loyalty))
     assert str(compiled) == str(numpy_stats)  # NaN == NaN as text
+
+
+def _raw_parts(rng: np.random.Generator, sizes: tuple[int, ...], people: int) -> list[dict]:
+    """Parts as the day's generator makes them (`raw`): kinds of every sort, times with
+    ties across and within parts, one part with the authors' loyalty, one from outside."""
+    parts = []
+    for index, count in enumerate(sizes):
+        part = {
+            "kind": rng.integers(0, 6, count).astype(np.int8),
+            "author": rng.integers(0, people, count),
+            "created": np.round(rng.random(count) * 24, 1),  # ties
+            "topic": rng.integers(0, 3, count),
+            "u": rng.random((count, 7)),
+        }
+        if index == 0:
+            part["loyalty_before"] = rng.random(count)
+        else:
+            part["background"] = np.ones(count, dtype=bool)
+        parts.append(part)
+    return parts
+
+
+@needs_kernels
+@pytest.mark.parametrize("patience_hours", [0.0, 4.0])
+@pytest.mark.parametrize("sizes", [(0, 5), (1,), (40, 0, 300), (150, 700)])
+def test_the_compiled_book_batch_writes_what_assemble_and_extend_write(sizes, patience_hours):
+    from sim.engine.posts import PostBook
+
+    people = 500
+    rng = np.random.default_rng(sum(sizes))
+    followers = rng.integers(0, 1000, people)
+    platform = rng.integers(0, 3, people).astype(np.int8)
+    cfg = Posts(patience_hours=patience_hours)
+
+    def book_of_two_days() -> PostBook:
+        book = PostBook(capacity=8)  # grows on the way
+        for day in range(2):
+            parts = _raw_parts(np.random.default_rng([day, *sizes]), sizes, people)
+            ids = book.extend_parts(parts, followers, platform, cfg)
+            np.testing.assert_array_equal(ids, np.arange(len(book) - sum(sizes), len(book)))
+        return book
+
+    numpy_book, compiled_book = on_both_paths(book_of_two_days)
+    assert len(compiled_book) == 2 * sum(sizes)
+    for name, values in numpy_book._columns.items():
+        np.testing.assert_array_equal(compiled_book._columns[name], values, err_msg=name)
+
+
+@needs_kernels
+def test_the_compiled_book_batch_leaves_odd_authors_to_numpy_and_writes_a_copy_alone():
+    """An author outside the people (numpy would wrap -1) takes numpy's way; a copied
+    book (the app's what-if arms) writes its own columns, not the original's."""
+    from sim.engine.posts import PostBook
+
+    rng = np.random.default_rng(7)
+    followers, platform = np.arange(50), np.zeros(50, dtype=np.int8)
+    cfg = Posts()
+    parts = _raw_parts(rng, (20,), 50)
+    parts[0]["author"][3] = -1
+
+    def book() -> PostBook:
+        book = PostBook(capacity=64)
+        book.extend_parts(parts, followers, platform, cfg)
+        return book
+
+    numpy_book, compiled_book = on_both_paths(book)
+    for name, values in numpy_book._columns.items():
+        np.testing.assert_array_equal(compiled_book._columns[name], values, err_msg=name)
+    assert compiled_book.author.min() == -1 and compiled_book.followers.max() == 49
+
+    original = PostBook(capacity=64)
+    original.extend_parts(_raw_parts(rng, (10,), 50), followers, platform, cfg)
+    before = {name: values.copy() for name, values in original._columns.items()}
+    duplicate = copy_module.deepcopy(original)
+    duplicate.extend_parts(_raw_parts(rng, (10,), 50), followers, platform, cfg)
+    assert len(duplicate) == 20 and len(original) == 10
+    for name, values in before.items():
+        np.testing.assert_array_equal(original._columns[name], values, err_msg=name)
