@@ -18,6 +18,8 @@ same process (sim.engine.voiced).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim.config.schema import POST_KINDS, Demand, Posts
@@ -88,6 +90,63 @@ class DailyRhythm:
         return hour + np.minimum(np.maximum(within, 0.0), 1.0 - 1e-12)
 
 
+class CandidateBuffers:
+    """Where the compiled kernel `draw_candidates` writes a day's candidates' kinds and
+    authors: kept between days (and between a generator's calls of a day: the thinning
+    reads them before the next call writes them again), with their addresses."""
+
+    def __init__(self) -> None:
+        self.kind, self.author = np.empty(0, dtype=np.int8), np.empty(0, dtype=np.int64)
+        self.addresses = (0, 0)
+
+    def usable(self, size: int) -> bool:
+        """Whether the kernel draws as numpy would for `size` people (checked once)."""
+        return native.KERNELS is not None and 1 <= size < 2**32 - 1 and _draws_agree()
+
+    def draw(
+        self, rng: np.random.Generator, kinds: np.ndarray, counts: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """The candidates' kinds and authors (views of the buffers) and the key, as
+        `Candidates` draws them with numpy from `rng`."""
+        counts = np.ascontiguousarray(counts, dtype=np.int64)
+        kinds = np.ascontiguousarray(kinds, dtype=np.int8)
+        n = int(counts.sum())
+        if len(self.kind) < n:
+            grown = max(n, 2 * len(self.kind), 1024)
+            self.kind, self.author = np.empty(grown, np.int8), np.empty(grown, np.int64)
+            self.addresses = (native.address(self.kind), native.address(self.author))
+        with rng.bit_generator.lock:  # as numpy holds it while it draws
+            key = native.KERNELS.draw_candidates(
+                rng.bit_generator.ctypes.bit_generator,
+                len(counts),
+                native.address(counts),
+                native.address(kinds),
+                size,
+                *self.addresses,
+            )
+        return self.kind[:n], self.author[:n], int(key)
+
+
+@functools.cache
+def _draws_agree() -> bool:
+    """Whether `draw_candidates` reproduces this numpy's draws (it follows numpy 2's
+    bounded integers; another could change them): compared once a process, values and
+    the draws that follow, at sizes around the kernel's edges."""
+    buffers, agrees = CandidateBuffers(), True
+    kinds = np.array([0, 1, 2], dtype=np.int8)
+    for size in (1, 2, 7, 10_001, 2**31 + 5):
+        ours, theirs = (np.random.default_rng(size) for _ in range(2))
+        counts = ours.poisson([30.0, 0.0, 900.0])
+        kind, author, key = buffers.draw(ours, kinds, counts, size)
+        expected_counts = theirs.poisson([30.0, 0.0, 900.0])
+        agrees &= np.array_equal(counts, expected_counts)
+        agrees &= np.array_equal(kind, np.repeat(kinds, expected_counts))
+        agrees &= np.array_equal(author, theirs.integers(0, size, len(kind)))
+        agrees &= key == draw_key(theirs)
+        agrees &= ours.random() == theirs.random()
+    return bool(agrees)
+
+
 class Candidates:
     """A day's candidates of several kinds: Poisson counts at the bound rates, each drawn by key.
 
@@ -101,13 +160,25 @@ class Candidates:
     """
 
     def __init__(
-        self, rng: np.random.Generator, kinds: np.ndarray, expected: np.ndarray, size: int
+        self,
+        rng: np.random.Generator,
+        kinds: np.ndarray,
+        expected: np.ndarray,
+        size: int,
+        buffers: CandidateBuffers | None = None,
     ) -> None:
         counts = rng.poisson(expected)
-        self.kind = np.repeat(kinds if kinds.dtype == np.int8 else kinds.astype(np.int8), counts)
-        # every candidate has an author: drawn in turn, the stream stays aligned all the same
-        self.author = rng.integers(0, size, len(self.kind))
-        self.draws = KeyedDraws(draw_key(rng))
+        # the compiled kernel only for int8 kinds (those of `PostGenerator._kinds`)
+        if buffers is not None and kinds.dtype == np.int8 and buffers.usable(size):
+            self.kind, self.author, key = buffers.draw(rng, kinds, counts, size)
+            self.addresses: tuple[int, int] | None = buffers.addresses
+        else:
+            self.kind = np.repeat(kinds.astype(np.int8, copy=False), counts)
+            # every candidate has an author: drawn in turn, the stream stays aligned all the same
+            self.author = rng.integers(0, size, len(self.kind))
+            key = draw_key(rng)
+            self.addresses = None
+        self.draws = KeyedDraws(key)
         # the survivors' positions among the candidates: set by the first test (`start` or
         # `select`), not before (the compiled thinning needs no array of all of them)
         self.index: np.ndarray | None = None
@@ -127,7 +198,7 @@ class Candidates:
         uniforms on [voice_low, 1) (the loud people's points: sim.engine.voiced)."""
         c = cls.__new__(cls)
         c.kind = np.full(len(author), COMPLAINT, dtype=np.int8)
-        c.author, c.key_index = author, key_index
+        c.author, c.key_index, c.addresses = author, key_index, None
         c.draws = KeyedDraws(key)
         c.index, c.extra, c.drawn = None, {}, None
         c.voice_low, c.voice_width = voice_low, 1.0 - voice_low
@@ -251,6 +322,7 @@ class PostGenerator:
         an address is the memory of one object in one process)."""
         self._scratch_arrays: tuple[np.ndarray, ...] = (np.empty(0, dtype=np.int64),)
         self._scratch_addresses: tuple[int, ...] = ()
+        self._candidates = CandidateBuffers()
         # the kernel's fixed inputs by address, read once: an array's address costs ~1 us
         self._fixed_addresses = tuple(
             native.address(values)
@@ -266,7 +338,10 @@ class PostGenerator:
         self._copies: dict[str, np.ndarray] = {}
 
     def __getstate__(self) -> dict:
-        kept = ("_scratch_arrays", "_scratch_addresses", "_fixed_addresses", "_held", "_copies")
+        kept = (
+            *("_scratch_arrays", "_scratch_addresses", "_fixed_addresses", "_held", "_copies"),
+            "_candidates",
+        )
         return {name: value for name, value in self.__dict__.items() if name not in kept}
 
     def __setstate__(self, state: dict) -> None:
@@ -319,7 +394,7 @@ class PostGenerator:
                 expected = np.where(incident, expected * bound, expected)
                 loud = np.flatnonzero(voice > bound) if loud is None else loud
                 band = (loud, poisson_cdf(points_mean))
-        c = Candidates(rng, kinds_array, expected, self.size)
+        c = Candidates(rng, kinds_array, expected, self.size, self._candidates)
         c.voice_width = bound
         if band is not None and len(c.kind) >= 1 << POINT_BITS:
             raise ValueError(f"{len(c.kind):,} candidates in a day: more than the keys allow")
@@ -386,16 +461,21 @@ class PostGenerator:
             self._fixed_addresses
         )
         # held here while the kernel runs: converted copies must outlive their addresses
-        kind = np.ascontiguousarray(c.kind, dtype=np.int8)
-        author = np.ascontiguousarray(c.author, dtype=np.int64)
+        if c.addresses is not None:  # the kernel's own buffers, kinds and authors as it needs
+            kind = author = None
+            kind_address, author_address = c.addresses
+        else:
+            kind = np.ascontiguousarray(c.kind, dtype=np.int8)
+            author = np.ascontiguousarray(c.author, dtype=np.int64)
+            kind_address, author_address = native.address(kind), native.address(author)
         has_voice = voice is not None
         loud, cdf = band if band is not None else (_NO_PEOPLE, _NO_TABLE)
         # the population's list of loud people changes only when someone joins: kept
         loud_address = self._address("loud", loud, np.int64)
         arguments = (
             count,
-            native.address(kind),
-            native.address(author),
+            kind_address,
+            author_address,
             int(c.draws.key),
             c.voice_low,
             c.voice_width,

@@ -29,6 +29,8 @@
  *         (sim/engine/network.py, FollowerGraph.followee_share).
  *   loyalty_summary  the day's loyalty quantiles and NPS counts
  *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
+ *   draw_candidates  a day's candidates' kinds, authors and key (sim/engine/arrivals.py,
+ *         Candidates): numpy's integers from the Generator's own bit generator.
  *   book_batch  a day's posts into the book (sim/engine/posts.py, assemble and
  *         PostBook.extend): sorted by time, marked, kinds and gathers, written.
  *
@@ -437,6 +439,25 @@ static void floyd(BitGenerator *g, int64_t n, int64_t count, uint64_t *chosen) {
         mark(chosen, chosen[v >> 6] & ((uint64_t)1 << (v & 63)) ? (uint32_t)j : v);
     }
     for (int64_t i = count - 1; i >= 1; i--) bounded_below_2_32(g, (uint32_t)i);
+}
+
+/* Candidates.__init__ after its Poisson counts (sim/engine/arrivals.py): the kinds
+ * `kind_of` repeated by their `counts` into `kind` (np.repeat), each candidate's author
+ * in [0, size) into `author` as Generator.integers(0, size, n) draws them (numpy's
+ * random_bounded_uint64_fill: Lemire's method on 32-bit draws below 2^32), then the
+ * key as integers(0, 2**63) draws it (Lemire's method on a 64-bit draw, whose range
+ * 2^63 makes it the draw's upper 63 bits and never rejects). Returns the key; the
+ * caller keeps 1 <= size < 2^32 - 1. */
+EXPORT uint64_t draw_candidates(void *bitgen, int64_t kinds, const int64_t *counts,
+                                const int8_t *kind_of, int64_t size, int8_t *kind,
+                                int64_t *author) {
+    BitGenerator *g = bitgen;
+    int64_t n = 0;
+    for (int64_t k = 0; k < kinds; k++)
+        for (int64_t j = 0; j < counts[k]; j++) kind[n++] = kind_of[k];
+    const uint32_t rng = (uint32_t)(size - 1);
+    for (int64_t i = 0; i < n; i++) author[i] = (int64_t)bounded_below_2_32(g, rng);
+    return g->next_uint64(g->state) >> 1;
 }
 
 /* Writes the sample sorted into `out` (count values) and returns 0; returns -1,

@@ -698,3 +698,53 @@ def test_the_compiled_book_batch_leaves_odd_authors_to_numpy_and_writes_a_copy_a
     assert len(duplicate) == 20 and len(original) == 10
     for name, values in before.items():
         np.testing.assert_array_equal(original._columns[name], values, err_msg=name)
+
+
+@needs_kernels
+@pytest.mark.parametrize("size", [1, 2, 3, 1_000, 65_537, 2**32 - 2])
+def test_the_compiled_candidates_are_numpys_draws(size):
+    from sim.engine.arrivals import CandidateBuffers, _draws_agree
+
+    kinds = np.array([0, 1, 2, 3], dtype=np.int8)
+    buffers = CandidateBuffers()
+    assert buffers.usable(size) and _draws_agree()  # so the engine uses it
+    for seed in (1, 2):
+        ours, theirs = np.random.default_rng([seed, 3]), np.random.default_rng([seed, 3])
+        expected = np.array([40.0, 0.0, 2_500.0, 3.0])
+        kind, author, key = buffers.draw(ours, kinds, ours.poisson(expected), size)
+        counts = theirs.poisson(expected)
+        np.testing.assert_array_equal(kind, np.repeat(kinds, counts))
+        np.testing.assert_array_equal(author, theirs.integers(0, size, counts.sum()))
+        assert key == int(theirs.integers(0, 2**63))
+        assert ours.bit_generator.state == theirs.bit_generator.state  # the same draws made
+    assert not buffers.usable(2**32 - 1) and not buffers.usable(0)
+
+
+def test_a_kernel_drawing_otherwise_than_numpy_is_not_used_for_candidates(monkeypatch):
+    """Were numpy to change its integers, the check would find it and numpy would draw."""
+    from sim.engine import arrivals
+
+    class Shifted:
+        """The real kernel but for the key, one more than it should be."""
+
+        def __getattr__(self, name):
+            return getattr(native.KERNELS_REAL, name)
+
+        def draw_candidates(self, *arguments):
+            return native.KERNELS_REAL.draw_candidates(*arguments) + 1
+
+    if native.KERNELS is None:
+        pytest.skip(f"compiled kernels: {native.STATUS}")
+    monkeypatch.setattr(native, "KERNELS_REAL", native.KERNELS, raising=False)
+    monkeypatch.setattr(native, "KERNELS", Shifted())
+    arrivals._draws_agree.cache_clear()
+    try:
+        assert arrivals._draws_agree() is False
+        kinds, expected = np.array([0, 2], dtype=np.int8), np.array([5.0, 50.0])
+        buffers = arrivals.CandidateBuffers()
+        ours = arrivals.Candidates(np.random.default_rng(9), kinds, expected, 100, buffers)
+        theirs = arrivals.Candidates(np.random.default_rng(9), kinds, expected, 100)
+        assert ours.addresses is None and ours.draws.key == theirs.draws.key
+        np.testing.assert_array_equal(ours.author, theirs.author)
+    finally:
+        arrivals._draws_agree.cache_clear()
