@@ -1262,12 +1262,14 @@ EXPORT void census(int64_t size, const int8_t *state, const double *loyalty,
  * order, written to `ordered`, without sorting them all (numpy partitions the values
  * three times). A pass counts the values in LOYALTY_BINS equal bins: floor(v * bins),
  * where v times a power of two is exact, so the bins keep the values' order; the
- * cumulative counts name each rank's bin and its place there; a second pass collects
- * the few named bins' values, each bin sorted. Returns 0; -1 if a value is not in
- * [0, 1] (NaN included), is -0 (equal to 0, so which of them a rank holds would be
- * the sort's choice) or `count` is out of range (the caller then takes numpy's way);
- * -2 if out of memory. */
+ * cumulative counts name each rank's bin and its place there, and each cut-off's bin
+ * (the bins below and above it lie wholly on one side); a second pass collects the
+ * few named bins' values, each bin sorted. Returns 0; -1 if a value is not in [0, 1]
+ * (NaN included), is -0 (equal to 0, so which of them a rank holds would be the
+ * sort's choice), a cut-off is not in [0, 1] or `count` is out of range (the caller
+ * then takes numpy's way); -2 if out of memory. */
 #define LOYALTY_BINS 4096
+#define ONE_BITS 0x3FF0000000000000ULL /* 1.0: the doubles in [+0, 1] are the bits up to it */
 static int compare_double(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -1282,16 +1284,19 @@ EXPORT int64_t loyalty_summary(int64_t n, const double *values, double promoter,
                                double detractor, int64_t count, const int64_t *ranks,
                                double *ordered, int64_t *counts) {
     if (count < 0 || count > 8) return -1;
-    int64_t hist[LOYALTY_BINS] = {0}, promoters = 0, detractors = 0;
+    if (!(promoter >= 0.0 && promoter <= 1.0 && detractor >= 0.0 && detractor <= 1.0)) return -1;
+    int64_t hist[LOYALTY_BINS] = {0};
+    /* a positive double's bits order as the double; a negative one's (-0 too) and NaN's
+     * exceed 1.0's: one unsigned maximum checks every value, without a branch */
+    uint64_t highest = 0;
     for (int64_t i = 0; i < n; i++) {
         const double v = values[i];
-        if (!(v >= 0.0 && v <= 1.0) || signbit(v)) return -1; /* -0: a sort's own order */
-        promoters += v >= promoter;
-        detractors += v <= detractor;
-        hist[loyalty_bin(v)]++;
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        highest = bits > highest ? bits : highest;
+        hist[loyalty_bin(bits > ONE_BITS ? 0.0 : v)]++; /* a refused value anywhere safe */
     }
-    counts[0] = promoters;
-    counts[1] = detractors;
+    if (highest > ONE_BITS) return -1;
     /* each rank's bin and how many values lie in the bins below it */
     int32_t bin_of[8];
     int64_t below[8], cumulative = 0;
@@ -1305,25 +1310,40 @@ EXPORT int64_t loyalty_summary(int64_t n, const double *values, double promoter,
         cumulative += hist[b];
     }
     if (k < count) return -1; /* a rank at or beyond n */
+    /* the cut-offs' bins: whole bins on either side, the one holding a cut-off read */
+    const int32_t promoter_bin = loyalty_bin(promoter), detractor_bin = loyalty_bin(detractor);
+    int64_t promoters = 0, detractors = 0;
+    for (int32_t b = promoter_bin + 1; b < LOYALTY_BINS; b++) promoters += hist[b];
+    for (int32_t b = 0; b < detractor_bin; b++) detractors += hist[b];
     /* the named bins, each once, with room for their values */
+    int32_t named[10];
+    for (int64_t j = 0; j < count; j++) named[j] = bin_of[j];
+    named[count] = promoter_bin;
+    named[count + 1] = detractor_bin;
     uint8_t slot_of[LOYALTY_BINS];
     memset(slot_of, 0xff, sizeof slot_of);
     int32_t bins = 0;
-    int64_t start[9] = {0};
-    for (int64_t j = 0; j < count; j++) {
-        if (slot_of[bin_of[j]] != 0xff) continue;
-        slot_of[bin_of[j]] = (uint8_t)bins;
-        start[bins + 1] = start[bins] + hist[bin_of[j]];
+    int64_t start[11] = {0};
+    for (int64_t j = 0; j < count + 2; j++) {
+        if (slot_of[named[j]] != 0xff) continue;
+        slot_of[named[j]] = (uint8_t)bins;
+        start[bins + 1] = start[bins] + hist[named[j]];
         bins++;
     }
     double *kept = malloc((size_t)(start[bins] > 0 ? start[bins] : 1) * sizeof(double));
     if (!kept) return -2;
-    int64_t fill[8];
+    int64_t fill[10];
     for (int32_t j = 0; j < bins; j++) fill[j] = start[j];
     for (int64_t i = 0; i < n; i++) {
         const uint8_t slot = slot_of[loyalty_bin(values[i])];
         if (slot != 0xff) kept[fill[slot]++] = values[i];
     }
+    const int64_t *promoter_slot = start + slot_of[promoter_bin];
+    for (int64_t i = promoter_slot[0]; i < promoter_slot[1]; i++) promoters += kept[i] >= promoter;
+    const int64_t *detractor_slot = start + slot_of[detractor_bin];
+    for (int64_t i = detractor_slot[0]; i < detractor_slot[1]; i++) detractors += kept[i] <= detractor;
+    counts[0] = promoters;
+    counts[1] = detractors;
     for (int32_t j = 0; j < bins; j++)
         qsort(kept + start[j], (size_t)(start[j + 1] - start[j]), sizeof(double), compare_double);
     for (int64_t j = 0; j < count; j++)
