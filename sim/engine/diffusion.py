@@ -10,9 +10,12 @@ probability, and drops pairs already reached.
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 
 from sim.config.schema import Reshare
+from sim.engine import native
 
 
 def share_probability(cfg: Reshare, negativity: np.ndarray) -> np.ndarray:
@@ -27,6 +30,10 @@ def cascades(
     max_generations: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run one cascade per post; returns (post index, resharer) for every reshare."""
+    if native.KERNELS is not None and not graph.complete:
+        compiled = _cascades_compiled(graph, authors, prob, rng, max_generations)
+        if compiled is not None:
+            return compiled
     n = graph.size
     post = np.arange(len(authors), dtype=np.int64)
     person = authors.astype(np.int64)
@@ -60,3 +67,48 @@ def _isin_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(sorted_ref, values)
     idx[idx == len(sorted_ref)] = 0
     return sorted_ref[idx] == values
+
+
+def _cascades_compiled(
+    graph,
+    authors: np.ndarray,
+    prob: np.ndarray,
+    rng: np.random.Generator,
+    max_generations: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`cascades` by the kernel of the same name (sim/engine/kernels.c): the same draws
+    from `rng`'s bit generator in the same order, the same reshares. None, having drawn
+    nothing, where the graph's rows are not int32 or the keys could overflow."""
+    followers = graph.followers
+    indptr, indices = followers.indptr, followers.indices
+    n = graph.size
+    if indptr.dtype != np.int32 or indices.dtype != np.int32 or (len(authors) + 1) * n >= 2**62:
+        return None
+    authors = np.ascontiguousarray(authors, dtype=np.int64)
+    prob = np.ascontiguousarray(prob, dtype=np.float64)
+    post_out, person_out = ctypes.c_void_p(), ctypes.c_void_p()
+    with rng.bit_generator.lock:  # as numpy holds it while it draws
+        count = native.KERNELS.cascades(
+            rng.bit_generator.ctypes.bit_generator,
+            n,
+            native.address(indptr),
+            native.address(indices),
+            len(authors),
+            native.address(authors),
+            native.address(prob),
+            max_generations,
+            ctypes.byref(post_out),
+            ctypes.byref(person_out),
+        )
+    try:
+        if count < 0:
+            raise MemoryError("the day's reshare cascades")
+        return tuple(
+            np.ctypeslib.as_array((ctypes.c_int64 * count).from_address(pointer.value)).copy()
+            if count
+            else np.empty(0, np.int64)
+            for pointer in (post_out, person_out)
+        )
+    finally:
+        for pointer in (post_out, person_out):
+            native.KERNELS.kernels_free(pointer)

@@ -31,6 +31,9 @@
  *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
  *   draw_candidates  a day's candidates' kinds, authors and key (sim/engine/arrivals.py,
  *         Candidates): numpy's integers from the Generator's own bit generator.
+ *   cascades  a day's reshare cascades (sim/engine/diffusion.py, cascades): the
+ *         generations' audiences, their draws from the Generator's bit generator,
+ *         the fresh (post, person) pairs.
  *   book_batch  a day's posts into the book (sim/engine/posts.py, assemble and
  *         PostBook.extend): sorted by time, marked, kinds and gathers, written.
  *
@@ -1350,6 +1353,118 @@ EXPORT int64_t loyalty_summary(int64_t n, const double *values, double promoter,
         ordered[j] = kept[start[slot_of[bin_of[j]]] + (ranks[j] - below[j])];
     free(kept);
     return 0;
+}
+
+/* ------------------------------------------------------------------ cascades
+ *
+ * sim/engine/diffusion.py, cascades, on a FollowerGraph: `posts` posts by `authors`
+ * with reshare probabilities `prob` spread generation by generation over the
+ * followers (row p of the CSR `indptr`/`indices`: p's followers in order). A
+ * generation's frontier, pairs (post, person) in ascending key post * n + person
+ * (the posts and their authors at first), keeps the pairs whose post's probability
+ * is above 0; every follower of each in turn draws a uniform (numpy's random(): the
+ * bit generator's next_double, in the same order) and is kept below the post's
+ * probability; the kept keys, sorted and each once, less those reached before,
+ * are the generation's reshares and its successor's frontier. Writes the reshares'
+ * posts and persons to arrays it allocates (`*out_post`, `*out_person`, freed by
+ * kernels_free) and returns their number; -2 if out of memory (draws made). */
+typedef struct { int64_t *items; int64_t size, capacity; } Keys;
+
+static int keys_push(Keys *k, int64_t key) {
+    if (k->size == k->capacity) {
+        const int64_t capacity = k->capacity ? 2 * k->capacity : 256;
+        int64_t *items = realloc(k->items, (size_t)capacity * sizeof(int64_t));
+        if (!items) return -1;
+        k->items = items;
+        k->capacity = capacity;
+    }
+    k->items[k->size++] = key;
+    return 0;
+}
+
+static int compare_int64(const void *a, const void *b) {
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+EXPORT void kernels_free(void *pointer) { free(pointer); }
+
+EXPORT int64_t cascades(void *bitgen, int64_t n, const int32_t *indptr, const int32_t *indices,
+                        int64_t posts, const int64_t *authors, const double *prob,
+                        int64_t max_generations, int64_t **out_post, int64_t **out_person) {
+    BitGenerator *g = bitgen;
+    Keys reached = {0}, frontier = {0}, drawn = {0}, merged = {0}, out = {0};
+    int64_t status = 0;
+    *out_post = *out_person = NULL;
+    for (int64_t i = 0; i < posts && status == 0; i++) status = keys_push(&frontier, i * n + authors[i]);
+    if (status == 0) {
+        qsort(frontier.items, (size_t)frontier.size, sizeof(int64_t), compare_int64);
+        for (int64_t i = 0; i < frontier.size && status == 0; i++) status = keys_push(&reached, frontier.items[i]);
+        /* the first frontier is the posts in order, not by key */
+        frontier.size = 0;
+        for (int64_t i = 0; i < posts && status == 0; i++) status = keys_push(&frontier, i * n + authors[i]);
+    }
+    for (int64_t generation = 0; generation < max_generations && status == 0; generation++) {
+        drawn.size = 0;
+        int64_t active = 0;
+        for (int64_t f = 0; f < frontier.size && status == 0; f++) {
+            const int64_t post = frontier.items[f] / n, person = frontier.items[f] % n;
+            const double p = prob[post];
+            if (!(p > 0.0)) continue;
+            active++;
+            for (int32_t e = indptr[person]; e < indptr[person + 1]; e++) {
+                if (g->next_double(g->state) < p) status = keys_push(&drawn, post * n + indices[e]);
+                if (status) break;
+            }
+        }
+        if (status || active == 0) break;
+        qsort(drawn.items, (size_t)drawn.size, sizeof(int64_t), compare_int64);
+        /* unique, then those not reached, by a walk along the sorted reached keys */
+        int64_t fresh = 0, r = 0;
+        for (int64_t d = 0; d < drawn.size; d++) {
+            const int64_t key = drawn.items[d];
+            if (d > 0 && key == drawn.items[d - 1]) continue;
+            while (r < reached.size && reached.items[r] < key) r++;
+            if (r < reached.size && reached.items[r] == key) continue;
+            drawn.items[fresh++] = key;
+        }
+        if (fresh == 0) break;
+        /* reached takes the fresh keys: a merge of two sorted lists */
+        merged.size = 0;
+        int64_t a = 0, b = 0;
+        while ((a < reached.size || b < fresh) && status == 0) {
+            const int take_reached = b == fresh || (a < reached.size && reached.items[a] < drawn.items[b]);
+            status = keys_push(&merged, take_reached ? reached.items[a++] : drawn.items[b++]);
+        }
+        Keys swap = reached;
+        reached = merged;
+        merged = swap;
+        frontier.size = 0;
+        for (int64_t d = 0; d < fresh && status == 0; d++) {
+            status = keys_push(&frontier, drawn.items[d]);
+            if (status == 0) status = keys_push(&out, drawn.items[d]);
+        }
+    }
+    free(reached.items);
+    free(frontier.items);
+    free(drawn.items);
+    free(merged.items);
+    if (status) {
+        free(out.items);
+        return -2;
+    }
+    int64_t *post_of = malloc((size_t)(out.size > 0 ? out.size : 1) * sizeof(int64_t));
+    if (!post_of) {
+        free(out.items);
+        return -2;
+    }
+    for (int64_t i = 0; i < out.size; i++) {
+        post_of[i] = out.items[i] / n;
+        out.items[i] %= n;
+    }
+    *out_post = post_of;
+    *out_person = out.items ? out.items : malloc(sizeof(int64_t));
+    return out.size;
 }
 
 /* ------------------------------------------------------------------ book_batch

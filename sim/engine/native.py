@@ -47,6 +47,9 @@ _SIGNATURES = {
     "loyalty_drift": (None, [_I64, _P, _P, _F64]),
     "flag_changes": (_I64, [_I64, _P, _P, _P, _P, _P, _I64, _P]),
     "loyalty_summary": (_I64, [_I64, _P, _F64, _F64, _I64, _P, _P, _P]),
+    # a day's reshare cascades (sim/engine/diffusion.py); their output freed by kernels_free
+    "cascades": (_I64, [_P, _I64, _P, _P, _I64, _P, _P, _I64, _P, _P]),
+    "kernels_free": (None, [_P]),
     # a day's posts into the book (sim/engine/posts.py)
     "book_batch": (
         _I32,

@@ -748,3 +748,34 @@ def test_a_kernel_drawing_otherwise_than_numpy_is_not_used_for_candidates(monkey
         np.testing.assert_array_equal(ours.author, theirs.author)
     finally:
         arrivals._draws_agree.cache_clear()
+
+
+@needs_kernels
+@pytest.mark.parametrize(
+    ("posts", "top", "generations"),
+    [(0, 0.3, 4), (1, 0.0, 4), (40, 1.0, 2), (300, 0.3, 10), (300, 0.05, 0), (500, 0.6, 6)],
+)
+def test_the_compiled_cascades_are_numpys_with_the_same_draws(posts, top, generations):
+    """Reshares (post, person) in numpy's order from the same draws, the stream left at
+    the same place; repeated authors and posts that do not spread included."""
+    from sim.engine.diffusion import cascades
+
+    graph = preferential_attachment(5_000, 8, 0.5, np.random.default_rng(2))
+    setup = np.random.default_rng(posts)
+    authors = setup.integers(0, 5_000, posts)
+    authors[1::5] = authors[0] if posts else authors[1::5]  # one author, several posts
+    prob = setup.random(posts) * top
+    prob[::4] = 0.0
+
+    def spread():
+        rng = np.random.default_rng([posts, 9])
+        reshares = cascades(graph, authors, prob, rng, generations)
+        return reshares, rng.random()
+
+    (numpy_reshares, numpy_next), (compiled, compiled_next) = on_both_paths(spread)
+    for ours, theirs in zip(compiled, numpy_reshares, strict=True):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
+    assert compiled_next == numpy_next
+    if posts >= 300 and top > 0.1 and generations > 1:
+        assert len(compiled[0]) > posts  # cascades of several generations were tested
