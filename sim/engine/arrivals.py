@@ -96,54 +96,77 @@ class CandidateBuffers:
     reads them before the next call writes them again), with their addresses."""
 
     def __init__(self) -> None:
-        self.kind, self.author = np.empty(0, dtype=np.int8), np.empty(0, dtype=np.int64)
-        self.addresses = (0, 0)
+        self._grow(1024)
+        self.counts = np.empty(0, dtype=np.int64)
+        self.key = np.zeros(1, dtype=np.uint64)
+        self._key_address = native.address(self.key)
+
+    def _grow(self, size: int) -> None:
+        self.kind, self.author = np.empty(size, np.int8), np.empty(size, np.int64)
+        self.addresses = (native.address(self.kind), native.address(self.author))
 
     def usable(self, size: int) -> bool:
         """Whether the kernel draws as numpy would for `size` people (checked once)."""
         return native.KERNELS is not None and 1 <= size < 2**32 - 1 and _draws_agree()
 
     def draw(
-        self, rng: np.random.Generator, kinds: np.ndarray, counts: np.ndarray, size: int
-    ) -> tuple[np.ndarray, np.ndarray, int]:
+        self, rng: np.random.Generator, kinds: np.ndarray, expected: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray, int] | None:
         """The candidates' kinds and authors (views of the buffers) and the key, as
-        `Candidates` draws them with numpy from `rng`."""
-        counts = np.ascontiguousarray(counts, dtype=np.int64)
+        `Candidates` draws them with numpy from `rng` (`expected`: the Poisson means of
+        `kinds`, int8); None, having drawn nothing, where numpy would raise."""
         kinds = np.ascontiguousarray(kinds, dtype=np.int8)
-        n = int(counts.sum())
-        if len(self.kind) < n:
-            grown = max(n, 2 * len(self.kind), 1024)
-            self.kind, self.author = np.empty(grown, np.int8), np.empty(grown, np.int64)
-            self.addresses = (native.address(self.kind), native.address(self.author))
+        expected = np.ascontiguousarray(expected, dtype=np.float64)
+        if len(self.counts) != len(kinds):
+            self.counts = np.empty(len(kinds), dtype=np.int64)
+        bitgen = rng.bit_generator.ctypes.bit_generator
+        head = (len(kinds), native.address(expected), native.address(kinds), size)
         with rng.bit_generator.lock:  # as numpy holds it while it draws
-            key = native.KERNELS.draw_candidates(
-                rng.bit_generator.ctypes.bit_generator,
-                len(counts),
-                native.address(counts),
-                native.address(kinds),
-                size,
+            n = native.KERNELS.draw_candidates(
+                bitgen,
+                *head,
+                len(self.kind),
+                native.address(self.counts),
                 *self.addresses,
+                self._key_address,
             )
-        return self.kind[:n], self.author[:n], int(key)
+            if n == -1:  # more candidates than room: the counts are drawn, the rest not
+                n = int(self.counts.sum())
+                self._grow(max(n, 2 * len(self.kind)))
+                self.key[0] = native.KERNELS.draw_candidates_from_counts(
+                    bitgen,
+                    len(kinds),
+                    native.address(self.counts),
+                    native.address(kinds),
+                    size,
+                    *self.addresses,
+                )
+        if n == -2:
+            return None
+        return self.kind[:n], self.author[:n], int(self.key[0])
 
 
 @functools.cache
 def _draws_agree() -> bool:
     """Whether `draw_candidates` reproduces this numpy's draws (it follows numpy 2's
-    bounded integers; another could change them): compared once a process, values and
-    the draws that follow, at sizes around the kernel's edges."""
+    Poisson and bounded integers; another could change them): compared once a process,
+    values and the draws that follow, at sizes around the kernel's edges, means on
+    both of numpy's Poisson methods, and counts beyond the buffers' first room."""
     buffers, agrees = CandidateBuffers(), True
-    kinds = np.array([0, 1, 2], dtype=np.int8)
+    kinds = np.array([0, 1, 2, 3], dtype=np.int8)
     for size in (1, 2, 7, 10_001, 2**31 + 5):
-        ours, theirs = (np.random.default_rng(size) for _ in range(2))
-        counts = ours.poisson([30.0, 0.0, 900.0])
-        kind, author, key = buffers.draw(ours, kinds, counts, size)
-        expected_counts = theirs.poisson([30.0, 0.0, 900.0])
-        agrees &= np.array_equal(counts, expected_counts)
-        agrees &= np.array_equal(kind, np.repeat(kinds, expected_counts))
-        agrees &= np.array_equal(author, theirs.integers(0, size, len(kind)))
-        agrees &= key == draw_key(theirs)
-        agrees &= ours.random() == theirs.random()
+        for expected in ([30.0, 0.0, 900.0, 9.99], [0.5, 10.0, 2_500.0, 1e-9]):
+            ours, theirs = (np.random.default_rng([size, len(expected)]) for _ in range(2))
+            drawn = buffers.draw(ours, kinds, np.array(expected), size)
+            counts = theirs.poisson(expected)
+            agrees &= drawn is not None
+            if drawn is None:
+                break
+            kind, author, key = drawn
+            agrees &= np.array_equal(kind, np.repeat(kinds, counts))
+            agrees &= np.array_equal(author, theirs.integers(0, size, len(kind)))
+            agrees &= key == draw_key(theirs)
+            agrees &= ours.random() == theirs.random()
     return bool(agrees)
 
 
@@ -167,12 +190,15 @@ class Candidates:
         size: int,
         buffers: CandidateBuffers | None = None,
     ) -> None:
-        counts = rng.poisson(expected)
+        drawn = None
         # the compiled kernel only for int8 kinds (those of `PostGenerator._kinds`)
         if buffers is not None and kinds.dtype == np.int8 and buffers.usable(size):
-            self.kind, self.author, key = buffers.draw(rng, kinds, counts, size)
+            drawn = buffers.draw(rng, kinds, expected, size)
+        if drawn is not None:
+            self.kind, self.author, key = drawn
             self.addresses: tuple[int, int] | None = buffers.addresses
         else:
+            counts = rng.poisson(expected)
             self.kind = np.repeat(kinds.astype(np.int8, copy=False), counts)
             # every candidate has an author: drawn in turn, the stream stays aligned all the same
             self.author = rng.integers(0, size, len(self.kind))

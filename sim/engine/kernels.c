@@ -29,8 +29,9 @@
  *         (sim/engine/network.py, FollowerGraph.followee_share).
  *   loyalty_summary  the day's loyalty quantiles and NPS counts
  *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
- *   draw_candidates  a day's candidates' kinds, authors and key (sim/engine/arrivals.py,
- *         Candidates): numpy's integers from the Generator's own bit generator.
+ *   draw_candidates  a day's candidates' counts, kinds, authors and key
+ *         (sim/engine/arrivals.py, Candidates): numpy's Poisson and integers from
+ *         the Generator's own bit generator.
  *   cascades  a day's reshare cascades (sim/engine/diffusion.py, cascades): the
  *         generations' audiences, their draws from the Generator's bit generator,
  *         the fresh (post, person) pairs.
@@ -451,9 +452,9 @@ static void floyd(BitGenerator *g, int64_t n, int64_t count, uint64_t *chosen) {
  * key as integers(0, 2**63) draws it (Lemire's method on a 64-bit draw, whose range
  * 2^63 makes it the draw's upper 63 bits and never rejects). Returns the key; the
  * caller keeps 1 <= size < 2^32 - 1. */
-EXPORT uint64_t draw_candidates(void *bitgen, int64_t kinds, const int64_t *counts,
-                                const int8_t *kind_of, int64_t size, int8_t *kind,
-                                int64_t *author) {
+EXPORT uint64_t draw_candidates_from_counts(void *bitgen, int64_t kinds, const int64_t *counts,
+                                           const int8_t *kind_of, int64_t size,
+                                           int8_t *kind, int64_t *author) {
     BitGenerator *g = bitgen;
     int64_t n = 0;
     for (int64_t k = 0; k < kinds; k++)
@@ -461,6 +462,88 @@ EXPORT uint64_t draw_candidates(void *bitgen, int64_t kinds, const int64_t *coun
     const uint32_t rng = (uint32_t)(size - 1);
     for (int64_t i = 0; i < n; i++) author[i] = (int64_t)bounded_below_2_32(g, rng);
     return g->next_uint64(g->state) >> 1;
+}
+
+/* numpy's Generator.poisson, one value (numpy/random/src/distributions/distributions.c,
+ * random_poisson): the multiplication method below 10, Hoermann's transformed
+ * rejection (PTRS) from 10, with its log-gamma; the same operations in the same
+ * order, from the bit generator's next_double. */
+static double numpy_loggam(double x) {
+    static const double a[10] = {8.333333333333333e-02, -2.777777777777778e-03,
+                                 7.936507936507937e-04, -5.952380952380952e-04,
+                                 8.417508417508418e-04, -1.917526917526918e-03,
+                                 6.410256410256410e-03, -2.955065359477124e-02,
+                                 1.796443723688307e-01, -1.39243221690590e+00};
+    int64_t n;
+    if (x == 1.0 || x == 2.0) return 0.0;
+    n = x < 7.0 ? (int64_t)(7 - x) : 0;
+    double x0 = x + n;
+    const double x2 = (1.0 / x0) * (1.0 / x0);
+    const double lg2pi = 1.8378770664093453e+00;
+    double gl0 = a[9];
+    for (int64_t k = 8; k >= 0; k--) {
+        gl0 *= x2;
+        gl0 += a[k];
+    }
+    double gl = gl0 / x0 + 0.5 * lg2pi + (x0 - 0.5) * log(x0) - x0;
+    if (x < 7.0) {
+        for (int64_t k = 1; k <= n; k++) {
+            gl -= log(x0 - 1.0);
+            x0 -= 1.0;
+        }
+    }
+    return gl;
+}
+
+static int64_t numpy_poisson(BitGenerator *g, double lam) {
+    if (lam >= 10) {
+        const double slam = sqrt(lam), loglam = log(lam);
+        const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+        const double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+        while (1) {
+            const double U = g->next_double(g->state) - 0.5, V = g->next_double(g->state);
+            const double us = 0.5 - fabs(U);
+            const int64_t k = (int64_t)floor((2 * a / us + b) * U + lam + 0.43);
+            if ((us >= 0.07) && (V <= vr)) return k;
+            if ((k < 0) || ((us < 0.013) && (V > us))) continue;
+            if ((log(V) + log(invalpha) - log(a / (us * us) + b)) <=
+                (-lam + k * loglam - numpy_loggam(k + 1)))
+                return k;
+        }
+    }
+    if (lam == 0) return 0;
+    const double enlam = exp(-lam);
+    int64_t x = 0;
+    double prod = 1.0;
+    while (1) {
+        prod *= g->next_double(g->state);
+        if (prod > enlam)
+            x += 1;
+        else
+            return x;
+    }
+}
+
+/* Candidates.__init__ whole: the counts as Generator.poisson(expected) draws them
+ * (into `counts`), then, if they fit in `capacity`, draw_candidates_from_counts.
+ * Returns the number of candidates; -1 if they do not fit (the counts drawn, nothing
+ * else: the caller makes room and calls draw_candidates_from_counts); -2, having
+ * drawn nothing, if an expected count is negative, NaN or beyond numpy's bound
+ * (numpy would raise). */
+EXPORT int64_t draw_candidates(void *bitgen, int64_t kinds, const double *expected,
+                               const int8_t *kind_of, int64_t size, int64_t capacity,
+                               int64_t *counts, int8_t *kind, int64_t *author,
+                               uint64_t *key) {
+    for (int64_t k = 0; k < kinds; k++)
+        if (!(expected[k] >= 0.0 && expected[k] <= 9.223372006484771e+18)) return -2;
+    int64_t n = 0;
+    for (int64_t k = 0; k < kinds; k++) {
+        counts[k] = numpy_poisson(bitgen, expected[k]);
+        n += counts[k];
+    }
+    if (n > capacity) return -1;
+    *key = draw_candidates_from_counts(bitgen, kinds, counts, kind_of, size, kind, author);
+    return n;
 }
 
 /* Writes the sample sorted into `out` (count values) and returns 0; returns -1,

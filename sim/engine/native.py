@@ -40,7 +40,8 @@ _SIGNATURES = {
     "resolve_copies": (None, [_I64, _P, _P, _P]),
     "copying_model_rows": (_I64, [_I64, _I64, _P, _F64, _P, _P, _P, _P, _P, _P, _P]),
     "sorted_sample": (_I32, [_P, _I64, _I64, _P]),
-    "draw_candidates": (_U64, [_P, _I64, _P, _P, _I64, _P, _P]),
+    "draw_candidates": (_I64, [_P, _I64, _P, _P, _I64, _I64, _P, _P, _P, _P]),
+    "draw_candidates_from_counts": (_U64, [_P, _I64, _P, _P, _I64, _P, _P]),
     "graph_rows": (_I64, [_I64, _I64, _I64, _P, _P, _P, _P, _P, _P]),
     # the day's passes over everyone (population.py, network.py)
     "census": (None, [_I64, _P, _P, _P, _I8, _P, _P, _P]),

@@ -703,15 +703,18 @@ def test_the_compiled_book_batch_leaves_odd_authors_to_numpy_and_writes_a_copy_a
 @needs_kernels
 @pytest.mark.parametrize("size", [1, 2, 3, 1_000, 65_537, 2**32 - 2])
 def test_the_compiled_candidates_are_numpys_draws(size):
+    """Counts, kinds, authors and key as numpy draws them, the stream left at the same
+    place; Poisson means on both of numpy's methods (below 10 and from 10, where PTRS
+    rejects now and then), and more candidates than the buffers' first room."""
     from sim.engine.arrivals import CandidateBuffers, _draws_agree
 
-    kinds = np.array([0, 1, 2, 3], dtype=np.int8)
+    kinds = np.array([0, 1, 2, 3, 4], dtype=np.int8)
     buffers = CandidateBuffers()
     assert buffers.usable(size) and _draws_agree()  # so the engine uses it
-    for seed in (1, 2):
+    for seed in range(40):
         ours, theirs = np.random.default_rng([seed, 3]), np.random.default_rng([seed, 3])
-        expected = np.array([40.0, 0.0, 2_500.0, 3.0])
-        kind, author, key = buffers.draw(ours, kinds, ours.poisson(expected), size)
+        expected = np.array([40.0, 0.0, 2_500.0 * (seed % 3), 3.0, 9.999])
+        kind, author, key = buffers.draw(ours, kinds, expected, size)
         counts = theirs.poisson(expected)
         np.testing.assert_array_equal(kind, np.repeat(kinds, counts))
         np.testing.assert_array_equal(author, theirs.integers(0, size, counts.sum()))
@@ -720,12 +723,46 @@ def test_the_compiled_candidates_are_numpys_draws(size):
     assert not buffers.usable(2**32 - 1) and not buffers.usable(0)
 
 
+@needs_kernels
+def test_the_compiled_poisson_counts_are_numpys_over_many_means():
+    """Thousands of PTRS draws (means from 10 up, its rejections and log-gamma among
+    them) and of the multiplication method's: the counts numpy draws, each one."""
+    from sim.engine.arrivals import CandidateBuffers
+
+    buffers = CandidateBuffers()
+    kinds = np.arange(100, dtype=np.int8)
+    for seed in range(30):
+        spread = np.random.default_rng(seed)
+        expected = np.where(
+            np.arange(100) < 70, 10.0 * np.exp(spread.random(100) * 7), spread.random(100) * 10
+        )
+        ours, theirs = np.random.default_rng([seed, 5]), np.random.default_rng([seed, 5])
+        kind, _, _ = buffers.draw(ours, kinds, expected, 1_000)
+        np.testing.assert_array_equal(buffers.counts, theirs.poisson(expected))
+        np.testing.assert_array_equal(kind, np.repeat(kinds, buffers.counts))
+
+
+@needs_kernels
+@pytest.mark.parametrize("odd", [-1.0, math.nan, 1e19])
+def test_the_compiled_candidates_leave_what_numpy_refuses_to_numpy(odd):
+    """A mean numpy's Poisson refuses: the kernel draws nothing, numpy raises."""
+    from sim.engine.arrivals import CandidateBuffers, Candidates
+
+    rng = np.random.default_rng(1)
+    state = rng.bit_generator.state
+    kinds, expected = np.array([0, 1], dtype=np.int8), np.array([5.0, odd])
+    assert CandidateBuffers().draw(rng, kinds, expected, 100) is None
+    assert rng.bit_generator.state == state
+    with pytest.raises(ValueError):
+        Candidates(rng, kinds, expected, 100, CandidateBuffers())
+
+
 def test_a_kernel_drawing_otherwise_than_numpy_is_not_used_for_candidates(monkeypatch):
     """Were numpy to change its integers, the check would find it and numpy would draw."""
     from sim.engine import arrivals
 
     class Shifted:
-        """The real kernel but for the key, one more than it should be."""
+        """The real kernel but for its count, one more than it drew."""
 
         def __getattr__(self, name):
             return getattr(native.KERNELS_REAL, name)
