@@ -408,18 +408,9 @@ class PostGenerator:
         With `raw`, the part holds the marks' uniforms (`u`) instead of the marks
         (`Candidates.part`), for `assemble`.
         """
-        people = self.size if people is None else people
-        scale = people * season * self.rhythm.day_factor(day_start)
-        kinds_array, rates, incident = self._kinds(kinds)
-        expected = rates * scale
-        bound, band = 1.0, None
-        if voice is not None and self.voice_bound < 1.0:
-            points_mean = float(expected[incident].sum()) / self.size * (1.0 - self.voice_bound)
-            if points_mean <= MAX_POINTS_MEAN:  # else every candidate today, as without
-                bound = self.voice_bound
-                expected = np.where(incident, expected * bound, expected)
-                loud = np.flatnonzero(voice > bound) if loud is None else loud
-                band = (loud, poisson_cdf(points_mean))
+        kinds_array, expected, bound, band = self.plan(
+            day_start, season, people=people, voice=voice, loud=loud, kinds=kinds
+        )
         c = Candidates(rng, kinds_array, expected, self.size, self._candidates)
         c.voice_width = bound
         if band is not None and len(c.kind) >= 1 << POINT_BITS:
@@ -436,6 +427,33 @@ class PostGenerator:
         self._thin(points, defect_level, state, loyalty, voice)
         above = points.part(self.cfg, self.rhythm, day_start, raw=raw)
         return {name: np.concatenate([values, above[name]]) for name, values in part.items()}
+
+    def plan(
+        self,
+        day_start: float,
+        season: float,
+        *,
+        people: float | None = None,
+        voice: np.ndarray | None = None,
+        loud: np.ndarray | None = None,
+        kinds: tuple[int, ...] = DAILY_KINDS,
+    ) -> tuple[np.ndarray, np.ndarray, float, tuple[np.ndarray, np.ndarray] | None]:
+        """What `day` draws from: the kinds (int8), their expected candidates, the voice
+        bound of the incidents' strip (1 without one) and the loud people's band (their
+        list and Poisson table), or None."""
+        people = self.size if people is None else people
+        scale = people * season * self.rhythm.day_factor(day_start)
+        kinds_array, rates, incident = self._kinds(kinds)
+        expected = rates * scale
+        bound, band = 1.0, None
+        if voice is not None and self.voice_bound < 1.0:
+            points_mean = float(expected[incident].sum()) / self.size * (1.0 - self.voice_bound)
+            if points_mean <= MAX_POINTS_MEAN:  # else every candidate today, as without
+                bound = self.voice_bound
+                expected = np.where(incident, expected * bound, expected)
+                loud = np.flatnonzero(voice > bound) if loud is None else loud
+                band = (loud, poisson_cdf(points_mean))
+        return kinds_array, expected, bound, band
 
     def _thin(
         self,

@@ -1585,14 +1585,14 @@ static void stable_order(int64_t *order, int64_t *scratch, int64_t n, const doub
     }
 }
 
-EXPORT int32_t book_batch(int64_t count, const int8_t *kind, const int64_t *author,
-                          const double *created, const int64_t *topic,
-                          const double *loyalty_before, const uint8_t *background,
-                          const double *u, double addressed_share, int8_t complaint,
-                          int8_t praise, int8_t attack, int8_t mention,
-                          const double *negativity_by_kind, int64_t kinds,
-                          const int64_t *follower_counts, const int8_t *platform,
-                          int64_t size, int64_t at, const int64_t *columns) {
+static int32_t book_rows(int64_t count, const int8_t *kind, const int64_t *author,
+                         const double *created, const int64_t *topic,
+                         const double *loyalty_before, const uint8_t *background,
+                         const double *u, int64_t u_stride, double addressed_share,
+                         int8_t complaint, int8_t praise, int8_t attack, int8_t mention,
+                         const double *negativity_by_kind, int64_t kinds,
+                         const int64_t *follower_counts, const int8_t *platform,
+                         int64_t size, int64_t at, const int64_t *columns) {
     for (int64_t i = 0; i < count; i++) {
         if (author[i] < 0 || author[i] >= size || kind[i] < 0 || kind[i] >= kinds) return -1;
     }
@@ -1619,7 +1619,7 @@ EXPORT int32_t book_batch(int64_t count, const int8_t *kind, const int64_t *auth
 #undef COLUMN
     for (int64_t j = 0; j < count; j++) {
         const int64_t i = order[j], who = author[i];
-        const double *marks = u + 7 * i;
+        const double *marks = u + u_stride * i;
         const int8_t k = kind[i];
         /* untagged complaints and praise become mentions; untagged attack posts stay */
         const int can_mention = k == complaint || k == praise;
@@ -1647,6 +1647,239 @@ EXPORT int32_t book_batch(int64_t count, const int8_t *kind, const int64_t *auth
     free(order);
     return 0;
 }
+
+EXPORT int32_t book_batch(int64_t count, const int8_t *kind, const int64_t *author,
+                          const double *created, const int64_t *topic,
+                          const double *loyalty_before, const uint8_t *background,
+                          const double *u, double addressed_share, int8_t complaint,
+                          int8_t praise, int8_t attack, int8_t mention,
+                          const double *negativity_by_kind, int64_t kinds,
+                          const int64_t *follower_counts, const int8_t *platform,
+                          int64_t size, int64_t at, const int64_t *columns) {
+    return book_rows(count, kind, author, created, topic, loyalty_before, background, u, 7,
+                     addressed_share, complaint, praise, attack, mention, negativity_by_kind,
+                     kinds, follower_counts, platform, size, at, columns);
+}
+
+/* ------------------------------------------------------------------ day_posts
+ *
+ * sim/engine/model.py, HubspokeModel._open_day, up to the book: the day's sample part
+ * (PostGenerator.day without voice: draw_candidates, then thin), its incidents' hit
+ * on their authors (the loyalty before it, Population.shift_loyalty's sums in order
+ * and then its clip, open issues + 1), the voiced ones kept as posts, then the
+ * background part (with voice and the loud people's points), and both parts' posts
+ * written to the book by book_rows: one call for what numpy does in some hundred.
+ * A Day keeps its buffers between days; day_posts leaves the posts in it and returns
+ * their number, day_book writes them where the caller has made room.
+ */
+typedef struct {
+    /* the generator's constants (PostGenerator): fixed for a run */
+    const int8_t *poster;
+    const double *topic_bounds;
+    int64_t topic_count;
+    const double *incident_bounds;
+    int64_t incident_count;
+    const double *max_defect;
+    const uint64_t *part_fields;
+    int64_t part_count;
+    const double *cumulative, *hour_share;
+    int64_t complaint, praise, field_voice, field_topic, field_accept, count_field, point_bits;
+} DayConstants;
+
+typedef struct {
+    /* one part of a day (PostGenerator.plan) */
+    void *bitgen;
+    int64_t kinds;
+    const double *expected;
+    const int8_t *kind_of;
+    int64_t size;
+    double voice_width;
+    int64_t has_band; /* the loud people's points: with voice */
+    const double *voice; /* NULL: no voice test */
+    const int64_t *loud;
+    int64_t loud_count;
+    const double *cdf;
+    int64_t cdf_count;
+} DayPart;
+
+typedef struct {
+    int64_t capacity, count, candidates, candidate_capacity, posts;
+    int8_t *candidate_kind;
+    int64_t *candidate_author, *keep, *author, *topic;
+    int8_t *kind;
+    uint8_t *background;
+    double *voice_u, *part_u, *hours, *created, *loyalty_before;
+    int64_t part_count;
+} Day;
+
+EXPORT void *day_new(void) { return calloc(1, sizeof(Day)); }
+
+EXPORT void day_free(void *day) {
+    Day *d = day;
+    if (!d) return;
+    free(d->candidate_kind);
+    free(d->candidate_author);
+    free(d->keep);
+    free(d->author);
+    free(d->topic);
+    free(d->kind);
+    free(d->background);
+    free(d->voice_u);
+    free(d->part_u);
+    free(d->hours);
+    free(d->created);
+    free(d->loyalty_before);
+    free(d);
+}
+
+#define GROW(pointer, count)                                                                \
+    do {                                                                                    \
+        void *grown = realloc((pointer), (size_t)(count) * sizeof(*(pointer)));            \
+        if (!grown) return -1;                                                              \
+        (pointer) = grown;                                                                  \
+    } while (0)
+
+/* room for `capacity` survivors (the two parts' together), what is kept kept */
+static int day_room(Day *d, int64_t capacity, int64_t part_count) {
+    if (capacity <= d->capacity && part_count == d->part_count) return 0;
+    if (capacity < 2 * d->capacity) capacity = 2 * d->capacity;
+    if (capacity < 1024) capacity = 1024;
+    GROW(d->keep, capacity);
+    GROW(d->author, capacity);
+    GROW(d->topic, capacity);
+    GROW(d->kind, capacity);
+    GROW(d->background, capacity);
+    GROW(d->voice_u, capacity);
+    GROW(d->part_u, capacity * part_count);
+    GROW(d->hours, capacity);
+    GROW(d->created, capacity);
+    GROW(d->loyalty_before, capacity);
+    d->capacity = capacity;
+    d->part_count = part_count;
+    return 0;
+}
+
+/* a part's survivors after those there: -2 where numpy's Poisson would raise (nothing
+ * drawn), -3 with more candidates than the points' keys allow (d->candidates says how
+ * many), -1 out of memory */
+static int64_t day_part(Day *d, const DayConstants *c, const DayPart *p,
+                        const double *defect_level, const int8_t *state, const double *loyalty) {
+    int64_t counts[16];
+    if (p->kinds > 16) return -2;
+    for (int64_t k = 0; k < p->kinds; k++)
+        if (!(p->expected[k] >= 0.0 && p->expected[k] <= 9.223372006484771e+18)) return -2;
+    int64_t n = 0;
+    for (int64_t k = 0; k < p->kinds; k++) {
+        counts[k] = numpy_poisson(p->bitgen, p->expected[k]);
+        n += counts[k];
+    }
+    d->candidates = n;
+    if (p->has_band && n >= ((int64_t)1 << c->point_bits)) return -3;
+    if (n > d->candidate_capacity) {
+        const int64_t room = n > 2 * d->candidate_capacity ? n : 2 * d->candidate_capacity;
+        GROW(d->candidate_kind, room);
+        GROW(d->candidate_author, room);
+        d->candidate_capacity = room;
+    }
+    const uint64_t key = draw_candidates_from_counts(p->bitgen, p->kinds, counts, p->kind_of,
+                                                     p->size, d->candidate_kind, d->candidate_author);
+    const int has_voice = p->voice != NULL;
+    int64_t room = n + 256 > 1024 ? n + 256 : 1024;
+    while (1) {
+        if (day_room(d, d->count + room, c->part_count)) return -1;
+        const int64_t at = d->count;
+        const int64_t kept = thin(
+            n, d->candidate_kind, d->candidate_author, key, 0.0, p->voice_width, has_voice,
+            has_voice ? p->voice : c->max_defect, state, c->poster, c->topic_bounds,
+            c->topic_count, c->incident_bounds, c->incident_count, c->max_defect, defect_level,
+            loyalty, (int8_t)c->complaint, (int8_t)c->praise, (uint64_t)c->field_voice,
+            (uint64_t)c->field_topic, (uint64_t)c->field_accept, c->part_fields, c->part_count,
+            c->cumulative, c->hour_share, p->has_band ? p->loud : NULL,
+            p->has_band ? p->loud_count : 0, p->cdf, p->cdf_count, (uint64_t)c->count_field,
+            c->point_bits, 0.0 + p->voice_width, d->capacity - at, d->keep + at,
+            d->author + at, d->kind + at, d->voice_u + at, d->topic + at,
+            d->part_u + at * c->part_count, d->hours + at);
+        if (kept >= 0) return kept;
+        room *= 2; /* more of the loud people's points passed than there was room for */
+    }
+}
+
+EXPORT int64_t day_posts(void *day, const DayConstants *c, const DayPart *sample,
+                         const DayPart *background, double start, const double *defect_level,
+                         const int8_t *state, double *loyalty, int32_t *open_issues,
+                         const double *voice, double hit, int32_t frozen) {
+    Day *d = day;
+    d->count = 0;
+    const int64_t sampled = day_part(d, c, sample, defect_level, state, loyalty);
+    if (sampled < 0) return sampled;
+    d->count = sampled;
+    /* the incidents' hit: every incident, voiced or not, read before it is taken */
+    int64_t incidents = 0;
+    for (int64_t i = 0; i < sampled; i++) {
+        const int incident = d->kind[i] == (int8_t)c->complaint;
+        d->loyalty_before[i] = incident ? loyalty[d->author[i]] : NAN;
+        incidents += incident;
+    }
+    if (!frozen && incidents) {
+        for (int64_t i = 0; i < sampled; i++)
+            if (d->kind[i] == (int8_t)c->complaint) loyalty[d->author[i]] += hit;
+        for (int64_t i = 0; i < sampled; i++) {
+            if (d->kind[i] != (int8_t)c->complaint) continue;
+            /* np.clip(v, 0.0, 1.0) as numpy's loop makes it: NaN kept, -0 made +0 */
+            double v = loyalty[d->author[i]];
+            v = v != v ? v : (v > 0.0 ? v : 0.0);
+            loyalty[d->author[i]] = v != v ? v : (v < 1.0 ? v : 1.0);
+        }
+    }
+    for (int64_t i = 0; i < sampled; i++)
+        if (d->kind[i] == (int8_t)c->complaint) open_issues[d->author[i]] += 1;
+    /* the posts among them: all but the incidents not voiced, in order */
+    int64_t posts = 0;
+    const int64_t width = c->part_count;
+    for (int64_t i = 0; i < sampled; i++) {
+        if (d->kind[i] == (int8_t)c->complaint && !(d->voice_u[i] < voice[d->author[i]])) continue;
+        if (posts != i) {
+            d->keep[posts] = d->keep[i];
+            d->author[posts] = d->author[i];
+            d->kind[posts] = d->kind[i];
+            d->voice_u[posts] = d->voice_u[i];
+            d->topic[posts] = d->topic[i];
+            memcpy(d->part_u + posts * width, d->part_u + i * width, (size_t)width * sizeof(double));
+            d->hours[posts] = d->hours[i];
+            d->loyalty_before[posts] = d->loyalty_before[i];
+        }
+        d->background[posts] = 0;
+        posts++;
+    }
+    d->count = posts;
+    if (background) {
+        const int64_t outside = day_part(d, c, background, defect_level, state, loyalty);
+        if (outside < 0) return outside;
+        for (int64_t i = posts; i < posts + outside; i++) {
+            d->background[i] = 1;
+            d->loyalty_before[i] = NAN;
+        }
+        d->count = posts + outside;
+    }
+    for (int64_t i = 0; i < d->count; i++) d->created[i] = start + d->hours[i];
+    d->posts = d->count;
+    return d->count;
+}
+
+/* day_posts' posts into the book's columns at row `at` (book_rows) */
+EXPORT int32_t day_book(void *day, double addressed_share, int8_t complaint, int8_t praise,
+                        int8_t attack, int8_t mention, const double *negativity_by_kind,
+                        int64_t kinds, const int64_t *follower_counts, const int8_t *platform,
+                        int64_t size, int64_t at, const int64_t *columns) {
+    const Day *d = day;
+    return book_rows(d->posts, d->kind, d->author, d->created, d->topic, d->loyalty_before,
+                     d->background, d->part_u + 1, d->part_count, addressed_share, complaint,
+                     praise, attack, mention, negativity_by_kind, kinds, follower_counts,
+                     platform, size, at, columns);
+}
+
+/* how many candidates the last part drew (the message of day_posts' -3) */
+EXPORT int64_t day_candidates(void *day) { return ((const Day *)day)->candidates; }
 
 /* The loyalty's drift (Population.drift, after its few people's shifts): the gap to the
  * baseline times `rate` added: numpy's operations, in numpy's order. */

@@ -22,9 +22,11 @@ from mesa.time import Priority, Schedule
 
 from sim.config.errors import ConfigError
 from sim.config.schema import POST_KINDS, Config
+from sim.engine import native
 from sim.engine.arrivals import PostGenerator
 from sim.engine.clock import DAY_CLOSE, HOURS_PER_DAY
 from sim.engine.crisis import Firestorm
+from sim.engine.day_posts import CompiledDay
 from sim.engine.defects import Defects
 from sim.engine.diffusion import cascades, share_probability
 from sim.engine.influencers import Influencer, pick_influencers
@@ -108,6 +110,9 @@ class HubspokeModel(mesa.Model):
         if self.scale > 1.0:  # the reach's voiced incidents: below a voice bound and above it
             pop = self.population
             pop.track_loud(self.generator.bound_voice(pop.voice, (self.scale - 1.0) * size))
+        # a day's posts in one compiled pass where the kernels can (sim.engine.day_posts)
+        self._day_compiles = CompiledDay.usable(self.population, self.graph.follower_counts)
+        self._compiled: CompiledDay | None = None
         self.team = Team(
             self,
             cfg,
@@ -279,9 +284,32 @@ class HubspokeModel(mesa.Model):
 
     def _open_day(self) -> None:
         """Generate the posts of the day starting now, and their reshare cascades."""
-        pop = self.population
         start = self.time
         season = self.season(self.day)
+        if self._day_compiles and native.KERNELS is not None:
+            if self._compiled is None:
+                self._compiled = CompiledDay(self.generator)
+            ids = self._compiled.posts(
+                start=start,
+                season=season,
+                scale=self.scale,
+                sample_rng=self.streams.posts,
+                background_rng=self.streams.background,
+                population=self.population,
+                defect_level=self.defects.level,
+                hit=self.config.posts.incident_loyalty_hit,
+                book=self.posts,
+                follower_counts=self.graph.follower_counts,
+                marks_cfg=self.post_config,
+            )
+        else:
+            ids = self._day_posts(start, season)
+        self._took_up(ids)
+
+    def _day_posts(self, start: float, season: float) -> np.ndarray:
+        """The day's posts into the book (their ids), the incidents' authors hit: what
+        `CompiledDay` does in one compiled pass."""
+        pop = self.population
         today = self.generator.day(
             self.streams.posts, start, season, self.defects.level, pop.state, pop.loyalty, raw=True
         )
@@ -295,8 +323,13 @@ class HubspokeModel(mesa.Model):
         parts = [{name: values[posted] for name, values in today.items()}]
         if self.scale > 1.0:
             parts.append(self._background_posts(start, season))
+        return self.posts.extend_parts(
+            parts, self.graph.follower_counts, pop.platform, self.post_config
+        )
+
+    def _took_up(self, ids: np.ndarray) -> None:
+        """The day's posts `ids` (the book's last) to the team, the ledger and the cascades."""
         posts = self.posts
-        ids = posts.extend_parts(parts, self.graph.follower_counts, pop.platform, self.post_config)
         self.team.take_up(ids)
         rows = slice(len(posts) - len(ids), len(posts))  # the day's posts, as the book holds them
         kind, negativity = posts.kind[rows], posts.negativity[rows]

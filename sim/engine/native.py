@@ -51,6 +51,12 @@ _SIGNATURES = {
     # a day's reshare cascades (sim/engine/diffusion.py); their output freed by kernels_free
     "cascades": (_I64, [_P, _I64, _P, _P, _I64, _P, _P, _I64, _P, _P]),
     "kernels_free": (None, [_P]),
+    # a day's posts in one pass (sim/engine/day_posts.py); a day is an opaque pointer
+    "day_new": (_P, []),
+    "day_free": (None, [_P]),
+    "day_posts": (_I64, [_P, _P, _P, _P, _F64, _P, _P, _P, _P, _P, _F64, _I32]),
+    "day_book": (_I32, [_P, _F64, _I8, _I8, _I8, _I8, _P, _I64, _P, _P, _I64, _I64, _P]),
+    "day_candidates": (_I64, [_P]),
     # a day's posts into the book (sim/engine/posts.py)
     "book_batch": (
         _I32,

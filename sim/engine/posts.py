@@ -10,6 +10,7 @@ and all, before the book takes them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,34 +184,39 @@ class PostBook:
         count = len(inputs[0])
         if u.shape != (count, len(_MARKS)):
             raise ValueError(f"the marks' uniforms: {u.shape}, not ({count}, {len(_MARKS)})")
+
+        def write(at: int, table: int) -> int:
+            return native.KERNELS.book_batch(
+                count,
+                *(native.address(values) for values in inputs),
+                native.address(u),
+                *book_constants(marks_cfg, follower_counts, platform),
+                at,
+                table,
+            )
+
+        return self.write_compiled(count, write, marks_cfg)
+
+    def write_compiled(
+        self, count: int, write: Callable[[int, int], int], marks_cfg: Posts
+    ) -> np.ndarray | None:
+        """Room for `count` posts, then `write(row, columns)`, a kernel writing them as
+        book_batch does at `row` of the columns whose addresses are at `columns`; their
+        ids, or None where it refused (0 is done, -2 out of memory, else refused).
+
+        The kernels write -u in the exponential marks' columns: numpy's own log1p turns
+        it into the marks, as `_marks_from` makes them (numpy's may be vectorised)."""
         self._grow(self.n + count)
         if self._table is None:
             self._table = np.array(
                 [native.address(self._columns[name]) for name in _BOOK_COLUMNS], dtype=np.int64
             )
-        status = native.KERNELS.book_batch(
-            count,
-            *(native.address(values) for values in inputs),
-            native.address(u),
-            marks_cfg.addressed_share,
-            COMPLAINT,
-            PRAISE,
-            ATTACK,
-            MENTION,
-            native.address(_NEGATIVITY_BY_KIND),
-            len(_NEGATIVITY_BY_KIND),
-            native.address(follower_counts),
-            native.address(platform),
-            min(len(follower_counts), len(platform)),
-            self.n,
-            native.address(self._table),
-        )
+        status = write(self.n, native.address(self._table))
         if status == -2:
             raise MemoryError("the day's posts' order")
         if status != 0:
             return None
         rows = slice(self.n, self.n + count)
-        # the kernel wrote -u: numpy's own log1p turns it into the marks, as `_marks_from`
         for name in ("handle_work", "spoke_work"):
             column = self._columns[name][rows]
             np.log1p(column, out=column)
@@ -311,6 +317,25 @@ _BOOK_COLUMNS = (
     *("negativity", "handle_work", "patience", "spoke_work", "follow_u", "listen_u"),
     *("defect_u", "loyalty_before", "background", "problem"),
 )
+
+
+def book_constants(
+    marks_cfg: Posts, follower_counts: np.ndarray, platform: np.ndarray
+) -> tuple[float | int, ...]:
+    """What the kernels that write the book (book_batch, day_book) read besides the
+    posts: the tagging share, the kinds' codes and negativity, followers and platforms."""
+    return (
+        marks_cfg.addressed_share,
+        COMPLAINT,
+        PRAISE,
+        ATTACK,
+        MENTION,
+        native.address(_NEGATIVITY_BY_KIND),
+        len(_NEGATIVITY_BY_KIND),
+        native.address(follower_counts),
+        native.address(platform),
+        min(len(follower_counts), len(platform)),
+    )
 
 
 def _merged(parts: list[Part], names: tuple[str, ...]) -> dict[str, np.ndarray]:

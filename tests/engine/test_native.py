@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ import sim
 from sim.config.schema import Posts
 from sim.engine import native
 from sim.engine.arrivals import Candidates, PostGenerator
+from sim.engine.day_posts import CompiledDay
 from sim.engine.model import HubspokeModel
 from sim.engine.network import preferential_attachment
 from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, PROSPECT
@@ -339,8 +341,11 @@ def test_followee_shares_are_the_same_on_both_paths_as_flags_change():
     np.testing.assert_array_equal(compiled[-1], full)
 
 
-def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:
-    with kernels_as(kernels):
+def _run(
+    scenario: str, overrides: tuple[str, ...], seed: int, kernels, compiled_day: bool = True
+) -> dict:
+    usable = CompiledDay.usable if compiled_day else staticmethod(lambda *_: False)
+    with kernels_as(kernels), mock.patch.object(CompiledDay, "usable", usable):
         cfg = sim.load_config(scenario, ["population.size=3000", "days=60", *overrides])
         model = HubspokeModel(cfg, seed)
         model.run()
@@ -355,6 +360,7 @@ def _run(scenario: str, overrides: tuple[str, ...], seed: int, kernels) -> dict:
         "posts": {name: getattr(posts, name) for name in POST_COLUMNS},
         "defects": (model.defects.level, model.defects.recognised_at),
         "type": type(model.team.hub).__name__,
+        "compiled_day": model._compiled is not None,
     }
 
 
@@ -412,6 +418,7 @@ def test_whole_runs_are_the_same_to_the_last_bit_with_or_without_the_kernels(cas
     numpy_run = _run(scenario, overrides, 4, None)
     compiled_run = _run(scenario, overrides, 4, native.KERNELS)
     assert (numpy_run["type"], compiled_run["type"]) == ("ServerPool", "CompiledPool")
+    assert (numpy_run["compiled_day"], compiled_run["compiled_day"]) == (False, True)
     assert numpy_run["summary"].keys() == compiled_run["summary"].keys()
     for name, value in numpy_run["summary"].items():
         other = compiled_run["summary"][name]
@@ -816,3 +823,32 @@ def test_the_compiled_cascades_are_numpys_with_the_same_draws(posts, top, genera
     assert compiled_next == numpy_next
     if posts >= 300 and top > 0.1 and generations > 1:
         assert len(compiled[0]) > posts  # cascades of several generations were tested
+
+
+@needs_kernels
+@pytest.mark.parametrize("case", ["baseline", "frozen_quiet_peak", "defect_enterprise_dense"])
+def test_the_compiled_day_is_the_day_of_the_other_kernels(case):
+    """The day's posts in one compiled pass (sim.engine.day_posts) against the same run
+    with the other kernels and the day's numpy steps: the same to the last bit."""
+    scenario, overrides = RUNS[case]
+    steps = _run(scenario, overrides, 6, native.KERNELS, compiled_day=False)
+    compiled = _run(scenario, overrides, 6, native.KERNELS)
+    assert (steps["compiled_day"], compiled["compiled_day"]) == (False, True)
+    assert steps["daily"].equals(compiled["daily"])
+    for group in ("people", "posts"):
+        for name, values in steps[group].items():
+            np.testing.assert_array_equal(compiled[group][name], values, err_msg=name)
+
+
+@needs_kernels
+def test_a_copied_compiled_day_has_its_own_buffers_and_reads_its_own_generator():
+    """Addresses belong to one process and one set of arrays: a copy (pickled, say, to
+    another process) starts its own buffers and reads its own generator's arrays."""
+    cfg = sim.load_config("baseline", ["population.size=3000", "days=3"])
+    model = HubspokeModel(cfg, 8)
+    model.run()
+    day = model._compiled
+    copy = copy_module.deepcopy(day)
+    assert copy._day != day._day and copy.generator is not day.generator
+    ours = ctypes.addressof(ctypes.c_char.from_buffer(copy.generator._kernel_inputs[0]))
+    assert copy._constants.topic_bounds == ours != day._constants.topic_bounds

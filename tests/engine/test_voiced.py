@@ -198,17 +198,18 @@ def test_the_population_keeps_everyone_above_the_bound_among_its_loud(kernels, m
         ],
     )
 
-    original_day = PostGenerator.day
+    original_plan = PostGenerator.plan
     days_checked = []
 
-    def checked_day(generator, *args, voice=None, loud=None, **kwargs):
+    # both ways of making a day (PostGenerator.day, the compiled day) plan it thus
+    def checked_plan(generator, *args, voice=None, loud=None, **kwargs):
         if loud is not None:  # every day the reach is drawn: no one above is missing
             above = set(np.flatnonzero(voice > generator.voice_bound).tolist())
             assert above <= set(loud.tolist()), above - set(loud.tolist())
             days_checked.append(len(above))
-        return original_day(generator, *args, voice=voice, loud=loud, **kwargs)
+        return original_plan(generator, *args, voice=voice, loud=loud, **kwargs)
 
-    monkeypatch.setattr(PostGenerator, "day", checked_day)
+    monkeypatch.setattr(PostGenerator, "plan", checked_plan)
     with kernels_as(None if kernels == "numpy" else native.KERNELS):
         model = HubspokeModel(config, 5)
         pop = model.population
