@@ -27,6 +27,8 @@
  *         customers' loyalty and margins, and the loyalty's drift.
  *   flag_changes  counts over the followers of the few people whose flag changed
  *         (sim/engine/network.py, FollowerGraph.followee_share).
+ *   followers_among  how many of a few people follow each of a few nodes (the same
+ *         file, FollowerGraph.followers_among: the influencers' complainers).
  *   loyalty_summary  the day's loyalty quantiles and NPS counts
  *         (sim/engine/metrics.py, loyalty_stats): exact order statistics by bins.
  *   draw_candidates  a day's candidates' counts, kinds, authors and key
@@ -1890,6 +1892,28 @@ EXPORT void loyalty_drift(int64_t size, double *loyalty, const double *baseline,
         gap = gap * rate;
         loyalty[i] = x + gap;
     }
+}
+
+/* FollowerGraph.followers_among (sim/engine/network.py): of each of `nodes`, how many
+ * of `people` (repeats counted once) follow it, read from the people's rows of
+ * `follows` (each row's followees once). Whole counts: the order does not matter.
+ * Returns 0; -2 if out of memory. */
+EXPORT int32_t followers_among(const int32_t *indptr, const int32_t *indices, int64_t node_count,
+                               const int64_t *nodes, int64_t count, const int64_t *people,
+                               int64_t *seen) {
+    int64_t *distinct = malloc((size_t)(count > 0 ? count : 1) * sizeof(int64_t));
+    if (!distinct) return -2;
+    memcpy(distinct, people, (size_t)count * sizeof(int64_t));
+    qsort(distinct, (size_t)count, sizeof(int64_t), compare_int64);
+    for (int64_t j = 0; j < node_count; j++) seen[j] = 0;
+    for (int64_t i = 0; i < count; i++) {
+        if (i > 0 && distinct[i] == distinct[i - 1]) continue;
+        const int64_t p = distinct[i];
+        for (int32_t e = indptr[p]; e < indptr[p + 1]; e++)
+            for (int64_t j = 0; j < node_count; j++) seen[j] += indices[e] == nodes[j];
+    }
+    free(distinct);
+    return 0;
 }
 
 /* FollowerGraph.followee_share's counts (sim/engine/network.py): the people whose

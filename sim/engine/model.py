@@ -400,8 +400,7 @@ class HubspokeModel(mesa.Model):
         if not negative.any() or not self.influencers:
             return  # no complaint to see: every influencer passes on none, drawing nothing
         # how many of today's complainers each influencer has among its followers
-        complainers = np.unique(author[negative])
-        seen = self.graph.followers_among(self._influencer_nodes, complainers)
+        seen = self.graph.followers_among(self._influencer_nodes, author[negative])
         for influencer, count in zip(self.influencers, seen.tolist(), strict=True):
             amplified = influencer.amplify(count, cfg.influencers, self.streams.influencers)
             if amplified:  # nothing passed on weighs nothing: no one to write or clear

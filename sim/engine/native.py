@@ -47,6 +47,7 @@ _SIGNATURES = {
     "census": (None, [_I64, _P, _P, _P, _I8, _P, _P, _P]),
     "loyalty_drift": (None, [_I64, _P, _P, _F64]),
     "flag_changes": (_I64, [_I64, _P, _P, _P, _P, _P, _I64, _P]),
+    "followers_among": (_I32, [_P, _P, _I64, _P, _I64, _P, _P]),
     "loyalty_summary": (_I64, [_I64, _P, _F64, _F64, _I64, _P, _P, _P]),
     # a day's reshare cascades (sim/engine/diffusion.py); their output freed by kernels_free
     "cascades": (_I64, [_P, _I64, _P, _P, _I64, _P, _P, _I64, _P, _P]),

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy import stats
+from support import kernels_as
 
 from sim.config.schema import Network
+from sim.engine import native
 from sim.engine.network import (
     CompleteGraph,
     FollowerGraph,
@@ -224,7 +226,11 @@ def test_followers_among_counts_the_people_in_each_nodes_audience(kind):
                 int(flags[followers.indices[followers.indptr[n] : followers.indptr[n + 1]]].sum())
                 for n in nodes
             ]
-        np.testing.assert_array_equal(graph.followers_among(nodes, people), expected)
+        repeated = np.concatenate([people[::-1], people[::3]])  # repeats counted once
+        for kernels in (None, native.KERNELS):  # the numpy way and the compiled one
+            with kernels_as(kernels):
+                np.testing.assert_array_equal(graph.followers_among(nodes, people), expected)
+                np.testing.assert_array_equal(graph.followers_among(nodes, repeated), expected)
 
 
 def test_complete_graph_sample_audience_distinct_others_and_binomial_count():
