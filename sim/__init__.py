@@ -9,7 +9,7 @@ folder = sim.sweep("baseline", grid={"team.hub.staff": [1, 2, 3]}, out="my_sweep
 from sim.config import ConfigError, load_config
 
 # the minor version changes whenever the default results change (CHANGELOG.md)
-__version__ = "0.4.0"
+__version__ = "0.4.1"
 __all__ = [
     "ConfigError",
     "Result",
