@@ -881,6 +881,59 @@ EXPORT int32_t pool_arrive(Pool *pool, int64_t count, const double *time, const 
     return 0;
 }
 
+/* Team.take_up (sim/engine/team.py) with a compiled hub, for the book's rows [first,
+ * first + count): the posts the hub answers (`answers` by kind) and sees (tagged, or a
+ * listening draw below `listening`) are queued, the others left unanswered, and the
+ * queued arrive in the pool in order, as CompiledPool.arrive_many hands them over:
+ * at their creation, their work the handling draw times the kind's hours, giving up
+ * at creation plus patience, in line by `rule` (0 first come, 1 visibility: the most
+ * followed first, 2 severity, 3 deadline; Rules.priority_order), then by creation.
+ * Returns how many were queued; -2, having changed nothing, if a place in the line is
+ * NaN; -1 out of memory. */
+EXPORT int64_t pool_take_up(Pool *pool, int64_t first, int64_t count, const int8_t *kind,
+                            const uint8_t *addressed, const double *listen_u, double listening,
+                            const uint8_t *answers, const double *handle_hours,
+                            const double *created, const double *handle_work,
+                            const double *patience, const int64_t *followers,
+                            const double *negativity, int32_t rule, const double *severity,
+                            double sla_hours, const double *sla_factor, uint8_t *queued,
+                            int8_t *outcome, int8_t unanswered, int8_t pending) {
+    double *primary = malloc((size_t)(count > 0 ? count : 1) * sizeof(double));
+    if (!primary) return -1;
+    int64_t taken = 0;
+    for (int64_t j = 0; j < count; j++) {
+        const int64_t i = first + j;
+        if (!(answers[kind[i]] & (addressed[i] | (listen_u[i] < listening)))) continue;
+        const double when = created[i];
+        double place = when;
+        if (rule == 1) place = -(double)followers[i];
+        else if (rule == 2) place = -(severity[kind[i]] + negativity[i]);
+        else if (rule == 3) place = when + sla_hours * sla_factor[kind[i]];
+        if (place != place || when != when) {
+            free(primary);
+            return -2;
+        }
+        primary[taken++] = place;
+    }
+    if (ArrivalHeap_reserve(&pool->arrivals, pool->arrivals.size + taken)) {
+        free(primary);
+        return -1;
+    }
+    int64_t k = 0;
+    for (int64_t j = 0; j < count; j++) {
+        const int64_t i = first + j;
+        const int take = answers[kind[i]] & (addressed[i] | (listen_u[i] < listening));
+        outcome[i] = take ? pending : unanswered;
+        if (!take) continue;
+        queued[i] = 1;
+        const Arrival item = {created[i], pool->seq++, i, primary[k++], created[i],
+                              created[i] + patience[i], handle_work[i] * handle_hours[kind[i]]};
+        ArrivalHeap_push(&pool->arrivals, item);
+    }
+    free(primary);
+    return taken;
+}
+
 static void serve(Pool *pool, double now) {
     Free taken = FreeHeap_pop(&pool->free);
     int64_t server = taken.server;

@@ -72,6 +72,14 @@ _SIGNATURES = {
     "pool_free": (None, [_P]),
     "pool_add_server": (_I32, [_P, _F64, _F64, _P, _I32, _I32, _F64, _F64, _F64]),
     "pool_arrive": (_I32, [_P, _I64, _P, _P, _P, _P, _P, _P]),
+    "pool_take_up": (
+        _I64,
+        [
+            *(_P, _I64, _I64, _P, _P, _P, _F64, _P, _P),  # pool, rows, who is taken up
+            *(_P, _P, _P, _P, _P, _I32, _P, _F64, _P),  # the arrivals and their order
+            *(_P, _P, _I8, _I8),  # queued, outcome and its codes
+        ],
+    ),
     "pool_advance": (_I64, [_P, _F64]),
     "pool_drain_abandoned": (_I64, [_P, _F64]),
     "pool_read_log": (None, [_P, _P, _P, _P, _P]),

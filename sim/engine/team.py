@@ -22,10 +22,11 @@ import mesa
 import numpy as np
 
 from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Hub, RosterShift
+from sim.engine import native
 from sim.engine.clock import HOURS_PER_DAY
 from sim.engine.population import CUSTOMER
-from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, PostBook
-from sim.engine.queueing import CompiledPool, pool_class
+from sim.engine.posts import ATTACK, LEAD, OUTCOME, QUESTION, SEVERITY, SLA_FACTOR, PostBook
+from sim.engine.queueing import NAN_ORDER, CompiledPool, pool_class
 from sim.engine.shifts import Shift, staggered_starts
 from sim.engine.strategy import Rules
 from sim.engine.team_kernel import CompiledCallbacks
@@ -38,6 +39,13 @@ if TYPE_CHECKING:
 
 REPLIED, ROUTED, RESOLVED = OUTCOME["replied"], OUTCOME["routed"], OUTCOME["resolved"]
 BROKEN, ABANDONED = OUTCOME["broken_promise"], OUTCOME["abandoned"]
+
+
+# the queue orders the kernel pool_take_up knows (Rules.priority_order); churn_risk
+# reads the population's hazards, and stays in numpy
+_KERNEL_RULES = {"fifo": 0, "visibility": 1, "severity": 2, "deadline": 3}
+# what pool_take_up reads of the book after the kinds, tags and listening draws
+_TAKE_UP_COLUMNS = ("created", "handle_work", "patience", "followers", "negativity")
 
 
 class HubStaff(mesa.Agent):
@@ -232,6 +240,8 @@ class Team:
     def take_up(self, ids: np.ndarray) -> None:
         """Queue at the hub the posts among `ids` that the strategy answers and sees."""
         p = self.posts
+        if self._compiled is not None and self._take_up_compiled(ids):
+            return
         kind, addressed, listen_u = p.kind[ids], p.addressed[ids], p.listen_u[ids]
         queued = ids[self.rules.takes_up(kind, addressed, listen_u)] if len(ids) else ids
         p.queued[queued] = True
@@ -266,6 +276,40 @@ class Team:
             strict=True,
         )
         self._card.update(zip(queued.tolist(), cards, strict=True))
+
+    def _take_up_compiled(self, ids: np.ndarray) -> bool:
+        """`take_up` by the kernel pool_take_up, for the book's newest posts `ids` (as
+        the day's booking gives them) and an order the kernel knows: the same posts
+        queued, in the same order, with the same places in line. False where it cannot."""
+        p, rules = self.posts, self.rules
+        rule = _KERNEL_RULES.get(rules.strategy.priority)
+        count, total = len(ids), len(p)
+        if rule is None or not count or ids[0] != total - count or ids[-1] != total - 1:
+            return False
+        self.hub._flush()  # arrivals handed over one by one go first, as arrive_many's
+        taken = self.hub._kernels.pool_take_up(
+            self.hub._pool,
+            total - count,
+            count,
+            *(native.address(values) for values in (p.kind, p.addressed, p.listen_u)),
+            rules.strategy.listening,
+            native.address(rules.answers),
+            native.address(self.handle_hours),
+            *(native.address(getattr(p, name)) for name in _TAKE_UP_COLUMNS),
+            rule,
+            native.address(SEVERITY),
+            rules.strategy.sla_hours,
+            native.address(SLA_FACTOR),
+            native.address(p.queued),
+            native.address(p.outcome),
+            OUTCOME["unanswered"],
+            OUTCOME["pending"],
+        )
+        if taken == -2:
+            raise ValueError(NAN_ORDER)
+        if taken < 0:
+            raise MemoryError("the hub's arrivals")
+        return True
 
     def add_surge(
         self, count: int, start: float, days: float, shift: RosterShift | None = None

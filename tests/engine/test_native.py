@@ -366,6 +366,7 @@ def _run(
 
 POST_COLUMNS = (
     "created",
+    "queued",
     "outcome",
     "service_start",
     "first_response",
@@ -872,3 +873,17 @@ def test_rows_of_eight_follows_come_out_sorted_from_every_order():
     with kernels_as(None):
         scipy_graph = _from_regular_rows(size, 8, followee)
     np.testing.assert_array_equal(graph.follows.indices, scipy_graph.follows.indices)
+
+
+@needs_kernels
+@pytest.mark.parametrize("priority", ["fifo", "visibility", "severity", "deadline", "churn_risk"])
+def test_the_compiled_intake_queues_as_numpy_under_every_order(priority):
+    """The hub's intake of a day's posts (pool_take_up, all orders but churn_risk's, which
+    stays in numpy) against the numpy path: the same runs to the last bit."""
+    overrides = (f"strategy.priority={priority}", "strategy.listening=0.5", *DENSE)
+    numpy_run = _run("baseline", overrides, 3, None)
+    compiled_run = _run("baseline", overrides, 3, native.KERNELS)
+    assert compiled_run["type"] == "CompiledPool"
+    assert numpy_run["daily"].equals(compiled_run["daily"])
+    for name, values in numpy_run["posts"].items():
+        np.testing.assert_array_equal(compiled_run["posts"][name], values, err_msg=name)
