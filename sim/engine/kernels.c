@@ -13,7 +13,9 @@
  *         the two sparse matrices as graph_rows makes them.
  *   pool  a multi-server priority queue with shifts and abandonment
  *         (sim/engine/queueing.py, ServerPool): its events, logged for the
- *         caller's callbacks in the order the Python pool calls them.
+ *         caller's callbacks in the order the Python pool calls them; and
+ *         pool_take_up, the hub's intake of a day's posts (sim/engine/team.py,
+ *         Team.take_up).
  *   team  the team's callbacks on those events (sim/engine/team.py, Team):
  *         replies, fixes, routing, broken promises, leads, abandonment.
  *   graph_rows  the follower graph's two sparse matrices from its edges listed by
@@ -39,6 +41,9 @@
  *         the fresh (post, person) pairs.
  *   book_batch  a day's posts into the book (sim/engine/posts.py, assemble and
  *         PostBook.extend): sorted by time, marked, kinds and gathers, written.
+ *   day_posts, day_book  a day's posts in one pass (sim/engine/day_posts.py;
+ *         its numpy twin HubspokeModel._day_posts): both parts drawn and
+ *         thinned, the incidents' hit, the voiced kept, the book written.
  *
  * Floating point: comparisons, sums, differences, products and integer-to-float
  * conversions, each rounded once as IEEE 754 prescribes everywhere, in the twins'
