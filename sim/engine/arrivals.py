@@ -105,7 +105,8 @@ class CandidateBuffers:
         self.kind, self.author = np.empty(size, np.int8), np.empty(size, np.int64)
         self.addresses = (native.address(self.kind), native.address(self.author))
 
-    def usable(self, size: int) -> bool:
+    @staticmethod
+    def usable(size: int) -> bool:
         """Whether the kernel draws as numpy would for `size` people (checked once)."""
         return native.KERNELS is not None and 1 <= size < 2**32 - 1 and _draws_agree()
 

@@ -135,7 +135,7 @@ class CompiledDay:
         )
         return (
             native.KERNELS is not None
-            and CandidateBuffers().usable(pop.size)
+            and CandidateBuffers.usable(pop.size)
             and all(a.dtype == t and a.flags.c_contiguous and a.flags.writeable for a, t in typed)
         )
 
@@ -219,6 +219,8 @@ class CompiledDay:
         if count == -3:
             candidates = native.KERNELS.day_candidates(self._day)
             raise ValueError(f"{candidates:,} candidates in a day: more than the keys allow")
+        if count == -4:
+            raise ValueError(f"{len(plans[0][0])} kinds of post a day: the compiled day draws 16")
         if count < 0:
             raise MemoryError("the day's posts")
 

@@ -1786,7 +1786,7 @@ typedef struct {
 } DayPart;
 
 typedef struct {
-    int64_t capacity, count, candidates, candidate_capacity, posts;
+    int64_t capacity, count, candidates, candidate_capacity;
     int8_t *candidate_kind;
     int64_t *candidate_author, *keep, *author, *topic;
     int8_t *kind;
@@ -1844,11 +1844,12 @@ static int day_room(Day *d, int64_t capacity, int64_t part_count) {
 
 /* a part's survivors after those there: -2 where numpy's Poisson would raise (nothing
  * drawn), -3 with more candidates than the points' keys allow (d->candidates says how
- * many), -1 out of memory */
+ * many), -4 with more than DAY_KINDS kinds (nothing drawn), -1 out of memory */
+#define DAY_KINDS 16
 static int64_t day_part(Day *d, const DayConstants *c, const DayPart *p,
                         const double *defect_level, const int8_t *state, const double *loyalty) {
-    int64_t counts[16];
-    if (p->kinds > 16) return -2;
+    int64_t counts[DAY_KINDS];
+    if (p->kinds > DAY_KINDS) return -4;
     for (int64_t k = 0; k < p->kinds; k++)
         if (!(p->expected[k] >= 0.0 && p->expected[k] <= 9.223372006484771e+18)) return -2;
     int64_t n = 0;
@@ -1945,7 +1946,6 @@ EXPORT int64_t day_posts(void *day, const DayConstants *c, const DayPart *sample
         d->count = posts + outside;
     }
     for (int64_t i = 0; i < d->count; i++) d->created[i] = start + d->hours[i];
-    d->posts = d->count;
     return d->count;
 }
 
@@ -1955,7 +1955,7 @@ EXPORT int32_t day_book(void *day, double addressed_share, int8_t complaint, int
                         int64_t kinds, const int64_t *follower_counts, const int8_t *platform,
                         int64_t size, int64_t at, const int64_t *columns) {
     const Day *d = day;
-    return book_rows(d->posts, d->kind, d->author, d->created, d->topic, d->loyalty_before,
+    return book_rows(d->count, d->kind, d->author, d->created, d->topic, d->loyalty_before,
                      d->background, d->part_u + 1, d->part_count, addressed_share, complaint,
                      praise, attack, mention, negativity_by_kind, kinds, follower_counts,
                      platform, size, at, columns);

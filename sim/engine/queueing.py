@@ -320,6 +320,13 @@ class CompiledPool:
         ]
         self._hand_over(columns)
 
+    def take_up(self, *arguments: object) -> int:
+        """The kernel pool_take_up on this pool (`arguments` after the pool: the book's
+        rows and what it reads of them, Team._take_up_compiled), after the arrivals handed
+        over one by one, as `arrive_many` has them go first. Returns its status."""
+        self._flush()
+        return self._kernels.pool_take_up(self._pool, *arguments)
+
     def _flush(self) -> None:
         if not self._pending:
             return

@@ -286,9 +286,7 @@ class Team:
         count, total = len(ids), len(p)
         if rule is None or not count or ids[0] != total - count or ids[-1] != total - 1:
             return False
-        self.hub._flush()  # arrivals handed over one by one go first, as arrive_many's
-        taken = self.hub._kernels.pool_take_up(
-            self.hub._pool,
+        taken = self.hub.take_up(
             total - count,
             count,
             *(native.address(values) for values in (p.kind, p.addressed, p.listen_u)),
