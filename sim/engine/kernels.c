@@ -116,6 +116,31 @@ static inline int64_t passes(int8_t k, int64_t a, double tu, double au,
     return t;
 }
 
+/* The survivors' part: for each of the `count` keyed indices `keep`, its uniforms for
+ * `part_fields` (a row each), the first of which is its time of day, by inverting the
+ * day's cumulative intensity as DailyRhythm.times does (24 hours; `cumulative` has 25
+ * bounds). */
+static void part_rows(uint64_t key, int64_t count, const int64_t *keep,
+                      const uint64_t *part_fields, int64_t part_count, const double *cumulative,
+                      const double *hour_share, double *part_u, double *hours) {
+    for (int64_t j = 0; j < count; j++) {
+        double *row = part_u + j * part_count;
+        for (int64_t f = 0; f < part_count; f++)
+            row[f] = keyed_uniform(key, (uint64_t)keep[j], part_fields[f]);
+        const double u = row[0];
+        int64_t hour = 0; /* searchsorted(cumulative, u, "right") - 1, within [0, 23] */
+        while (hour < 25 && cumulative[hour] <= u) hour++;
+        hour -= 1;
+        if (hour > 23) hour = 23;
+        if (hour < 0) hour = 0;
+        const double share = hour_share[hour] > 1e-300 ? hour_share[hour] : 1e-300;
+        double within = (u - cumulative[hour]) / share;
+        if (!(within >= 0.0)) within = within != within ? within : 0.0; /* np.maximum(w, 0) */
+        if (within > 1.0 - 1e-12) within = 1.0 - 1e-12;                /* np.minimum */
+        hours[j] = (double)hour + within;
+    }
+}
+
 /* The candidates that pass every test of PostGenerator.day, in order, then the loud
  * people's points (sim/engine/voiced.py) that pass them.
  *
@@ -134,7 +159,8 @@ static inline int64_t passes(int8_t k, int64_t a, double tu, double au,
  * keyed uniform, through the same tests.
  *
  * Writes each survivor's keyed index (`keep`), author, kind, voice uniform and topic,
- * and returns how many survived, or -1 if more than `capacity` would.
+ * and, unless `part_u` is NULL, its part (part_rows); returns how many survived, or -1
+ * if more than `capacity` would.
  */
 EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, uint64_t key,
                     double voice_low, double voice_width, int32_t has_voice,
@@ -201,25 +227,7 @@ EXPORT int64_t thin(int64_t count, const int8_t *kind, const int64_t *author, ui
             kept++;
         }
     }
-    /* the survivors' part: their uniforms for `part_fields` (a row each), the first of
-     * which is their time of day, by inverting the day's cumulative intensity as
-     * DailyRhythm.times does (24 hours; `cumulative` has 25 bounds) */
-    for (int64_t j = 0; j < kept; j++) {
-        double *row = part_u + j * part_count;
-        for (int64_t f = 0; f < part_count; f++)
-            row[f] = keyed_uniform(key, (uint64_t)keep[j], part_fields[f]);
-        const double u = row[0];
-        int64_t hour = 0; /* searchsorted(cumulative, u, "right") - 1, within [0, 23] */
-        while (hour < 25 && cumulative[hour] <= u) hour++;
-        hour -= 1;
-        if (hour > 23) hour = 23;
-        if (hour < 0) hour = 0;
-        const double share = hour_share[hour] > 1e-300 ? hour_share[hour] : 1e-300;
-        double within = (u - cumulative[hour]) / share;
-        if (!(within >= 0.0)) within = within != within ? within : 0.0; /* np.maximum(w, 0) */
-        if (within > 1.0 - 1e-12) within = 1.0 - 1e-12;                /* np.minimum */
-        hours[j] = (double)hour + within;
-    }
+    if (part_u) part_rows(key, kept, keep, part_fields, part_count, cumulative, hour_share, part_u, hours);
     return kept;
 }
 
@@ -1793,6 +1801,7 @@ typedef struct {
     uint8_t *background;
     double *voice_u, *part_u, *hours, *created, *loyalty_before;
     int64_t part_count;
+    uint64_t key; /* the last part's key */
 } Day;
 
 EXPORT void *day_new(void) { return calloc(1, sizeof(Day)); }
@@ -1842,11 +1851,12 @@ static int day_room(Day *d, int64_t capacity, int64_t part_count) {
     return 0;
 }
 
-/* a part's survivors after those there: -2 where numpy's Poisson would raise (nothing
- * drawn), -3 with more candidates than the points' keys allow (d->candidates says how
- * many), -4 with more than DAY_KINDS kinds (nothing drawn), -1 out of memory */
+/* a part's survivors after those there (with their rows when `rows`): -2 where numpy's
+ * Poisson would raise (nothing drawn), -3 with more candidates than the points' keys
+ * allow (d->candidates says how many), -4 with more than DAY_KINDS kinds (nothing
+ * drawn), -1 out of memory */
 #define DAY_KINDS 16
-static int64_t day_part(Day *d, const DayConstants *c, const DayPart *p,
+static int64_t day_part(Day *d, const DayConstants *c, const DayPart *p, int rows,
                         const double *defect_level, const int8_t *state, const double *loyalty) {
     int64_t counts[DAY_KINDS];
     if (p->kinds > DAY_KINDS) return -4;
@@ -1865,7 +1875,7 @@ static int64_t day_part(Day *d, const DayConstants *c, const DayPart *p,
         GROW(d->candidate_author, room);
         d->candidate_capacity = room;
     }
-    const uint64_t key = draw_candidates_from_counts(p->bitgen, p->kinds, counts, p->kind_of,
+    const uint64_t key = d->key = draw_candidates_from_counts(p->bitgen, p->kinds, counts, p->kind_of,
                                                      p->size, d->candidate_kind, d->candidate_author);
     const int has_voice = p->voice != NULL;
     int64_t room = n + 256 > 1024 ? n + 256 : 1024;
@@ -1882,7 +1892,7 @@ static int64_t day_part(Day *d, const DayConstants *c, const DayPart *p,
             p->has_band ? p->loud_count : 0, p->cdf, p->cdf_count, (uint64_t)c->count_field,
             c->point_bits, 0.0 + p->voice_width, d->capacity - at, d->keep + at,
             d->author + at, d->kind + at, d->voice_u + at, d->topic + at,
-            d->part_u + at * c->part_count, d->hours + at);
+            rows ? d->part_u + at * c->part_count : NULL, d->hours + at);
         if (kept >= 0) return kept;
         room *= 2; /* more of the loud people's points passed than there was room for */
     }
@@ -1894,50 +1904,63 @@ EXPORT int64_t day_posts(void *day, const DayConstants *c, const DayPart *sample
                          const double *voice, double hit, int32_t frozen) {
     Day *d = day;
     d->count = 0;
-    const int64_t sampled = day_part(d, c, sample, defect_level, state, loyalty);
+    /* the sample's part without its rows: most of its survivors are incidents that
+     * nobody voices, which hit their authors and are not posts */
+    const int64_t sampled = day_part(d, c, sample, 0, defect_level, state, loyalty);
     if (sampled < 0) return sampled;
     d->count = sampled;
-    /* the incidents' hit: every incident, voiced or not, read before it is taken */
+    /* the incidents' hit: every incident, voiced or not, read before it is taken; the
+     * sums in order, then the clip (Population.shift_loyalty), then open issues + 1, in
+     * three passes: the authors' lines read ahead in the first, kept for the others */
+    const int8_t complaint = (int8_t)c->complaint;
     int64_t incidents = 0;
     for (int64_t i = 0; i < sampled; i++) {
-        const int incident = d->kind[i] == (int8_t)c->complaint;
+        if (i + PREFETCH_AHEAD < sampled) {
+            const int64_t later = d->author[i + PREFETCH_AHEAD];
+            PREFETCH(&loyalty[later]);
+            PREFETCH(&open_issues[later]);
+            PREFETCH(&voice[later]);
+        }
+        const int incident = d->kind[i] == complaint;
         d->loyalty_before[i] = incident ? loyalty[d->author[i]] : NAN;
         incidents += incident;
     }
-    if (!frozen && incidents) {
-        for (int64_t i = 0; i < sampled; i++)
-            if (d->kind[i] == (int8_t)c->complaint) loyalty[d->author[i]] += hit;
-        for (int64_t i = 0; i < sampled; i++) {
-            if (d->kind[i] != (int8_t)c->complaint) continue;
-            /* np.clip(v, 0.0, 1.0) as numpy's loop makes it: NaN kept, -0 made +0 */
-            double v = loyalty[d->author[i]];
-            v = v != v ? v : (v > 0.0 ? v : 0.0);
-            loyalty[d->author[i]] = v != v ? v : (v < 1.0 ? v : 1.0);
-        }
+    const int hits = !frozen && incidents;
+    for (int64_t i = 0; i < sampled; i++) {
+        if (d->kind[i] != complaint) continue;
+        if (hits) loyalty[d->author[i]] += hit;
+        open_issues[d->author[i]] += 1;
     }
-    for (int64_t i = 0; i < sampled; i++)
-        if (d->kind[i] == (int8_t)c->complaint) open_issues[d->author[i]] += 1;
-    /* the posts among them: all but the incidents not voiced, in order */
+    /* the clip, and the posts among them: all but the incidents not voiced, in order */
     int64_t posts = 0;
     const int64_t width = c->part_count;
     for (int64_t i = 0; i < sampled; i++) {
-        if (d->kind[i] == (int8_t)c->complaint && !(d->voice_u[i] < voice[d->author[i]])) continue;
+        const int64_t a = d->author[i];
+        if (d->kind[i] == complaint) {
+            if (hits) { /* np.clip(v, 0.0, 1.0) as numpy's loop makes it: NaN kept, -0 made +0 */
+                double v = loyalty[a];
+                v = v != v ? v : (v > 0.0 ? v : 0.0);
+                loyalty[a] = v != v ? v : (v < 1.0 ? v : 1.0);
+            }
+            if (!(d->voice_u[i] < voice[a])) continue;
+        }
         if (posts != i) {
             d->keep[posts] = d->keep[i];
-            d->author[posts] = d->author[i];
+            d->author[posts] = a;
             d->kind[posts] = d->kind[i];
             d->voice_u[posts] = d->voice_u[i];
             d->topic[posts] = d->topic[i];
-            memcpy(d->part_u + posts * width, d->part_u + i * width, (size_t)width * sizeof(double));
-            d->hours[posts] = d->hours[i];
             d->loyalty_before[posts] = d->loyalty_before[i];
         }
         d->background[posts] = 0;
         posts++;
     }
+    /* the posts' rows, from their keyed indices: the same uniforms whenever made */
+    part_rows(d->key, posts, d->keep, c->part_fields, width, c->cumulative, c->hour_share,
+              d->part_u, d->hours);
     d->count = posts;
     if (background) {
-        const int64_t outside = day_part(d, c, background, defect_level, state, loyalty);
+        const int64_t outside = day_part(d, c, background, 1, defect_level, state, loyalty);
         if (outside < 0) return outside;
         for (int64_t i = posts; i < posts + outside; i++) {
             d->background[i] = 1;
