@@ -18,6 +18,12 @@ outside the sample doubled and quadrupled (more posts from the same simulated
 people; two seeds each), and the slope of run time on posts by least squares.
 It is printed for information; the exit status stays with the average above.
 
+The simulated people's own incidents (bad experiences, each hitting its author's
+loyalty whether voiced in public or not) are drawn in the same pass as the posts,
+so their cost is in "post generation" too; the benchmark prints how many the
+sample expects a day and per post. They grow with the sample, the posts with the
+brand's reach: at 1M people the sample has ~5,000 a day for ~150 posts.
+
 A single run's figure moves by about a tenth with the machine's hour (and a day's
 fixed costs with what ran between two days); `--seeds K` runs K seeds one after
 another and judges their median, with each run's figure printed.
@@ -32,7 +38,9 @@ import time
 import numpy as np
 
 import sim
+from sim.engine.arrivals import PostGenerator
 from sim.engine.model import HubspokeModel
+from sim.engine.posts import COMPLAINT
 from sim.engine.team import Team
 
 GOAL_US = 3.0
@@ -52,6 +60,21 @@ def timed(owner: type, name: str, totals: dict[str, float]) -> None:
     setattr(owner, name, wrapper)
 
 
+def count_sample_incidents(tally: list[float]) -> None:
+    """Add each day's expected incidents of the simulated sample (`PostGenerator.plan`
+    for the sample: no `people` given) to `tally[0]`."""
+    original = PostGenerator.plan
+
+    def wrapper(self, *args, **kwargs):
+        plan = original(self, *args, **kwargs)
+        if kwargs.get("people") is None:
+            kinds, expected = plan[0], plan[1]
+            tally[0] += float(expected[kinds == COMPLAINT].sum())
+        return plan
+
+    PostGenerator.plan = wrapper
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=100_000)
@@ -66,10 +89,13 @@ def main() -> int:
     totals = {"_open_day": 0.0, "advance": 0.0}
     timed(HubspokeModel, "_open_day", totals)
     timed(Team, "advance", totals)
+    incidents = [0.0]
+    count_sample_incidents(incidents)
     print(f"{args.scenario} {args.people:,} people x {args.days} days")
     figures = []
     for seed in range(args.seed, args.seed + max(args.seeds, 1)):
         totals.update({"_open_day": 0.0, "advance": 0.0})
+        incidents[0] = 0.0
         start = time.perf_counter()
         model = HubspokeModel(config, seed)
         model.run()
@@ -82,6 +108,11 @@ def main() -> int:
         print(f"  build and run         {run_s:>10.2f} s")
         for name, seconds in (("post generation", generation), ("team's event loop", team)):
             print(f"  {name:21s} {seconds:>10.2f} s  {seconds / posts * 1e6:6.1f} us a post")
+        per_day = incidents[0] / args.days
+        print(
+            f"  the sample's incidents {per_day:>9,.0f} a day expected, "
+            f"{incidents[0] / posts:.1f} a post (in the generation's time)"
+        )
     per_post = float(np.median(figures))
     verdict = "ok" if per_post <= GOAL_US else "SLOW"
     which = f", the median of {len(figures)}" if len(figures) > 1 else ""
