@@ -44,6 +44,8 @@
  *   day_posts, day_book  a day's posts in one pass (sim/engine/day_posts.py;
  *         its numpy twin HubspokeModel._day_posts): both parts drawn and
  *         thinned, the incidents' hit, the voiced kept, the book written.
+ *   day_reading  what the ledger and the cascades read of a day's posts
+ *         (sim/engine/posts.py, read_day).
  *
  * Floating point: comparisons, sums, differences, products and integer-to-float
  * conversions, each rounded once as IEEE 754 prescribes everywhere, in the twins'
@@ -1986,6 +1988,57 @@ EXPORT int32_t day_book(void *day, double addressed_share, int8_t complaint, int
 
 /* how many candidates the last part drew (the message of day_posts' -3) */
 EXPORT int64_t day_candidates(void *day) { return ((const Day *)day)->candidates; }
+
+/* ------------------------------------------------------------------ day_reading
+ *
+ * sim/engine/posts.py, read_day (its numpy twin): what HubspokeModel._took_up reads of
+ * the day's `count` posts, rows first, first + 1, ... of the book's columns. Every
+ * post is counted by kind into `by_kind` (`kinds` entries); tallies[0] and [1] are the
+ * negative posts (negativity at least `negative_at`) and the negative mentions
+ * (mentions of negativity above 0). Of the sampled posts (not background), in order:
+ * the complaints' rows into `complaints` (tallies[2] of them); those that spread
+ * (negative, or praise: praise posts and mentions of negativity 0) with their author,
+ * negativity and both flags (tallies[3]); and the negative ones' authors
+ * (`negative_authors`, tallies[4]). Counts and copies: nothing is rounded. Returns 0,
+ * or -1 with nothing written if a kind is outside [0, kinds). */
+EXPORT int32_t day_reading(int64_t first, int64_t count, const int8_t *kind,
+                           const double *negativity, const uint8_t *background,
+                           const int64_t *author, int64_t kinds, int8_t complaint,
+                           int8_t praise, int8_t mention, double negative_at,
+                           int64_t *by_kind, int64_t *tallies, int64_t *complaints,
+                           int64_t *spread_author, double *spread_negativity,
+                           uint8_t *spread_negative, uint8_t *spread_praise,
+                           int64_t *negative_authors) {
+    for (int64_t r = first; r < first + count; r++)
+        if (kind[r] < 0 || kind[r] >= kinds) return -1;
+    int64_t negative_posts = 0, negative_mentions = 0, complained = 0, spreading = 0,
+            negative_count = 0;
+    for (int64_t r = first; r < first + count; r++) {
+        const int8_t k = kind[r];
+        const double v = negativity[r];
+        const int negative = v >= negative_at;
+        by_kind[k] += 1;
+        negative_posts += negative;
+        negative_mentions += (k == mention) & (v > 0.0);
+        if (background[r]) continue;
+        if (k == complaint) complaints[complained++] = r;
+        const int praised = (k == praise) | ((v == 0.0) & (k == mention));
+        if (negative | praised) {
+            spread_author[spreading] = author[r];
+            spread_negativity[spreading] = v;
+            spread_negative[spreading] = (uint8_t)negative;
+            spread_praise[spreading] = (uint8_t)praised;
+            spreading++;
+        }
+        if (negative) negative_authors[negative_count++] = author[r];
+    }
+    tallies[0] = negative_posts;
+    tallies[1] = negative_mentions;
+    tallies[2] = complained;
+    tallies[3] = spreading;
+    tallies[4] = negative_count;
+    return 0;
+}
 
 /* The loyalty's drift (Population.drift, after its few people's shifts): the gap to the
  * baseline times `rate` added: numpy's operations, in numpy's order. */

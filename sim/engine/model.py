@@ -38,13 +38,12 @@ from sim.engine.posts import (
     ATTACK,
     COMPLAINT,
     KIND,
-    NEGATIVE,
     NEGATIVITY,
-    PRAISE,
-    Batch,
+    DayReading,
     PostBook,
     assemble,
     marks,
+    read_day,
 )
 from sim.engine.strategy import Rules
 from sim.engine.streams import LowUniforms, Streams
@@ -52,8 +51,6 @@ from sim.engine.team import Team
 from sim.engine.volume import rates_for_inbound
 
 DAY = HOURS_PER_DAY
-# what the reshare cascades read of the day's posts (HubspokeModel._spread)
-_SPREAD_COLUMNS = ("author", "negativity", "kind")
 
 
 # measured peak memory per person of reach (bench_engine: 1.16 GB at 1M people over a year)
@@ -329,19 +326,13 @@ class HubspokeModel(mesa.Model):
 
     def _took_up(self, ids: np.ndarray) -> None:
         """The day's posts `ids` (the book's last) to the team, the ledger and the cascades."""
-        posts = self.posts
+        posts, ledger = self.posts, self.ledger
         self.team.take_up(ids)
-        rows = slice(len(posts) - len(ids), len(posts))  # the day's posts, as the book holds them
-        kind, negativity = posts.kind[rows], posts.negativity[rows]
-        sampled = ~posts.background[rows]
-        complaint = (kind == KIND["complaint"]) & sampled
-        self._watch_ids = np.concatenate([self._watch_ids, ids[complaint]])
-        ledger = self.ledger
-        ledger.posts_by_kind += np.bincount(kind, minlength=len(POST_KINDS))
-        ledger.negative_posts += int((negativity >= NEGATIVE).sum())
-        ledger.negative_mentions += int(((kind == KIND["mention"]) & (negativity > 0)).sum())
-        # the cascades read who posted what, of the sampled posts alone
-        self._spread(Batch({name: getattr(posts, name)[rows][sampled] for name in _SPREAD_COLUMNS}))
+        day = read_day(posts, len(posts) - len(ids), len(ids), ledger.posts_by_kind)
+        self._watch_ids = np.concatenate([self._watch_ids, day.complaints])
+        ledger.negative_posts += day.negative_posts
+        ledger.negative_mentions += day.negative_mentions
+        self._spread(day)
 
     def _background_posts(self, start: float, season: float) -> dict[str, np.ndarray]:
         """Today's posts by the people of the reach outside the simulated sample.
@@ -370,37 +361,35 @@ class HubspokeModel(mesa.Model):
         part["background"] = np.ones(len(part["author"]), dtype=bool)
         return part
 
-    def _spread(self, batch: Batch) -> None:
-        """Reshare cascades and influencer amplification: who sees today's posts (a batch
-        of `_SPREAD_COLUMNS`)."""
+    def _spread(self, day: DayReading) -> None:
+        """Reshare cascades and influencer amplification: who sees today's posts (the
+        sampled ones that spread, as `read_day` found them)."""
         cfg, ledger = self.config, self.ledger
-        author = batch.columns["author"]
-        neg = batch.columns["negativity"]
-        kind = batch.columns["kind"]
-        praise = (kind == PRAISE) | ((neg == 0) & (kind == KIND["mention"]))
-        negative = neg >= NEGATIVE
-        spreading = negative | praise
-        if spreading.any():
-            src = np.flatnonzero(spreading)
-            prob = share_probability(cfg.posts.reshare, neg[src])
+        author, neg = day.spread_author, day.spread_negativity
+        if len(author):
+            prob = share_probability(cfg.posts.reshare, neg)
             post, resharer = cascades(
                 self.graph,
-                author[src],
+                author,
                 prob,
                 self.streams.cascades,
                 cfg.posts.reshare.max_generations,
             )
             ledger.reshares += len(resharer)
-            broadcasters = np.concatenate([author[src], resharer])
-            origin = np.concatenate([src, src[post]])
+            broadcasters = np.concatenate([author, resharer])
+            origin = np.concatenate([np.arange(len(author)), post])
             ledger.weigh(
-                ledger.negative_weight, broadcasters, np.where(negative[origin], neg[origin], 0.0)
+                ledger.negative_weight,
+                broadcasters,
+                np.where(day.spread_negative[origin], neg[origin], 0.0),
             )
-            ledger.weigh(ledger.positive_weight, broadcasters, praise[origin].astype(np.float64))
-        if not negative.any() or not self.influencers:
+            ledger.weigh(
+                ledger.positive_weight, broadcasters, day.spread_praise[origin].astype(np.float64)
+            )
+        if not len(day.negative_authors) or not self.influencers:
             return  # no complaint to see: every influencer passes on none, drawing nothing
         # how many of today's complainers each influencer has among its followers
-        seen = self.graph.followers_among(self._influencer_nodes, author[negative])
+        seen = self.graph.followers_among(self._influencer_nodes, day.negative_authors)
         for influencer, count in zip(self.influencers, seen.tolist(), strict=True):
             amplified = influencer.amplify(count, cfg.influencers, self.streams.influencers)
             if amplified:  # nothing passed on weighs nothing: no one to write or clear

@@ -58,6 +58,11 @@ _SIGNATURES = {
     "day_posts": (_I64, [_P, _P, _P, _P, _F64, _P, _P, _P, _P, _P, _F64, _I32]),
     "day_book": (_I32, [_P, _F64, _I8, _I8, _I8, _I8, _P, _I64, _P, _P, _I64, _I64, _P]),
     "day_candidates": (_I64, [_P]),
+    # what the ledger and the cascades read of a day's posts (sim/engine/posts.py, read_day)
+    "day_reading": (
+        _I32,
+        [_I64, _I64, _P, _P, _P, _P, _I64, _I8, _I8, _I8, _F64, *(_P,) * 8],
+    ),
     # a day's posts into the book (sim/engine/posts.py)
     "book_batch": (
         _I32,

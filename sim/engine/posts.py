@@ -234,6 +234,91 @@ class PostBook:
 
 
 @dataclass
+class DayReading:
+    """What the ledger and the reshare cascades read of a day's posts (`read_day`)."""
+
+    negative_posts: int
+    negative_mentions: int
+    complaints: np.ndarray  # the sampled complaints' ids
+    # the sampled posts that spread (negative, or praise), in order
+    spread_author: np.ndarray
+    spread_negativity: np.ndarray
+    spread_negative: np.ndarray
+    spread_praise: np.ndarray
+    negative_authors: np.ndarray  # of the sampled negative posts, in order
+
+
+def read_day(book: PostBook, first: int, count: int, by_kind: np.ndarray) -> DayReading:
+    """The day's `count` posts from id `first`: each counted by kind into `by_kind` (in
+    place), and what the ledger and the cascades read of them. The kernel day_reading
+    where it can read the book's columns; this numpy is its twin."""
+    if native.KERNELS is not None and by_kind.dtype == np.int64 and by_kind.flags.c_contiguous:
+        reading = _read_day_compiled(book, first, count, by_kind)
+        if reading is not None:
+            return reading
+    rows = slice(first, first + count)
+    kind, negativity = book.kind[rows], book.negativity[rows]
+    sampled = ~book.background[rows]
+    by_kind += np.bincount(kind, minlength=len(by_kind))
+    author, kind, negativity = book.author[rows][sampled], kind[sampled], negativity[sampled]
+    praise = (kind == PRAISE) | ((negativity == 0) & (kind == MENTION))
+    negative = negativity >= NEGATIVE
+    spreading = negative | praise
+    return DayReading(
+        negative_posts=int((book.negativity[rows] >= NEGATIVE).sum()),
+        negative_mentions=int(((book.kind[rows] == MENTION) & (book.negativity[rows] > 0)).sum()),
+        complaints=first + np.flatnonzero((book.kind[rows] == COMPLAINT) & sampled),
+        spread_author=author[spreading],
+        spread_negativity=negativity[spreading],
+        spread_negative=negative[spreading],
+        spread_praise=praise[spreading],
+        negative_authors=author[negative],
+    )
+
+
+def _read_day_compiled(
+    book: PostBook, first: int, count: int, by_kind: np.ndarray
+) -> DayReading | None:
+    """`read_day` by the kernel day_reading; None, having counted nothing, where a kind is
+    outside the kinds (numpy's bincount would count it in a longer array)."""
+    tallies = np.empty(5, dtype=np.int64)
+    complaints, spread_author, negative_authors = np.empty((3, count), dtype=np.int64)
+    spread_negativity = np.empty(count)
+    flags = np.empty((2, count), dtype=np.bool_)
+    status = native.KERNELS.day_reading(
+        first,
+        count,
+        *(native.address(c) for c in (book.kind, book.negativity, book.background, book.author)),
+        len(by_kind),
+        COMPLAINT,
+        PRAISE,
+        MENTION,
+        NEGATIVE,
+        native.address(by_kind),
+        native.address(tallies),
+        native.address(complaints),
+        native.address(spread_author),
+        native.address(spread_negativity),
+        native.address(flags[0]),
+        native.address(flags[1]),
+        native.address(negative_authors),
+    )
+    if status != 0:
+        return None
+    negative_posts, negative_mentions, complained, spreading, negatives = tallies.tolist()
+    return DayReading(
+        negative_posts=negative_posts,
+        negative_mentions=negative_mentions,
+        complaints=complaints[:complained],
+        spread_author=spread_author[:spreading],
+        spread_negativity=spread_negativity[:spreading],
+        spread_negative=flags[0, :spreading],
+        spread_praise=flags[1, :spreading],
+        negative_authors=negative_authors[:negatives],
+    )
+
+
+@dataclass
 class Batch:
     """Posts created in one window, sorted by time (columns for PostBook.extend)."""
 

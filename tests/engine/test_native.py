@@ -708,6 +708,59 @@ def test_the_compiled_book_batch_leaves_odd_authors_to_numpy_and_writes_a_copy_a
         np.testing.assert_array_equal(original._columns[name], values, err_msg=name)
 
 
+def _book_for_reading(rng: np.random.Generator, count: int):
+    """A book of `count` posts of every kind, negativity of every kind's and odd ones
+    (0, -0, below 0, NaN, just below and at NEGATIVE), some by the reach outside the sample."""
+    from sim.engine.posts import NEGATIVE, POST_KINDS, PostBook
+
+    book = PostBook(capacity=4)
+    negativity = np.array(
+        [0.0, -0.0, -0.25, math.nan, 0.1, 0.7, 1.0, NEGATIVE, np.nextafter(NEGATIVE, 0)]
+    )
+    book.extend(
+        kind=rng.integers(0, len(POST_KINDS), count).astype(np.int8),
+        negativity=rng.choice(negativity, count),
+        background=rng.random(count) < 0.3,
+        author=rng.integers(0, 1_000, count),
+    )
+    return book
+
+
+@needs_kernels
+@pytest.mark.parametrize(("first", "count"), [(0, 0), (0, 1), (0, 400), (150, 250), (399, 1)])
+def test_the_compiled_day_reading_reads_what_numpy_reads(first, count):
+    from sim.engine.posts import POST_KINDS, read_day
+
+    def reading():
+        book = _book_for_reading(np.random.default_rng(count), 400)
+        by_kind = np.arange(len(POST_KINDS), dtype=np.int64)  # added to, not replaced
+        return by_kind, read_day(book, first, count, by_kind)
+
+    (numpy_kinds, numpy_day), (compiled_kinds, compiled_day) = on_both_paths(reading)
+    np.testing.assert_array_equal(compiled_kinds, numpy_kinds)
+    assert numpy_kinds.sum() == sum(range(len(POST_KINDS))) + count
+    for name, values in vars(numpy_day).items():
+        other = getattr(compiled_day, name)
+        assert np.asarray(other).dtype == np.asarray(values).dtype, name
+        np.testing.assert_array_equal(other, values, err_msg=name)
+    if count == 400:  # the cases the reading tells apart are there
+        assert 0 < len(numpy_day.spread_author) < count and numpy_day.spread_praise.any()
+        assert numpy_day.spread_negative.any() and len(numpy_day.complaints)
+        assert numpy_day.negative_mentions > 0
+
+
+@needs_kernels
+def test_the_compiled_day_reading_leaves_a_kind_outside_the_kinds_to_numpy():
+    from sim.engine.posts import POST_KINDS, read_day
+
+    book = _book_for_reading(np.random.default_rng(3), 20)
+    book.kind[5] = len(POST_KINDS)  # numpy's bincount counts it in a longer array
+    by_kind = np.zeros(len(POST_KINDS), dtype=np.int64)
+    with pytest.raises(ValueError, match="broadcast"):
+        read_day(book, 0, 20, by_kind)
+    assert by_kind.sum() == 0  # the kernel counted nothing before it refused
+
+
 @needs_kernels
 @pytest.mark.parametrize("size", [1, 2, 3, 1_000, 65_537, 2**32 - 2])
 def test_the_compiled_candidates_are_numpys_draws(size):
