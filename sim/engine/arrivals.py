@@ -39,6 +39,7 @@ from sim.engine.posts import (
     Part,
     _marks_from,
 )
+from sim.engine.streams import category, category_bounds
 from sim.engine.voiced import (
     COUNT_FIELD,
     MAX_POINTS_MEAN,
@@ -47,23 +48,6 @@ from sim.engine.voiced import (
     poisson_cdf,
     voice_bound,
 )
-
-
-def category_bounds(p: np.ndarray) -> tuple[float, ...]:
-    """The upper bounds of the categories of shares `p` but the last (for `category`)."""
-    cdf = np.cumsum(p, dtype=np.float64)
-    cdf /= cdf[-1]
-    return tuple(cdf[:-1].tolist())
-
-
-def category(u: np.ndarray, bounds: tuple[float, ...]) -> np.ndarray:
-    """The category of each uniform in `u` under `category_bounds` of the shares (the
-    inverse of their cumulative shares; for a few categories, a comparison with each
-    bound beats searchsorted). The bounds are computed once per generator."""
-    index = np.zeros(len(u), dtype=np.int64)
-    for bound in bounds:
-        index += u >= bound
-    return index
 
 
 class DailyRhythm:

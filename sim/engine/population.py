@@ -33,7 +33,7 @@ import numpy as np
 
 from sim.config.schema import Population as PopulationConfig
 from sim.engine import native
-from sim.engine.streams import LowUniforms, below
+from sim.engine.streams import LowUniforms, below, category, category_bounds
 
 PROSPECT, CUSTOMER, LAPSED, COMPETITOR = 0, 1, 2, 3
 UNAWARE, SPREADING, STIFLED = 0, 1, 2
@@ -96,8 +96,7 @@ class Population:
         shares = np.array([cfg.segments[n].share for n in names])
         self.segment_names = names
         self.segment_p = shares / shares.sum()  # the config refuses shares summing to 0
-        self._segment_cdf = self.segment_p.cumsum()
-        self._segment_cdf /= self._segment_cdf[-1]
+        self._segment_bounds = category_bounds(self.segment_p)
         self.margin_by_segment = np.array([cfg.segments[n].margin_per_day for n in names])
         annual = np.array([cfg.segments[n].churn_per_year for n in names])
         self.hazard_by_segment = cfg.churn_scale * -np.log1p(-annual) / 365.0
@@ -112,9 +111,10 @@ class Population:
         platforms = list(cfg.platforms)
         weights = np.array([cfg.platforms[n] for n in platforms])
         self.platform_names = platforms
-        self.platform = rng.choice(len(platforms), size=size, p=weights / weights.sum()).astype(
-            np.int8
-        )
+        # rng.choice(len(platforms), size, p=...) as it draws: the same uniforms, the same
+        # cumulative shares (a comparison with each bound beats its searchsorted)
+        self.platform = category(rng.random(size), category_bounds(weights / weights.sum()))
+        self.platform = self.platform.astype(np.int8)
         u = rng.random(size)
         self.state = np.full(size, PROSPECT, dtype=np.int8)
         self.state[u < cfg.initial_customer_share + cfg.initial_lapsed_share] = LAPSED
@@ -143,9 +143,8 @@ class Population:
         """Segment, loyalty and voice propensity of `count` new people."""
         cfg = self.cfg
         # rng.choice(len(segment_p), count, p=segment_p) without its checks of p on every
-        # call: the same search of the same uniforms in the same cumulative shares
-        segment = self._segment_cdf.searchsorted(rng.random(count), side="right")
-        segment = segment.astype(np.int8)
+        # call: the same uniforms, the same cumulative shares
+        segment = category(rng.random(count), self._segment_bounds).astype(np.int8)
         k, mean = cfg.initial_loyalty_concentration, cfg.initial_loyalty_mean
         if 0.0 < mean < 1.0:
             loyalty = rng.beta(mean * k, (1.0 - mean) * k, count)

@@ -158,3 +158,20 @@ def below(uniforms: np.ndarray | LowUniforms, bound: float) -> tuple[np.ndarray,
         return uniforms.people[keep], uniforms.values[keep]
     people = np.flatnonzero(uniforms < bound)
     return people, uniforms[people]
+
+
+def category_bounds(p: np.ndarray) -> tuple[float, ...]:
+    """The upper bounds of the categories of shares `p` but the last (for `category`)."""
+    cdf = np.cumsum(p, dtype=np.float64)
+    cdf /= cdf[-1]
+    return tuple(cdf[:-1].tolist())
+
+
+def category(u: np.ndarray, bounds: tuple[float, ...]) -> np.ndarray:
+    """The category of each uniform in `u` under `category_bounds` of the shares (the
+    inverse of their cumulative shares; for a few categories, a comparison with each
+    bound beats searchsorted). Compute the bounds once, where the shares are set."""
+    index = np.zeros(len(u), dtype=np.int64)
+    for bound in bounds:
+        index += u >= bound
+    return index
