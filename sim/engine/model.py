@@ -32,7 +32,7 @@ from sim.engine.diffusion import cascades, share_probability
 from sim.engine.influencers import Influencer, pick_influencers
 from sim.engine.metrics import Ledger, loyalty_stats, quantiles, response_stats
 from sim.engine.network import build_graph
-from sim.engine.pages import without_huge_pages
+from sim.engine.pages import keep_freed_memory, without_huge_pages
 from sim.engine.population import COMPETITOR, CUSTOMER, LAPSED, SPREADING, Population
 from sim.engine.posts import (
     ATTACK,
@@ -79,6 +79,7 @@ class HubspokeModel(mesa.Model):
     def __init__(self, config: Config, seed: int | None = None) -> None:
         seed = config.seed if seed is None else int(seed)
         check_memory(config.population.size)
+        keep_freed_memory()  # see sim.engine.pages: a run's arrays reuse the last run's pages
         super().__init__(rng=seed)
         # Mesa 3.5 schedules a step every time unit, an hour here: the day's work is all
         # scheduled events, so those 24 empty steps a day only cost time
