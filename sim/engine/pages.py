@@ -1,4 +1,5 @@
-"""Building a run's large arrays without transparent huge pages.
+"""A run's memory: its large arrays built without transparent huge pages, and the
+memory a run frees kept for the next.
 
 numpy asks Linux for huge pages (2 MB) for every array of 4 MB or more
 (`madvise(MADV_HUGEPAGE)`). Where the kernel compacts memory to find them at
@@ -16,8 +17,9 @@ each array above a threshold its own mapping and hands freed memory at the
 heap's top back to the system; the next run's arrays then fault their pages
 in again, one by one. Repeated short runs at 50,000 people (a sweep's worker,
 the Mesa benchmark) paid ~2,800 page faults a run of ten days, and took
-12-15 % less time without them; larger runs took as long either way, with the
-same peak memory (docs/performance.md).
+8-14 % less time without them; larger runs took as long either way, with the
+same peak memory (docs/performance.md). The cost: a process keeps up to
+TRIM_THRESHOLD bytes it no longer uses, where glibc would return them.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ import numpy as np
 # glibc's malloc: an allocation below MMAP_THRESHOLD bytes comes from the heap rather
 # than a mapping of its own, and up to TRIM_THRESHOLD bytes free at the heap's top stay
 # with the process (glibc's own thresholds start at 128 KiB and twice the largest freed
-# mapping, and move with what is freed). Assumption, measured: 50,000 people's graph
-# arrays are 1.6-3.2 MB, a million's 32-64 MB (left to their own mappings)
+# mapping, and move with what is freed). Chosen, not fitted: above 50,000 people's graph
+# arrays (1.6-3.2 MB) and below a million's (32-64 MB, left to their own mappings)
 MMAP_THRESHOLD = 16 << 20
 TRIM_THRESHOLD = 64 << 20
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
