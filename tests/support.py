@@ -82,3 +82,18 @@ def on_both_paths(compute):
         with kernels_as(kernels):
             results.append(compute())
     return results
+
+
+def dask_cluster():
+    """A real two-worker Dask cluster on this machine, without its dashboard. Its
+    scheduler's HTTP server (health, metrics) takes any free port: on Dask's 8787 two
+    test workers' clusters at once collided, and Dask warned."""
+    distributed = pytest.importorskip("distributed")
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        processes=True,
+        scheduler_kwargs={"dashboard_address": ":0"},
+    )

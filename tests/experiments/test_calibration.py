@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from support import DENSE
+from support import DENSE, dask_cluster
 
 import sim
 from sim.cli import main
@@ -236,11 +236,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_result(uninterrupted, tmp_p
 
 
 def test_a_dask_cluster_gives_the_local_result(uninterrupted, tmp_path):
-    distributed = pytest.importorskip("distributed")
     local, _ = uninterrupted
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
+    with dask_cluster() as cluster:
         remote = calibrate(
             None,
             TINY_TARGETS,

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from support import dask_cluster
 
 import sim
 from sim.experiments.comparison import normalise_arms
@@ -193,12 +194,9 @@ def test_each_replication_runs_with_its_draw_in_every_arm(monkeypatch):
 
 
 def test_compare_on_a_dask_cluster_gives_the_local_result():
-    distributed = pytest.importorskip("distributed")
     small = ["population.size=1500", "days=8"]
     local = sim.compare("baseline", ["silence", "hub_and_spoke"], 2, overrides=small, jobs=1)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
+    with dask_cluster() as cluster:
         remote = sim.compare(
             "baseline",
             ["silence", "hub_and_spoke"],

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import dask_cluster
 
 import sim
 from sim import experiments
@@ -163,13 +164,7 @@ def test_corrupted_results_file_is_run_again(tmp_path) -> None:
 
 def test_dask_cluster_gives_identical_results(reference, tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        dashboard_address=None,
-        processes=True,
-    ) as cluster:
+    with dask_cluster() as cluster:
         out = tmp_path / "dask"
         sweep(
             "baseline",
