@@ -1915,7 +1915,6 @@ EXPORT int64_t day_posts(void *day, const DayConstants *c, const DayPart *sample
      * sums in order, then the clip (Population.shift_loyalty), then open issues + 1, in
      * three passes: the authors' lines read ahead in the first, kept for the others */
     const int8_t complaint = (int8_t)c->complaint;
-    int64_t incidents = 0;
     for (int64_t i = 0; i < sampled; i++) {
         if (i + PREFETCH_AHEAD < sampled) {
             const int64_t later = d->author[i + PREFETCH_AHEAD];
@@ -1923,11 +1922,9 @@ EXPORT int64_t day_posts(void *day, const DayConstants *c, const DayPart *sample
             PREFETCH(&open_issues[later]);
             PREFETCH(&voice[later]);
         }
-        const int incident = d->kind[i] == complaint;
-        d->loyalty_before[i] = incident ? loyalty[d->author[i]] : NAN;
-        incidents += incident;
+        d->loyalty_before[i] = d->kind[i] == complaint ? loyalty[d->author[i]] : NAN;
     }
-    const int hits = !frozen && incidents;
+    const int hits = !frozen; /* the sums and the clip, on the incidents' authors alone */
     for (int64_t i = 0; i < sampled; i++) {
         if (d->kind[i] != complaint) continue;
         if (hits) loyalty[d->author[i]] += hit;

@@ -17,7 +17,7 @@ each array above a threshold its own mapping and hands freed memory at the
 heap's top back to the system; the next run's arrays then fault their pages
 in again, one by one. Repeated short runs at 50,000 people (a sweep's worker,
 the Mesa benchmark) paid ~2,800 page faults a run of ten days, and took
-8-14 % less time without them; larger runs took as long either way, with the
+about a tenth less time without them; larger runs took as long either way, with the
 same peak memory (docs/performance.md). The cost: a process keeps up to
 TRIM_THRESHOLD bytes it no longer uses, where glibc would return them.
 """

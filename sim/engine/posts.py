@@ -257,22 +257,21 @@ def read_day(book: PostBook, first: int, count: int, by_kind: np.ndarray) -> Day
         if reading is not None:
             return reading
     rows = slice(first, first + count)
-    kind, negativity = book.kind[rows], book.negativity[rows]
+    kind, negativity, author = book.kind[rows], book.negativity[rows], book.author[rows]
     sampled = ~book.background[rows]
     by_kind += np.bincount(kind, minlength=len(by_kind))
-    author, kind, negativity = book.author[rows][sampled], kind[sampled], negativity[sampled]
-    praise = (kind == PRAISE) | ((negativity == 0) & (kind == MENTION))
     negative = negativity >= NEGATIVE
-    spreading = negative | praise
+    praise = (kind == PRAISE) | ((negativity == 0) & (kind == MENTION))
+    spreading = (negative | praise) & sampled  # the cascades read the sampled posts alone
     return DayReading(
-        negative_posts=int((book.negativity[rows] >= NEGATIVE).sum()),
-        negative_mentions=int(((book.kind[rows] == MENTION) & (book.negativity[rows] > 0)).sum()),
-        complaints=first + np.flatnonzero((book.kind[rows] == COMPLAINT) & sampled),
+        negative_posts=int(negative.sum()),
+        negative_mentions=int(((kind == MENTION) & (negativity > 0)).sum()),
+        complaints=first + np.flatnonzero((kind == COMPLAINT) & sampled),
         spread_author=author[spreading],
         spread_negativity=negativity[spreading],
         spread_negative=negative[spreading],
         spread_praise=praise[spreading],
-        negative_authors=author[negative],
+        negative_authors=author[negative & sampled],
     )
 
 
