@@ -105,6 +105,9 @@ class CompiledDay:
         )
         self._parts = (_Part(), _Part())
         self._held: list[np.ndarray] = []  # the arrays the parts point at, until the next day
+        # book_constants for the objects it read (held, so their addresses stay theirs)
+        self._book_inputs: tuple | None = None
+        self._book_constants: tuple = ()
         kernels = native.KERNELS
         self._day = kernels.day_new()
         if not self._day:
@@ -224,10 +227,15 @@ class CompiledDay:
         if count < 0:
             raise MemoryError("the day's posts")
 
+        inputs = (marks_cfg, follower_counts, pop.platform)
+        if self._book_inputs is None or any(
+            a is not b for a, b in zip(self._book_inputs, inputs, strict=True)
+        ):
+            self._book_inputs, self._book_constants = inputs, book_constants(*inputs)
+        constants = self._book_constants
+
         def write(at: int, table: int) -> int:
-            return native.KERNELS.day_book(
-                self._day, *book_constants(marks_cfg, follower_counts, pop.platform), at, table
-            )
+            return native.KERNELS.day_book(self._day, *constants, at, table)
 
         ids = book.write_compiled(count, write, marks_cfg)
         if ids is None:

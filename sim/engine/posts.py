@@ -100,18 +100,28 @@ class PostBook:
             name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in _FIELDS.items()
         }
         self._table: np.ndarray | None = None  # the columns' addresses for book_batch
+        self._addresses: dict[str, int] | None = None  # the same, by name, for the kernels
         self._refresh()
 
     def __getstate__(self) -> dict:
         # addresses are this process's and these arrays': a copy makes its own
-        return {**self.__dict__, "_table": None}
+        return {**self.__dict__, "_table": None, "_addresses": None}
 
     def __len__(self) -> int:
         return self.n
 
+    def address(self, name: str) -> int:
+        """The address of column `name`'s first byte, for a kernel: the same until the
+        book grows (a day's new views start where the column does), so it is kept."""
+        if self._addresses is None:
+            self._addresses = {
+                column: native.address(values) for column, values in self._columns.items()
+            }
+        return self._addresses[name]
+
     def _refresh(self) -> None:
-        for name, column in self._columns.items():
-            setattr(self, name, column[: self.n])
+        n = self.n
+        self.__dict__.update({name: column[:n] for name, column in self._columns.items()})
 
     def _grow(self, needed: int) -> None:
         capacity = len(self._columns["kind"])
@@ -123,7 +133,7 @@ class PostBook:
             column[: self.n] = self._columns[name][: self.n]
             self._columns[name] = column
             setattr(self, name, column[: self.n])  # frees the old column now, not at the end
-        self._table = None
+        self._table = self._addresses = None
 
     def extend(self, **columns: np.ndarray) -> np.ndarray:
         """Append posts (columns of equal length); returns their ids."""
@@ -208,9 +218,7 @@ class PostBook:
         it into the marks, as `_marks_from` makes them (numpy's may be vectorised)."""
         self._grow(self.n + count)
         if self._table is None:
-            self._table = np.array(
-                [native.address(self._columns[name]) for name in _BOOK_COLUMNS], dtype=np.int64
-            )
+            self._table = np.array([self.address(name) for name in _BOOK_COLUMNS], dtype=np.int64)
         status = write(self.n, native.address(self._table))
         if status == -2:
             raise MemoryError("the day's posts' order")
@@ -287,7 +295,7 @@ def _read_day_compiled(
     status = native.KERNELS.day_reading(
         first,
         count,
-        *(native.address(c) for c in (book.kind, book.negativity, book.background, book.author)),
+        *(book.address(name) for name in ("kind", "negativity", "background", "author")),
         len(by_kind),
         COMPLAINT,
         PRAISE,

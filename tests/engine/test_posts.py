@@ -42,6 +42,26 @@ def test_postbook_grows_and_keeps_rows():
         _ = book.no_such_column
 
 
+def test_a_columns_kept_address_follows_the_book_as_it_grows_and_is_copied():
+    """The kernels read the columns at `PostBook.address`, kept between days: it must be
+    where the column is after the book grows (new arrays) and in a copy of the model."""
+    import copy
+
+    from sim.engine import native
+
+    book = PostBook(capacity=2)
+    book.extend(kind=np.array([1], dtype=np.int8))
+    before = book.address("kind")
+    assert before == native.address(book._columns["kind"])
+    book.extend(kind=np.full(5, 2, dtype=np.int8))  # grows: every column is a new array
+    for name in ("kind", "created", "outcome"):
+        assert book.address(name) == native.address(book._columns[name])
+    copied = copy.deepcopy(book)
+    for name in ("kind", "created", "outcome"):
+        assert copied.address(name) == native.address(copied._columns[name])
+        assert copied.address(name) != book.address(name)
+
+
 def test_kind_constants_follow_schema_order():
     assert list(KIND) == list(POST_KINDS)
     assert KIND["complaint"] == COMPLAINT
