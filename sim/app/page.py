@@ -78,7 +78,8 @@ def _markdown(text: str):
 @solara.component
 def LiveFigure(model: AppModel, view: views.TimeView, name: str):
     update_counter.get()
-    live = solara.use_memo(lambda: views.Live(view), [model])
+    # kept across runs: a new run of the same scenario keeps the frame (views.Live)
+    live = solara.use_memo(lambda: views.Live(view), [view])
     Picture(
         lambda: live.png(model.rows, model.config, run_events(model)),
         [model, len(model.rows)],
@@ -152,7 +153,7 @@ def Status(model: AppModel, session: Session):
 def Money(model: AppModel, session: Session):
     update_counter.get()
     as_of = model.horizon and model.horizon["day"]
-    live = solara.use_memo(lambda: views.Live(views.money_view(model.horizon)), [model, as_of])
+    live = solara.use_memo(lambda: views.Live(views.money_view(model.horizon)), [as_of])
     Picture(
         lambda: live.png(model.rows, model.config, run_events(model)),
         [model, len(model.rows), as_of],

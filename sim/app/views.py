@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubplotParams
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 
 from sim.config.schema import POST_KINDS, Config
 from sim.engine.population import SPREADING, STIFLED
@@ -64,6 +65,9 @@ class TimeView:
     data: Callable[[list, Sequence[dict], Config], None]
     columns: int = 3  # legend columns
     timeline: bool = True  # x is the day: the scenario's events are marked
+    # what the frame reads of a config: two configs alike in it draw the same frame, so
+    # a new run of either keeps the frame (None: every config draws its own)
+    reads: Callable[[Config], Hashable] | None = None
 
     def __call__(
         self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()
@@ -79,22 +83,30 @@ class TimeView:
 
 
 class Live:
-    """One `TimeView`'s figure kept across the days of one run, drawn by blitting.
+    """One `TimeView`'s figure kept across the days of a run, drawn by blitting.
 
     The frame (axes, ticks, labels, event markers, legend, layout) is drawn once
     and kept as a picture; a new day removes the data artists, adds today's and
     draws only them over the kept picture (~10 ms where a whole figure takes
-    ~65 ms). The frame is drawn again when it changes: another config, a new
-    event, the first day's data (the legend's entries), or data outside the
-    y-range. The y-ranges are set here, with headroom (`HEADROOM`), and never
-    shrink within a run, so the lines grow into a frame that seldom moves.
+    ~65 ms). The frame is drawn again when it changes: a new event, the first
+    day's data (the legend's entries), or data outside the y-range. The y-ranges
+    are set here, with headroom (`HEADROOM`), and never shrink within a run, so
+    the lines grow into a frame that seldom moves.
+
+    A new run (another config) builds a new figure, unless the view's `reads`
+    find the config alike (a student's slider or preset, a new seed): then the
+    figure is kept, its y-ranges start as a new figure's do, and the layout is
+    redone only where a range moved, so a new run of the same scenario shows in
+    about the time of a day (a new figure measures every text again).
     """
 
     HEADROOM = 0.25  # share of the data's span added above (and below, if negative)
 
     def __init__(self, view: TimeView) -> None:
         self.view = view
-        self._key: int | None = None  # the config's id: a new config, a new frame
+        self._key: int | None = None  # the config's id: a new config, a new run
+        self._reads: Hashable = None  # what the frame read of its config (view.reads)
+        self._initial_ylim: list = []  # the managed axes' ranges before any data
         self.figure: Figure | None = None
         self._events: tuple | None = None
         self._marks: list = []  # the event markers' artists
@@ -109,10 +121,16 @@ class Live:
 
     def update(self, rows: Sequence[dict], config: Config, events: Sequence[Event] = ()) -> Figure:
         """Today's data on the kept frame (a new frame for another config)."""
+        if self.figure is not None and id(config) != self._key and self._alike(config):
+            self._key = id(config)
+            if self._new_run(rows, config, events):
+                return self.figure
         if self.figure is None or id(config) != self._key:
             self._key = id(config)
+            self._reads = self.view.reads(config) if self.view.reads else None
             self.figure, self._axes = self.view.frame(config)
             self._managed = [ax for ax in self._axes if ax.get_autoscaley_on()]
+            self._initial_ylim = [ax.get_ylim() for ax in self._managed]
             self._canvas = FigureCanvasAgg(self.figure)
             self._data = self._draw_data(rows, config)
             decorate(self._axes[0], (), *self._axes[1:], columns=self.view.columns)  # legend
@@ -127,9 +145,36 @@ class Live:
         self._data = self._draw_data(rows, config)
         self._mark(config, events)
         if _fit_limits(self._managed, self.HEADROOM):
-            self.figure.tight_layout()  # the tick labels may be wider
+            _lay_out(self.figure)  # the tick labels may be wider
             self._background = None
         return self.figure
+
+    def _alike(self, config: Config) -> bool:
+        return self.view.reads is not None and self.view.reads(config) == self._reads
+
+    def _new_run(self, rows: Sequence[dict], config: Config, events: Sequence[Event]) -> bool:
+        """A new run's data on the kept frame, its y-ranges fitted as a new figure's; False,
+        having changed nothing worth keeping, where its legend would differ."""
+        labels = [artist.get_label() for artist in self._data]
+        limits = [ax.get_ylim() for ax in self._managed]
+        for artist in self._data:
+            artist.remove()
+        for ax in self._axes:  # the data limits of the new run alone (as Axes.relim)
+            ax.dataLim.ignore(True)
+            ax.dataLim.set_points(Bbox.null().get_points())
+            ax.ignore_existing_data_limits = True
+        for ax, initial in zip(self._managed, self._initial_ylim, strict=True):
+            ax.set_ylim(initial, auto=True)  # as a new figure's, before its data
+        self._data = self._draw_data(rows, config)
+        if [artist.get_label() for artist in self._data] != labels:
+            self.figure = None  # another legend (the service's target line): a new frame
+            return False
+        self._mark(config, events)
+        _fit_limits(self._managed, self.HEADROOM, force=True)
+        if [ax.get_ylim() for ax in self._managed] != limits:
+            _lay_out(self.figure)  # the tick labels may differ
+            self._background = None
+        return True
 
     def _mark(self, config: Config, events: Sequence[Event]) -> None:
         """The scenario's and the run's events on the frame, marked again when they change
@@ -185,6 +230,30 @@ class Live:
             mine = [a for a in ax.get_children() if id(a) not in before]
             added += sorted(mine, key=lambda a: a.get_zorder())
         return added
+
+
+def _lay_out(fig: Figure) -> None:
+    """`tight_layout` from a new figure's margins: it measures the legend below the axes
+    where the current margins put it, so a layout redone from other margins comes out
+    a few pixels apart from a new figure's."""
+    fresh = SubplotParams()
+    fig.subplots_adjust(
+        left=fresh.left, bottom=fresh.bottom, right=fresh.right, top=fresh.top,
+        wspace=fresh.wspace, hspace=fresh.hspace,
+    )  # fmt: skip
+    fig.tight_layout()
+
+
+def frame_reads(config: Config) -> tuple:
+    """What the time views' frames read of a config: the days (the x-range), whether an
+    attack comes (the accusation's note), the currency (money's axes) and the events
+    marked. Strategies, staff, seeds and sizes are the data's, not the frame's."""
+    return (
+        config.days,
+        config.attack.enabled,
+        config.output.currency,
+        tuple(scenario_events(config)),
+    )
 
 
 def _fit_limits(axes: list, headroom: float, force: bool = False) -> bool:
@@ -257,7 +326,7 @@ def _loyalty_data(axes: list, rows: Sequence[dict], config: Config) -> None:
     ax.plot(day, _column(rows, "nps_like"), "--", color="tab:orange", label="NPS-like")
 
 
-loyalty = TimeView(_loyalty_frame, _loyalty_data)
+loyalty = TimeView(_loyalty_frame, _loyalty_data, reads=frame_reads)
 
 
 def _customers_frame(config: Config) -> tuple[Figure, list]:
@@ -282,7 +351,7 @@ def _customers_data(axes: list, rows: Sequence[dict], config: Config) -> None:
     )  # fmt: skip
 
 
-customers = TimeView(_customers_frame, _customers_data, columns=4)
+customers = TimeView(_customers_frame, _customers_data, columns=4, reads=frame_reads)
 
 
 def _posts_frame(config: Config) -> tuple[Figure, list]:
@@ -302,7 +371,7 @@ def _posts_data(axes: list, rows: Sequence[dict], config: Config) -> None:
     ax2.plot(day, 100 * _column(rows, "negative_share"), color="black", label="negative %")
 
 
-posts = TimeView(_posts_frame, _posts_data, columns=4)
+posts = TimeView(_posts_frame, _posts_data, columns=4, reads=frame_reads)
 
 
 def _service_frame(config: Config) -> tuple[Figure, list]:
@@ -333,7 +402,7 @@ def _service_data(axes: list, rows: Sequence[dict], config: Config) -> None:
     )
 
 
-service = TimeView(_service_frame, _service_data)
+service = TimeView(_service_frame, _service_data, reads=frame_reads)
 
 
 def _attack_frame(config: Config) -> tuple[Figure, list]:
@@ -354,7 +423,7 @@ def _attack_data(axes: list, rows: Sequence[dict], config: Config) -> None:
     ax2.plot(day, _column(rows, "attack_spreaders"), color="tab:red", label="spreaders")
 
 
-attack = TimeView(_attack_frame, _attack_data)
+attack = TimeView(_attack_frame, _attack_data, reads=frame_reads)
 
 
 def _money_frame(config: Config, horizon: dict | None = None) -> tuple[Figure, list]:
@@ -385,7 +454,7 @@ def _money_data(axes: list, rows: Sequence[dict], config: Config) -> None:
 
 def money_view(horizon: dict | None = None) -> TimeView:
     """The money figure; its title carries the horizon value once it is computed."""
-    return TimeView(lambda config: _money_frame(config, horizon), _money_data)
+    return TimeView(lambda config: _money_frame(config, horizon), _money_data, reads=frame_reads)
 
 
 def differences(diff: dict[str, np.ndarray], config: Config, label: str) -> Figure:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from copy import copy
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -87,6 +90,78 @@ def test_blitted_picture_equals_a_whole_drawing(model):
             difference = np.abs(blitted - whole)
             assert difference.max() <= 1, name
             assert (difference > 0).any(axis=2).sum() <= 20, name
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(png)).convert("RGBA"), dtype=np.int16)
+
+
+def _same_picture(a: bytes, b: bytes, name: str) -> None:
+    """The same painting, up to a level of rounding in a few antialiased pixels."""
+    first, second = _pixels(a), _pixels(b)
+    assert first.shape == second.shape, name
+    difference = np.abs(first - second)
+    assert difference.max() <= 1, name
+    assert (difference > 0).any(axis=2).sum() <= 20, name
+
+
+def _run(strategy: str, days: int, population: str = "2000"):
+    session = Session()
+    session.apply(population=population, strategy=strategy)
+    model = session.new_model()
+    model.step_days(days)
+    return model
+
+
+@pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
+def test_a_new_run_on_the_kept_frame_is_a_new_figures_picture(name):
+    """A new run of the same scenario (another preset, other people: other ranges of
+    data) keeps the figure, and its picture is the one a new figure draws: on its day
+    0, days on, and after the other run."""
+    view = views.money_view(None) if name == "money" else getattr(views, name)
+    quiet, busy = _run("silence", 12, "1000"), _run("enterprise", 12, "3000")
+    live = views.Live(view)
+    live.png(busy.rows, busy.config)
+    figure = live.figure
+    for model, rows in (
+        (quiet, []),  # day 0: no data, the ranges a new figure starts with
+        (quiet, quiet.rows[:6]),
+        (busy, busy.rows),
+        (quiet, quiet.rows),  # smaller figures than the run before: the ranges shrink
+    ):
+        config = model.config
+        if not rows:  # a new run: a config of its own, alike for the frame
+            config = copy(config)
+        kept = live.png(rows, config)
+        assert live.figure is figure, name  # the frame was kept
+        _same_picture(kept, views.Live(view).png(rows, config), name)
+
+
+def test_a_new_run_of_another_scenario_or_target_builds_a_new_frame():
+    """What the frame shows of a config (the days, the events, the service's target
+    line in the legend) changes: a new figure."""
+    first = _run("enterprise", 3)
+    live = views.Live(views.service)
+    live.update(first.rows, first.config)
+    figure = live.figure
+    config = first.config
+    other_target = replace(config, strategy=replace(config.strategy, sla_hours=4.0))
+    assert views.frame_reads(other_target) == views.frame_reads(config)
+    live.update(first.rows, other_target)
+    assert live.figure is not figure
+    legends = [ax.get_legend() for ax in live.figure.axes if ax.get_legend()]
+    assert "target 4 h" in [t.get_text() for legend in legends for t in legend.get_texts()]
+    session = Session()
+    session.apply(population="2000", scenario="seasonal_peak")
+    other_scenario = session.new_model()
+    assert views.frame_reads(other_scenario.config) != views.frame_reads(first.config)
+    figure = live.figure
+    live.update(other_scenario.rows, other_scenario.config)
+    assert live.figure is not figure
 
 
 def test_the_layout_is_redone_when_tick_labels_grow_wider():
