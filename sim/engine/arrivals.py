@@ -275,6 +275,10 @@ _POSTER[LEAD] = PROSPECT
 DAILY_KINDS = (COMPLAINT, QUESTION, PRAISE, LEAD)
 
 
+# plans kept at most (a year's seasons all differ: the store starts again when full)
+_KEPT_PLANS = 64
+
+
 class PostGenerator:
     """Daily arrivals of incidents, questions, praise and sales leads, by thinning."""
 
@@ -310,6 +314,8 @@ class PostGenerator:
         # the voice bound of the days with `voice` (1: every incident candidate drawn)
         self.voice_bound = 1.0
         self._kind_arrays: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
+        # the days' plans by what they depend on: a week's rhythm repeats them
+        self._plans: dict[tuple, tuple] = {}
         self._forget_addresses()
 
     def _kinds(self, kinds: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -427,18 +433,37 @@ class PostGenerator:
         bound of the incidents' strip (1 without one) and the loud people's band (their
         list and Poisson table), or None."""
         people = self.size if people is None else people
-        scale = people * season * self.rhythm.day_factor(day_start)
+        factor = self.rhythm.day_factor(day_start)
+        key = (people, season, factor, kinds, self.voice_bound, voice is None)
+        kept = self._plans.get(key)
+        if kept is None:
+            if len(self._plans) >= _KEPT_PLANS:
+                self._plans.clear()
+            kept = self._plans[key] = self._plan(people * season * factor, kinds, voice is not None)
+        kinds_array, expected, bound, cdf = kept
+        if cdf is None:
+            return kinds_array, expected, bound, None
+        loud = np.flatnonzero(voice > bound) if loud is None else loud
+        return kinds_array, expected, bound, (loud, cdf)
+
+    def _plan(
+        self, scale: float, kinds: tuple[int, ...], voiced: bool
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
+        """`plan` but the loud people: the kinds, their expected candidates, the voice
+        bound and the band's Poisson table (or None). Kept by `plan` for the days alike
+        (a week's rhythm repeats them), so their arrays are made read-only."""
         kinds_array, rates, incident = self._kinds(kinds)
         expected = rates * scale
-        bound, band = 1.0, None
-        if voice is not None and self.voice_bound < 1.0:
+        bound, cdf = 1.0, None
+        if voiced and self.voice_bound < 1.0:
             points_mean = float(expected[incident].sum()) / self.size * (1.0 - self.voice_bound)
             if points_mean <= MAX_POINTS_MEAN:  # else every candidate today, as without
                 bound = self.voice_bound
                 expected = np.where(incident, expected * bound, expected)
-                loud = np.flatnonzero(voice > bound) if loud is None else loud
-                band = (loud, poisson_cdf(points_mean))
-        return kinds_array, expected, bound, band
+                cdf = poisson_cdf(points_mean)
+                cdf.flags.writeable = False
+        expected.flags.writeable = False
+        return kinds_array, expected, bound, cdf
 
     def _thin(
         self,

@@ -104,6 +104,9 @@ class CompiledDay:
             POINT_BITS,
         )
         self._parts = (_Part(), _Part())
+        # the addresses of the arrays read day after day: the generator's plans (a week's
+        # rhythm repeats them), the population's arrays
+        self._addresses = native.Addresses()
         self._held: list[np.ndarray] = []  # the arrays the parts point at, until the next day
         # book_constants for the objects it read (held, so their addresses stay theirs)
         self._book_inputs: tuple | None = None
@@ -153,18 +156,20 @@ class CompiledDay:
         kinds, expected, bound, band = plan
         expected = np.ascontiguousarray(expected, dtype=np.float64)
         self._held.append(expected)
+        at = self._addresses.of
         part.bitgen = rng.bit_generator.ctypes.bit_generator.value
         part.kinds = len(kinds)
-        part.expected = native.address(expected)
-        part.kind_of = native.address(kinds)
+        part.expected = at(expected)
+        part.kind_of = at(kinds)
         part.size = size
         part.voice_width = bound
-        part.voice = native.address(voice) if voice is not None else None
+        part.voice = at(voice) if voice is not None else None
         if band is not None:
             loud = np.ascontiguousarray(band[0], dtype=np.int64)
             self._held.append(loud)
+            # the loud people's list changes as voices rise: not kept (it may be long)
             part.has_band, part.loud, part.loud_count = 1, native.address(loud), len(loud)
-            part.cdf, part.cdf_count = native.address(band[1]), len(band[1])
+            part.cdf, part.cdf_count = at(band[1]), len(band[1])
         else:
             part.has_band, part.loud, part.loud_count = 0, None, 0
             part.cdf, part.cdf_count = None, 0
@@ -208,10 +213,7 @@ class CompiledDay:
                 ctypes.byref(outside) if has_background else None,
                 start,
                 native.address(defect_level),
-                native.address(pop.state),
-                native.address(pop.loyalty),
-                native.address(pop.open_issues),
-                native.address(pop.voice),
+                *map(self._addresses.of, (pop.state, pop.loyalty, pop.open_issues, pop.voice)),
                 -hit,
                 bool(pop.freeze_loyalty),
             )

@@ -288,10 +288,15 @@ def _read_day_compiled(
 ) -> DayReading | None:
     """`read_day` by the kernel day_reading; None, having counted nothing, where a kind is
     outside the kinds (numpy's bincount would count it in a longer array)."""
-    tallies = np.empty(5, dtype=np.int64)
-    complaints, spread_author, negative_authors = np.empty((3, count), dtype=np.int64)
+    # one block of integers, one of flags: an address each, the rest at their offsets
+    integers = np.empty(5 + 3 * count, dtype=np.int64)
+    tallies = integers[:5]
+    complaints, spread_author, negative_authors = integers[5:].reshape(3, count)
     spread_negativity = np.empty(count)
     flags = np.empty((2, count), dtype=np.bool_)
+    at = native.address(integers)
+    row = 8 * count  # bytes
+    flag_at = native.address(flags)
     status = native.KERNELS.day_reading(
         first,
         count,
@@ -302,13 +307,13 @@ def _read_day_compiled(
         MENTION,
         NEGATIVE,
         native.address(by_kind),
-        native.address(tallies),
-        native.address(complaints),
-        native.address(spread_author),
+        at,
+        at + 40,
+        at + 40 + row,
         native.address(spread_negativity),
-        native.address(flags[0]),
-        native.address(flags[1]),
-        native.address(negative_authors),
+        flag_at,
+        flag_at + count,
+        at + 40 + 2 * row,
     )
     if status != 0:
         return None

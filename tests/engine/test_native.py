@@ -940,3 +940,20 @@ def test_the_compiled_intake_queues_as_numpy_under_every_order(priority):
     assert numpy_run["daily"].equals(compiled_run["daily"])
     for name, values in numpy_run["posts"].items():
         np.testing.assert_array_equal(compiled_run["posts"][name], values, err_msg=name)
+
+
+def test_kept_addresses_answer_for_the_very_array_only():
+    """`native.Addresses` keeps each array's address with the array itself, alive: an
+    id it knows is never another array's (CPython reuses a freed one's id at once); past
+    its limit it starts over."""
+    addresses = native.Addresses(limit=3)
+    first = np.arange(4.0)
+    assert addresses.of(first) == first.ctypes.data == addresses.of(first)
+    frozen = np.arange(3.0)
+    frozen.flags.writeable = False
+    assert addresses.of(frozen) == frozen.ctypes.data  # read-only: numpy's way, once
+    for size in (5, 3000, 70, 50_000) * 3:  # new arrays at freed ones' ids, not memory
+        values = np.arange(float(size))
+        assert addresses.of(values) == values.ctypes.data
+        del values
+    assert len(addresses._known) <= 3

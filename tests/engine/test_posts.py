@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.config.schema import POST_KINDS, Posts
-from sim.engine.arrivals import PostGenerator
+from sim.engine.arrivals import DAILY_KINDS, PostGenerator
 from sim.engine.population import CUSTOMER, LAPSED, PROSPECT
 from sim.engine.posts import (
     COMPLAINT,
@@ -286,3 +286,27 @@ def test_candidate_stream_does_not_depend_on_state():
     np.testing.assert_array_equal(a["created"][kept], b["created"])
     np.testing.assert_array_equal(a["author"][kept], b["author"])
     np.testing.assert_array_equal(a["patience"][kept], b["patience"])
+
+
+def test_a_days_plan_is_kept_for_the_days_alike_and_read_only():
+    """`plan` keeps what a day's draws come from for the days alike (the week's rhythm
+    repeats them): the same arrays again, which no one may write; another weekday or
+    season, or another reach, has its own; the loud people are the caller's of the day."""
+    from sim.engine.clock import HOURS_PER_DAY
+
+    _, gen = _generator(1000)
+    gen.voice_bound = 0.1
+    voice = np.linspace(0.0, 1.0, 1000)
+    monday = gen.plan(0.0, 1.0, people=5e4, voice=voice, loud=np.array([999]))
+    next_monday = gen.plan(7 * HOURS_PER_DAY, 1.0, people=5e4, voice=voice, loud=np.array([5]))
+    assert next_monday[1] is monday[1] and next_monday[3][1] is monday[3][1]
+    assert next_monday[3][0].tolist() == [5]  # today's loud people, not the kept day's
+    assert not monday[1].flags.writeable and not monday[3][1].flags.writeable
+    for other in (
+        gen.plan(HOURS_PER_DAY, 1.0, people=5e4, voice=voice, loud=np.array([5])),  # Tuesday
+        gen.plan(0.0, 1.5, people=5e4, voice=voice, loud=np.array([5])),  # a peak
+        gen.plan(0.0, 1.0, people=6e4, voice=voice, loud=np.array([5])),  # another reach
+    ):
+        assert other[1] is not monday[1]
+    scale = 5e4 * 1.0 * gen.rhythm.day_factor(0.0)
+    np.testing.assert_array_equal(monday[1], gen._plan(scale, DAILY_KINDS, True)[1])
