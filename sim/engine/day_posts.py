@@ -109,6 +109,7 @@ class CompiledDay:
         self._addresses = native.Addresses()
         self._held: list[np.ndarray] = []  # the arrays the parts point at, until the next day
         # book_constants for the objects it read (held, so their addresses stay theirs)
+        # and the share of posts tagged it read of them
         self._book_inputs: tuple | None = None
         self._book_constants: tuple = ()
         kernels = native.KERNELS
@@ -229,11 +230,13 @@ class CompiledDay:
         if count < 0:
             raise MemoryError("the day's posts")
 
-        inputs = (marks_cfg, follower_counts, pop.platform)
-        if self._book_inputs is None or any(
-            a is not b for a, b in zip(self._book_inputs, inputs, strict=True)
+        inputs = (marks_cfg, follower_counts, pop.platform, marks_cfg.addressed_share)
+        if (
+            self._book_inputs is None
+            or any(a is not b for a, b in zip(self._book_inputs[:3], inputs[:3], strict=True))
+            or self._book_inputs[3] != inputs[3]
         ):
-            self._book_inputs, self._book_constants = inputs, book_constants(*inputs)
+            self._book_inputs, self._book_constants = inputs, book_constants(*inputs[:3])
         constants = self._book_constants
 
         def write(at: int, table: int) -> int:

@@ -957,3 +957,19 @@ def test_kept_addresses_answer_for_the_very_array_only():
         assert addresses.of(values) == values.ctypes.data
         del values
     assert len(addresses._known) <= 3
+
+
+@needs_kernels
+def test_the_compiled_day_reads_the_tagging_share_it_is_given_each_day():
+    """The compiled day keeps what the book's kernel reads besides the posts; a share of
+    tagged posts changed in place still reaches the next day's posts (at 1, every post
+    is addressed to the brand; at 0 only attacks and those that could not be mentions)."""
+    cfg = sim.load_config("baseline", ["population.size=3000", "days=6"])
+    model = HubspokeModel(cfg, 3)
+    model.run_until(model.time + 24.0)  # the first day's posts: some not tagged
+    assert model._compiled is not None and not model.posts.addressed.all()
+    model.post_config.addressed_share = 1.0
+    before = len(model.posts)
+    model.run_until(model.time + 48.0)
+    assert len(model.posts) > before
+    assert model.posts.addressed[before:].all()
