@@ -12,6 +12,7 @@ import difflib
 import functools
 import math
 import pickle
+import typing
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from sim.config import catalog, userfiles
 from sim.config.arguments import allowed_range, exact
 from sim.config.errors import ConfigError
 from sim.config.inert import warn_inert
-from sim.config.overrides import Override, normalise
+from sim.config.overrides import SELECTORS, Override, normalise
 from sim.config.schema import POST_KINDS, WEEKDAY_NAMES, Config
 from sim.config.userfiles import Sources
 
@@ -342,9 +343,90 @@ def _load(scenario: str, overrides: tuple[str, ...]) -> Config:
 
 @functools.lru_cache(maxsize=256)
 def _load_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
-    # a load costs ~50 ms (typing and checks); replications and arms ask for the same
+    # a load costs ~30 ms (typing and checks); replications and arms ask for the same
     # config many times
-    return _load(scenario, overrides)
+    return _load_values(scenario, overrides)
+
+
+_PLAIN_TYPES = (float, int, bool, str)
+
+
+@functools.cache
+def _scalar_type(key: str) -> type | None:
+    """The type of the schema's field `key` where it is a plain float, int, bool or
+    text reached through dataclasses alone (not a mapping, a list or an optional)."""
+    cls: Any = Config
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if not is_dataclass(cls):
+            return None
+        hint = typing.get_type_hints(cls).get(part)
+        if hint is None:
+            return None
+        if i == len(parts) - 1:
+            return hint if hint in _PLAIN_TYPES else None
+        cls = hint
+    return None
+
+
+def _plain_value(override: Override) -> tuple[type, object] | None:
+    """The value of `override` as composition would type it, where the override sets a
+    plain field to a plain value of the field's own type (an int for a float field is
+    that float, as OmegaConf makes it); None for anything else."""
+    if override.key in (*SELECTORS, *OPEN_MAPPINGS) or "${" in override.value:
+        return None  # `scenario=` picks files; the schema's `scenario` is their label
+    wanted = _scalar_type(override.key)
+    if wanted is None:
+        return None
+    value = override.parsed
+    if type(value) is wanted:
+        return wanted, value
+    if wanted is float and type(value) is int:
+        return wanted, float(value)
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _typed_state(scenario: str, overrides: tuple[str, ...]) -> bytes:
+    return pickle.dumps(_load(scenario, overrides), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load_values(scenario: str, overrides: tuple[str, ...]) -> Config:
+    """`_load`, with the plain values set on the typed config of the other overrides.
+
+    A sweep's, a calibration's or a comparison's configs differ from one another by a
+    few numbers: composing, merging and typing each anew took ~30 ms, more than a small
+    run. The overrides that set a plain field (a float, int, bool or text, through
+    dataclasses alone) to a value of its type (Hydra's own reading of the text) are set
+    on a copy of the typed config of the rest, composed once; then every check runs.
+    Anything else (a list, a mapping, an interpolation, a value of another type, a
+    check that fails) goes the whole way, so its value and its error are composition's
+    own. tests/config/test_quick_values.py holds the two ways equal."""
+    try:
+        parsed = normalise(overrides)
+    except ConfigError:
+        return _load(scenario, overrides)  # its error, in its words
+    plain, rest = [], []
+    for override in parsed:
+        value = _plain_value(override)
+        if value is None:
+            rest.append(override)
+        else:
+            plain.append((override.key, value[1]))
+    if not plain or any("${" in o.value for o in rest):
+        return _load(scenario, overrides)
+    try:
+        config = pickle.loads(_typed_state(scenario, tuple(o.text for o in rest)))
+        for key, value in plain:
+            *path, leaf = key.split(".")
+            owner = config
+            for part in path:
+                owner = getattr(owner, part)
+            setattr(owner, leaf, value)
+        check_config(config)
+    except ConfigError:
+        return _load(scenario, overrides)  # the error as the whole way words and locates it
+    return config
 
 
 def recheck(config: Config) -> None:

@@ -17,7 +17,7 @@ habits researchers bring from Hydra get one answer everywhere:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.config.errors import ConfigError
 
@@ -30,6 +30,8 @@ SELECTORS = ("scenario", "strategy", "search_path")
 class Override:
     key: str
     value: str  # the text after '=' exactly as given (Hydra re-reads it when composing)
+    # Hydra's reading of `value` (a number, bool, text, list, mapping or None)
+    parsed: object = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -93,7 +95,7 @@ def parse(text: str) -> Override:
         )
     if key in SELECTORS and not value.strip():
         raise ConfigError(f"{key}=: empty; must be a name (see `hubspoke list`) or a file path")
-    return Override(key, value)
+    return Override(key, value, parsed.value())
 
 
 def normalise(overrides: Iterable[str]) -> list[Override]:
