@@ -354,10 +354,16 @@ _PLAIN_TYPES = (float, int, bool, str)
 @functools.cache
 def _scalar_type(key: str) -> type | None:
     """The type of the schema's field `key` where it is a plain float, int, bool or
-    text reached through dataclasses alone (not a mapping, a list or an optional)."""
+    text field of a dataclass, reached through dataclasses and mappings of them (the
+    segments, the spokes, the stances' effects; not a list, nor an optional)."""
     cls: Any = Config
     parts = key.split(".")
     for i, part in enumerate(parts):
+        if typing.get_origin(cls) is dict:  # `part` names an entry
+            cls = typing.get_args(cls)[1]
+            if i == len(parts) - 1:
+                return None  # an entry itself, not a field of one
+            continue
         if not is_dataclass(cls):
             return None
         hint = typing.get_type_hints(cls).get(part)
@@ -373,7 +379,12 @@ def _plain_value(override: Override) -> tuple[type, object] | None:
     """The value of `override` as composition would type it, where the override sets a
     plain field to a plain value of the field's own type (an int for a float field is
     that float, as OmegaConf makes it); None for anything else."""
-    if override.key in (*SELECTORS, *OPEN_MAPPINGS) or "${" in override.value:
+    if (
+        override.key in SELECTORS
+        or override.key.startswith(tuple(f"{key}." for key in OPEN_MAPPINGS))
+        or override.key in OPEN_MAPPINGS
+        or "${" in override.value
+    ):
         return None  # `scenario=` picks files; the schema's `scenario` is their label
     wanted = _scalar_type(override.key)
     if wanted is None:
@@ -421,7 +432,12 @@ def _load_values(scenario: str, overrides: tuple[str, ...]) -> Config:
             *path, leaf = key.split(".")
             owner = config
             for part in path:
-                owner = getattr(owner, part)
+                if isinstance(owner, dict):
+                    if part not in owner:  # a new entry: the whole way makes it
+                        return _load(scenario, overrides)
+                    owner = owner[part]
+                else:
+                    owner = getattr(owner, part)
             setattr(owner, leaf, value)
         check_config(config)
     except ConfigError:

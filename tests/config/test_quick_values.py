@@ -11,18 +11,26 @@ import pytest
 
 from sim.config import catalog, compose
 from sim.config.errors import ConfigError
-from sim.config.schema import Config
 
 
-def _plain_fields(cls=Config, prefix: str = ""):
-    """(key, type, metadata, default) of every plain field reached through dataclasses."""
-    for f in fields(cls):
+def _plain_fields(obj, prefix: str = ""):
+    """(key, type, metadata, value) of every plain field of the config `obj`, reached
+    through dataclasses and the entries of mappings of them."""
+    for f in fields(obj):
         key = f"{prefix}{f.name}"
-        default = f.default_factory() if callable(f.default_factory) else f.default
-        if is_dataclass(default):
-            yield from _plain_fields(type(default), key + ".")
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            yield from _plain_fields(value, key + ".")
+        elif isinstance(value, dict):
+            for name, entry in value.items():
+                if is_dataclass(entry):
+                    yield from _plain_fields(entry, f"{key}.{name}.")
+                elif isinstance(entry, dict):
+                    for inner, leaf in entry.items():
+                        if is_dataclass(leaf):
+                            yield from _plain_fields(leaf, f"{key}.{name}.{inner}.")
         elif compose._scalar_type(key) is not None:
-            yield key, compose._scalar_type(key), f.metadata, default
+            yield key, compose._scalar_type(key), f.metadata, value
 
 
 def _another_value(kind: type, metadata, default) -> str | None:
@@ -80,7 +88,15 @@ CASES = [
     ("baseline", ["team.hub.staff=-1"]),
     ("baseline", ["posts.addressed_share=1.7"]),
     ("baseline", ["output.posts=yes", "days=10"]),
-    ("baseline", ["days=10", "population.segments.loyal.share=0.5"]),
+    ("baseline", ["days=10", "population.segments.loyal.share=0.5"]),  # a new entry
+    ("baseline", ["population.segments.basic.voice_propensity=0.3", "strategy=silence"]),
+    (
+        "baseline",
+        ["attack.effects.deny.false.transmission=0.5", "team.spokes.product.effort_hours=3"],
+    ),
+    ("baseline", ["attack.effects.deny.maybe.transmission=0.5"]),  # a new entry
+    ("baseline", ["demand.inbound_per_day.complaint=40"]),
+    ("baseline", ["population.platforms.x=0.5", "days=10"]),
     ("baseline", ["days=0"]),
     ("baseline", ["team.hub.staf=2"]),
     ("no_such_scenario", ["days=10"]),
@@ -106,14 +122,14 @@ def test_every_plain_field_set_alone_gives_what_the_whole_way_gives():
     """Each plain field of the schema set to another value in its range (or just past
     it, where cross-field rules refuse it): the same config or the same error."""
     tried = 0
-    for key, kind, metadata, default in _plain_fields():
+    for key, kind, metadata, default in _plain_fields(compose._load("baseline", ())):
         value = _another_value(kind, metadata, default)
         if value is None:
             continue
         quick, whole = _both_ways("baseline", [f"{key}={value}", "days=5"])
         assert _same(quick, whole), (key, value, quick, whole)
         tried += 1
-    assert tried > 100  # the schema's plain fields, nearly all of them
+    assert tried > 150  # the plain fields, the mappings' entries' among them
 
 
 def test_the_quick_way_is_taken_for_plain_values(monkeypatch):
