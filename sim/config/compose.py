@@ -343,8 +343,8 @@ def _load(scenario: str, overrides: tuple[str, ...]) -> Config:
 
 @functools.lru_cache(maxsize=256)
 def _load_cached(scenario: str, overrides: tuple[str, ...]) -> Config:
-    # a load costs ~30 ms (typing and checks); replications and arms ask for the same
-    # config many times
+    # a load costs ~30 ms the whole way (~2 ms by plain values); replications and arms
+    # ask for the same config many times
     return _load_values(scenario, overrides)
 
 
@@ -375,26 +375,25 @@ def _scalar_type(key: str) -> type | None:
     return None
 
 
-def _plain_value(override: Override) -> tuple[type, object] | None:
+_NOT_PLAIN = object()
+
+
+def _plain_value(override: Override) -> object:
     """The value of `override` as composition would type it, where the override sets a
     plain field to a plain value of the field's own type (an int for a float field is
-    that float, as OmegaConf makes it); None for anything else."""
-    if (
-        override.key in SELECTORS
-        or override.key.startswith(tuple(f"{key}." for key in OPEN_MAPPINGS))
-        or override.key in OPEN_MAPPINGS
-        or "${" in override.value
-    ):
-        return None  # `scenario=` picks files; the schema's `scenario` is their label
+    that float, as OmegaConf makes it); `_NOT_PLAIN` for anything else (a mapping of
+    plain values, such as demand.inbound_per_day, has no plain field)."""
+    if override.key in SELECTORS or "${" in override.value:
+        return _NOT_PLAIN  # `scenario=` picks files (the schema's `scenario` is their label)
     wanted = _scalar_type(override.key)
-    if wanted is None:
-        return None
     value = override.parsed
+    if wanted is None:
+        return _NOT_PLAIN
     if type(value) is wanted:
-        return wanted, value
+        return value
     if wanted is float and type(value) is int:
-        return wanted, float(value)
-    return None
+        return float(value)
+    return _NOT_PLAIN
 
 
 @functools.lru_cache(maxsize=64)
@@ -408,11 +407,12 @@ def _load_values(scenario: str, overrides: tuple[str, ...]) -> Config:
     A sweep's, a calibration's or a comparison's configs differ from one another by a
     few numbers: composing, merging and typing each anew took ~30 ms, more than a small
     run. The overrides that set a plain field (a float, int, bool or text, through
-    dataclasses alone) to a value of its type (Hydra's own reading of the text) are set
-    on a copy of the typed config of the rest, composed once; then every check runs.
-    Anything else (a list, a mapping, an interpolation, a value of another type, a
-    check that fails) goes the whole way, so its value and its error are composition's
-    own. tests/config/test_quick_values.py holds the two ways equal."""
+    dataclasses and the existing entries of mappings of them) to a value of its type
+    (Hydra's own reading of the text) are set on a copy of the typed config of the
+    rest, composed once; then every check runs. Anything else (a list, a mapping, an
+    interpolation, a value of another type, a new entry, a check that fails) goes the
+    whole way, so its value and its error are composition's own.
+    tests/config/test_quick_values.py holds the two ways equal."""
     try:
         parsed = normalise(overrides)
     except ConfigError:
@@ -420,10 +420,10 @@ def _load_values(scenario: str, overrides: tuple[str, ...]) -> Config:
     plain, rest = [], []
     for override in parsed:
         value = _plain_value(override)
-        if value is None:
+        if value is _NOT_PLAIN:
             rest.append(override)
         else:
-            plain.append((override.key, value[1]))
+            plain.append((override.key, value))
     if not plain or any("${" in o.value for o in rest):
         return _load(scenario, overrides)
     try:
