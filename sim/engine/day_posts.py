@@ -105,13 +105,9 @@ class CompiledDay:
         )
         self._parts = (_Part(), _Part())
         # the addresses of the arrays read day after day: the generator's plans (a week's
-        # rhythm repeats them), the population's arrays
+        # rhythm repeats them), the population's arrays, the followers' counts
         self._addresses = native.Addresses()
         self._held: list[np.ndarray] = []  # the arrays the parts point at, until the next day
-        # book_constants for the objects it read (held, so their addresses stay theirs)
-        # and the share of posts tagged it read of them
-        self._book_inputs: tuple | None = None
-        self._book_constants: tuple = ()
         kernels = native.KERNELS
         self._day = kernels.day_new()
         if not self._day:
@@ -230,14 +226,7 @@ class CompiledDay:
         if count < 0:
             raise MemoryError("the day's posts")
 
-        inputs = (marks_cfg, follower_counts, pop.platform, marks_cfg.addressed_share)
-        if (
-            self._book_inputs is None
-            or any(a is not b for a, b in zip(self._book_inputs[:3], inputs[:3], strict=True))
-            or self._book_inputs[3] != inputs[3]
-        ):
-            self._book_inputs, self._book_constants = inputs, book_constants(*inputs[:3])
-        constants = self._book_constants
+        constants = book_constants(marks_cfg, follower_counts, pop.platform, self._addresses.of)
 
         def write(at: int, table: int) -> int:
             return native.KERNELS.day_book(self._day, *constants, at, table)

@@ -417,20 +417,24 @@ _BOOK_COLUMNS = (
 
 
 def book_constants(
-    marks_cfg: Posts, follower_counts: np.ndarray, platform: np.ndarray
+    marks_cfg: Posts,
+    follower_counts: np.ndarray,
+    platform: np.ndarray,
+    address: Callable[[np.ndarray], int] = native.address,
 ) -> tuple[float | int, ...]:
     """What the kernels that write the book (book_batch, day_book) read besides the
-    posts: the tagging share, the kinds' codes and negativity, followers and platforms."""
+    posts: the tagging share, the kinds' codes and negativity, followers and platforms
+    (their addresses by `address`: a caller may keep them, `native.Addresses`)."""
     return (
         marks_cfg.addressed_share,
         COMPLAINT,
         PRAISE,
         ATTACK,
         MENTION,
-        native.address(_NEGATIVITY_BY_KIND),
+        address(_NEGATIVITY_BY_KIND),
         len(_NEGATIVITY_BY_KIND),
-        native.address(follower_counts),
-        native.address(platform),
+        address(follower_counts),
+        address(platform),
         min(len(follower_counts), len(platform)),
     )
 

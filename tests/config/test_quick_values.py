@@ -9,28 +9,23 @@ from dataclasses import fields, is_dataclass
 
 import pytest
 
-from sim.config import catalog, compose
+from sim.config import catalog, compose, paramdoc
 from sim.config.errors import ConfigError
 
 
-def _plain_fields(obj, prefix: str = ""):
-    """(key, type, metadata, value) of every plain field of the config `obj`, reached
-    through dataclasses and the entries of mappings of them."""
-    for f in fields(obj):
-        key = f"{prefix}{f.name}"
-        value = getattr(obj, f.name)
-        if is_dataclass(value):
-            yield from _plain_fields(value, key + ".")
-        elif isinstance(value, dict):
-            for name, entry in value.items():
-                if is_dataclass(entry):
-                    yield from _plain_fields(entry, f"{key}.{name}.")
-                elif isinstance(entry, dict):
-                    for inner, leaf in entry.items():
-                        if is_dataclass(leaf):
-                            yield from _plain_fields(leaf, f"{key}.{name}.{inner}.")
-        elif compose._scalar_type(key) is not None:
-            yield key, compose._scalar_type(key), f.metadata, value
+def _plain_fields(config):
+    """(key, type, metadata, value) of every plain field of `config`, the mappings'
+    entries' among them: the keys as the parameter tables walk them (sim.config.paramdoc)."""
+    for row in paramdoc.walk(config):
+        kind = compose._scalar_type(row.key)
+        if kind is None:
+            continue
+        *path, leaf = row.key.split(".")
+        owner = config
+        for part in path:
+            owner = owner[part] if isinstance(owner, dict) else getattr(owner, part)
+        metadata = next(f.metadata for f in fields(owner) if f.name == leaf)
+        yield row.key, kind, metadata, getattr(owner, leaf)
 
 
 def _another_value(kind: type, metadata, default) -> str | None:
