@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from sim.cli import main
+
 
 def hubspoke(*args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -35,7 +37,9 @@ def test_compare_strategies_writes_the_comparison(tmp_path) -> None:
         assert (out / name).exists()
 
 
-def test_sweep_command_resumes_into_the_same_folder(tmp_path) -> None:
+def test_sweep_command_resumes_into_the_same_folder(tmp_path, capsys) -> None:
+    """The first sweep in process (`sim.cli.main`), its resumption through the entry point:
+    a fresh interpreter finds the finished runs on disk."""
     out = tmp_path / "grid"
     args = (
         "sweep",
@@ -46,11 +50,14 @@ def test_sweep_command_resumes_into_the_same_folder(tmp_path) -> None:
         "population.size=800",
         "days=5",
     )
-    first = hubspoke(*args, cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert "12 runs (0 failed)" in first.stdout
+    assert main(list(args)) == 0
+    assert "12 runs (0 failed)" in capsys.readouterr().out
+    finished = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert len(finished) == 12
     second = hubspoke(*args, cwd=tmp_path)
     assert second.returncode == 0 and "12 runs (0 failed)" in second.stdout
+    # resumed: every finished run read back, none run again
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == finished
     assert (out / "points.csv").exists()
 
 
