@@ -106,6 +106,24 @@ def _run(strategy: str, days: int, population: str = "2000"):
 
 
 @pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
+def test_events_during_a_run_are_painted_over_the_kept_picture(name):
+    """A crisis declared mid-run (its marks painted over the kept frame, as the data are)
+    gives the pixels of a whole drawing of the figure, marks and data in a whole
+    drawing's order; and a new run without the events (its marks taken away) those of a
+    new figure. (Mid-run a kept figure's ranges are its own: they never shrink.)"""
+    view = views.money_view(None) if name == "money" else getattr(views, name)
+    crisis = _run("enterprise", 30)
+    events = run_events(crisis)
+    assert events and min(event.day for event in events) > 10  # a crisis after day 10
+    live = views.Live(view)
+    live.png(crisis.rows[:10], crisis.config, [])
+    for rows, shown in ((crisis.rows, events), (crisis.rows[:12], events[:1])):
+        _same_picture(live.png(rows, crisis.config, shown), views.png(live.figure), name)
+    config = copy(crisis.config)  # a new run of the same scenario: no crisis yet
+    _same_picture(live.png([], config, []), views.Live(view).png([], config, []), name)
+
+
+@pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
 def test_a_new_run_on_the_kept_frame_is_a_new_figures_picture(name):
     """A new run of the same scenario (another preset, other people: other ranges of
     data) keeps the figure, and its picture is the one a new figure draws: on its day
