@@ -87,9 +87,11 @@ def _same_picture(a: bytes, b: bytes, name: str) -> None:
     assert (difference > 0).any(axis=2).sum() <= 20, name
 
 
-def test_blitted_picture_equals_a_whole_drawing(model):
+def test_blitted_picture_equals_a_whole_drawing(quiet_and_busy):
     """The data drawn over the kept frame give the pixels a whole draw of the same
     figure gives (a day on, after the first drawing; and after the y-range grew)."""
+    model = quiet_and_busy[1]  # a run of its own: the module's `model` is stepped by a test
+    assert len(model.rows) >= 2
     for name in TIME_VIEWS:
         live = views.Live(getattr(views, name))
         live.png(model.rows[:1], model.config)
@@ -105,14 +107,19 @@ def _run(strategy: str, days: int, population: str = "2000"):
     return model
 
 
+@pytest.fixture(scope="module")
+def crisis():
+    """A run in which the crisis is declared after day 10 (read-only)."""
+    return _run("enterprise", 30)
+
+
 @pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
-def test_events_during_a_run_are_painted_over_the_kept_picture(name):
+def test_events_during_a_run_are_painted_over_the_kept_picture(crisis, name):
     """A crisis declared mid-run (its marks painted over the kept frame, as the data are)
     gives the pixels of a whole drawing of the figure, marks and data in a whole
     drawing's order; and a new run without the events (its marks taken away) those of a
     new figure. (Mid-run a kept figure's ranges are its own: they never shrink.)"""
     view = views.money_view(None) if name == "money" else getattr(views, name)
-    crisis = _run("enterprise", 30)
     events = run_events(crisis)
     assert events and min(event.day for event in events) > 10  # a crisis after day 10
     live = views.Live(view)
@@ -123,13 +130,19 @@ def test_events_during_a_run_are_painted_over_the_kept_picture(name):
     _same_picture(live.png([], config, []), views.Live(view).png([], config, []), name)
 
 
+@pytest.fixture(scope="module")
+def quiet_and_busy():
+    """Two runs of the scenario with other ranges of data (read-only)."""
+    return _run("silence", 12, "1000"), _run("enterprise", 12, "3000")
+
+
 @pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
-def test_a_new_run_on_the_kept_frame_is_a_new_figures_picture(name):
+def test_a_new_run_on_the_kept_frame_is_a_new_figures_picture(quiet_and_busy, name):
     """A new run of the same scenario (another preset, other people: other ranges of
     data) keeps the figure, and its picture is the one a new figure draws: on its day
     0, days on, and after the other run."""
     view = views.money_view(None) if name == "money" else getattr(views, name)
-    quiet, busy = _run("silence", 12, "1000"), _run("enterprise", 12, "3000")
+    quiet, busy = quiet_and_busy
     live = views.Live(view)
     live.png(busy.rows, busy.config)
     figure = live.figure
