@@ -116,6 +116,7 @@ class Live:
         self._data: list = []
         self._canvas: FigureCanvasAgg | None = None
         self._background = None  # the frame's pixels, without data
+        self._drawn_key: Hashable = None  # the frame's key, kept once its picture is drawn
         # Play draws in a thread of its own while a click draws in another: the two
         # share the kept frame and its artists, so they take turns
         self._lock = threading.Lock()
@@ -138,16 +139,14 @@ class Live:
             self._events, self._marks = None, []
             self._mark(config, events)
             _fit_limits(self._managed, self.HEADROOM, force=True)
-            self.figure.tight_layout()
-            self._background = None
+            self._layout_frame()
             return self.figure
         for artist in self._data:
             artist.remove()
         self._data = self._draw_data(rows, config)
         self._mark(config, events)
         if _fit_limits(self._managed, self.HEADROOM):
-            _lay_out(self.figure)  # the tick labels may be wider
-            self._background = None
+            self._layout_frame()  # the tick labels may be wider
         return self.figure
 
     def _alike(self, config: Config) -> bool:
@@ -173,9 +172,38 @@ class Live:
         self._mark(config, events)
         _fit_limits(self._managed, self.HEADROOM, force=True)
         if [ax.get_ylim() for ax in self._managed] != limits:
-            _lay_out(self.figure)  # the tick labels may differ
-            self._background = None
+            self._layout_frame()  # the tick labels may differ
         return True
+
+    def _layout_frame(self) -> None:
+        """The frame's layout as a new figure's (`_lay_out`), and a new picture of it to
+        come; or, where a frame alike was laid out and drawn before (another session's, an
+        earlier run's), its layout and picture (`_kept_frame`)."""
+        key = self._frame_key()
+        kept = _kept_frame(key)
+        if kept is None:
+            _lay_out(self.figure)
+            self._background, self._drawn_key = None, key
+            return
+        margins, self._background = kept
+        self.figure.subplots_adjust(**margins)
+        self._drawn_key = None
+
+    def _frame_key(self) -> Hashable:
+        """What the frame's layout and picture follow from: the view, what its frame
+        read of the config, the figure's size, the y-ranges and the legend's entries (the
+        events' marks, the data and the axes' outline are painted over the picture).
+        None where the view does not say what its frame reads."""
+        if self.view.reads is None:
+            return None
+        return (
+            self.view,
+            self._reads,
+            tuple(self.figure.get_size_inches()),
+            self.figure.dpi,
+            tuple(ax.get_ylim() for ax in self._axes),
+            tuple(artist.get_label() for artist in self._data),
+        )
 
     def _mark(self, config: Config, events: Sequence[Event]) -> None:
         """The scenario's and the run's events on the frame, marked again when they change
@@ -215,6 +243,8 @@ class Live:
             self._background = canvas.copy_from_bbox(self.figure.bbox)
             for artist in over:
                 artist.set_visible(True)
+            _keep_frame(self._drawn_key, self.figure, self._background)
+            self._drawn_key = None
         else:
             canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
@@ -236,6 +266,33 @@ def _painting_order(ax) -> list:
     """The axes' artists in the order `Axes.draw` paints them: its children by zorder,
     those of equal zorder in the order they were added (a stable sort)."""
     return sorted(ax.get_children(), key=lambda artist: artist.get_zorder())
+
+
+# the layouts and pictures of frames drawn in this process, by `Live._frame_key`: a new
+# session (a browser tab, a reload) or a new run's new figure of a frame alike starts
+# from them instead of measuring every text and drawing the frame again (~75 ms a figure)
+_KEPT_FRAMES = 32
+_frames: dict[Hashable, tuple[dict[str, float], object]] = {}
+_frames_lock = threading.Lock()
+_MARGINS = ("left", "right", "bottom", "top", "wspace", "hspace")
+
+
+def _kept_frame(key: Hashable) -> tuple[dict[str, float], object] | None:
+    if key is None:
+        return None
+    with _frames_lock:
+        return _frames.get(key)
+
+
+def _keep_frame(key: Hashable, fig: Figure, background: object) -> None:
+    """Keep a frame's layout (the figure's margins) and picture (read-only: a canvas
+    restores it, none changes it)."""
+    if key is None:
+        return
+    with _frames_lock:
+        if len(_frames) >= _KEPT_FRAMES:
+            _frames.pop(next(iter(_frames)))  # the oldest
+        _frames[key] = ({name: getattr(fig.subplotpars, name) for name in _MARGINS}, background)
 
 
 def _lay_out(fig: Figure) -> None:

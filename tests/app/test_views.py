@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from sim.app import views
 from sim.app.session import Session, run_events
@@ -134,6 +135,62 @@ def test_events_during_a_run_are_painted_over_the_kept_picture(crisis, name):
 def quiet_and_busy():
     """Two runs of the scenario with other ranges of data (read-only)."""
     return _run("silence", 12, "1000"), _run("enterprise", 12, "3000")
+
+
+@pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
+def test_a_frame_drawn_before_gives_a_new_figure_its_layout_and_picture(
+    quiet_and_busy, name, monkeypatch
+):
+    """Another session's figure of a frame alike takes the first's layout and picture
+    (no text measured again), and its pixels are a whole drawing's and those of a figure
+    laid out anew, then and a day on; a frame of other ranges takes nothing."""
+    view = views.money_view(None) if name == "money" else getattr(views, name)
+    quiet, busy = quiet_and_busy
+    monkeypatch.setattr(views, "_frames", {})  # nothing kept by other tests
+    anew = views.Live(view).png(busy.rows[:5], busy.config)  # laid out, drawn and kept
+    second = views.Live(view)
+    with monkeypatch.context() as patched:
+        patched.setattr(Figure, "tight_layout", _not_measured)
+        kept = second.png(busy.rows[:5], busy.config)
+    _same_picture(kept, anew, name)
+    _same_picture(kept, views.png(second.figure), name)
+    _same_picture(second.png(busy.rows[:6], busy.config), views.png(second.figure), name)
+    other = views.Live(view)  # quiet's ranges: its own layout and picture
+    _same_picture(other.png(quiet.rows, quiet.config), views.png(other.figure), name)
+
+
+def test_a_frame_with_another_legend_takes_nothing_kept(quiet_and_busy, monkeypatch):
+    """The service's target line is in its legend: a frame alike in all but the target
+    (its ranges too: replies slower than either target) draws its own picture."""
+    _, busy = quiet_and_busy
+    monkeypatch.setattr(views, "_frames", {})
+    config = busy.config
+    slow = [{**row, "first_response_median_h": 10 * config.strategy.sla_hours} for row in busy.rows]
+    other = replace(
+        config, strategy=replace(config.strategy, sla_hours=2 * config.strategy.sla_hours)
+    )
+    first = views.Live(views.service)
+    first.png(slow, config)
+    live = views.Live(views.service)
+    _same_picture(live.png(slow, other), views.png(live.figure), "service")
+    assert [ax.get_ylim() for ax in live.figure.axes] == [ax.get_ylim() for ax in first.figure.axes]
+
+
+def test_a_frame_of_other_days_takes_nothing_kept(quiet_and_busy, monkeypatch):
+    """Day 0 of two scenarios' frames alike in all but their days (their ranges and
+    legends the same): each draws its own picture."""
+    _, busy = quiet_and_busy
+    monkeypatch.setattr(views, "_frames", {})
+    longer = replace(busy.config, days=2 * busy.config.days)
+    for name in TIME_VIEWS:
+        view = getattr(views, name)
+        views.Live(view).png([], busy.config)
+        live = views.Live(view)
+        _same_picture(live.png([], longer), views.png(live.figure), name)
+
+
+def _not_measured(*args, **kwargs):
+    raise AssertionError("a kept frame's layout was measured again")
 
 
 @pytest.mark.parametrize("name", [*TIME_VIEWS, "money"])
