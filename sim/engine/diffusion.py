@@ -114,3 +114,94 @@ def _cascades_compiled(
     finally:
         for pointer in (post_out, person_out):
             native.KERNELS.kernels_free(pointer)
+
+
+def cascades_weighed(
+    graph,
+    authors: np.ndarray,
+    negativity: np.ndarray,
+    negative: np.ndarray,
+    praise: np.ndarray,
+    cfg: Reshare,
+    rng: np.random.Generator,
+    negative_weight: np.ndarray,
+    positive_weight: np.ndarray,
+) -> np.ndarray:
+    """The posts' cascades at `share_probability`, and every broadcaster (the authors in
+    order, then the resharers as `cascades` lists them) weighed: its post's negativity
+    added to `negative_weight` if the post is `negative` (else 0), and 1 to
+    `positive_weight` if it is `praise` (else 0), in that order (as np.add.at adds).
+    The resharers (persons). The kernel spread_day does it in one call with the same
+    draws in the same order; this numpy is its twin."""
+    compiled = _cascades_weighed_compiled(
+        graph, authors, negativity, negative, praise, cfg, rng, negative_weight, positive_weight
+    )
+    if compiled is not None:
+        return compiled
+    prob = share_probability(cfg, negativity)
+    post, resharer = cascades(graph, authors, prob, rng, cfg.max_generations)
+    broadcasters = np.concatenate([authors, resharer])
+    origin = np.concatenate([np.arange(len(authors)), post])
+    np.add.at(negative_weight, broadcasters, np.where(negative[origin], negativity[origin], 0.0))
+    np.add.at(positive_weight, broadcasters, praise[origin].astype(np.float64))
+    return resharer
+
+
+def _cascades_weighed_compiled(
+    graph,
+    authors: np.ndarray,
+    negativity: np.ndarray,
+    negative: np.ndarray,
+    praise: np.ndarray,
+    cfg: Reshare,
+    rng: np.random.Generator,
+    negative_weight: np.ndarray,
+    positive_weight: np.ndarray,
+) -> np.ndarray | None:
+    """`cascades_weighed` by the kernel spread_day; None, having drawn and weighed
+    nothing, where it cannot (no kernels, a complete graph, rows not int32, keys that
+    could overflow, weights not writable float64)."""
+    if native.KERNELS is None or graph.complete:
+        return None
+    followers = graph.followers
+    indptr, indices = followers.indptr, followers.indices
+    n = graph.size
+    weights_ok = all(
+        w.dtype == np.float64 and w.flags.c_contiguous and w.flags.writeable
+        for w in (negative_weight, positive_weight)
+    )
+    if (
+        indptr.dtype != np.int32
+        or indices.dtype != np.int32
+        or (len(authors) + 1) * n >= 2**62
+        or not weights_ok
+    ):
+        return None
+    authors = np.ascontiguousarray(authors, dtype=np.int64)
+    negativity = np.ascontiguousarray(negativity, dtype=np.float64)
+    negative = np.ascontiguousarray(negative, dtype=np.bool_)
+    praise = np.ascontiguousarray(praise, dtype=np.bool_)
+    person_out = ctypes.c_void_p()
+    with rng.bit_generator.lock:  # as numpy holds it while it draws
+        count = native.KERNELS.spread_day(
+            rng.bit_generator.ctypes.bit_generator,
+            n,
+            native.address(indptr),
+            native.address(indices),
+            len(authors),
+            *map(native.address, (authors, negativity, negative, praise)),
+            cfg.share_prob,
+            cfg.negativity_boost,
+            cfg.max_generations,
+            native.address(negative_weight),
+            native.address(positive_weight),
+            ctypes.byref(person_out),
+        )
+    try:
+        if count < 0:
+            raise MemoryError("the day's reshare cascades")
+        if not count:
+            return np.empty(0, np.int64)
+        return np.ctypeslib.as_array((ctypes.c_int64 * count).from_address(person_out.value)).copy()
+    finally:
+        native.KERNELS.kernels_free(person_out)

@@ -38,7 +38,9 @@
  *         the Generator's own bit generator.
  *   cascades  a day's reshare cascades (sim/engine/diffusion.py, cascades): the
  *         generations' audiences, their draws from the Generator's bit generator,
- *         the fresh (post, person) pairs.
+ *         the fresh (post, person) pairs; and spread_day, the posts' share
+ *         probabilities, their cascades and the ledger's weights of everyone who
+ *         broadcast them (sim/engine/model.py, HubspokeModel._spread).
  *   book_batch  a day's posts into the book (sim/engine/posts.py, assemble and
  *         PostBook.extend): sorted by time, marked, kinds and gathers, written.
  *   day_posts, day_book  a day's posts in one pass (sim/engine/day_posts.py;
@@ -1641,6 +1643,49 @@ EXPORT int64_t cascades(void *bitgen, int64_t n, const int32_t *indptr, const in
     *out_post = post_of;
     *out_person = out.items ? out.items : malloc(sizeof(int64_t));
     return out.size;
+}
+
+/* ------------------------------------------------------------------ spread_day
+ *
+ * sim/engine/model.py, HubspokeModel._spread (its numpy twin) but the influencers:
+ * the `posts` sampled posts that spread (their authors, negativity and flags, as
+ * day_reading writes them), each shared with probability share_prob x (1 +
+ * boost x negativity) clipped to [0, 1] as np.maximum then np.minimum clip it (NaN
+ * kept), their cascades (`cascades`, the same draws), then every broadcaster (the
+ * authors in order, then the resharers as `cascades` lists them) weighed as
+ * Ledger.weigh weighs them, in that order (np.add.at adds in order): its post's
+ * negativity into `negative_weight` if the post is negative (else 0.0), and 1.0 or
+ * 0.0 into `positive_weight` as it is praise. Writes the resharers (persons) to an
+ * array it allocates (`*out_person`, freed by kernels_free) and returns their
+ * number; -2 if out of memory. */
+EXPORT int64_t spread_day(void *bitgen, int64_t n, const int32_t *indptr, const int32_t *indices,
+                          int64_t posts, const int64_t *authors, const double *negativity,
+                          const uint8_t *negative, const uint8_t *praise, double share_prob,
+                          double boost, int64_t max_generations, double *negative_weight,
+                          double *positive_weight, int64_t **out_person) {
+    *out_person = NULL;
+    double *prob = calloc((size_t)(posts > 0 ? posts : 1), sizeof(double)); /* zeroed: read when posts is 0 too, by gcc's reckoning */
+    if (!prob) return -2;
+    for (int64_t i = 0; i < posts; i++) {
+        double p = share_prob * (1.0 + boost * negativity[i]);
+        p = p != p ? p : (p > 0.0 ? p : 0.0);  /* np.maximum(p, 0.0) */
+        prob[i] = p != p ? p : (p < 1.0 ? p : 1.0); /* np.minimum(p, 1.0) */
+    }
+    int64_t *post_of = NULL;
+    const int64_t count = cascades(bitgen, n, indptr, indices, posts, authors, prob,
+                                   max_generations, &post_of, out_person);
+    free(prob);
+    if (count < 0) return count;
+    for (int64_t i = 0; i < posts; i++)
+        negative_weight[authors[i]] += negative[i] ? negativity[i] : 0.0;
+    for (int64_t j = 0; j < count; j++) {
+        const int64_t origin = post_of[j];
+        negative_weight[(*out_person)[j]] += negative[origin] ? negativity[origin] : 0.0;
+    }
+    for (int64_t i = 0; i < posts; i++) positive_weight[authors[i]] += praise[i] ? 1.0 : 0.0;
+    for (int64_t j = 0; j < count; j++) positive_weight[(*out_person)[j]] += praise[post_of[j]] ? 1.0 : 0.0;
+    free(post_of);
+    return count;
 }
 
 /* ------------------------------------------------------------------ book_batch

@@ -28,7 +28,7 @@ from sim.engine.clock import DAY_CLOSE, HOURS_PER_DAY
 from sim.engine.crisis import Firestorm
 from sim.engine.day_posts import CompiledDay
 from sim.engine.defects import Defects
-from sim.engine.diffusion import cascades, share_probability
+from sim.engine.diffusion import cascades_weighed
 from sim.engine.influencers import Influencer, pick_influencers
 from sim.engine.metrics import Ledger, loyalty_stats, quantiles, response_stats
 from sim.engine.network import build_graph
@@ -366,27 +366,16 @@ class HubspokeModel(mesa.Model):
         """Reshare cascades and influencer amplification: who sees today's posts (the
         sampled ones that spread, as `read_day` found them)."""
         cfg, ledger = self.config, self.ledger
-        author, neg = day.spread_author, day.spread_negativity
+        author = day.spread_author
         if len(author):
-            prob = share_probability(cfg.posts.reshare, neg)
-            post, resharer = cascades(
-                self.graph,
-                author,
-                prob,
-                self.streams.cascades,
-                cfg.posts.reshare.max_generations,
-            )
+            resharer = cascades_weighed(
+                self.graph, author, day.spread_negativity, day.spread_negative,
+                day.spread_praise, cfg.posts.reshare, self.streams.cascades,
+                ledger.negative_weight, ledger.positive_weight,
+            )  # fmt: skip
             ledger.reshares += len(resharer)
-            broadcasters = np.concatenate([author, resharer])
-            origin = np.concatenate([np.arange(len(author)), post])
-            ledger.weigh(
-                ledger.negative_weight,
-                broadcasters,
-                np.where(day.spread_negative[origin], neg[origin], 0.0),
-            )
-            ledger.weigh(
-                ledger.positive_weight, broadcasters, day.spread_praise[origin].astype(np.float64)
-            )
+            # written past Ledger.weigh: the day's close and the reset read these people
+            ledger.touched.append(np.concatenate([author, resharer]))
         if not len(day.negative_authors) or not self.influencers:
             return  # no complaint to see: every influencer passes on none, drawing nothing
         # how many of today's complainers each influencer has among its followers

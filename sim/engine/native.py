@@ -51,6 +51,11 @@ _SIGNATURES = {
     "loyalty_summary": (_I64, [_I64, _P, _F64, _F64, _I64, _P, _P, _P]),
     # a day's reshare cascades (sim/engine/diffusion.py); their output freed by kernels_free
     "cascades": (_I64, [_P, _I64, _P, _P, _I64, _P, _P, _I64, _P, _P]),
+    # the same with the share probabilities and the ledger's weights (HubspokeModel._spread)
+    "spread_day": (
+        _I64,
+        [_P, _I64, _P, _P, _I64, _P, _P, _P, _P, _F64, _F64, _I64, _P, _P, _P],
+    ),
     "kernels_free": (None, [_P]),
     # a day's posts in one pass (sim/engine/day_posts.py); a day is an opaque pointer
     "day_new": (_P, []),

@@ -173,7 +173,9 @@ def test_play_and_pause_in_the_browser(server, browser):
         " return m && Number(m[1]) >= 10; }",
         timeout=60_000,
     )
-    page.get_by_role("button", name="Pause").click()
+    # forced: not waiting for the button to hold still, which Play's frames re-render
+    # (once, in a whole suite on a loaded machine, the click timed out waiting for it)
+    page.get_by_role("button", name="Pause").click(force=True)
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     page.wait_for_timeout(1500)  # the frame under way lands
     paused = page.locator("body").inner_text()

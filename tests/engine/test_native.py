@@ -880,6 +880,42 @@ def test_the_compiled_cascades_are_numpys_with_the_same_draws(posts, top, genera
 
 
 @needs_kernels
+@pytest.mark.parametrize(
+    ("posts", "top", "generations"), [(0, 0.3, 4), (1, 0.0, 4), (40, 1.0, 2), (300, 0.2, 10)]
+)
+def test_the_compiled_spread_weighs_as_numpy_with_the_same_draws(posts, top, generations):
+    """The kernel spread_day against its numpy twin: the same resharers, the same weights
+    to the last bit (sums in order, one person weighed many times, onto weights already
+    there), the stream left at the same place; share probabilities clipped at 0 and 1."""
+    from sim.config.schema import Reshare
+    from sim.engine.diffusion import cascades_weighed
+
+    graph = preferential_attachment(5_000, 8, 0.5, np.random.default_rng(2))
+    setup = np.random.default_rng(posts)
+    authors = setup.integers(0, 5_000, posts)
+    authors[1::5] = authors[0] if posts else authors[1::5]  # one author, several posts
+    negativity = setup.uniform(-1.0, 2.0, posts)  # probabilities below 0 and above 1 too
+    negative = setup.random(posts) < 0.6
+    praise = ~negative & (setup.random(posts) < 0.5)
+    cfg = Reshare(share_prob=top, negativity_boost=1.5, max_generations=generations)
+
+    def spread():
+        rng = np.random.default_rng([posts, 9])
+        negative_weight, positive_weight = np.zeros(5_000), np.full(5_000, 0.1)
+        resharer = cascades_weighed(
+            graph, authors, negativity, negative, praise, cfg, rng, negative_weight, positive_weight
+        )
+        return resharer, negative_weight, positive_weight, rng.random()
+
+    numpy_result, compiled = on_both_paths(spread)
+    for ours, theirs in zip(compiled, numpy_result, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert compiled[0].dtype == numpy_result[0].dtype
+    if posts >= 300:
+        assert len(compiled[0]) > posts and compiled[1].any()  # cascades weighed
+
+
+@needs_kernels
 @pytest.mark.parametrize("case", ["baseline", "frozen_quiet_peak", "defect_enterprise_dense"])
 def test_the_compiled_day_is_the_day_of_the_other_kernels(case):
     """The day's posts in one compiled pass (sim.engine.day_posts) against the same run
