@@ -40,7 +40,7 @@
  *         generations' audiences, their draws from the Generator's bit generator,
  *         the fresh (post, person) pairs; and spread_day, the posts' share
  *         probabilities, their cascades and the ledger's weights of everyone who
- *         broadcast them (sim/engine/model.py, HubspokeModel._spread).
+ *         broadcast them (the same file, cascades_weighed).
  *   book_batch  a day's posts into the book (sim/engine/posts.py, assemble and
  *         PostBook.extend): sorted by time, marked, kinds and gathers, written.
  *   day_posts, day_book  a day's posts in one pass (sim/engine/day_posts.py;
@@ -1647,7 +1647,7 @@ EXPORT int64_t cascades(void *bitgen, int64_t n, const int32_t *indptr, const in
 
 /* ------------------------------------------------------------------ spread_day
  *
- * sim/engine/model.py, HubspokeModel._spread (its numpy twin) but the influencers:
+ * sim/engine/diffusion.py, cascades_weighed (its numpy twin), for HubspokeModel._spread:
  * the `posts` sampled posts that spread (their authors, negativity and flags, as
  * day_reading writes them), each shared with probability share_prob x (1 +
  * boost x negativity) clipped to [0, 1] as np.maximum then np.minimum clip it (NaN
@@ -1664,7 +1664,8 @@ EXPORT int64_t spread_day(void *bitgen, int64_t n, const int32_t *indptr, const 
                           double boost, int64_t max_generations, double *negative_weight,
                           double *positive_weight, int64_t **out_person) {
     *out_person = NULL;
-    double *prob = calloc((size_t)(posts > 0 ? posts : 1), sizeof(double)); /* zeroed: read when posts is 0 too, by gcc's reckoning */
+    /* zeroed: gcc reckons it may be read unwritten when there are no posts */
+    double *prob = calloc((size_t)(posts > 0 ? posts : 1), sizeof(double));
     if (!prob) return -2;
     for (int64_t i = 0; i < posts; i++) {
         double p = share_prob * (1.0 + boost * negativity[i]);
