@@ -81,11 +81,10 @@ def _cascades_compiled(
     """`cascades` by the kernel of the same name (sim/engine/kernels.c): the same draws
     from `rng`'s bit generator in the same order, the same reshares. None, having drawn
     nothing, where the graph's rows are not int32 or the keys could overflow."""
-    followers = graph.followers
-    indptr, indices = followers.indptr, followers.indices
-    n = graph.size
-    if indptr.dtype != np.int32 or indices.dtype != np.int32 or (len(authors) + 1) * n >= 2**62:
+    rows = _kernel_rows(graph, len(authors))
+    if rows is None:
         return None
+    n, indptr, indices = rows
     authors = np.ascontiguousarray(authors, dtype=np.int64)
     prob = np.ascontiguousarray(prob, dtype=np.float64)
     post_out, person_out = ctypes.c_void_p(), ctypes.c_void_p()
@@ -102,6 +101,23 @@ def _cascades_compiled(
             ctypes.byref(post_out),
             ctypes.byref(person_out),
         )
+    return _taken(count, post_out, person_out)
+
+
+def _kernel_rows(graph, posts: int) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """The graph's size and its followers' rows as the cascade kernels read them; None
+    where the rows are not int32 or the keys (post x size + person) could overflow."""
+    followers = graph.followers
+    indptr, indices = followers.indptr, followers.indices
+    n = graph.size
+    if indptr.dtype != np.int32 or indices.dtype != np.int32 or (posts + 1) * n >= 2**62:
+        return None
+    return n, indptr, indices
+
+
+def _taken(count: int, *pointers: ctypes.c_void_p) -> tuple[np.ndarray, ...]:
+    """Copies of the `count` int64 values at each of the kernel's `pointers`, which are
+    then freed (kernels_free)."""
     try:
         if count < 0:
             raise MemoryError("the day's reshare cascades")
@@ -109,10 +125,10 @@ def _cascades_compiled(
             np.ctypeslib.as_array((ctypes.c_int64 * count).from_address(pointer.value)).copy()
             if count
             else np.empty(0, np.int64)
-            for pointer in (post_out, person_out)
+            for pointer in pointers
         )
     finally:
-        for pointer in (post_out, person_out):
+        for pointer in pointers:
             native.KERNELS.kernels_free(pointer)
 
 
@@ -163,20 +179,14 @@ def _cascades_weighed_compiled(
     could overflow, weights not writable float64)."""
     if native.KERNELS is None or graph.complete:
         return None
-    followers = graph.followers
-    indptr, indices = followers.indptr, followers.indices
-    n = graph.size
+    rows = _kernel_rows(graph, len(authors))
     weights_ok = all(
         w.dtype == np.float64 and w.flags.c_contiguous and w.flags.writeable
         for w in (negative_weight, positive_weight)
     )
-    if (
-        indptr.dtype != np.int32
-        or indices.dtype != np.int32
-        or (len(authors) + 1) * n >= 2**62
-        or not weights_ok
-    ):
+    if rows is None or not weights_ok:
         return None
+    n, indptr, indices = rows
     authors = np.ascontiguousarray(authors, dtype=np.int64)
     negativity = np.ascontiguousarray(negativity, dtype=np.float64)
     negative = np.ascontiguousarray(negative, dtype=np.bool_)
@@ -197,11 +207,4 @@ def _cascades_weighed_compiled(
             native.address(positive_weight),
             ctypes.byref(person_out),
         )
-    try:
-        if count < 0:
-            raise MemoryError("the day's reshare cascades")
-        if not count:
-            return np.empty(0, np.int64)
-        return np.ctypeslib.as_array((ctypes.c_int64 * count).from_address(person_out.value)).copy()
-    finally:
-        native.KERNELS.kernels_free(person_out)
+    return _taken(count, person_out)[0]
