@@ -173,9 +173,15 @@ def test_play_and_pause_in_the_browser(server, browser):
         " return m && Number(m[1]) >= 10; }",
         timeout=60_000,
     )
-    # forced: not waiting for the button to hold still, which Play's frames re-render
-    # (once, in a whole suite on a loaded machine, the click timed out waiting for it)
-    page.get_by_role("button", name="Pause").click(force=True)
+    # clicked in the page the moment it is found: Play's frames re-render the button,
+    # and in whole suites on a loaded machine Playwright's click (forced too) found no
+    # button to act on until the run had ended (twice, the day past 10 by then)
+    page.wait_for_function(
+        "() => { const b = [...document.querySelectorAll('button')]"
+        ".find(b => b.textContent.trim() === 'Pause');"
+        " if (b) b.click(); return Boolean(b); }",
+        timeout=30_000,
+    )
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     page.wait_for_timeout(1500)  # the frame under way lands
     paused = page.locator("body").inner_text()
