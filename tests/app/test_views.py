@@ -16,11 +16,18 @@ from sim.report.plots import Event
 TIME_VIEWS = ("loyalty", "customers", "posts", "service", "attack")
 
 
-@pytest.fixture(scope="module")
-def model():
+def _new_model(days: int = 0):
     session = Session()
     session.apply(population="2000")
-    return session.new_model()
+    model = session.new_model()
+    model.step_days(days)
+    return model
+
+
+@pytest.fixture(scope="module")
+def model():
+    """A run of four days (read-only: a test that steps a run makes its own)."""
+    return _new_model(4)
 
 
 def _data_artists(fig) -> int:
@@ -28,7 +35,8 @@ def _data_artists(fig) -> int:
 
 
 @pytest.mark.parametrize("name", TIME_VIEWS)
-def test_a_live_figure_is_kept_and_its_data_replaced(model, name):
+def test_a_live_figure_is_kept_and_its_data_replaced(name):
+    model = _new_model()
     view = getattr(views, name)
     live = views.Live(view)
     rows = []
@@ -58,6 +66,7 @@ def test_a_live_figure_is_kept_and_its_data_replaced(model, name):
 
 
 def test_a_new_event_is_marked_on_the_same_figure_once(model):
+    assert len(model.rows) == 4  # the marks are painted over drawn data
     live = views.Live(views.loyalty)
     before = live.update(model.rows, model.config)
     first = Event(day=2.0, label="crisis declared")
@@ -91,7 +100,7 @@ def _same_picture(a: bytes, b: bytes, name: str) -> None:
 def test_blitted_picture_equals_a_whole_drawing(quiet_and_busy):
     """The data drawn over the kept frame give the pixels a whole draw of the same
     figure gives (a day on, after the first drawing; and after the y-range grew)."""
-    model = quiet_and_busy[1]  # a run of its own: the module's `model` is stepped by a test
+    model = quiet_and_busy[1]  # a run of twelve days
     assert len(model.rows) >= 2
     for name in TIME_VIEWS:
         live = views.Live(getattr(views, name))
