@@ -81,7 +81,7 @@ demo: $(STAMP)
 # before the first test (a clean clone's suite took as long either way).
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
 
-# one test worker more than cores (pytest-xdist, work stealing; tests/conftest.py); the
+# a test worker a core (pytest-xdist, work stealing; tests/conftest.py); the
 # suite takes ~2.5 min on 2 cores
 test: $(STAMP)-test
 	$(TEST_ENV) $(PY) -m pytest -n auto --dist worksteal
