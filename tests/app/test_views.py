@@ -16,18 +16,10 @@ from sim.report.plots import Event
 TIME_VIEWS = ("loyalty", "customers", "posts", "service", "attack")
 
 
-def _new_model(days: int = 0):
-    session = Session()
-    session.apply(population="2000")
-    model = session.new_model()
-    model.step_days(days)
-    return model
-
-
 @pytest.fixture(scope="module")
 def model():
     """A run of four days (read-only: a test that steps a run makes its own)."""
-    return _new_model(4)
+    return _run(days=4)
 
 
 def _data_artists(fig) -> int:
@@ -36,7 +28,7 @@ def _data_artists(fig) -> int:
 
 @pytest.mark.parametrize("name", TIME_VIEWS)
 def test_a_live_figure_is_kept_and_its_data_replaced(name):
-    model = _new_model()
+    model = _run()
     view = getattr(views, name)
     live = views.Live(view)
     rows = []
@@ -109,9 +101,10 @@ def test_blitted_picture_equals_a_whole_drawing(quiet_and_busy):
             _same_picture(live.png(rows, model.config), views.png(live.figure), name)
 
 
-def _run(strategy: str, days: int, population: str = "2000"):
+def _run(strategy: str | None = None, days: int = 0, population: str = "2000"):
+    """A run of the app's session `days` long (the session's strategy unless named)."""
     session = Session()
-    session.apply(population=population, strategy=strategy)
+    session.apply(population=population, **({"strategy": strategy} if strategy else {}))
     model = session.new_model()
     model.step_days(days)
     return model
